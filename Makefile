@@ -1,0 +1,120 @@
+# Quire: build, test and run the three FastCGI programs.
+#
+#   make            build the programs into build/
+#   make run        the whole stack on 127.0.0.1:$(PORT) with a dev database in var/
+#   make check      every test (unit, then integration against PostgreSQL and lighttpd)
+#   make check SAN=1   the same, built with AddressSanitizer and UBSan
+#   make clean
+
+PORT	?= 8080
+SAN	?= 0
+
+ifeq ($(SAN),1)
+BUILD	:= build/san
+SANFLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+else
+BUILD	:= build
+SANFLAGS :=
+endif
+
+# Debian 12 packages the build, the tests and `make run` need.
+DEB_PACKAGES := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libpq-dev \
+	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev check \
+	postgresql-15 lighttpd openssl python3 procps
+
+PKGS		:= fcgi libpq jansson libjwt openssl libxcrypt
+TEST_PKGS	:= $(PKGS) check libcurl
+
+CC		?= cc
+CFLAGS		?= -O2 -g
+WARNINGS	:= -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
+	-Wpointer-arith -Wsign-compare -Wformat=2 -Wvla -Wno-format-nonliteral
+PKG_CFLAGS	 = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+TEST_CFLAGS	 = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
+TEST_LIBS	 = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SANFLAGS) -Ishared $(PKG_CFLAGS) -MMD -MP
+LDFLAGS_ALL	 = $(SANFLAGS) $(LDFLAGS)
+
+SHARED_SRC	:= $(wildcard shared/*.c)
+AUTH_SRC	:= $(wildcard fcgi/auth/*.c)
+STACK_SRC	:= tests/stack/stack.c
+UNIT_SRC	:= $(wildcard tests/unit/*.c)
+
+LIB		:= $(BUILD)/libquire.a
+PROGRAMS	:= $(BUILD)/quire-auth $(BUILD)/quire-migrate
+TEST_PROGRAMS	:= $(BUILD)/tests/unit $(BUILD)/tests/test-auth $(BUILD)/quire-stack
+
+obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+
+.PHONY: all deps check check-unit check-integration run clean
+.DEFAULT_GOAL := all
+
+all: $(PROGRAMS)
+
+# Installs the Debian packages that are missing (as root), or says which line to run.
+deps:
+	@missing=""; for p in $(DEB_PACKAGES); do \
+		dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q '^install ok installed' \
+			|| missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			echo "Installing Debian packages:$$missing"; \
+			DEBIAN_FRONTEND=noninteractive apt-get update -q && \
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends $$missing \
+				|| exit 1; \
+		else \
+			echo "Missing Debian packages. Run:"; \
+			echo "  sudo apt-get install -y$$missing"; \
+			exit 1; \
+		fi; \
+	fi
+
+$(BUILD)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -c $< -o $@
+
+$(BUILD)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests/stack -c $< -o $@
+
+$(LIB): $(call obj,$(SHARED_SRC))
+	@mkdir -p $(dir $@)
+	ar rcs $@ $^
+
+$(BUILD)/quire-auth: $(call obj,$(AUTH_SRC)) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/quire-migrate: $(call obj,sql/migrate.c) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/quire-stack: $(call obj,tests/stack/main.c $(STACK_SRC)) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
+
+$(BUILD)/tests/unit: $(call obj,$(UNIT_SRC)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
+
+$(BUILD)/tests/test-auth: $(call obj,tests/integration/test_auth.c tests/integration/client.c $(STACK_SRC)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
+
+check: deps
+	@$(MAKE) --no-print-directory $(PROGRAMS) $(TEST_PROGRAMS)
+	@$(MAKE) --no-print-directory check-unit check-integration
+
+check-unit:
+	$(BUILD)/tests/unit
+
+check-integration:
+	QUIRE_BUILD=$(BUILD) $(BUILD)/tests/test-auth
+
+run: deps
+	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/quire-stack
+	$(BUILD)/quire-stack --var var --port $(PORT) --build $(BUILD)
+
+clean:
+	rm -rf build
+
+-include $(shell find build -name '*.d' 2>/dev/null)

@@ -1,0 +1,150 @@
+/* Internal declarations of the Auth program (users, passwords, tokens). */
+#ifndef QUIRE_AUTH_H
+#define QUIRE_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+#include "http.h"
+#include "srv.h"
+#include "tok.h"
+
+#define REFRESH_TOKEN_LEN	43	/* 256 random bits, base64url */
+#define PASSWORD_MAX_BYTES	1024
+#define USERNAME_MIN		3
+#define USERNAME_MAX		64
+
+/* The [auth] settings (see the README for each). */
+struct auth_conf {
+	const char	*private_key;
+	long long	 access_ttl;
+	long long	 refresh_ttl;
+	long long	 password_cost;
+	long long	 password_min_length;
+	long long	 login_max_failures;
+	long long	 login_window;
+};
+
+/* The Auth program's state, built once at start-up. */
+struct auth {
+	EVP_PKEY	*key;			/* the signing key */
+	char		*key_pem;		/* its PEM, as libjwt takes it */
+	size_t		 key_pem_len;
+	char		 kid[TOK_KID_LEN + 1];
+	char		*dummy_hash;		/* hashed for unknown users: same timing */
+};
+
+/* Prepared statements; keep in sync with auth_stmts in stmts.c. */
+enum auth_stmt {
+	S_USER_BY_NAME,
+	S_USER_BY_ID,
+	S_USER_INSERT,
+	S_USER_COUNT,
+	S_USER_LIST,
+	S_USER_UPDATE,
+	S_USER_SET_PASSWORD,
+	S_USER_DELETE,
+	S_ADMIN_EXISTS,
+	S_OTHER_ADMIN_EXISTS,
+	S_ADMINS_LOCK,
+	S_LOGIN_LOCK,
+	S_FAILURES_COUNT,
+	S_FAILURE_ADD,
+	S_FAILURES_PRUNE,
+	S_FAILURES_CLEAR,
+	S_TOKEN_INSERT,
+	S_TOKEN_LOOKUP,
+	S_TOKEN_MARK_USED,
+	S_FAMILY_REVOKE,
+	S_FAMILY_REVOKE_BY_TOKEN,
+	S_TOKENS_PRUNE,
+	S_USER_TOKENS_REVOKE,
+	S_AUTH_STMT_COUNT
+};
+
+extern const struct db_stmt auth_stmts[S_AUTH_STMT_COUNT];
+
+static inline struct auth *
+auth_state(const struct req *r)
+{
+	return r->ctx->app;
+}
+
+static inline const struct auth_conf *
+auth_conf(const struct req *r)
+{
+	return r->ctx->app_conf;
+}
+
+/* password.c */
+/*
+ * Hashes a password with yescrypt at the given cost. Returns a string the
+ * caller frees, or NULL.
+ */
+char	*password_hash(const char *password, long long cost);
+/* Returns whether password matches hash (constant-time comparison). */
+bool	 password_check(const char *password, const char *hash);
+/* Returns the number of characters (code points) of a UTF-8 string. */
+size_t	 utf8_length(const char *);
+/*
+ * Checks a username: 3-64 of [a-z0-9_.-]. Returns NULL when valid, else a
+ * sentence saying why and the error in *e (control_character or
+ * invalid_username).
+ */
+const char *username_invalid(const char *, enum err *e);
+/*
+ * Checks a new password: at least min_length characters and at most
+ * PASSWORD_MAX_BYTES bytes. Returns NULL when acceptable, else why not.
+ */
+const char *password_weak(const char *, long long min_length);
+
+/* signer.c */
+/*
+ * Loads the signing key named in the configuration and checks that its
+ * public half is among the public keys. Returns 0, or -1 with err set.
+ */
+int	 signer_load(struct auth *, const char *path, const struct tok_keyset *,
+	    char *err, size_t errlen);
+void	 signer_free(struct auth *);
+/*
+ * Signs an ES256 access token for a user. Returns a string the caller frees,
+ * or NULL.
+ */
+char	*signer_issue(struct ctx *, const char *sub, const char *name, const char *role,
+	    time_t now);
+/*
+ * Makes a new refresh token: writes its text (REFRESH_TOKEN_LEN + 1 bytes)
+ * to token and the bytea literal of its SHA-256 ("\\x…", 67 bytes) to hash.
+ * Returns 0 or -1.
+ */
+int	 refresh_token_new(char token[REFRESH_TOKEN_LEN + 1], char hash[67]);
+/*
+ * Writes the bytea literal of a presented refresh token's SHA-256. Returns 0,
+ * or -1 when the token is not of the right shape.
+ */
+int	 refresh_token_hash(const char *token, char hash[67]);
+
+/* sessions.c: POST /auth/login, /auth/refresh, /auth/logout; GET /auth/me, /auth/jwks.json */
+void	 h_login(struct req *);
+void	 h_refresh(struct req *);
+void	 h_logout(struct req *);
+void	 h_me(struct req *);
+void	 h_jwks(struct req *);
+
+/* users.c: /auth/users */
+void	 h_users_create(struct req *);
+void	 h_users_list(struct req *);
+void	 h_users_get(struct req *);
+void	 h_users_patch(struct req *);
+void	 h_users_delete(struct req *);
+/* Returns a new JSON object for a user row (id, username, role, disabled, created_at). */
+json_t	*user_json(PGresult *, int row);
+
+/* cli.c: commands run by an administrator, not by the web server */
+int	 cmd_keygen(int argc, char **argv);
+int	 cmd_create_admin(const struct service *, int argc, char **argv);
+
+#endif

@@ -1,0 +1,125 @@
+/*
+ * quire-auth: users, passwords and tokens.
+ *
+ *   quire-auth [--config FILE] [--listen SPEC [--workers N]]   serve FastCGI
+ *   quire-auth keygen PRIVATE.pem PUBLIC_DIR                   make a key pair
+ *   quire-auth create-admin [--config FILE]                    first admin
+ */
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "log.h"
+#include "util.h"
+
+static const struct route auth_routes[] = {
+	{ "POST",	"/auth/login",		h_login,		ROLE_ANON },
+	{ "POST",	"/auth/refresh",	h_refresh,		ROLE_ANON },
+	{ "POST",	"/auth/logout",		h_logout,		ROLE_ANON },
+	{ "GET",	"/auth/me",		h_me,			ROLE_AUTHOR },
+	{ "GET",	"/auth/jwks.json",	h_jwks,			ROLE_ANON },
+	{ "GET",	"/auth/health",		srv_health,		ROLE_ANON },
+	{ "POST",	"/auth/users",		h_users_create,		ROLE_ADMIN },
+	{ "GET",	"/auth/users",		h_users_list,		ROLE_ADMIN },
+	{ "GET",	"/auth/users/{id}",	h_users_get,		ROLE_AUTHOR },
+	{ "PATCH",	"/auth/users/{id}",	h_users_patch,		ROLE_AUTHOR },
+	{ "DELETE",	"/auth/users/{id}",	h_users_delete,		ROLE_ADMIN },
+};
+
+#define KEY(name, type, def, min, max, field) \
+	{ name, type, def, min, max, offsetof(struct auth_conf, field) }
+
+/* The [auth] settings; documented in the README. */
+static const struct cfg_key auth_keys[] = {
+	KEY("private_key", CFG_STR, NULL, 0, 0, private_key),
+	KEY("access_ttl", CFG_INT, "900", 60, 86400, access_ttl),
+	KEY("refresh_ttl", CFG_INT, "2592000", 300, 31536000, refresh_ttl),
+	KEY("password_cost", CFG_INT, "5", 1, 11, password_cost),
+	KEY("password_min_length", CFG_INT, "10", 10, 128, password_min_length),
+	KEY("login_max_failures", CFG_INT, "5", 1, 1000, login_max_failures),
+	KEY("login_window", CFG_INT, "900", 1, 86400, login_window),
+};
+
+/* Loads the signing key and hashes the stand-in password. Returns 0 or -1. */
+static int
+auth_init(struct ctx *ctx, char *err, size_t errlen)
+{
+	const struct auth_conf	*conf = ctx->app_conf;
+	struct auth		*a;
+	unsigned char		 raw[16];
+	char			 filler[23];
+
+	if ((a = calloc(1, sizeof(*a))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	ctx->app = a;
+	if (signer_load(a, conf->private_key, ctx->tokens.keys, err, errlen) == -1)
+		return -1;
+	/* Unknown usernames are checked against this, at the same cost as real ones. */
+	if (random_bytes(raw, sizeof(raw)) == -1)
+		return -1;
+	b64url_encode(raw, sizeof(raw), filler);
+	if ((a->dummy_hash = password_hash(filler, conf->password_cost)) == NULL) {
+		snprintf(err, errlen, "cannot hash with yescrypt");
+		return -1;
+	}
+	return 0;
+}
+
+/* SIGHUP: loads the signing key again, for key rotation; keeps the old one on error. */
+static void
+auth_reload(struct ctx *ctx)
+{
+	const struct auth_conf	*conf = ctx->app_conf;
+	struct auth		*a = ctx->app, fresh = { 0 };
+	char			 err[512];
+
+	if (signer_load(&fresh, conf->private_key, ctx->tokens.keys, err, sizeof(err)) == -1) {
+		log_msg("SIGHUP: keeping the old signing key: %s", err);
+		return;
+	}
+	signer_free(a);
+	a->key = fresh.key;
+	a->key_pem = fresh.key_pem;
+	a->key_pem_len = fresh.key_pem_len;
+	memcpy(a->kid, fresh.kid, sizeof(a->kid));
+	log_msg("SIGHUP: signing with key %s", a->kid);
+}
+
+static void
+auth_fini(struct ctx *ctx)
+{
+	struct auth *a = ctx->app;
+
+	signer_free(a);
+	free(a->dummy_hash);
+	free(a);
+	ctx->app = NULL;
+}
+
+static const struct service auth_service = {
+	.name = "auth",
+	.routes = auth_routes,
+	.nroutes = sizeof(auth_routes) / sizeof(auth_routes[0]),
+	.stmts = auth_stmts,
+	.nstmts = S_AUTH_STMT_COUNT,
+	.keys = auth_keys,
+	.nkeys = sizeof(auth_keys) / sizeof(auth_keys[0]),
+	.conf_size = sizeof(struct auth_conf),
+	.init = auth_init,
+	.reload = auth_reload,
+	.fini = auth_fini,
+};
+
+int
+main(int argc, char **argv)
+{
+	if (argc > 1 && strcmp(argv[1], "keygen") == 0)
+		return cmd_keygen(argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "create-admin") == 0)
+		return cmd_create_admin(&auth_service, argc - 1, argv + 1);
+	return srv_main(&auth_service, argc, argv);
+}

@@ -1,0 +1,84 @@
+/* Passwords: yescrypt hashes (libxcrypt), and the rules for usernames and passwords. */
+#include <crypt.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "auth.h"
+#include "util.h"
+
+char *
+password_hash(const char *password, long long cost)
+{
+	struct crypt_data	*data;
+	char			*setting, *out = NULL;
+	const char		*h;
+
+	if ((setting = crypt_gensalt_ra("$y$", (unsigned long)cost, NULL, 0)) == NULL)
+		return NULL;
+	/* struct crypt_data is 32 KiB: never on the stack. */
+	if ((data = calloc(1, sizeof(*data))) != NULL) {
+		h = crypt_rn(password, setting, data, sizeof(*data));
+		if (h != NULL && h[0] != '*')
+			out = strdup(h);
+		free(data);
+	}
+	free(setting);
+	return out;
+}
+
+bool
+password_check(const char *password, const char *hash)
+{
+	struct crypt_data	*data;
+	const char		*h;
+	bool			 ok = false;
+	size_t			 len = strlen(hash);
+
+	if ((data = calloc(1, sizeof(*data))) == NULL)
+		return false;
+	h = crypt_rn(password, hash, data, sizeof(*data));
+	if (h != NULL && h[0] != '*' && strlen(h) == len)
+		ok = ct_equal(h, hash, len);
+	free(data);
+	return ok;
+}
+
+size_t
+utf8_length(const char *s)
+{
+	size_t	 n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
+const char *
+username_invalid(const char *u, enum err *e)
+{
+	size_t	 i, len = strlen(u);
+
+	for (i = 0; i < len; i++) {
+		if ((unsigned char)u[i] < 0x20 || u[i] == 0x7f) {
+			*e = ERR_CONTROL_CHARACTER;
+			return "username holds a control character";
+		}
+	}
+	if (len < USERNAME_MIN || len > USERNAME_MAX ||
+	    strspn(u, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != len) {
+		*e = ERR_INVALID_USERNAME;
+		return "a username is 3 to 64 of a-z, 0-9, '_', '.' and '-'";
+	}
+	return NULL;
+}
+
+const char *
+password_weak(const char *p, long long min_length)
+{
+	if ((long long)utf8_length(p) < min_length)
+		return "the password is too short";
+	if (strlen(p) > PASSWORD_MAX_BYTES)
+		return "the password is too long";
+	return NULL;
+}

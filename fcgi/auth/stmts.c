@@ -1,0 +1,98 @@
+/* Every SQL statement of the Auth program, prepared once per connection. */
+#include "auth.h"
+
+#define USER_COLUMNS "id, username, role, disabled, " \
+	"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* Keep in sync with enum auth_stmt in auth.h. */
+const struct db_stmt auth_stmts[S_AUTH_STMT_COUNT] = {
+	[S_USER_BY_NAME] = { "user_by_name",
+	    "SELECT id, password_hash, role, disabled FROM auth.users WHERE username = $1",
+	    1, true },
+	[S_USER_BY_ID] = { "user_by_id",
+	    "SELECT " USER_COLUMNS ", password_hash FROM auth.users WHERE id = $1",
+	    1, true },
+	[S_USER_INSERT] = { "user_insert",
+	    "INSERT INTO auth.users (username, password_hash, role) VALUES ($1, $2, $3) "
+	    "RETURNING " USER_COLUMNS,
+	    3, false },
+	[S_USER_COUNT] = { "user_count",
+	    "SELECT count(*) FROM auth.users", 0, true },
+	[S_USER_LIST] = { "user_list",
+	    "SELECT " USER_COLUMNS " FROM auth.users ORDER BY created_at, id "
+	    "LIMIT $1 OFFSET $2",
+	    2, true },
+	/* $2 role and $3 disabled are NULL when unchanged. */
+	[S_USER_UPDATE] = { "user_update",
+	    "UPDATE auth.users SET role = coalesce($2, role), "
+	    "disabled = coalesce($3::boolean, disabled), updated_at = now() "
+	    "WHERE id = $1 RETURNING " USER_COLUMNS,
+	    3, false },
+	[S_USER_SET_PASSWORD] = { "user_set_password",
+	    "UPDATE auth.users SET password_hash = $2, updated_at = now() WHERE id = $1 "
+	    "RETURNING " USER_COLUMNS,
+	    2, false },
+	[S_USER_DELETE] = { "user_delete",
+	    "DELETE FROM auth.users WHERE id = $1", 1, false },
+	[S_ADMIN_EXISTS] = { "admin_exists",
+	    "SELECT 1 FROM auth.users WHERE role = 'admin' LIMIT 1", 0, true },
+	[S_OTHER_ADMIN_EXISTS] = { "other_admin_exists",
+	    "SELECT 1 FROM auth.users WHERE role = 'admin' AND NOT disabled AND id <> $1 "
+	    "LIMIT 1",
+	    1, true },
+	/* Serialises changes that could leave no active admin. */
+	[S_ADMINS_LOCK] = { "admins_lock",
+	    "SELECT pg_advisory_xact_lock(hashtext('quire-auth:admins'))", 0, false },
+	/* Serialises logins per username, so the failure limit is exact. */
+	[S_LOGIN_LOCK] = { "login_lock",
+	    "SELECT pg_advisory_xact_lock(hashtext('quire-auth:login:' || $1))", 1, false },
+	/* Failures in the window, and seconds until the oldest leaves it. */
+	[S_FAILURES_COUNT] = { "failures_count",
+	    "SELECT count(*), coalesce(ceil(extract(epoch FROM "
+	    "min(failed_at) + make_interval(secs => $2) - now())), 0)::bigint "
+	    "FROM auth.login_failures "
+	    "WHERE username = $1 AND failed_at > now() - make_interval(secs => $2)",
+	    2, true },
+	[S_FAILURE_ADD] = { "failure_add",
+	    "INSERT INTO auth.login_failures (username) VALUES ($1)", 1, false },
+	/* Bounded clean-up of failures that left every window. */
+	[S_FAILURES_PRUNE] = { "failures_prune",
+	    "DELETE FROM auth.login_failures WHERE ctid IN (SELECT ctid FROM "
+	    "auth.login_failures WHERE failed_at < now() - make_interval(secs => $1) "
+	    "LIMIT 100)",
+	    1, false },
+	[S_FAILURES_CLEAR] = { "failures_clear",
+	    "DELETE FROM auth.login_failures WHERE username = $1", 1, false },
+	/* $2 family: NULL starts a new one. */
+	[S_TOKEN_INSERT] = { "token_insert",
+	    "INSERT INTO auth.refresh_tokens (token_hash, family_id, user_id, expires_at) "
+	    "VALUES ($1, coalesce($2::uuid, gen_random_uuid()), $3, "
+	    "now() + make_interval(secs => $4))",
+	    4, false },
+	[S_TOKEN_LOOKUP] = { "token_lookup",
+	    "SELECT t.family_id, t.user_id, t.expires_at <= now(), t.used_at IS NOT NULL, "
+	    "t.revoked_at IS NOT NULL, u.username, u.role, u.disabled "
+	    "FROM auth.refresh_tokens t JOIN auth.users u ON u.id = t.user_id "
+	    "WHERE t.token_hash = $1 FOR UPDATE OF t",
+	    1, false },
+	[S_TOKEN_MARK_USED] = { "token_mark_used",
+	    "UPDATE auth.refresh_tokens SET used_at = now() WHERE token_hash = $1",
+	    1, false },
+	[S_FAMILY_REVOKE] = { "family_revoke",
+	    "UPDATE auth.refresh_tokens SET revoked_at = now() "
+	    "WHERE family_id = $1 AND revoked_at IS NULL",
+	    1, false },
+	[S_FAMILY_REVOKE_BY_TOKEN] = { "family_revoke_by_token",
+	    "UPDATE auth.refresh_tokens SET revoked_at = now() WHERE revoked_at IS NULL "
+	    "AND family_id = (SELECT family_id FROM auth.refresh_tokens WHERE token_hash = $1)",
+	    1, false },
+	/* Bounded clean-up of expired refresh tokens (kept a day for reuse detection). */
+	[S_TOKENS_PRUNE] = { "tokens_prune",
+	    "DELETE FROM auth.refresh_tokens WHERE ctid IN (SELECT ctid FROM "
+	    "auth.refresh_tokens WHERE expires_at < now() - interval '1 day' LIMIT 100)",
+	    0, false },
+	[S_USER_TOKENS_REVOKE] = { "user_tokens_revoke",
+	    "UPDATE auth.refresh_tokens SET revoked_at = now() "
+	    "WHERE user_id = $1 AND revoked_at IS NULL",
+	    1, false },
+};

@@ -1,0 +1,262 @@
+#include "cfg.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "buf.h"
+#include "util.h"
+
+#define CFG_MAX_FILE	(1024 * 1024)
+
+struct cfg_entry {
+	char	*section;	/* "" for global keys */
+	char	*key;
+	char	*value;
+	int	 line;
+	bool	 used;
+};
+
+struct cfg {
+	struct cfg_entry *entries;
+	size_t		  n;
+	char		 *text;	/* one copy of the file; entries point into it */
+};
+
+/* Trims leading and trailing blanks in place. Returns the new start. */
+static char *
+trim(char *s)
+{
+	char	*e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+/* Returns whether s is a valid section or key name: [a-z0-9_]+. */
+static bool
+name_valid(const char *s)
+{
+	if (*s == '\0')
+		return false;
+	for (; *s != '\0'; s++)
+		if (!(islower((unsigned char)*s) || isdigit((unsigned char)*s) || *s == '_'))
+			return false;
+	return true;
+}
+
+static struct cfg_entry *
+cfg_find(const struct cfg *c, const char *section, const char *key)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->n; i++)
+		if (strcmp(c->entries[i].section, section) == 0 &&
+		    strcmp(c->entries[i].key, key) == 0)
+			return &c->entries[i];
+	return NULL;
+}
+
+struct cfg *
+cfg_parse(const char *text, size_t len, char *err, size_t errlen)
+{
+	struct cfg	*c;
+	char		*line, *next, *eq, *key, *section = "";
+	size_t		 cap = 0;
+	int		 lineno = 0;
+	void		*p;
+
+	if (memchr(text, '\0', len) != NULL || !utf8_valid(text, len)) {
+		snprintf(err, errlen, "the file is not UTF-8 text");
+		return NULL;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL || (c->text = malloc(len + 1)) == NULL)
+		goto oom;
+	memcpy(c->text, text, len);
+	c->text[len] = '\0';
+
+	for (line = c->text; line != NULL; line = next) {
+		lineno++;
+		if ((next = strchr(line, '\n')) != NULL)
+			*next++ = '\0';
+		line = trim(line);
+		if (*line == '\0' || *line == '#' || *line == ';')
+			continue;
+		if (*line == '[') {
+			size_t l = strlen(line);
+			if (line[l - 1] != ']') {
+				snprintf(err, errlen, "line %d: a section header ends with ']'", lineno);
+				goto fail;
+			}
+			line[l - 1] = '\0';
+			section = trim(line + 1);
+			if (!name_valid(section)) {
+				snprintf(err, errlen, "line %d: bad section name", lineno);
+				goto fail;
+			}
+			continue;
+		}
+		if ((eq = strchr(line, '=')) == NULL) {
+			snprintf(err, errlen, "line %d: expected 'key = value'", lineno);
+			goto fail;
+		}
+		*eq = '\0';
+		key = trim(line);
+		if (!name_valid(key)) {
+			snprintf(err, errlen, "line %d: bad key name '%s'", lineno, key);
+			goto fail;
+		}
+		if (cfg_find(c, section, key) != NULL) {
+			snprintf(err, errlen, "line %d: '%s' is set twice in %s%s%s", lineno,
+			    key, *section ? "[" : "the global part", section, *section ? "]" : "");
+			goto fail;
+		}
+		if (c->n == cap) {
+			cap = cap ? cap * 2 : 16;
+			if ((p = realloc(c->entries, cap * sizeof(*c->entries))) == NULL)
+				goto oom;
+			c->entries = p;
+		}
+		c->entries[c->n++] = (struct cfg_entry){ section, key, trim(eq + 1), lineno, false };
+	}
+	return c;
+oom:
+	snprintf(err, errlen, "out of memory");
+fail:
+	cfg_free(c);
+	return NULL;
+}
+
+struct cfg *
+cfg_load(const char *path, char *err, size_t errlen)
+{
+	FILE		*f;
+	struct buf	 b = BUF_INIT;
+	struct cfg	*c = NULL;
+	char		 chunk[4096], perr[200];
+	size_t		 n;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (b.len + n > CFG_MAX_FILE || buf_append(&b, chunk, n) == -1) {
+			snprintf(err, errlen, "%s: too large", path);
+			goto out;
+		}
+	}
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		goto out;
+	}
+	if ((c = cfg_parse(buf_str(&b), b.len, perr, sizeof(perr))) == NULL)
+		snprintf(err, errlen, "%s: %s", path, perr);
+out:
+	fclose(f);
+	buf_free(&b);
+	return c;
+}
+
+void
+cfg_free(struct cfg *c)
+{
+	if (c == NULL)
+		return;
+	free(c->entries);
+	free(c->text);
+	free(c);
+}
+
+const char *
+cfg_get(struct cfg *c, const char *section, const char *key)
+{
+	struct cfg_entry *e;
+
+	if ((e = cfg_find(c, section, key)) == NULL)
+		e = cfg_find(c, "", key);
+	if (e == NULL)
+		return NULL;
+	e->used = true;
+	return e->value;
+}
+
+/* Parses a boolean word. Returns 0 or 1, or -1 when it is not one. */
+static int
+parse_bool(const char *v)
+{
+	static const char *yes[] = { "yes", "true", "on", "1" };
+	static const char *no[] = { "no", "false", "off", "0" };
+	size_t	 i;
+
+	for (i = 0; i < 4; i++) {
+		if (strcmp(v, yes[i]) == 0)
+			return 1;
+		if (strcmp(v, no[i]) == 0)
+			return 0;
+	}
+	return -1;
+}
+
+int
+cfg_read(struct cfg *c, const char *section, const struct cfg_key *keys, size_t n,
+    void *base, char *err, size_t errlen)
+{
+	const char	*v;
+	long long	 num;
+	int		 b;
+	size_t		 i;
+
+	for (i = 0; i < n; i++) {
+		const struct cfg_key *k = &keys[i];
+		char *dst = (char *)base + k->off;
+
+		if ((v = cfg_get(c, section, k->name)) == NULL && (v = k->def) == NULL) {
+			snprintf(err, errlen, "[%s] %s: required, and not set", section, k->name);
+			return -1;
+		}
+		switch (k->type) {
+		case CFG_STR:
+			memcpy(dst, &v, sizeof(v));
+			break;
+		case CFG_INT:
+			if (parse_int(v, k->min, k->max, &num) == -1) {
+				snprintf(err, errlen, "[%s] %s: '%s' is not a whole number from %lld to %lld",
+				    section, k->name, v, k->min, k->max);
+				return -1;
+			}
+			memcpy(dst, &num, sizeof(num));
+			break;
+		case CFG_BOOL:
+			if ((b = parse_bool(v)) == -1) {
+				snprintf(err, errlen, "[%s] %s: '%s' is not yes or no", section, k->name, v);
+				return -1;
+			}
+			memcpy(dst, &b, sizeof(b));
+			break;
+		}
+	}
+	return 0;
+}
+
+int
+cfg_check_unused(const struct cfg *c, const char *section, char *err, size_t errlen)
+{
+	size_t	 i;
+
+	for (i = 0; i < c->n; i++) {
+		if (!c->entries[i].used && strcmp(c->entries[i].section, section) == 0) {
+			snprintf(err, errlen, "line %d: unknown key '%s' in [%s]",
+			    c->entries[i].line, c->entries[i].key, section);
+			return -1;
+		}
+	}
+	return 0;
+}

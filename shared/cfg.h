@@ -1,0 +1,65 @@
+/*
+ * cfg: the INI-style configuration file shared by the three programs.
+ *
+ *   # comment
+ *   public_keys = /etc/quire/keys/public     <- before any section: global
+ *   [auth]
+ *   database = host=/run/postgresql dbname=quire user=quire_auth
+ *
+ * A key is looked up in the program's own section first, then among the
+ * global keys, then falls back to its default.
+ */
+#ifndef QUIRE_CFG_H
+#define QUIRE_CFG_H
+
+#include <stddef.h>
+
+struct cfg;
+
+enum cfg_type {
+	CFG_STR,	/* stored as const char *, borrowed from the struct cfg */
+	CFG_INT,	/* stored as long long, range-checked */
+	CFG_BOOL	/* stored as int: yes/no, true/false, on/off, 1/0 */
+};
+
+/* One known key of a section, with where to store it in a settings struct. */
+struct cfg_key {
+	const char	*name;
+	enum cfg_type	 type;
+	const char	*def;		/* default, parsed like a value; NULL: required */
+	long long	 min, max;	/* CFG_INT only */
+	size_t		 off;		/* offsetof() in the settings struct */
+};
+
+/*
+ * Parses text as a configuration. Returns a cfg to free with cfg_free(), or
+ * NULL with a message naming the line in err.
+ */
+struct cfg	*cfg_parse(const char *text, size_t len, char *err, size_t errlen);
+/* Reads and parses a file. Returns NULL with a message in err on failure. */
+struct cfg	*cfg_load(const char *path, char *err, size_t errlen);
+void		 cfg_free(struct cfg *);
+
+/*
+ * Returns the raw value of key in section (falling back to the global keys),
+ * or NULL when it is set nowhere. Borrowed from the cfg.
+ */
+const char	*cfg_get(struct cfg *, const char *section, const char *key);
+
+/*
+ * Fills the settings struct at base from keys[0..n) of section. Returns 0, or
+ * -1 with a message naming the key in err (a required key missing, a number
+ * out of range, a bad boolean).
+ */
+int		 cfg_read(struct cfg *, const char *section, const struct cfg_key *keys,
+		    size_t n, void *base, char *err, size_t errlen);
+
+/*
+ * Checks that every key set in section was read by cfg_read or cfg_get, so a
+ * misspelt key is an error rather than silently ignored. Returns 0 or -1 with
+ * the first unknown key named in err.
+ */
+int		 cfg_check_unused(const struct cfg *, const char *section, char *err,
+		    size_t errlen);
+
+#endif

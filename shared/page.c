@@ -1,0 +1,89 @@
+#include "page.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "buf.h"
+#include "util.h"
+
+int
+page_parse(struct req *r, long long default_per_page, struct page *p)
+{
+	const char	*v;
+	int		 rc;
+
+	p->page = 1;
+	p->per_page = default_per_page;
+	if ((rc = req_query(r, "page", &v)) == -1 ||
+	    (rc == 0 && parse_int(v, 1, 1000000, &p->page) == -1)) {
+		resp_error(r, ERR_INVALID_QUERY, "page must be a whole number from 1");
+		return -1;
+	}
+	if ((rc = req_query(r, "per_page", &v)) == -1 ||
+	    (rc == 0 && parse_int(v, 1, PAGE_MAX_PER_PAGE, &p->per_page) == -1)) {
+		resp_error(r, ERR_INVALID_QUERY, "per_page must be a whole number from 1 to %d",
+		    PAGE_MAX_PER_PAGE);
+		return -1;
+	}
+	return 0;
+}
+
+long long
+page_offset(const struct page *p)
+{
+	return (p->page - 1) * p->per_page;
+}
+
+/* Appends the request's query without its page parameter, then page=n. */
+static void
+link_target(struct buf *b, const struct req *r, long long n)
+{
+	const char	*q = r->query, *amp;
+	size_t		 len;
+
+	buf_puts(b, r->path);
+	buf_puts(b, "?");
+	while (*q != '\0') {
+		amp = strchr(q, '&');
+		len = amp != NULL ? (size_t)(amp - q) : strlen(q);
+		if (len > 0 && !(strncmp(q, "page=", 5) == 0 || (len == 4 && strncmp(q, "page", 4) == 0))) {
+			buf_append(b, q, len);
+			buf_puts(b, "&");
+		}
+		q += len;
+		if (*q == '&')
+			q++;
+	}
+	buf_printf(b, "page=%lld", n);
+}
+
+/* Appends one Link value ("<url>; rel=\"next\""), comma-separated. */
+static void
+link_add(struct buf *links, const struct req *r, long long n, const char *rel)
+{
+	if (links->len > 0)
+		buf_puts(links, ", ");
+	buf_puts(links, "<");
+	link_target(links, r, n);
+	buf_printf(links, ">; rel=\"%s\"", rel);
+}
+
+void
+page_respond(struct req *r, const struct page *p, long long total, json_t *items)
+{
+	struct buf	 links = BUF_INIT;
+	long long	 last = total > 0 ? (total + p->per_page - 1) / p->per_page : 1;
+
+	link_add(&links, r, 1, "first");
+	if (p->page > 1)
+		link_add(&links, r, p->page - 1 <= last ? p->page - 1 : last, "prev");
+	if (p->page < last)
+		link_add(&links, r, p->page + 1, "next");
+	link_add(&links, r, last, "last");
+	resp_json(r, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items,
+	    "page", (json_int_t)p->page, "per_page", (json_int_t)p->per_page,
+	    "total", (json_int_t)total));
+	resp_header(r, "X-Total-Count", "%lld", total);
+	resp_header(r, "Link", "%s", buf_str(&links));
+	buf_free(&links);
+}

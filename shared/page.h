@@ -1,0 +1,32 @@
+/* page: the pagination every list endpoint shares (page, per_page, Link, X-Total-Count). */
+#ifndef QUIRE_PAGE_H
+#define QUIRE_PAGE_H
+
+#include <jansson.h>
+
+#include "http.h"
+
+#define PAGE_MAX_PER_PAGE	100
+
+struct page {
+	long long	page;		/* from 1 */
+	long long	per_page;	/* 1..PAGE_MAX_PER_PAGE */
+};
+
+/*
+ * Reads ?page= and ?per_page= (default per_page when absent). Returns 0, or
+ * -1 with a 400 invalid_query response set.
+ */
+int	page_parse(struct req *, long long default_per_page, struct page *);
+
+/* Returns the row offset of the page. */
+long long page_offset(const struct page *);
+
+/*
+ * Answers 200 with {"items","page","per_page","total"} (items taken over),
+ * X-Total-Count, and Link headers (first, prev, next, last) that keep the
+ * request's other query parameters.
+ */
+void	page_respond(struct req *, const struct page *, long long total, json_t *items);
+
+#endif

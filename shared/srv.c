@@ -1,0 +1,578 @@
+#include "srv.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <netdb.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <fcgiapp.h>
+
+#include "log.h"
+#include "route.h"
+#include "util.h"
+
+#define DEFAULT_CONFIG	"/etc/quire/quire.conf"
+#define MAX_WORKERS	256
+
+static const struct cfg_key common_keys[] = {
+	{ "database", CFG_STR, NULL, 0, 0, offsetof(struct common_conf, database) },
+	{ "db_connect_timeout", CFG_INT, "2", 1, 60,
+	    offsetof(struct common_conf, db_connect_timeout) },
+	{ "db_statement_timeout", CFG_INT, "5000", 0, 3600000,
+	    offsetof(struct common_conf, db_statement_timeout) },
+	{ "public_keys", CFG_STR, NULL, 0, 0, offsetof(struct common_conf, public_keys) },
+	{ "issuer", CFG_STR, "quire-auth", 0, 0, offsetof(struct common_conf, issuer) },
+	{ "token_leeway", CFG_INT, "30", 0, 600, offsetof(struct common_conf, token_leeway) },
+	{ "token_cache", CFG_INT, "256", 0, 1000000, offsetof(struct common_conf, token_cache) },
+	{ "max_body", CFG_INT, "65536", 1024, 1073741824, offsetof(struct common_conf, max_body) },
+};
+
+/* Set by signal handlers, read by the loops. */
+static volatile sig_atomic_t got_stop, got_reload, got_child;
+
+const char *
+srv_config_path(const char *given)
+{
+	const char *env;
+
+	if (given != NULL)
+		return given;
+	if ((env = getenv("QUIRE_CONFIG")) != NULL && *env != '\0')
+		return env;
+	return DEFAULT_CONFIG;
+}
+
+int
+srv_ctx_open(struct ctx *ctx, const struct service *svc, const char *path, char *err,
+    size_t errlen)
+{
+	struct tok_keyset	*keys;
+
+	memset(ctx, 0, sizeof(*ctx));
+	ctx->svc = svc;
+	ctx->config_path = path;
+	snprintf(ctx->program, sizeof(ctx->program), "quire-%s", svc->name);
+	snprintf(ctx->audience, sizeof(ctx->audience), "quire-%s", svc->name);
+	log_init(ctx->program);
+	if ((ctx->cfg = cfg_load(path, err, errlen)) == NULL)
+		goto fail;
+	if (cfg_read(ctx->cfg, svc->name, common_keys,
+	    sizeof(common_keys) / sizeof(common_keys[0]), &ctx->conf, err, errlen) == -1)
+		goto fail;
+	if (svc->conf_size > 0) {
+		if ((ctx->app_conf = calloc(1, svc->conf_size)) == NULL) {
+			snprintf(err, errlen, "out of memory");
+			goto fail;
+		}
+		if (cfg_read(ctx->cfg, svc->name, svc->keys, svc->nkeys, ctx->app_conf,
+		    err, errlen) == -1)
+			goto fail;
+	}
+	if (cfg_check_unused(ctx->cfg, svc->name, err, errlen) == -1)
+		goto fail;
+	/* libjwt would check nothing without a key: never start without one. */
+	if ((keys = tok_keyset_load(ctx->conf.public_keys, err, errlen)) == NULL)
+		goto fail;
+	if (tok_verifier_init(&ctx->tokens, keys, ctx->conf.issuer, ctx->audience,
+	    ctx->conf.token_leeway, (size_t)ctx->conf.token_cache) == -1) {
+		tok_keyset_free(keys);
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	ctx->db = db_new(ctx->conf.database, ctx->program, svc->stmts, svc->nstmts,
+	    ctx->conf.db_connect_timeout, ctx->conf.db_statement_timeout);
+	if (ctx->db == NULL) {
+		snprintf(err, errlen, "out of memory");
+		goto fail;
+	}
+	if (svc->init != NULL && svc->init(ctx, err, errlen) == -1)
+		goto fail;
+	return 0;
+fail:
+	srv_ctx_free(ctx);
+	return -1;
+}
+
+void
+srv_ctx_free(struct ctx *ctx)
+{
+	if (ctx->svc != NULL && ctx->svc->fini != NULL && ctx->app != NULL)
+		ctx->svc->fini(ctx);
+	db_free(ctx->db);
+	tok_verifier_free(&ctx->tokens);
+	free(ctx->app_conf);
+	cfg_free(ctx->cfg);
+	memset(ctx, 0, sizeof(*ctx));
+}
+
+int
+srv_reload_keys(struct ctx *ctx)
+{
+	struct tok_keyset	*keys;
+	char			 err[512];
+
+	if ((keys = tok_keyset_load(ctx->conf.public_keys, err, sizeof(err))) == NULL) {
+		log_msg("SIGHUP: keeping the old keys: %s", err);
+		return -1;
+	}
+	tok_verifier_set_keys(&ctx->tokens, keys);
+	log_msg("SIGHUP: %zu public key(s) loaded", tok_keyset_count(keys));
+	if (ctx->svc->reload != NULL)
+		ctx->svc->reload(ctx);
+	return 0;
+}
+
+void
+resp_db_error(struct req *r, enum db_status st)
+{
+	if (st == DB_UNAVAILABLE)
+		resp_error(r, ERR_UNAVAILABLE, "the database is unavailable; try again shortly");
+	else
+		resp_error(r, ERR_INTERNAL, "a database statement failed");
+}
+
+void
+srv_health(struct req *r)
+{
+	if (db_ping(r->ctx->db) != DB_OK) {
+		resp_error(r, ERR_UNAVAILABLE, "the database does not answer");
+		return;
+	}
+	resp_json(r, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+int
+srv_authenticate(struct req *r)
+{
+	const char	*h = req_env(r, "HTTP_AUTHORIZATION"), *tok;
+	enum tok_err	 e;
+
+	if (r->claims != NULL)
+		return 0;
+	/* Only "Bearer" counts; the scheme is case-insensitive (RFC 9110). */
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
+		return 0;
+	for (tok = h + 7; *tok == ' '; tok++)
+		;
+	e = tok_verify(&r->ctx->tokens, tok, strlen(tok), time(NULL), &r->claims_buf);
+	if (e != TOK_OK) {
+		resp_error(r, ERR_INVALID_TOKEN, "%s", tok_strerror(e));
+		return -1;
+	}
+	r->claims = &r->claims_buf;
+	return 0;
+}
+
+void
+srv_dispatch(struct req *r)
+{
+	const struct service	*svc = r->ctx->svc;
+	struct buf		 allow = BUF_INIT;
+	char			*scratch;
+
+	if ((scratch = req_alloc(r, strlen(r->path) + REQ_MAX_PARAMS)) == NULL) {
+		resp_error(r, ERR_INTERNAL, "out of memory");
+		return;
+	}
+	switch (route_match(svc->routes, svc->nroutes, r->method, r->path, &r->route,
+	    scratch, r->params, &r->nparams, &allow)) {
+	case ROUTE_FOUND:
+		break;
+	case ROUTE_NOT_FOUND:
+		resp_error(r, ERR_NOT_FOUND, "no such resource");
+		return;
+	case ROUTE_BAD_METHOD:
+		resp_error(r, ERR_METHOD_NOT_ALLOWED, "this resource does not take %s", r->method);
+		resp_header(r, "Allow", "%s", buf_str(&allow));
+		buf_free(&allow);
+		return;
+	}
+	/* Public routes never look at a token unless the handler asks. */
+	if (r->route->min_role != ROLE_ANON) {
+		if (srv_authenticate(r) == -1)
+			return;
+		if (r->claims == NULL) {
+			resp_error(r, ERR_MISSING_TOKEN, "this resource needs a bearer token");
+			return;
+		}
+		if (r->claims->role < r->route->min_role) {
+			resp_error(r, ERR_FORBIDDEN, "this resource needs the %s role",
+			    role_name(r->route->min_role));
+			return;
+		}
+	}
+	r->route->handler(r);
+	if (r->status == 0)
+		resp_error(r, ERR_INTERNAL, "the handler set no response");
+}
+
+/* Reads body bytes from the FastCGI input stream. */
+static int
+fcgx_read(void *arg, char *p, int n)
+{
+	return FCGX_GetStr(p, n, (FCGX_Stream *)arg);
+}
+
+/* Serves one accepted FastCGI request and logs it. */
+static void
+serve_one(struct ctx *ctx, FCGX_Request *fr)
+{
+	struct req	 r;
+	struct buf	 out = BUF_INIT;
+
+	if (req_init(&r, ctx, fr->envp, fcgx_read, fr->in) == -1) {
+		FCGX_PutS("Status: 500 Internal Server Error\r\n\r\n", fr->out);
+		req_free(&r);
+		return;
+	}
+	srv_dispatch(&r);
+	if (resp_serialize(&r, &out) == -1 ||
+	    FCGX_PutStr(buf_str(&out), (int)out.len, fr->out) < 0)
+		log_msg("could not write the response to %s", r.path);
+	log_request(r.method, r.path, r.status, mono_usec() - r.start_usec, r.request_id);
+	buf_free(&out);
+	req_free(&r);
+}
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	got_stop = 1;
+}
+
+static void
+on_reload(int sig)
+{
+	(void)sig;
+	got_reload = 1;
+}
+
+static void
+on_child(int sig)
+{
+	(void)sig;
+	got_child = 1;
+}
+
+/* Installs handler for sig (no SA_RESTART: the waits must wake up). */
+static void
+set_handler(int sig, void (*handler)(int))
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = handler;
+	sigemptyset(&sa.sa_mask);
+	sigaction(sig, &sa, NULL);
+}
+
+/*
+ * The worker loop: accepts and serves requests on fd until SIGTERM.
+ * Signals are blocked except while waiting for a connection, so a request in
+ * flight is never interrupted; the listen socket is non-blocking, so losing
+ * the race for a connection to another worker goes back to waiting.
+ * Returns the exit status.
+ */
+static int
+worker_loop(struct ctx *ctx, int fd)
+{
+	FCGX_Request	 fr;
+	sigset_t	 block, waitmask;
+	struct pollfd	 pfd;
+	int		 rc, flags;
+
+	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, fd, 0) != 0) {
+		log_msg("cannot initialise FastCGI");
+		return 1;
+	}
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	sigdelset(&waitmask, SIGTERM);
+	sigdelset(&waitmask, SIGINT);
+	sigdelset(&waitmask, SIGHUP);
+	set_handler(SIGTERM, on_stop);
+	set_handler(SIGINT, on_stop);
+	set_handler(SIGHUP, on_reload);
+	signal(SIGPIPE, SIG_IGN);
+	if ((flags = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
+		log_msg("cannot make the listen socket non-blocking: %s", strerror(errno));
+		return 1;
+	}
+
+	while (!got_stop) {
+		if (got_reload) {
+			got_reload = 0;
+			srv_reload_keys(ctx);
+		}
+		pfd.fd = fd;
+		pfd.events = POLLIN;
+		if (ppoll(&pfd, 1, NULL, &waitmask) == -1) {
+			if (errno == EINTR)
+				continue;
+			log_msg("poll: %s", strerror(errno));
+			break;
+		}
+		if (pfd.revents & (POLLERR | POLLNVAL)) {
+			log_msg("the listen socket failed");
+			break;
+		}
+		rc = FCGX_Accept_r(&fr);
+		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR || rc == -ECONNABORTED)
+			continue;
+		if (rc < 0) {
+			log_msg("accept: %s", strerror(-rc));
+			break;
+		}
+		serve_one(ctx, &fr);
+		FCGX_Finish_r(&fr);
+	}
+	FCGX_Free(&fr, 0);
+	return 0;
+}
+
+/*
+ * Opens the listen socket of --listen: "unix:PATH" (mode 0660, a stale socket
+ * file replaced) or "HOST:PORT" with an explicit host (never all interfaces
+ * by accident). Returns the descriptor, or -1 with a message printed.
+ */
+static int
+listen_on(const char *spec)
+{
+	struct sockaddr_un	 sun;
+	struct addrinfo		 hints, *ai = NULL;
+	struct stat		 st;
+	char			 host[256];
+	const char		*colon, *port;
+	size_t			 hlen;
+	int			 fd = -1, one = 1, rc;
+
+	if (strncmp(spec, "unix:", 5) == 0) {
+		memset(&sun, 0, sizeof(sun));
+		sun.sun_family = AF_UNIX;
+		if (strlen(spec + 5) == 0 || strlen(spec + 5) >= sizeof(sun.sun_path)) {
+			fprintf(stderr, "--listen %s: bad socket path\n", spec);
+			return -1;
+		}
+		strcpy(sun.sun_path, spec + 5);
+		if (lstat(sun.sun_path, &st) == 0 && S_ISSOCK(st.st_mode))
+			unlink(sun.sun_path);
+		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+		    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+		    chmod(sun.sun_path, 0660) == -1 || listen(fd, 128) == -1)
+			goto fail;
+		return fd;
+	}
+	if ((colon = strrchr(spec, ':')) == NULL || colon == spec) {
+		fprintf(stderr, "--listen %s: expected unix:PATH or HOST:PORT\n", spec);
+		return -1;
+	}
+	port = colon + 1;
+	hlen = (size_t)(colon - spec);
+	if (spec[0] == '[' && colon[-1] == ']') {
+		spec++;
+		hlen -= 2;
+	}
+	if (hlen == 0 || hlen >= sizeof(host)) {
+		fprintf(stderr, "--listen: a host is required (127.0.0.1:PORT)\n");
+		return -1;
+	}
+	memcpy(host, spec, hlen);
+	host[hlen] = '\0';
+	memset(&hints, 0, sizeof(hints));
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	if ((rc = getaddrinfo(host, port, &hints, &ai)) != 0) {
+		fprintf(stderr, "--listen %s: %s\n", host, gai_strerror(rc));
+		return -1;
+	}
+	if ((fd = socket(ai->ai_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
+	    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == -1 ||
+	    bind(fd, ai->ai_addr, ai->ai_addrlen) == -1 || listen(fd, 128) == -1)
+		goto fail;
+	freeaddrinfo(ai);
+	return fd;
+fail:
+	fprintf(stderr, "--listen %s: %s\n", spec, strerror(errno));
+	if (fd != -1)
+		close(fd);
+	if (ai != NULL)
+		freeaddrinfo(ai);
+	return -1;
+}
+
+/* Forks one worker serving fd. Returns its pid, or -1. */
+static pid_t
+spawn_worker(struct ctx *ctx, int fd)
+{
+	pid_t	 pid;
+	int	 rc;
+
+	if ((pid = fork()) != 0)
+		return pid;
+	signal(SIGCHLD, SIG_DFL);
+	rc = worker_loop(ctx, fd);
+	srv_ctx_free(ctx);
+	exit(rc);
+}
+
+/*
+ * The --workers master: keeps n workers alive (a worker that dies is
+ * replaced, at most one a second), forwards SIGHUP, and on SIGTERM stops them
+ * all, waiting for their requests in flight. Returns the exit status.
+ */
+static int
+master_loop(struct ctx *ctx, int fd, int n)
+{
+	pid_t		 pids[MAX_WORKERS], pid;
+	sigset_t	 block, waitmask;
+	int		 i, status, alive = 0;
+	time_t		 last_spawn = 0;
+
+	sigemptyset(&block);
+	sigaddset(&block, SIGTERM);
+	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
+	sigaddset(&block, SIGCHLD);
+	sigprocmask(SIG_BLOCK, &block, &waitmask);
+	set_handler(SIGTERM, on_stop);
+	set_handler(SIGINT, on_stop);
+	set_handler(SIGHUP, on_reload);
+	set_handler(SIGCHLD, on_child);
+	for (i = 0; i < n; i++)
+		if ((pids[i] = spawn_worker(ctx, fd)) > 0)
+			alive++;
+	log_msg("%d worker(s) listening", alive);
+
+	while (!got_stop) {
+		sigsuspend(&waitmask);
+		if (got_reload) {
+			got_reload = 0;
+			for (i = 0; i < n; i++)
+				if (pids[i] > 0)
+					kill(pids[i], SIGHUP);
+		}
+		if (!got_child)
+			continue;
+		got_child = 0;
+		while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+			for (i = 0; i < n; i++)
+				if (pids[i] == pid)
+					pids[i] = 0;
+		}
+		for (i = 0; i < n && !got_stop; i++) {
+			if (pids[i] > 0)
+				continue;
+			if (time(NULL) - last_spawn < 1)
+				sleep(1);
+			last_spawn = time(NULL);
+			log_msg("replacing a worker that exited");
+			pids[i] = spawn_worker(ctx, fd);
+		}
+	}
+	for (i = 0; i < n; i++)
+		if (pids[i] > 0)
+			kill(pids[i], SIGTERM);
+	while (wait(NULL) > 0 || errno == EINTR)
+		;
+	return 0;
+}
+
+static void
+usage(const char *prog)
+{
+	fprintf(stderr, "usage: %s [--config FILE] [--listen unix:PATH|HOST:PORT "
+	    "[--workers N]] [--check-config]\n"
+	    "Without --listen, the FastCGI listen socket is fd 0 (spawned by a web\n"
+	    "server or systemd).\n", prog);
+}
+
+int
+srv_main(const struct service *svc, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "listen", required_argument, NULL, 'l' },
+		{ "workers", required_argument, NULL, 'w' },
+		{ "check-config", no_argument, NULL, 'k' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctx	 ctx;
+	const char	*config = NULL, *listen_spec = NULL;
+	long long	 workers = 1;
+	char		 err[1024];
+	int		 ch, fd = 0, check_only = 0, rc;
+	socklen_t	 len = sizeof(int);
+	int		 type;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			config = optarg;
+			break;
+		case 'l':
+			listen_spec = optarg;
+			break;
+		case 'w':
+			if (parse_int(optarg, 1, MAX_WORKERS, &workers) == -1) {
+				fprintf(stderr, "--workers: a number from 1 to %d\n", MAX_WORKERS);
+				return 2;
+			}
+			break;
+		case 'k':
+			check_only = 1;
+			break;
+		default:
+			usage(argv[0]);
+			return ch == 'h' ? 0 : 2;
+		}
+	}
+	if (optind != argc) {
+		usage(argv[0]);
+		return 2;
+	}
+	if (srv_ctx_open(&ctx, svc, srv_config_path(config), err, sizeof(err)) == -1) {
+		fprintf(stderr, "quire-%s: %s\n", svc->name, err);
+		return 1;
+	}
+	if (check_only) {
+		printf("%s: configuration OK\n", srv_config_path(config));
+		srv_ctx_free(&ctx);
+		return 0;
+	}
+	if (listen_spec != NULL) {
+		if ((fd = listen_on(listen_spec)) == -1) {
+			srv_ctx_free(&ctx);
+			return 1;
+		}
+		rc = master_loop(&ctx, fd, (int)workers);
+		if (strncmp(listen_spec, "unix:", 5) == 0)
+			unlink(listen_spec + 5);
+	} else {
+		if (getsockopt(0, SOL_SOCKET, SO_TYPE, &type, &len) == -1) {
+			fprintf(stderr, "quire-%s: fd 0 is not a socket; run it from a web server "
+			    "or systemd, or give --listen\n", svc->name);
+			srv_ctx_free(&ctx);
+			return 2;
+		}
+		rc = worker_loop(&ctx, 0);
+	}
+	srv_ctx_free(&ctx);
+	return rc;
+}

@@ -1,0 +1,113 @@
+/*
+ * srv: what makes a Quire program — its description (struct service), its
+ * per-process context (struct ctx), and the FastCGI loop that serves it.
+ *
+ * A program's main() fills a struct service and calls srv_main(), which reads
+ * the configuration, loads the token keys, then serves FastCGI requests on
+ * fd 0 (spawned by a web server or systemd) or on --listen with --workers
+ * pre-forked processes. SIGTERM finishes the request in flight and exits;
+ * SIGHUP reloads the public keys between requests.
+ */
+#ifndef QUIRE_SRV_H
+#define QUIRE_SRV_H
+
+#include <stddef.h>
+
+#include "cfg.h"
+#include "db.h"
+#include "http.h"
+#include "tok.h"
+
+struct ctx;
+
+/* What every program reads from its section (or the global part) of the file. */
+struct common_conf {
+	const char	*database;		/* libpq connection string */
+	long long	 db_connect_timeout;	/* seconds */
+	long long	 db_statement_timeout;	/* milliseconds */
+	const char	*public_keys;		/* directory (or file) of PEM public keys */
+	const char	*issuer;		/* expected iss */
+	long long	 token_leeway;		/* seconds */
+	long long	 token_cache;		/* verified tokens kept per process */
+	long long	 max_body;		/* bytes of a JSON body */
+};
+
+/* A program: its name, routes, statements, settings and hooks. */
+struct service {
+	const char		*name;		/* "auth": section, audience quire-auth */
+	const struct route	*routes;
+	size_t			 nroutes;
+	const struct db_stmt	*stmts;
+	size_t			 nstmts;
+	const struct cfg_key	*keys;		/* the program's own settings */
+	size_t			 nkeys;
+	size_t			 conf_size;	/* size of the struct they fill */
+	/* Called once after the configuration is read. Returns 0 or -1 with err set. */
+	int			(*init)(struct ctx *, char *err, size_t errlen);
+	/* Called on SIGHUP after the public keys are reloaded. Optional. */
+	void			(*reload)(struct ctx *);
+	/* Frees what init made. Optional. */
+	void			(*fini)(struct ctx *);
+};
+
+/* Everything one process of a program holds, built once at start-up. */
+struct ctx {
+	const struct service	*svc;
+	const char		*config_path;
+	struct cfg		*cfg;
+	struct common_conf	 conf;
+	void			*app_conf;	/* the program's settings, conf_size bytes */
+	void			*app;		/* the program's state, set by init */
+	struct db		*db;
+	struct tok_verifier	 tokens;
+	char			 program[32];	/* "quire-auth" */
+	char			 audience[32];	/* "quire-auth" */
+};
+
+/*
+ * Builds a context for svc from the configuration file at path: settings,
+ * keys, database handle (not yet connected), then svc->init. Returns 0, or -1
+ * with a message in err. Free with srv_ctx_free().
+ */
+int	srv_ctx_open(struct ctx *, const struct service *svc, const char *path,
+	    char *err, size_t errlen);
+void	srv_ctx_free(struct ctx *);
+
+/*
+ * Returns the configuration path: --config's value if given, else
+ * $QUIRE_CONFIG, else /etc/quire/quire.conf. Borrowed.
+ */
+const char *srv_config_path(const char *given);
+
+/* Reloads the public keys from the configured path. Returns 0 or -1 (kept). */
+int	srv_reload_keys(struct ctx *);
+
+/*
+ * Reads the request's bearer token, if any (only "Authorization: Bearer";
+ * never the query string). Returns 0 (r->claims set, or NULL when there is
+ * none) or -1 with 401 invalid_token set. Routes with a min_role call it
+ * before the handler; a public route whose answer depends on who asks calls
+ * it itself.
+ */
+int	srv_authenticate(struct req *);
+
+/*
+ * Handles one request: route (404, 405 with Allow), token check (401, 403),
+ * then the handler. Leaves the response in r.
+ */
+void	srv_dispatch(struct req *r);
+
+/*
+ * The whole program: parses the command line (--config, --listen, --workers,
+ * --check-config), builds the context and serves until SIGTERM. Returns the
+ * exit status.
+ */
+int	srv_main(const struct service *, int argc, char **argv);
+
+/* GET /<service>/health: 200 {"status":"ok"} when the database answers, else 503. */
+void	srv_health(struct req *);
+
+/* Answers a database failure: 503 with Retry-After when unavailable, else 500. */
+void	resp_db_error(struct req *, enum db_status);
+
+#endif

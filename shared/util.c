@@ -1,0 +1,277 @@
+#include "util.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+static const char b64url_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+size_t
+b64url_encoded_len(size_t len)
+{
+	return len / 3 * 4 + (len % 3 ? len % 3 + 1 : 0);
+}
+
+size_t
+b64url_encode(const unsigned char *in, size_t len, char *out)
+{
+	size_t	 i, o = 0;
+	uint32_t v;
+
+	for (i = 0; i + 2 < len; i += 3) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8 | in[i + 2];
+		out[o++] = b64url_alphabet[v >> 18 & 63];
+		out[o++] = b64url_alphabet[v >> 12 & 63];
+		out[o++] = b64url_alphabet[v >> 6 & 63];
+		out[o++] = b64url_alphabet[v & 63];
+	}
+	if (len - i == 1) {
+		v = (uint32_t)in[i] << 16;
+		out[o++] = b64url_alphabet[v >> 18 & 63];
+		out[o++] = b64url_alphabet[v >> 12 & 63];
+	} else if (len - i == 2) {
+		v = (uint32_t)in[i] << 16 | (uint32_t)in[i + 1] << 8;
+		out[o++] = b64url_alphabet[v >> 18 & 63];
+		out[o++] = b64url_alphabet[v >> 12 & 63];
+		out[o++] = b64url_alphabet[v >> 6 & 63];
+	}
+	out[o] = '\0';
+	return o;
+}
+
+/* Returns the 6-bit value of a base64url character, or -1. */
+static int
+b64url_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	if (c == '-')
+		return 62;
+	if (c == '_')
+		return 63;
+	return -1;
+}
+
+long
+b64url_decode(const char *in, size_t len, unsigned char *out)
+{
+	size_t	 i, o = 0;
+	uint32_t acc = 0;
+	int	 v, bits = 0;
+
+	if (len % 4 == 1)
+		return -1;
+	for (i = 0; i < len; i++) {
+		if ((v = b64url_value((unsigned char)in[i])) == -1)
+			return -1;
+		acc = acc << 6 | (uint32_t)v;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			out[o++] = (unsigned char)(acc >> bits);
+			acc &= (1u << bits) - 1;
+		}
+	}
+	/* Leftover bits must be zero, so that every input has one encoding. */
+	if (acc != 0)
+		return -1;
+	return (long)o;
+}
+
+void
+hex_encode(const unsigned char *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+int
+random_bytes(void *buf, size_t len)
+{
+	unsigned char	*p = buf;
+	ssize_t		 n;
+
+	while (len > 0) {
+		n = getrandom(p, len, 0);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int
+parse_int(const char *s, long long min, long long max, long long *out)
+{
+	char		*end;
+	long long	 v;
+
+	if (s == NULL || *s == '\0' || *s == ' ' || *s == '+')
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno != 0 || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+bool
+uuid_valid(const char *s)
+{
+	size_t	 i;
+
+	if (s == NULL || strlen(s) != UUID_LEN)
+		return false;
+	for (i = 0; i < UUID_LEN; i++) {
+		if (i == 8 || i == 13 || i == 18 || i == 23) {
+			if (s[i] != '-')
+				return false;
+		} else if (!((s[i] >= '0' && s[i] <= '9') ||
+		    (s[i] >= 'a' && s[i] <= 'f') || (s[i] >= 'A' && s[i] <= 'F')))
+			return false;
+	}
+	return true;
+}
+
+bool
+utf8_valid(const char *str, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t	 i = 0, n, k;
+	uint32_t cp, min;
+
+	while (i < len) {
+		if (s[i] < 0x80) {
+			i++;
+			continue;
+		}
+		if ((s[i] & 0xe0) == 0xc0) {
+			n = 1; cp = s[i] & 0x1f; min = 0x80;
+		} else if ((s[i] & 0xf0) == 0xe0) {
+			n = 2; cp = s[i] & 0x0f; min = 0x800;
+		} else if ((s[i] & 0xf8) == 0xf0) {
+			n = 3; cp = s[i] & 0x07; min = 0x10000;
+		} else
+			return false;
+		if (len - i - 1 < n)
+			return false;
+		for (k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return false;
+			cp = cp << 6 | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		i += n + 1;
+	}
+	return true;
+}
+
+void
+time_rfc3339(time_t t, char out[21])
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+void
+time_http(time_t t, char out[30])
+{
+	static const char days[7][4] = { "Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat" };
+	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+	struct tm tm;
+	char	 rest[21];
+
+	/* Day and month names are fixed by RFC 9110, whatever the locale. */
+	gmtime_r(&t, &tm);
+	strftime(rest, sizeof(rest), " %Y %H:%M:%S GMT", &tm);
+	memcpy(out, days[tm.tm_wday], 3);
+	out[3] = ',';
+	out[4] = ' ';
+	out[5] = (char)('0' + tm.tm_mday / 10);
+	out[6] = (char)('0' + tm.tm_mday % 10);
+	out[7] = ' ';
+	memcpy(out + 8, months[tm.tm_mon], 3);
+	memcpy(out + 11, rest, 18);
+	out[29] = '\0';
+}
+
+bool
+ct_equal(const void *a, const void *b, size_t len)
+{
+	const unsigned char *x = a, *y = b;
+	unsigned char diff = 0;
+	size_t	 i;
+
+	for (i = 0; i < len; i++)
+		diff |= x[i] ^ y[i];
+	return diff == 0;
+}
+
+/* Returns the value of a hex digit, or -1. */
+static int
+hex_value(unsigned char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+long
+percent_decode(const char *in, size_t len, char *out, bool plus_is_space)
+{
+	size_t	 i, o = 0;
+	int	 hi, lo;
+
+	for (i = 0; i < len; i++) {
+		if (in[i] == '%') {
+			if (len - i < 3 ||
+			    (hi = hex_value((unsigned char)in[i + 1])) == -1 ||
+			    (lo = hex_value((unsigned char)in[i + 2])) == -1 ||
+			    (hi == 0 && lo == 0))
+				return -1;
+			out[o++] = (char)(hi << 4 | lo);
+			i += 2;
+		} else if (in[i] == '+' && plus_is_space)
+			out[o++] = ' ';
+		else if (in[i] == '\0')
+			return -1;
+		else
+			out[o++] = in[i];
+	}
+	out[o] = '\0';
+	return (long)o;
+}
+
+int64_t
+mono_usec(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}

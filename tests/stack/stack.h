@@ -1,0 +1,65 @@
+/*
+ * stack: a private Quire stack — PostgreSQL cluster, migrations, keys,
+ * configuration, first admin, and lighttpd spawning the programs — used by
+ * the integration tests (fresh, on free ports) and by `make run` (kept in
+ * var/, on port 8080).
+ *
+ * Every process it starts is a child in its own process group, gets SIGTERM
+ * if the harness dies (PR_SET_PDEATHSIG), and is stopped by stack_stop().
+ */
+#ifndef QUIRE_STACK_H
+#define QUIRE_STACK_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+struct stack_opts {
+	const char	*var;		/* state directory; NULL: a fresh one in /tmp */
+	const char	*build;		/* directory with the programs */
+	int		 port;		/* lighttpd port; 0: a free one */
+	bool		 dev;		/* make run: durable PostgreSQL, logs to the terminal */
+	const char	*admin_user;	/* NULL: $QUIRE_ADMIN_USER or "admin" */
+	const char	*admin_password;	/* NULL: $QUIRE_ADMIN_PASSWORD or generated */
+	const char	*extra_conf;	/* appended to quire.conf (test settings), or NULL */
+};
+
+struct stack {
+	char	 repo[512];	/* the checkout: sql/ and web-conf/ come from here */
+	char	 build[512];
+	char	 var[512];
+	char	 pg_socket_dir[1024];
+	char	 conf[1024];
+	char	 base_url[64];	/* http://127.0.0.1:PORT */
+	int	 port;
+	pid_t	 pg_pid;
+	pid_t	 web_pid;
+	bool	 fresh_var;	/* made in /tmp: removed by stack_stop */
+	bool	 dev;
+};
+
+/* Starts everything. Returns 0, or -1 with what failed printed (and all stopped). */
+int	stack_start(struct stack *, const struct stack_opts *);
+/*
+ * Stops everything started, in reverse order, and removes a fresh var
+ * directory. Returns the number of sanitizer reports the programs left
+ * (printed), so a test run can fail on them.
+ */
+int	stack_stop(struct stack *);
+
+/* Stops or starts PostgreSQL alone (database outage tests). Return 0 or -1. */
+int	stack_pg_stop(struct stack *);
+int	stack_pg_start(struct stack *);
+
+/* Returns a libpq connection string for role (e.g. "quire_post") on the test database. */
+const char *stack_dsn(const struct stack *, const char *role);
+
+/*
+ * Prints any AddressSanitizer or UBSan report the programs left under var/log.
+ * Returns the number of reports.
+ */
+int	stack_sanitizer_reports(const struct stack *);
+
+/* Runs argv (a NULL-terminated list) and waits. Returns its exit status, or -1. */
+int	stack_run(char *const argv[]);
+
+#endif
