@@ -37,18 +37,26 @@ ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SANFLAGS) -Ishared 
 LDFLAGS_ALL	 = $(SANFLAGS) $(LDFLAGS)
 
 SHARED_SRC	:= $(wildcard shared/*.c)
-AUTH_SRC	:= $(wildcard fcgi/auth/*.c)
-STACK_SRC	:= tests/stack/stack.c
-UNIT_SRC	:= $(wildcard tests/unit/*.c)
+HARNESS_SRC	:= tests/harness/stack.c tests/harness/client.c tests/harness/forge.c
+NAMES		:= $(patsubst fcgi/%/,%,$(wildcard fcgi/*/))
+UNIT_NAMES	:= $(patsubst tests/unit/%/,%,$(wildcard tests/unit/*/))
+INTEGRATION	:= $(patsubst tests/integration/test_%.c,%,$(wildcard tests/integration/test_*.c))
 
 LIB		:= $(BUILD)/libquire.a
-PROGRAMS	:= $(BUILD)/quire-auth $(BUILD)/quire-migrate
-TEST_PROGRAMS	:= $(BUILD)/tests/unit $(BUILD)/tests/test-auth $(BUILD)/quire-stack
+PROGRAMS	:= $(NAMES:%=$(BUILD)/quire-%) $(BUILD)/quire-migrate
+TEST_PROGRAMS	:= $(UNIT_NAMES:%=$(BUILD)/tests/unit-%) $(INTEGRATION:%=$(BUILD)/tests/test-%) \
+	$(BUILD)/quire-stack
+
+# Extra pkg-config packages of one program (PKGS_post := libcmark libcurl).
+PKGS_auth	:=
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+# The objects of program $(1) without its main.c, for its unit tests.
+program_objs = $(call obj,$(filter-out fcgi/$(1)/main.c,$(wildcard fcgi/$(1)/*.c)))
 
 .PHONY: all deps check check-unit check-integration run clean
 .DEFAULT_GOAL := all
+.SECONDEXPANSION:
 
 all: $(PROGRAMS)
 
@@ -73,30 +81,33 @@ deps:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(if $(PKGS_$(word 2,$(subst /, ,$<))),$(shell pkg-config --cflags $(PKGS_$(word 2,$(subst /, ,$<))))) -c $< -o $@
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Itests/stack -c $< -o $@
+	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(if $(PKGS_$(word 3,$(subst /, ,$<))),$(shell pkg-config --cflags $(PKGS_$(word 3,$(subst /, ,$<))))) -Itests/harness -Ifcgi -c $< -o $@
 
 $(LIB): $(call obj,$(SHARED_SRC))
 	@mkdir -p $(dir $@)
 	ar rcs $@ $^
 
-$(BUILD)/quire-auth: $(call obj,$(AUTH_SRC)) $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+$(BUILD)/quire-%: $$(call obj,$$(wildcard fcgi/$$*/*.c)) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(if $(PKGS_$*),$(shell pkg-config --libs $(PKGS_$*)))
 
 $(BUILD)/quire-migrate: $(call obj,sql/migrate.c) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/quire-stack: $(call obj,tests/stack/main.c $(STACK_SRC)) $(LIB)
+$(BUILD)/quire-stack: $(call obj,tests/harness/main.c tests/harness/stack.c) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
 
-$(BUILD)/tests/unit: $(call obj,$(UNIT_SRC)) $(LIB)
+# One unit test program per folder of tests/unit: shared, or a program's name.
+$(BUILD)/tests/unit-%: $$(call obj,$$(wildcard tests/unit/$$*/*.c) tests/harness/forge.c) \
+		$$(call program_objs,$$*) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS) $(if $(PKGS_$*),$(shell pkg-config --libs $(PKGS_$*)))
 
-$(BUILD)/tests/test-auth: $(call obj,tests/integration/test_auth.c tests/integration/client.c $(STACK_SRC)) $(LIB)
+# One integration test program per tests/integration/test_NAME.c.
+$(BUILD)/tests/test-%: $$(call obj,tests/integration/test_$$*.c $(HARNESS_SRC)) $(LIB)
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
 
@@ -104,11 +115,14 @@ check: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(TEST_PROGRAMS)
 	@$(MAKE) --no-print-directory check-unit check-integration
 
+# Every test program runs, even after one fails; the target fails if any did.
 check-unit:
-	$(BUILD)/tests/unit
+	@rc=0; for t in $(UNIT_NAMES); do echo "== unit-$$t"; \
+		$(BUILD)/tests/unit-$$t || rc=1; done; exit $$rc
 
 check-integration:
-	QUIRE_BUILD=$(BUILD) $(BUILD)/tests/test-auth
+	@rc=0; for t in $(INTEGRATION); do echo "== test-$$t"; \
+		QUIRE_BUILD=$(BUILD) $(BUILD)/tests/test-$$t || rc=1; done; exit $$rc
 
 run: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/quire-stack

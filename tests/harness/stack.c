@@ -333,7 +333,7 @@ write_quire_conf(struct stack *s, const struct stack_opts *o)
 	xsnprintf(dsn_post, sizeof(dsn_post), "%s", stack_dsn(s, "quire_post"));
 	xsnprintf(dsn_media, sizeof(dsn_media), "%s", stack_dsn(s, "quire_media"));
 	xsnprintf(text, sizeof(text),
-	    "# Written by the Quire dev stack (tests/stack/stack.c). Edit to try a\n"
+	    "# Written by the Quire dev stack (tests/harness/stack.c). Edit to try a\n"
 	    "# setting; delete it to get the defaults back. Keys: see README.md.\n"
 	    "public_keys = %s/keys/public\n"
 	    "%s\n"
@@ -361,7 +361,7 @@ write_lighttpd_conf(struct stack *s)
 		xsnprintf(errorlog, sizeof(errorlog), "server.errorlog = \"%s/log/lighttpd.log\"\n",
 		    s->var);
 	xsnprintf(text, sizeof(text),
-	    "# Written by tests/stack/stack.c for the dev stack and the tests.\n"
+	    "# Written by tests/harness/stack.c for the dev stack and the tests.\n"
 	    "server.document-root = \"%s/www\"\n"
 	    "server.bind = \"127.0.0.1\"\n"
 	    "server.port = %d\n"

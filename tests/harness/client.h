@@ -1,0 +1,79 @@
+/*
+ * client: real HTTP against the test stack (libcurl), and the main() every
+ * integration test program shares.
+ */
+#ifndef QUIRE_CLIENT_H
+#define QUIRE_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <check.h>
+#include <jansson.h>
+
+#include "buf.h"
+#include "stack.h"
+
+#define ADMIN_USER	"admin"
+#define ADMIN_PASSWORD	"admin-password-for-tests"
+#define USER_PASSWORD	"a-long-enough-password"
+
+/* The stack the tests of this program run against (set up by client_main). */
+extern struct stack test_stack;
+
+struct http_resp {
+	long		 status;
+	struct buf	 headers;	/* the raw header block */
+	struct buf	 body;
+	json_t		*json;		/* the body parsed when it is JSON, else NULL */
+};
+
+/*
+ * Sends method url with headers (a NULL-terminated list of "Name: value", or
+ * NULL) and body[0..len) (NULL: none). Returns the status (also in out), or
+ * -1 when no answer came. Free out with http_resp_free().
+ */
+long		 http_request(const char *method, const char *url, const char *const *headers,
+		    const char *body, size_t len, struct http_resp *out);
+void		 http_resp_free(struct http_resp *);
+
+/*
+ * Returns the value of the last header name of the response (case-insensitive),
+ * copied into buf, or NULL when absent.
+ */
+const char	*http_header(const struct http_resp *, const char *name, char *buf, size_t len);
+
+/*
+ * Calls the stack: method path, with "Authorization: Bearer token" when token
+ * is not NULL, and json as an application/json body when not NULL. Returns
+ * the status.
+ */
+long		 api(const char *method, const char *path, const char *token, const char *json,
+		    struct http_resp *out);
+
+/* Returns the string member name of the response's JSON (borrowed), or NULL. */
+const char	*resp_str(const struct http_resp *, const char *name);
+/* Returns the error code of an error response, or "" (borrowed). */
+const char	*resp_error_code(const struct http_resp *);
+
+/* Logs in and returns the access token (to free), failing the test on error. */
+char		*login(const char *username, const char *password);
+/* Logs in the stack's admin and returns the access token (to free). */
+char		*admin_token(void);
+/*
+ * Creates a user with a fresh unique name, the role given and USER_PASSWORD.
+ * Writes the name (65 bytes) and, when id is not NULL, the id (37 bytes).
+ * Returns an access token for the new user (to free).
+ */
+char		*new_user(const char *role, char name[65], char id[37]);
+
+/*
+ * The whole test program: starts the stack (extra_conf added to quire.conf),
+ * runs suite (each test in a child process), then in_process (when not NULL:
+ * tests that stop and start the stack's servers, which only the process that
+ * started them can do), stops the stack, and fails on any test failure or
+ * any sanitizer report. Returns the exit status.
+ */
+int		 client_main(Suite *suite, Suite *in_process, const char *extra_conf);
+
+#endif

@@ -1,0 +1,13 @@
+/* The suites of the shared/ unit tests, one per module. */
+#ifndef QUIRE_TEST_SUITES_H
+#define QUIRE_TEST_SUITES_H
+
+#include <check.h>
+
+Suite	*util_suite(void);
+Suite	*cfg_suite(void);
+Suite	*route_suite(void);
+Suite	*http_suite(void);
+Suite	*tok_suite(void);
+
+#endif
