@@ -20,7 +20,7 @@ endif
 # Debian 12 packages the build, the tests and `make run` need.
 DEB_PACKAGES := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libpq-dev \
 	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev check \
-	postgresql-15 lighttpd openssl python3 procps
+	postgresql-15 lighttpd openssl python3 procps jq
 
 PKGS		:= fcgi libpq jansson libjwt openssl libxcrypt
 TEST_PKGS	:= $(PKGS) check libcurl
@@ -57,6 +57,7 @@ program_objs = $(call obj,$(filter-out fcgi/$(1)/main.c,$(wildcard fcgi/$(1)/*.c
 .PHONY: all deps check check-unit check-integration run clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
+.SECONDARY:
 
 all: $(PROGRAMS)
 

@@ -343,6 +343,37 @@ req_string_field(struct req *r, json_t *obj, const char *name, size_t max)
 	return s;
 }
 
+bool
+etag_matches(const char *header, const char *etag, bool weak)
+{
+	const char	*p = header, *end;
+	size_t		 len = strlen(etag);
+
+	if (header == NULL)
+		return false;
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (strcmp(p, "*") == 0)
+		return true;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (strncmp(p, "W/", 2) == 0) {
+			if (!weak)
+				return false;
+			p += 2;
+		}
+		if (*p != '"')
+			return false;
+		if ((end = strchr(p + 1, '"')) == NULL)
+			return false;
+		if ((size_t)(end + 1 - p) == len && strncmp(p, etag, len) == 0)
+			return true;
+		p = end + 1;
+	}
+	return false;
+}
+
 /* Drops any response set so far. */
 static void
 resp_reset(struct req *r)
@@ -350,6 +381,7 @@ resp_reset(struct req *r)
 	buf_reset(&r->headers);
 	buf_reset(&r->out);
 	r->cache_control = false;
+	r->sendfile = false;
 	r->content_type = NULL;
 }
 
@@ -452,10 +484,19 @@ resp_body(struct req *r, int status, const char *content_type, const char *data,
 		resp_error(r, ERR_INTERNAL, "out of memory");
 }
 
+void
+resp_sendfile(struct req *r, const char *path, const char *content_type)
+{
+	resp_empty(r, 200);
+	r->content_type = content_type;
+	r->sendfile = true;
+	resp_header(r, "X-Sendfile", "%s", path);
+}
+
 int
 resp_serialize(const struct req *r, struct buf *out)
 {
-	bool	 has_body = r->status != 204 && r->status != 304;
+	bool	 has_body = r->status != 204 && r->status != 304 && !r->sendfile;
 	int	 rc = 0;
 
 	rc |= buf_printf(out, "Status: %d %s\r\n", r->status, http_reason(r->status));

@@ -69,6 +69,7 @@ struct req {
 	struct buf		 headers;	/* "Name: value\r\n" lines */
 	struct buf		 out;		/* response body */
 	bool			 cache_control;	/* a handler set Cache-Control */
+	bool			 sendfile;	/* the web server sends the body */
 };
 
 /*
@@ -134,6 +135,13 @@ int		 req_check_fields(struct req *, json_t *obj, const struct field *, size_t n
  */
 const char	*req_string_field(struct req *, json_t *obj, const char *name, size_t max);
 
+/*
+ * Returns whether an If-None-Match / If-Match header value (a list of
+ * entity tags, or "*") names etag (quoted, as sent in ETag). With weak set
+ * (If-None-Match), W/ prefixes are ignored, as RFC 9110 says.
+ */
+bool		 etag_matches(const char *header, const char *etag, bool weak);
+
 /* Sets the status and a JSON body (the reference is taken over; NULL: 500). */
 void		 resp_json(struct req *, int status, json_t *body);
 /* Sets an error response in the shared shape. Earlier headers are dropped. */
@@ -150,6 +158,12 @@ void		 resp_body(struct req *, int status, const char *content_type,
  */
 int		 resp_header(struct req *, const char *name, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
+
+/*
+ * Answers 200 with the file at path sent by the web server (X-Sendfile), so
+ * the bytes never pass through FastCGI. content_type is a static string.
+ */
+void		 resp_sendfile(struct req *, const char *path, const char *content_type);
 
 /*
  * Serialises the response (CGI "Status:" form, headers, then body) into out.

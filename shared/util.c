@@ -216,6 +216,64 @@ time_http(time_t t, char out[30])
 	out[29] = '\0';
 }
 
+/* Reads n digits at s into *out. Returns 0 or -1. */
+static int
+digits(const char *s, int n, int *out)
+{
+	int	 i, v = 0;
+
+	for (i = 0; i < n; i++) {
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
+		v = v * 10 + (s[i] - '0');
+	}
+	*out = v;
+	return 0;
+}
+
+int
+parse_rfc3339(const char *s, time_t *out)
+{
+	static const int mdays[12] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	struct tm	 tm;
+	int		 y, mo, d, h, mi, sec, oh = 0, om = 0, sign = 0;
+	const char	*p;
+	time_t		 t;
+
+	if (strlen(s) < 20 || digits(s, 4, &y) || s[4] != '-' || digits(s + 5, 2, &mo) ||
+	    s[7] != '-' || digits(s + 8, 2, &d) || (s[10] != 'T' && s[10] != 't') ||
+	    digits(s + 11, 2, &h) || s[13] != ':' || digits(s + 14, 2, &mi) || s[16] != ':' ||
+	    digits(s + 17, 2, &sec))
+		return -1;
+	p = s + 19;
+	if (*p == '.') {
+		if (!(p[1] >= '0' && p[1] <= '9'))
+			return -1;
+		for (p++; *p >= '0' && *p <= '9'; p++)
+			;
+	}
+	if ((*p == 'Z' || *p == 'z') && p[1] == '\0')
+		sign = 0;
+	else if ((*p == '+' || *p == '-') && strlen(p) == 6 && !digits(p + 1, 2, &oh) &&
+	    p[3] == ':' && !digits(p + 4, 2, &om) && oh < 24 && om < 60)
+		sign = *p == '+' ? 1 : -1;
+	else
+		return -1;
+	if (y < 1 || mo < 1 || mo > 12 || d < 1 || d > mdays[mo - 1] || h > 23 || mi > 59 ||
+	    sec > 60 || (mo == 2 && d == 29 && !(y % 4 == 0 && (y % 100 != 0 || y % 400 == 0))))
+		return -1;
+	memset(&tm, 0, sizeof(tm));
+	tm.tm_year = y - 1900;
+	tm.tm_mon = mo - 1;
+	tm.tm_mday = d;
+	tm.tm_hour = h;
+	tm.tm_min = mi;
+	tm.tm_sec = sec == 60 ? 59 : sec;	/* a leap second counts as the one before */
+	t = timegm(&tm);
+	*out = t - sign * (oh * 3600 + om * 60);
+	return 0;
+}
+
 bool
 ct_equal(const void *a, const void *b, size_t len)
 {

@@ -45,6 +45,13 @@ void	time_rfc3339(time_t t, char out[21]);
 /* Formats t as an HTTP date ("Thu, 26 Nov 2026 06:14:52 GMT") into out[30]. */
 void	time_http(time_t t, char out[30]);
 
+/*
+ * Parses an RFC 3339 date-time ("2026-11-26T06:14:52Z", "…52.25+01:00";
+ * 'T' and 'Z' in either case; fractions dropped). Returns 0 and sets *out,
+ * or -1 for anything else, including impossible dates.
+ */
+int	parse_rfc3339(const char *s, time_t *out);
+
 /* Compares two buffers in time that depends only on len. Returns true if equal. */
 bool	ct_equal(const void *a, const void *b, size_t len);
 

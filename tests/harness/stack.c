@@ -461,11 +461,15 @@ http_status(const struct stack *s, const char *path)
 	return status;
 }
 
+/* The health check of every program lighttpd spawns; keep in sync with web-conf. */
+static const char *const health[] = {
+	"/auth/health",
+};
+
 /* Starts lighttpd and waits until every program answers its health check. */
 static int
 web_start(struct stack *s)
 {
-	static const char *const health[] = { "/auth/health" };
 	char	 conf[4096], log[4096];
 	char	*argv[] = { "/usr/sbin/lighttpd", "-D", "-f", conf, NULL };
 	size_t	 h = 0;

@@ -287,6 +287,41 @@ START_TEST(responses_serialise)
 }
 END_TEST
 
+START_TEST(entity_tags)
+{
+	ck_assert(etag_matches("\"a1\"", "\"a1\"", false));
+	ck_assert(etag_matches("\"x\", \"a1\"", "\"a1\"", false));
+	ck_assert(etag_matches("*", "\"a1\"", false));
+	ck_assert(etag_matches("W/\"a1\"", "\"a1\"", true));
+	ck_assert(!etag_matches("W/\"a1\"", "\"a1\"", false));
+	ck_assert(!etag_matches("\"a2\"", "\"a1\"", true));
+	ck_assert(!etag_matches("a1", "\"a1\"", true));
+	ck_assert(!etag_matches("\"a1", "\"a1\"", true));
+	ck_assert(!etag_matches(NULL, "\"a1\"", true));
+	ck_assert(!etag_matches("", "\"a1\"", true));
+}
+END_TEST
+
+START_TEST(sendfile_has_no_body)
+{
+	char		*env[] = { "REQUEST_URI=/x", "HTTP_X_REQUEST_ID=r2", NULL };
+	struct mem_body	 b = { "", 0, 0 };
+	struct buf	 out = BUF_INIT;
+	struct req	 r;
+
+	make_req(&r, env, &b);
+	resp_sendfile(&r, "/var/cache/quire/a.webp", "image/webp");
+	resp_header(&r, "Cache-Control", "public, max-age=31536000, immutable");
+	ck_assert_int_eq(resp_serialize(&r, &out), 0);
+	ck_assert_str_eq(buf_str(&out), "Status: 200 OK\r\nContent-Type: image/webp\r\n"
+	    "X-Request-Id: r2\r\nX-Content-Type-Options: nosniff\r\n"
+	    "X-Sendfile: /var/cache/quire/a.webp\r\n"
+	    "Cache-Control: public, max-age=31536000, immutable\r\n\r\n");
+	buf_free(&out);
+	req_free(&r);
+}
+END_TEST
+
 /* Dispatches GET path with an optional bearer token. Returns the status. */
 static int
 dispatch(const char *path, const char *token, struct buf *body)
@@ -401,6 +436,8 @@ http_suite(void)
 	tcase_add_test(t, responses_serialise);
 	tcase_add_test(t, dispatch_routes_and_roles);
 	tcase_add_test(t, pagination);
+	tcase_add_test(t, entity_tags);
+	tcase_add_test(t, sendfile_has_no_body);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -111,6 +111,30 @@ START_TEST(times)
 }
 END_TEST
 
+START_TEST(rfc3339)
+{
+	time_t	 t;
+
+	ck_assert_int_eq(parse_rfc3339("2026-11-26T06:34:52Z", &t), 0);
+	ck_assert_int_eq(t, 1795674892);
+	ck_assert_int_eq(parse_rfc3339("2026-11-26t07:34:52.123456+01:00", &t), 0);
+	ck_assert_int_eq(t, 1795674892);
+	ck_assert_int_eq(parse_rfc3339("2026-11-26T01:04:52-05:30", &t), 0);
+	ck_assert_int_eq(t, 1795674892);
+	ck_assert_int_eq(parse_rfc3339("2024-02-29T00:00:00Z", &t), 0);
+	ck_assert_int_eq(parse_rfc3339("2023-02-29T00:00:00Z", &t), -1);
+	ck_assert_int_eq(parse_rfc3339("2026-13-01T00:00:00Z", &t), -1);
+	ck_assert_int_eq(parse_rfc3339("2026-04-31T00:00:00Z", &t), -1);
+	ck_assert_int_eq(parse_rfc3339("2026-11-26T24:00:00Z", &t), -1);
+	ck_assert_int_eq(parse_rfc3339("2026-11-26 06:34:52Z", &t), -1);
+	ck_assert_int_eq(parse_rfc3339("2026-11-26T06:34:52", &t), -1);
+	ck_assert_int_eq(parse_rfc3339("2026-11-26T06:34:52+0100", &t), -1);
+	ck_assert_int_eq(parse_rfc3339("2026-11-26T06:34:52.Z", &t), -1);
+	ck_assert_int_eq(parse_rfc3339("2026-11-26T06:34:52Zjunk", &t), -1);
+	ck_assert_int_eq(parse_rfc3339("yesterday", &t), -1);
+}
+END_TEST
+
 START_TEST(misc)
 {
 	unsigned char	 raw[3] = { 0x00, 0xab, 0xff }, r1[16], r2[16];
@@ -158,6 +182,7 @@ util_suite(void)
 	tcase_add_test(t, utf8);
 	tcase_add_test(t, percent);
 	tcase_add_test(t, times);
+	tcase_add_test(t, rfc3339);
 	tcase_add_test(t, misc);
 	tcase_add_test(t, buffers);
 	suite_add_tcase(s, t);
