@@ -8,6 +8,14 @@
 
 PORT	?= 8080
 SAN	?= 0
+# V=1 shows whole compiler command lines.
+V	?= 0
+
+ifeq ($(V),1)
+Q	:=
+else
+Q	:= @
+endif
 
 ifeq ($(SAN),1)
 BUILD	:= build/san
@@ -37,7 +45,8 @@ ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SANFLAGS) -Ishared 
 LDFLAGS_ALL	 = $(SANFLAGS) $(LDFLAGS)
 
 SHARED_SRC	:= $(wildcard shared/*.c)
-HARNESS_SRC	:= tests/harness/stack.c tests/harness/client.c tests/harness/forge.c
+HARNESS_SRC	:= tests/harness/stack.c tests/harness/client.c tests/harness/forge.c \
+	tests/harness/fcgi_client.c
 NAMES		:= $(patsubst fcgi/%/,%,$(wildcard fcgi/*/))
 UNIT_NAMES	:= $(patsubst tests/unit/%/,%,$(wildcard tests/unit/*/))
 INTEGRATION	:= $(patsubst tests/integration/test_%.c,%,$(wildcard tests/integration/test_*.c))
@@ -82,35 +91,43 @@ deps:
 
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(if $(PKGS_$(word 2,$(subst /, ,$<))),$(shell pkg-config --cflags $(PKGS_$(word 2,$(subst /, ,$<))))) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(if $(PKGS_$(word 2,$(subst /, ,$<))),$(shell pkg-config --cflags $(PKGS_$(word 2,$(subst /, ,$<))))) -c $< -o $@
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) $(if $(PKGS_$(word 3,$(subst /, ,$<))),$(shell pkg-config --cflags $(PKGS_$(word 3,$(subst /, ,$<))))) -Itests/harness -Ifcgi -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-format-truncation $(if $(PKGS_$(word 3,$(subst /, ,$<))),$(shell pkg-config --cflags $(PKGS_$(word 3,$(subst /, ,$<))))) -Itests/harness -Ifcgi -c $< -o $@
 
 $(LIB): $(call obj,$(SHARED_SRC))
 	@mkdir -p $(dir $@)
-	ar rcs $@ $^
+	@echo "  AR      $@"
+	$(Q)ar rcs $@ $^
 
 $(BUILD)/quire-%: $$(call obj,$$(wildcard fcgi/$$*/*.c)) $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(if $(PKGS_$*),$(shell pkg-config --libs $(PKGS_$*)))
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(if $(PKGS_$*),$(shell pkg-config --libs $(PKGS_$*)))
 
 $(BUILD)/quire-migrate: $(call obj,sql/migrate.c) $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 $(BUILD)/quire-stack: $(call obj,tests/harness/main.c tests/harness/stack.c) $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
 
 # One unit test program per folder of tests/unit: shared, or a program's name.
 $(BUILD)/tests/unit-%: $$(call obj,$$(wildcard tests/unit/$$*/*.c) tests/harness/forge.c) \
 		$$(call program_objs,$$*) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS) $(if $(PKGS_$*),$(shell pkg-config --libs $(PKGS_$*)))
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS) $(if $(PKGS_$*),$(shell pkg-config --libs $(PKGS_$*)))
 
 # One integration test program per tests/integration/test_NAME.c.
 $(BUILD)/tests/test-%: $$(call obj,tests/integration/test_$$*.c $(HARNESS_SRC)) $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
 
 check: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(TEST_PROGRAMS)

@@ -2,7 +2,9 @@
  * Integration tests of Auth: real HTTP through lighttpd to quire-auth, with
  * a real PostgreSQL. Each test makes its own users, so order does not matter.
  */
+#include <dirent.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +15,7 @@
 #include <openssl/ec.h>
 
 #include "client.h"
+#include "fcgi_client.h"
 #include "forge.h"
 #include "tok.h"
 #include "util.h"
@@ -904,6 +907,199 @@ START_TEST(database_outage_gives_503_then_recovers)
 }
 END_TEST
 
+/* Writes a configuration for a standalone quire-auth with its own key directory in dir. */
+static void
+standalone_conf(const char *dir, char *conf, size_t len)
+{
+	char	 cmd[4096];
+	FILE	*f;
+
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/public && cp %s/keys/public/*.pem %s/public/",
+	    dir, test_stack.var, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	snprintf(conf, len, "%s/quire.conf", dir);
+	f = fopen(conf, "w");
+	ck_assert_ptr_nonnull(f);
+	fprintf(f, "public_keys = %s/public\n[auth]\ndatabase = %s\nprivate_key = %s/keys/private.pem\n",
+	    dir, stack_dsn(&test_stack, "quire_auth"), test_stack.var);
+	fclose(f);
+}
+
+/* Starts quire-auth --listen unix:sock --workers n. Returns the master's pid once it accepts. */
+static pid_t
+start_standalone(const char *conf, const char *sock, const char *workers)
+{
+	char	 prog[1100], spec[600];
+	pid_t	 pid;
+	int	 i, fd;
+
+	snprintf(prog, sizeof(prog), "%s/quire-auth", test_stack.build);
+	snprintf(spec, sizeof(spec), "unix:%s", sock);
+	if ((pid = fork()) == 0) {
+		execl(prog, prog, "--config", conf, "--listen", spec, "--workers", workers, NULL);
+		_exit(127);
+	}
+	for (i = 0; i < 100; i++) {
+		if ((fd = fcgi_connect(sock)) != -1) {
+			close(fd);
+			return pid;
+		}
+		usleep(50000);
+	}
+	ck_abort_msg("quire-auth --listen did not come up");
+	return -1;
+}
+
+/* Sends GET uri over FastCGI to sock; appends the raw CGI response to out. */
+static void
+fcgi_get(const char *sock, const char *uri, struct buf *out)
+{
+	char	 u[512];
+	char	*params[] = { "REQUEST_METHOD=GET", u, NULL };
+	int	 fd = fcgi_connect(sock);
+
+	snprintf(u, sizeof(u), "REQUEST_URI=%s", uri);
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(fcgi_begin(fd, params), 0);
+	ck_assert_int_eq(fcgi_stdin(fd, "", 0), 0);
+	ck_assert_int_eq(fcgi_read_response(fd, out), 0);
+	close(fd);
+}
+
+/* Returns the number of live children of parent, writing up to max pids. */
+static int
+children_of(pid_t parent, pid_t *out, int max)
+{
+	DIR		*d = opendir("/proc");
+	struct dirent	*de;
+	char		 path[300], line[512], *paren;
+	FILE		*f;
+	int		 n = 0, ppid;
+	char		 state;
+
+	while ((de = readdir(d)) != NULL) {
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(line, sizeof(line), f) != NULL && (paren = strrchr(line, ')')) != NULL &&
+		    sscanf(paren + 1, " %c %d", &state, &ppid) == 2 && ppid == parent &&
+		    state != 'Z') {
+			if (n < max)
+				out[n] = atoi(de->d_name);
+			n++;
+		}
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+START_TEST(standalone_workers)
+{
+	char		 dir[] = "/tmp/quire-standalone-XXXXXX", conf[600], sock[600], cmd[1400];
+	char		 prog[1100];
+	struct buf	 out = BUF_INIT;
+	pid_t		 master, kids[8];
+	int		 i, status;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	standalone_conf(dir, conf, sizeof(conf));
+	snprintf(sock, sizeof(sock), "%s/auth.sock", dir);
+	master = start_standalone(conf, sock, "2");
+
+	fcgi_get(sock, "/auth/health", &out);
+	ck_assert_msg(strncmp(buf_str(&out), "Status: 200", 11) == 0, "%s", buf_str(&out));
+	ck_assert_int_eq(children_of(master, kids, 8), 2);
+
+	/* A worker that dies is replaced. */
+	kill(kids[0], SIGKILL);
+	for (i = 0; i < 40 && !(children_of(master, kids, 8) == 2 && kids[0] != kids[1]); i++)
+		usleep(100000);
+	ck_assert_int_eq(children_of(master, kids, 8), 2);
+
+	/* SIGHUP reloads the public keys: a second key shows in the JWK Set. */
+	snprintf(prog, sizeof(prog), "%s/quire-auth", test_stack.build);
+	snprintf(cmd, sizeof(cmd), "%s keygen %s/second.pem %s/public >/dev/null", prog, dir, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	kill(master, SIGHUP);
+	for (i = 0; i < 50; i++) {
+		buf_reset(&out);
+		fcgi_get(sock, "/auth/jwks.json", &out);
+		if (strstr(buf_str(&out), "},{") != NULL)
+			break;
+		usleep(100000);
+	}
+	ck_assert_msg(strstr(buf_str(&out), "},{") != NULL, "one key after SIGHUP: %s",
+	    buf_str(&out));
+
+	/* SIGTERM: stops, removes its socket. */
+	kill(master, SIGTERM);
+	ck_assert_int_eq(waitpid(master, &status, 0), master);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	ck_assert_int_ne(access(sock, F_OK), 0);
+	buf_free(&out);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(sigterm_finishes_the_request_in_flight)
+{
+	char		 dir[] = "/tmp/quire-standalone-XXXXXX", conf[600], sock[600], cmd[700];
+	const char	*body = "{\"username\":\"nobody-at-all\",\"password\":\"not-it-at-all\"}";
+	char		 len[64];
+	char		*params[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/auth/login",
+		    "CONTENT_TYPE=application/json", len, NULL };
+	struct buf	 out = BUF_INIT;
+	pid_t		 master;
+	int		 fd, status;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	standalone_conf(dir, conf, sizeof(conf));
+	snprintf(sock, sizeof(sock), "%s/auth.sock", dir);
+	master = start_standalone(conf, sock, "1");
+	snprintf(len, sizeof(len), "CONTENT_LENGTH=%zu", strlen(body));
+
+	/* Half a body is in; then SIGTERM; then the rest. */
+	fd = fcgi_connect(sock);
+	ck_assert_int_eq(fcgi_begin(fd, params), 0);
+	ck_assert_int_eq(fcgi_stdin(fd, body, 10), 0);
+	usleep(200000);
+	kill(master, SIGTERM);
+	usleep(300000);
+	ck_assert_int_eq(fcgi_stdin(fd, body + 10, strlen(body) - 10), 0);
+	ck_assert_int_eq(fcgi_stdin(fd, "", 0), 0);
+	ck_assert_int_eq(fcgi_read_response(fd, &out), 0);
+	close(fd);
+	ck_assert_msg(strncmp(buf_str(&out), "Status: 401", 11) == 0, "%s", buf_str(&out));
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), "invalid_credentials"));
+	ck_assert_int_eq(waitpid(master, &status, 0), master);
+	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	buf_free(&out);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+START_TEST(fd0_must_be_a_socket)
+{
+	char	 cmd[1400];
+
+	snprintf(cmd, sizeof(cmd), "%s/quire-auth --config %s </dev/null 2>/dev/null",
+	    test_stack.build, test_stack.conf);
+	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 2);
+	snprintf(cmd, sizeof(cmd), "%s/quire-auth --config %s --check-config >/dev/null",
+	    test_stack.build, test_stack.conf);
+	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 0);
+	snprintf(cmd, sizeof(cmd), "%s/quire-auth --config /nonexistent 2>/dev/null",
+	    test_stack.build);
+	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 1);
+	snprintf(cmd, sizeof(cmd), "%s/quire-auth --listen :9000 --config %s 2>/dev/null",
+	    test_stack.build, test_stack.conf);
+	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 1);	/* no host: never all interfaces */
+}
+END_TEST
+
 static Suite *
 auth_suite(void)
 {
@@ -930,6 +1126,9 @@ auth_suite(void)
 	tcase_add_test(t, unknown_paths_and_methods);
 	tcase_add_test(t, post_role_cannot_read_auth);
 	tcase_add_test(t, migrations_are_recorded_and_guarded);
+	tcase_add_test(t, standalone_workers);
+	tcase_add_test(t, sigterm_finishes_the_request_in_flight);
+	tcase_add_test(t, fd0_must_be_a_socket);
 	suite_add_tcase(s, t);
 	return s;
 }

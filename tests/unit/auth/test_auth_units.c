@@ -1,0 +1,109 @@
+/* Unit tests of the Auth program's pure parts: passwords, usernames, refresh tokens. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <check.h>
+
+#include "auth/auth.h"
+
+START_TEST(hash_and_check)
+{
+	char	*h = password_hash("correct horse battery", 3), *h2;
+
+	ck_assert_ptr_nonnull(h);
+	ck_assert_int_eq(strncmp(h, "$y$", 3), 0);	/* yescrypt */
+	ck_assert(password_check("correct horse battery", h));
+	ck_assert(!password_check("correct horse batterY", h));
+	ck_assert(!password_check("", h));
+	/* A fresh salt every time. */
+	h2 = password_hash("correct horse battery", 3);
+	ck_assert_str_ne(h, h2);
+	ck_assert(password_check("correct horse battery", h2));
+	/* A stored value that is no hash never matches. */
+	ck_assert(!password_check("x", "*"));
+	ck_assert(!password_check("x", ""));
+	free(h);
+	free(h2);
+}
+END_TEST
+
+START_TEST(usernames)
+{
+	enum err e;
+
+	ck_assert_ptr_null(username_invalid("alice", &e));
+	ck_assert_ptr_null(username_invalid("a.b_c-9", &e));
+	ck_assert_ptr_nonnull(username_invalid("ab", &e));
+	ck_assert_int_eq(e, ERR_INVALID_USERNAME);
+	ck_assert_ptr_nonnull(username_invalid("Alice", &e));
+	ck_assert_ptr_nonnull(username_invalid("al ice", &e));
+	ck_assert_ptr_nonnull(username_invalid("\xc3\xa9lise", &e));
+	ck_assert_int_eq(e, ERR_INVALID_USERNAME);
+	ck_assert_ptr_nonnull(username_invalid("al\tice", &e));
+	ck_assert_int_eq(e, ERR_CONTROL_CHARACTER);
+	ck_assert_ptr_nonnull(username_invalid("alice\x7f", &e));
+	ck_assert_int_eq(e, ERR_CONTROL_CHARACTER);
+	ck_assert_ptr_null(username_invalid(
+	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd", &e));
+	ck_assert_ptr_nonnull(username_invalid(
+	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcde", &e));
+}
+END_TEST
+
+START_TEST(password_rules)
+{
+	char	 long_pw[PASSWORD_MAX_BYTES + 2];
+
+	ck_assert_ptr_null(password_weak("0123456789", 10));
+	ck_assert_ptr_nonnull(password_weak("012345678", 10));
+	/* Characters, not bytes: ten accented letters are ten. */
+	ck_assert_ptr_null(password_weak("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 10));
+	ck_assert_ptr_nonnull(password_weak("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 10));
+	memset(long_pw, 'x', sizeof(long_pw) - 1);
+	long_pw[sizeof(long_pw) - 1] = '\0';
+	ck_assert_ptr_nonnull(password_weak(long_pw, 10));
+	ck_assert_uint_eq(utf8_length("a\xc3\xa9\xf0\x9f\x98\x80"), 3);
+}
+END_TEST
+
+START_TEST(refresh_tokens)
+{
+	char	 t1[REFRESH_TOKEN_LEN + 1], t2[REFRESH_TOKEN_LEN + 1], h1[67], h2[67], h[67];
+
+	ck_assert_int_eq(refresh_token_new(t1, h1), 0);
+	ck_assert_int_eq(refresh_token_new(t2, h2), 0);
+	ck_assert_uint_eq(strlen(t1), REFRESH_TOKEN_LEN);
+	ck_assert_str_ne(t1, t2);
+	ck_assert_int_eq(strncmp(h1, "\\x", 2), 0);
+	ck_assert_uint_eq(strlen(h1), 66);
+	/* The hash of a presented token is the stored one. */
+	ck_assert_int_eq(refresh_token_hash(t1, h), 0);
+	ck_assert_str_eq(h, h1);
+	ck_assert_int_eq(refresh_token_hash("short", h), -1);
+	ck_assert_int_eq(refresh_token_hash("++++++++++++++++++++++++++++++++++++++++++=", h), -1);
+	/* 43 characters whose last one carries bits past 256: not a token we made. */
+	ck_assert_int_eq(refresh_token_hash("AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAB", h), -1);
+}
+END_TEST
+
+int
+main(void)
+{
+	Suite	*s = suite_create("auth-units");
+	TCase	*t = tcase_create("auth");
+	SRunner	*sr;
+	int	 failed;
+
+	tcase_set_timeout(t, 30);
+	tcase_add_test(t, hash_and_check);
+	tcase_add_test(t, usernames);
+	tcase_add_test(t, password_rules);
+	tcase_add_test(t, refresh_tokens);
+	suite_add_tcase(s, t);
+	sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}
