@@ -34,20 +34,36 @@ page_offset(const struct page *p)
 	return (p->page - 1) * p->per_page;
 }
 
-/* Appends the request's query without its page parameter, then page=n. */
+/* Appends s[0..len), %-encoding any byte that may not stand in a URI. */
+static void
+append_uri(struct buf *b, const char *s, size_t len)
+{
+	static const char safe[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "0123456789-._~!$&'()*+,;=:@/?%";
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		if (s[i] != '\0' && strchr(safe, s[i]) != NULL)
+			buf_append(b, &s[i], 1);
+		else
+			buf_printf(b, "%%%02X", (unsigned char)s[i]);
+	}
+}
+
+/* Appends the request's path and query without its page parameter, then page=n. */
 static void
 link_target(struct buf *b, const struct req *r, long long n)
 {
 	const char	*q = r->query, *amp;
 	size_t		 len;
 
-	buf_puts(b, r->path);
+	append_uri(b, r->path, strlen(r->path));
 	buf_puts(b, "?");
 	while (*q != '\0') {
 		amp = strchr(q, '&');
 		len = amp != NULL ? (size_t)(amp - q) : strlen(q);
-		if (len > 0 && !(strncmp(q, "page=", 5) == 0 || (len == 4 && strncmp(q, "page", 4) == 0))) {
-			buf_append(b, q, len);
+		if (len > 0 && strncmp(q, "page=", 5) != 0 && !(len == 4 && strncmp(q, "page", 4) == 0)) {
+			append_uri(b, q, len);
 			buf_puts(b, "&");
 		}
 		q += len;

@@ -314,6 +314,9 @@ worker_loop(struct ctx *ctx, int fd)
 		log_msg("cannot make the listen socket non-blocking: %s", strerror(errno));
 		return 1;
 	}
+	/* Connect and prepare now, not on the first request (which may find it down). */
+	if (db_ping(ctx->db) != DB_OK)
+		log_msg("the database is not reachable yet: %s", db_last_error(ctx->db));
 
 	while (!got_stop) {
 		if (got_reload) {

@@ -775,6 +775,40 @@ START_TEST(unknown_paths_and_methods)
 }
 END_TEST
 
+START_TEST(one_log_line_per_request)
+{
+	struct http_resp r;
+	char		 url[256], rid[64], hdr[100], path[1100], line[1024];
+	const char	*headers[] = { hdr, NULL };
+	unsigned char	 raw[8];
+	FILE		*f;
+	int		 i, found = 0;
+
+	random_bytes(raw, sizeof(raw));
+	hex_encode(raw, sizeof(raw), rid);
+	snprintf(hdr, sizeof(hdr), "X-Request-Id: log-%s", rid);
+	snprintf(url, sizeof(url), "%s/auth/users/not-a-uuid", test_stack.base_url);
+	http_request("GET", url, headers, NULL, 0, &r);
+	http_resp_free(&r);
+	/* The line is written just after the response: give it a moment. */
+	snprintf(path, sizeof(path), "%s/log/lighttpd.log", test_stack.var);
+	for (i = 0; i < 50 && found == 0; i++) {
+		f = fopen(path, "r");
+		ck_assert_ptr_nonnull(f);
+		while (fgets(line, sizeof(line), f) != NULL)
+			if (strstr(line, rid) != NULL) {
+				found++;
+				ck_assert_msg(strstr(line, "quire-auth: method=GET "
+				    "path=/auth/users/not-a-uuid status=401 us=") != NULL, "%s", line);
+			}
+		fclose(f);
+		if (found == 0)
+			usleep(50000);
+	}
+	ck_assert_int_eq(found, 1);
+}
+END_TEST
+
 START_TEST(post_role_cannot_read_auth)
 {
 	PGconn		*c;
@@ -1124,6 +1158,7 @@ auth_suite(void)
 	tcase_add_test(t, last_admin_is_kept);
 	tcase_add_test(t, bad_bodies);
 	tcase_add_test(t, unknown_paths_and_methods);
+	tcase_add_test(t, one_log_line_per_request);
 	tcase_add_test(t, post_role_cannot_read_auth);
 	tcase_add_test(t, migrations_are_recorded_and_guarded);
 	tcase_add_test(t, standalone_workers);

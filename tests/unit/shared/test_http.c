@@ -415,6 +415,17 @@ START_TEST(pagination)
 	    "</t/list?tag=a%20b&per_page=10&page=4>; rel=\"last\""));
 	ck_assert_str_eq(buf_str(&r.out), "{\"items\":[],\"page\":2,\"per_page\":10,\"total\":35}");
 	req_free(&r);
+	/* What a client puts in the query cannot break the Link header. */
+	{
+		char *odd[] = { "REQUEST_URI=/t/list", "QUERY_STRING=q=<a>\"b\"&page=2", NULL };
+
+		make_req(&r, odd, &b);
+		ck_assert_int_eq(page_parse(&r, 20, &p), 0);
+		page_respond(&r, &p, 50, json_array());
+		ck_assert_ptr_nonnull(strstr(buf_str(&r.headers),
+		    "</t/list?q=%3Ca%3E%22b%22&page=3>; rel=\"next\""));
+		req_free(&r);
+	}
 	make_req(&r, bad, &b);
 	ck_assert_int_eq(page_parse(&r, 20, &p), -1);
 	ck_assert_int_eq(r.status, 400);
