@@ -2,11 +2,13 @@
 #
 #   make            build the programs into build/
 #   make run        the whole stack on 127.0.0.1:$(PORT) with a dev database in var/
+#                   (WEB=apache: behind Apache instead of lighttpd)
 #   make check      every test (unit, then integration against PostgreSQL and lighttpd)
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
 #   make clean
 
 PORT	?= 8080
+WEB	?= lighttpd
 SAN	?= 0
 # V=1 shows whole compiler command lines.
 V	?= 0
@@ -28,7 +30,7 @@ endif
 # Debian 12 packages the build, the tests and `make run` need.
 DEB_PACKAGES := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libpq-dev \
 	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev check \
-	postgresql-15 lighttpd openssl python3 procps jq
+	postgresql-15 lighttpd apache2 libapache2-mod-xsendfile openssl python3 procps jq
 
 PKGS		:= fcgi libpq jansson libjwt openssl libxcrypt
 TEST_PKGS	:= $(PKGS) check libcurl
@@ -45,7 +47,8 @@ ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SANFLAGS) -Ishared 
 LDFLAGS_ALL	 = $(SANFLAGS) $(LDFLAGS)
 
 SHARED_SRC	:= $(wildcard shared/*.c)
-HARNESS_SRC	:= tests/harness/stack.c tests/harness/client.c tests/harness/forge.c \
+STACK_SRC	:= tests/harness/stack.c tests/harness/web.c tests/harness/proc.c
+HARNESS_SRC	:= $(STACK_SRC) tests/harness/client.c tests/harness/forge.c \
 	tests/harness/fcgi_client.c
 NAMES		:= $(patsubst fcgi/%/,%,$(wildcard fcgi/*/))
 UNIT_NAMES	:= $(patsubst tests/unit/%/,%,$(wildcard tests/unit/*/))
@@ -112,7 +115,7 @@ $(BUILD)/quire-migrate: $(call obj,sql/migrate.c) $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/quire-stack: $(call obj,tests/harness/main.c tests/harness/stack.c) $(LIB)
+$(BUILD)/quire-stack: $(call obj,tests/harness/main.c $(STACK_SRC)) $(LIB)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
 
@@ -138,13 +141,16 @@ check-unit:
 	@rc=0; for t in $(UNIT_NAMES); do echo "== unit-$$t"; \
 		$(BUILD)/tests/unit-$$t || rc=1; done; exit $$rc
 
+# The whole integration suite runs behind each web server.
 check-integration:
-	@rc=0; for t in $(INTEGRATION); do echo "== test-$$t"; \
-		QUIRE_BUILD=$(BUILD) $(BUILD)/tests/test-$$t || rc=1; done; exit $$rc
+	@rc=0; for web in lighttpd apache; do for t in $(INTEGRATION); do \
+		echo "== test-$$t behind $$web"; \
+		QUIRE_BUILD=$(BUILD) QUIRE_WEB=$$web $(BUILD)/tests/test-$$t || rc=1; \
+	done; done; exit $$rc
 
 run: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/quire-stack
-	$(BUILD)/quire-stack --var var --port $(PORT) --build $(BUILD)
+	$(BUILD)/quire-stack --var var --port $(PORT) --build $(BUILD) --web $(WEB)
 
 clean:
 	rm -rf build

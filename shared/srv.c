@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <poll.h>
@@ -350,13 +351,15 @@ worker_loop(struct ctx *ctx, int fd)
 }
 
 /*
- * Opens the listen socket of --listen: "unix:PATH" (mode 0660, a stale socket
- * file replaced) or "HOST:PORT" with an explicit host (never all interfaces
- * by accident). Returns the descriptor, or -1 with a message printed.
+ * Opens the listen socket of --listen: "unix:PATH" (mode 0660, group group
+ * when not NULL, a stale socket file replaced) or "HOST:PORT" with an
+ * explicit host (never all interfaces by accident). Returns the descriptor,
+ * or -1 with a message printed.
  */
 static int
-listen_on(const char *spec)
+listen_on(const char *spec, const char *group)
 {
+	struct group		*gr = NULL;
 	struct sockaddr_un	 sun;
 	struct addrinfo		 hints, *ai = NULL;
 	struct stat		 st;
@@ -366,6 +369,10 @@ listen_on(const char *spec)
 	int			 fd = -1, one = 1, rc;
 
 	if (strncmp(spec, "unix:", 5) == 0) {
+		if (group != NULL && (gr = getgrnam(group)) == NULL) {
+			fprintf(stderr, "--socket-group %s: no such group\n", group);
+			return -1;
+		}
 		memset(&sun, 0, sizeof(sun));
 		sun.sun_family = AF_UNIX;
 		if (strlen(spec + 5) == 0 || strlen(spec + 5) >= sizeof(sun.sun_path)) {
@@ -377,7 +384,9 @@ listen_on(const char *spec)
 			unlink(sun.sun_path);
 		if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) == -1 ||
 		    bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-		    chmod(sun.sun_path, 0660) == -1 || listen(fd, 128) == -1)
+		    chmod(sun.sun_path, 0660) == -1 ||
+		    (gr != NULL && chown(sun.sun_path, (uid_t)-1, gr->gr_gid) == -1) ||
+		    listen(fd, 128) == -1)
 			goto fail;
 		return fd;
 	}
@@ -500,7 +509,7 @@ static void
 usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [--config FILE] [--listen unix:PATH|HOST:PORT "
-	    "[--workers N]] [--check-config]\n"
+	    "[--workers N] [--socket-group GROUP]] [--check-config]\n"
 	    "Without --listen, the FastCGI listen socket is fd 0 (spawned by a web\n"
 	    "server or systemd).\n", prog);
 }
@@ -512,12 +521,13 @@ srv_main(const struct service *svc, int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ "listen", required_argument, NULL, 'l' },
 		{ "workers", required_argument, NULL, 'w' },
+		{ "socket-group", required_argument, NULL, 'g' },
 		{ "check-config", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctx	 ctx;
-	const char	*config = NULL, *listen_spec = NULL;
+	const char	*config = NULL, *listen_spec = NULL, *group = NULL;
 	long long	 workers = 1;
 	char		 err[1024];
 	int		 ch, fd = 0, check_only = 0, rc;
@@ -537,6 +547,9 @@ srv_main(const struct service *svc, int argc, char **argv)
 				fprintf(stderr, "--workers: a number from 1 to %d\n", MAX_WORKERS);
 				return 2;
 			}
+			break;
+		case 'g':
+			group = optarg;
 			break;
 		case 'k':
 			check_only = 1;
@@ -560,7 +573,7 @@ srv_main(const struct service *svc, int argc, char **argv)
 		return 0;
 	}
 	if (listen_spec != NULL) {
-		if ((fd = listen_on(listen_spec)) == -1) {
+		if ((fd = listen_on(listen_spec, group)) == -1) {
 			srv_ctx_free(&ctx);
 			return 1;
 		}

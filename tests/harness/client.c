@@ -187,6 +187,7 @@ client_main(Suite *suite, Suite *in_process, const char *extra_conf)
 	o.admin_user = ADMIN_USER;
 	o.admin_password = ADMIN_PASSWORD;
 	o.extra_conf = extra_conf;
+	o.web = getenv("QUIRE_WEB");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (stack_start(&test_stack, &o) == -1) {
 		srunner_free(srunner_create(suite));

@@ -2,7 +2,7 @@
  * quire-stack: `make run`. Starts the whole stack on 127.0.0.1 with its data
  * in var/ (kept between runs) and stops everything on Ctrl-C.
  *
- *   quire-stack --var DIR --port N --build DIR
+ *   quire-stack --var DIR --port N --build DIR [--web lighttpd|apache]
  */
 #include <getopt.h>
 #include <signal.h>
@@ -32,6 +32,7 @@ main(int argc, char **argv)
 		{ "var", required_argument, NULL, 'v' },
 		{ "port", required_argument, NULL, 'p' },
 		{ "build", required_argument, NULL, 'b' },
+		{ "web", required_argument, NULL, 'w' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct stack_opts	 o = { .var = "var", .build = "build", .port = 8080, .dev = true };
@@ -46,8 +47,10 @@ main(int argc, char **argv)
 		case 'v': o.var = optarg; break;
 		case 'p': o.port = atoi(optarg); break;
 		case 'b': o.build = optarg; break;
+		case 'w': o.web = optarg; break;
 		default:
-			fprintf(stderr, "usage: quire-stack [--var DIR] [--port N] [--build DIR]\n");
+			fprintf(stderr, "usage: quire-stack [--var DIR] [--port N] [--build DIR] "
+			    "[--web lighttpd|apache]\n");
 			return 2;
 		}
 	}
@@ -79,7 +82,7 @@ main(int argc, char **argv)
 		while ((pid = waitpid(-1, NULL, WNOHANG)) > 0) {
 			if (pid == s.web_pid || pid == s.pg_pid) {
 				fprintf(stderr, "quire-stack: %s exited\n",
-				    pid == s.web_pid ? "lighttpd" : "PostgreSQL");
+				    pid == s.pg_pid ? "PostgreSQL" : s.apache ? "Apache" : "lighttpd");
 				if (pid == s.web_pid)
 					s.web_pid = 0;
 				else

@@ -21,117 +21,11 @@
 
 #include <libpq-fe.h>
 
+#include "proc.h"
+
 #define PG_BIN		"/usr/lib/postgresql/15/bin"
 #define PG_PORT		"5432"
-#define START_TIMEOUT	30	/* seconds for PostgreSQL or lighttpd to answer */
-
-/* snprintf that refuses to truncate: a path too long for the harness ends the run. */
-static void __attribute__((format(printf, 3, 4)))
-xsnprintf(char *out, size_t size, const char *fmt, ...)
-{
-	va_list	 ap;
-	int	 n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(out, size, fmt, ap);
-	va_end(ap);
-	if (n < 0 || (size_t)n >= size) {
-		fprintf(stderr, "stack: a path is too long: %s\n", out);
-		exit(1);
-	}
-}
-
-/* The unprivileged user PostgreSQL runs as when we are root, or NULL. */
-static const struct passwd *
-pg_user(void)
-{
-	if (geteuid() != 0)
-		return NULL;
-	return getpwnam("postgres");
-}
-
-/* Gives path to the PostgreSQL user when we are root. Returns 0 or -1. */
-static int
-give_to_pg(const char *path)
-{
-	const struct passwd *pw = pg_user();
-
-	if (geteuid() == 0 && pw == NULL) {
-		fprintf(stderr, "stack: running as root needs the 'postgres' user "
-		    "(from the postgresql-15 package)\n");
-		return -1;
-	}
-	if (pw != NULL && chown(path, pw->pw_uid, pw->pw_gid) == -1) {
-		fprintf(stderr, "stack: chown %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/* Makes a directory if it is missing. Returns 0 or -1 with a message. */
-static int
-make_dir(const char *path, mode_t mode)
-{
-	if (mkdir(path, mode) == -1 && errno != EEXIST) {
-		fprintf(stderr, "stack: mkdir %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-/*
- * Forks and execs argv: in its own process group, killed with pdeathsig if
- * we die, as the PostgreSQL user when as_pg, with stdout and stderr sent to
- * log (appended) when not NULL. Returns the pid, or -1.
- */
-static pid_t
-spawn(char *const argv[], bool as_pg, int pdeathsig, const char *log)
-{
-	const struct passwd	*pw = as_pg ? pg_user() : NULL;
-	pid_t			 parent = getpid(), pid;
-	int			 fd;
-
-	if ((pid = fork()) == -1) {
-		perror("stack: fork");
-		return -1;
-	}
-	if (pid > 0) {
-		setpgid(pid, pid);
-		return pid;
-	}
-	setpgid(0, 0);
-	if (log != NULL && (fd = open(log, O_WRONLY | O_CREAT | O_APPEND, 0644)) != -1) {
-		dup2(fd, STDOUT_FILENO);
-		dup2(fd, STDERR_FILENO);
-		if (fd > STDERR_FILENO)
-			close(fd);
-	}
-	if (pw != NULL && (setgid(pw->pw_gid) == -1 || setuid(pw->pw_uid) == -1)) {
-		perror("stack: setuid postgres");
-		_exit(127);
-	}
-	/* Set after setuid, which clears it; then make sure the parent still lives. */
-	if (pdeathsig != 0) {
-		prctl(PR_SET_PDEATHSIG, pdeathsig);
-		if (getppid() != parent)
-			_exit(1);
-	}
-	execv(argv[0], argv);
-	fprintf(stderr, "stack: exec %s: %s\n", argv[0], strerror(errno));
-	_exit(127);
-}
-
-/* Waits for pid. Returns its exit status, or -1 when it did not exit normally. */
-static int
-wait_exit(pid_t pid)
-{
-	int	 status;
-
-	while (waitpid(pid, &status, 0) == -1)
-		if (errno != EINTR)
-			return -1;
-	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
+#define START_TIMEOUT	30	/* seconds for PostgreSQL to answer */
 
 int
 stack_run(char *const argv[])
@@ -170,19 +64,6 @@ free_port(void)
 	return port;
 }
 
-/* Writes text to path (replacing it). Returns 0 or -1 with a message. */
-static int
-write_file(const char *path, const char *text)
-{
-	FILE	*f;
-
-	if ((f = fopen(path, "w")) == NULL || fputs(text, f) == EOF || fclose(f) != 0) {
-		fprintf(stderr, "stack: write %s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 const char *
 stack_dsn(const struct stack *s, const char *role)
 {
@@ -191,19 +72,6 @@ stack_dsn(const struct stack *s, const char *role)
 	xsnprintf(dsn, sizeof(dsn), "host=%s port=" PG_PORT " dbname=quire user=%s",
 	    s->pg_socket_dir, role);
 	return dsn;
-}
-
-/* Prints the last lines of a log file, to explain a failed start. */
-static void
-print_tail(const char *path)
-{
-	char	 cmd[4096];
-	int	 rc;
-
-	fprintf(stderr, "---- %s ----\n", path);
-	xsnprintf(cmd, sizeof(cmd), "tail -n 30 '%s' >&2", path);
-	rc = system(cmd);
-	(void)rc;
 }
 
 /* Creates the cluster in var/pg if there is none. Returns 0 or -1. */
@@ -349,35 +217,6 @@ write_quire_conf(struct stack *s, const struct stack_opts *o)
 	return write_file(s->conf, text);
 }
 
-/* Writes var/lighttpd.conf around the project's own snippet. Returns 0 or -1. */
-static int
-write_lighttpd_conf(struct stack *s)
-{
-	char	 text[16384], path[4096], errorlog[4096];
-
-	if (s->dev)
-		errorlog[0] = '\0';	/* the terminal */
-	else
-		xsnprintf(errorlog, sizeof(errorlog), "server.errorlog = \"%s/log/lighttpd.log\"\n",
-		    s->var);
-	xsnprintf(text, sizeof(text),
-	    "# Written by tests/harness/stack.c for the dev stack and the tests.\n"
-	    "server.document-root = \"%s/www\"\n"
-	    "server.bind = \"127.0.0.1\"\n"
-	    "server.port = %d\n"
-	    "server.upload-dirs = ( \"%s/tmp\" )\n"
-	    "%s"
-	    "mimetype.assign = ( \".txt\" => \"text/plain\", \".json\" => \"application/json\" )\n"
-	    "var.quire_bin = \"%s\"\n"
-	    "var.quire_conf = \"%s\"\n"
-	    "var.quire_run = \"%s/run\"\n"
-	    "var.quire_procs = 2\n"
-	    "include \"%s/web-conf/lighttpd/quire.conf\"\n",
-	    s->var, s->port, s->var, errorlog, s->build, s->conf, s->var, s->repo);
-	xsnprintf(path, sizeof(path), "%s/lighttpd.conf", s->var);
-	return write_file(path, text);
-}
-
 /* Makes the development key pair when there is none. Returns 0 or -1. */
 static int
 make_keys(struct stack *s)
@@ -434,93 +273,6 @@ create_admin(struct stack *s, const struct stack_opts *o)
 	return 0;
 }
 
-/* Returns the HTTP status of GET path on the stack, or -1 (no answer). */
-static int
-http_status(const struct stack *s, const char *path)
-{
-	struct sockaddr_in	 sa;
-	char			 req[512], resp[64];
-	ssize_t			 n;
-	int			 fd, status = -1;
-
-	if ((fd = socket(AF_INET, SOCK_STREAM, 0)) == -1)
-		return -1;
-	memset(&sa, 0, sizeof(sa));
-	sa.sin_family = AF_INET;
-	sa.sin_port = htons((unsigned short)s->port);
-	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-	xsnprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
-	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	    write(fd, req, strlen(req)) == (ssize_t)strlen(req) &&
-	    (n = read(fd, resp, sizeof(resp) - 1)) > 12) {
-		resp[n] = '\0';
-		if (sscanf(resp, "HTTP/1.%*d %d", &status) != 1)
-			status = -1;
-	}
-	close(fd);
-	return status;
-}
-
-/* The health check of every program lighttpd spawns; keep in sync with web-conf. */
-static const char *const health[] = {
-	"/auth/health",
-};
-
-/* Starts lighttpd and waits until every program answers its health check. */
-static int
-web_start(struct stack *s)
-{
-	char	 conf[4096], log[4096];
-	char	*argv[] = { "/usr/sbin/lighttpd", "-D", "-f", conf, NULL };
-	size_t	 h = 0;
-	int	 i;
-
-	xsnprintf(conf, sizeof(conf), "%s/lighttpd.conf", s->var);
-	xsnprintf(log, sizeof(log), "%s/log/lighttpd.log", s->var);
-	if ((s->web_pid = spawn(argv, false, SIGTERM, s->dev ? NULL : log)) == -1)
-		return -1;
-	for (i = 0; i < START_TIMEOUT * 10 && h < sizeof(health) / sizeof(health[0]); i++) {
-		if (http_status(s, health[h]) == 200) {
-			h++;
-			continue;
-		}
-		if (waitpid(s->web_pid, NULL, WNOHANG) == s->web_pid) {
-			s->web_pid = 0;
-			break;
-		}
-		usleep(100000);
-	}
-	if (h == sizeof(health) / sizeof(health[0]))
-		return 0;
-	fprintf(stderr, "stack: lighttpd or a program did not come up on port %d\n", s->port);
-	if (!s->dev)
-		print_tail(log);
-	return -1;
-}
-
-/* Stops lighttpd and whatever it spawned (its process group). */
-static void
-web_stop(struct stack *s)
-{
-	int	 i;
-
-	if (s->web_pid <= 0)
-		return;
-	kill(s->web_pid, SIGTERM);
-	for (i = 0; i < 100 && waitpid(s->web_pid, NULL, WNOHANG) != s->web_pid; i++)
-		usleep(100000);
-	if (i == 100) {
-		kill(s->web_pid, SIGKILL);
-		waitpid(s->web_pid, NULL, 0);
-	}
-	/* The programs lighttpd spawned share its process group. */
-	kill(-s->web_pid, SIGTERM);
-	for (i = 0; i < 50 && kill(-s->web_pid, 0) == 0; i++)
-		usleep(100000);
-	kill(-s->web_pid, SIGKILL);
-	s->web_pid = 0;
-}
-
 /* Sets up the directories of var. Returns 0 or -1. */
 static int
 make_dirs(struct stack *s)
@@ -550,6 +302,11 @@ stack_start(struct stack *s, const struct stack_opts *o)
 
 	memset(s, 0, sizeof(*s));
 	s->dev = o->dev;
+	if (o->web != NULL && strcmp(o->web, "apache") != 0 && strcmp(o->web, "lighttpd") != 0) {
+		fprintf(stderr, "stack: the web server is lighttpd or apache, not %s\n", o->web);
+		return -1;
+	}
+	s->apache = o->web != NULL && strcmp(o->web, "apache") == 0;
 	if (getcwd(s->repo, sizeof(s->repo)) == NULL ||
 	    realpath(o->build, s->build) == NULL) {
 		fprintf(stderr, "stack: %s: %s\n", o->build, strerror(errno));
@@ -569,6 +326,11 @@ stack_start(struct stack *s, const struct stack_opts *o)
 	}
 	xsnprintf(s->pg_socket_dir, sizeof(s->pg_socket_dir), "%s/pg-socket", s->var);
 	xsnprintf(s->conf, sizeof(s->conf), "%s/quire.conf", s->var);
+	xsnprintf(s->web_log, sizeof(s->web_log), "%s/log/%s.log", s->var,
+	    s->apache ? "apache" : "lighttpd");
+	/* lighttpd gives its children its error log; programs Apache talks to have their own. */
+	xsnprintf(s->program_log, sizeof(s->program_log), "%s/log/%s.log", s->var,
+	    s->apache ? "programs" : "lighttpd");
 	s->port = o->port > 0 ? o->port : free_port();
 	xsnprintf(s->base_url, sizeof(s->base_url), "http://127.0.0.1:%d", s->port);
 	/* Sanitizer reports of the programs land in var/log, where tests look. */
@@ -580,7 +342,7 @@ stack_start(struct stack *s, const struct stack_opts *o)
 	if (make_dirs(s) == -1 || pg_init(s) == -1 || stack_pg_start(s) == -1 ||
 	    create_database(s) == -1 || make_keys(s) == -1 ||
 	    write_quire_conf(s, o) == -1 || migrate(s) == -1 || create_admin(s, o) == -1 ||
-	    write_lighttpd_conf(s) == -1 || web_start(s) == -1) {
+	    web_start(s) == -1) {
 		stack_stop(s);
 		return -1;
 	}

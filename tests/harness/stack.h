@@ -1,6 +1,7 @@
 /*
  * stack: a private Quire stack — PostgreSQL cluster, migrations, keys,
- * configuration, first admin, and lighttpd spawning the programs — used by
+ * configuration, first admin, and the web server (lighttpd spawning the
+ * programs, or Apache in front of programs started with --listen) — used by
  * the integration tests (fresh, on free ports) and by `make run` (kept in
  * var/, on port 8080).
  *
@@ -21,7 +22,10 @@ struct stack_opts {
 	const char	*admin_user;	/* NULL: $QUIRE_ADMIN_USER or "admin" */
 	const char	*admin_password;	/* NULL: $QUIRE_ADMIN_PASSWORD or generated */
 	const char	*extra_conf;	/* appended to quire.conf (test settings), or NULL */
+	const char	*web;		/* "lighttpd" (default) or "apache" */
 };
+
+#define STACK_MAX_PROGRAMS	3
 
 struct stack {
 	char	 repo[512];	/* the checkout: sql/ and web-conf/ come from here */
@@ -31,8 +35,12 @@ struct stack {
 	char	 conf[1024];
 	char	 base_url[64];	/* http://127.0.0.1:PORT */
 	int	 port;
+	char	 web_log[1024];	/* the web server's error log */
+	char	 program_log[1024];	/* where the programs' stderr goes */
 	pid_t	 pg_pid;
 	pid_t	 web_pid;
+	pid_t	 program_pids[STACK_MAX_PROGRAMS];	/* Apache: programs run by us */
+	bool	 apache;
 	bool	 fresh_var;	/* made in /tmp: removed by stack_stop */
 	bool	 dev;
 };
@@ -58,6 +66,10 @@ const char *stack_dsn(const struct stack *, const char *role);
  * Returns the number of reports.
  */
 int	stack_sanitizer_reports(const struct stack *);
+
+/* Starts or stops the web server (and, for Apache, the programs). In web.c. */
+int	web_start(struct stack *);
+void	web_stop(struct stack *);
 
 /* Runs argv (a NULL-terminated list) and waits. Returns its exit status, or -1. */
 int	stack_run(char *const argv[]);

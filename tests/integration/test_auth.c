@@ -791,7 +791,7 @@ START_TEST(one_log_line_per_request)
 	http_request("GET", url, headers, NULL, 0, &r);
 	http_resp_free(&r);
 	/* The line is written just after the response: give it a moment. */
-	snprintf(path, sizeof(path), "%s/log/lighttpd.log", test_stack.var);
+	snprintf(path, sizeof(path), "%s", test_stack.program_log);
 	for (i = 0; i < 50 && found == 0; i++) {
 		f = fopen(path, "r");
 		ck_assert_ptr_nonnull(f);
