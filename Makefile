@@ -30,7 +30,8 @@ endif
 # Debian 12 packages the build, the tests and `make run` need.
 DEB_PACKAGES := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libpq-dev \
 	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev check \
-	postgresql-15 lighttpd apache2 libapache2-mod-xsendfile openssl python3 procps jq
+	postgresql-15 lighttpd apache2 libapache2-mod-xsendfile openssl python3 procps jq \
+	dpkg-dev debhelper lintian systemd
 
 PKGS		:= fcgi libpq jansson libjwt openssl libxcrypt
 TEST_PKGS	:= $(PKGS) check libcurl
@@ -66,7 +67,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 # The objects of program $(1) without its main.c, for its unit tests.
 program_objs = $(call obj,$(filter-out fcgi/$(1)/main.c,$(wildcard fcgi/$(1)/*.c)))
 
-.PHONY: all deps check check-unit check-integration run clean
+.PHONY: all deps check check-unit check-integration run install deb check-packages clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 .SECONDARY:
@@ -151,6 +152,38 @@ check-integration:
 run: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/quire-stack
 	$(BUILD)/quire-stack --var var --port $(PORT) --build $(BUILD) --web $(WEB)
+
+# Installs into $(DESTDIR) the way the Debian packages lay things out.
+DESTDIR		?=
+SHARE		:= $(DESTDIR)/usr/share/quire
+install: all
+	install -d $(DESTDIR)/usr/sbin $(SHARE)/web-conf/lighttpd $(DESTDIR)/etc/quire \
+		$(DESTDIR)/etc/lighttpd/conf-available $(DESTDIR)/etc/apache2/conf-available \
+		$(DESTDIR)/lib/systemd/system $(DESTDIR)/usr/share/man/man5 $(DESTDIR)/usr/share/man/man8
+	install -m 0755 $(PROGRAMS) packaging/quire-setup $(DESTDIR)/usr/sbin/
+	for f in $(wildcard sql/*/*.sql); do install -D -m 0644 $$f $(SHARE)/$$f || exit 1; done
+	install -m 0644 web-conf/lighttpd/quire.conf web-conf/lighttpd/backends-*.conf \
+		$(SHARE)/web-conf/lighttpd/
+	install -m 0644 web-conf/lighttpd/50-quire.conf $(DESTDIR)/etc/lighttpd/conf-available/
+	install -m 0644 web-conf/apache/quire.conf $(DESTDIR)/etc/apache2/conf-available/quire-common.conf
+	install -m 0644 packaging/quire.conf $(DESTDIR)/etc/quire/
+	install -m 0644 $(foreach n,$(NAMES),packaging/systemd/quire-$(n).socket \
+		packaging/systemd/quire-$(n).service) $(DESTDIR)/lib/systemd/system/
+	install -m 0644 packaging/man/*.5 $(DESTDIR)/usr/share/man/man5/
+	install -m 0644 packaging/man/*.8 $(DESTDIR)/usr/share/man/man8/
+
+# Debian packages from packaging/debian, built in build/deb from a copy of the tree.
+deb: deps
+	rm -rf build/deb && mkdir -p build/deb/quire
+	tar -c --exclude=./build --exclude=./var --exclude=./.git . | tar -x -C build/deb/quire
+	cp -r packaging/debian build/deb/quire/debian
+	cd build/deb/quire && dpkg-buildpackage -us -uc -b
+	lintian --fail-on error build/deb/*.changes
+
+# Installs the packages on this machine, sets them up, serves them through
+# lighttpd and Apache, then purges them (root only; .ci/run runs it).
+check-packages: deb
+	sh tests/packages/smoke.sh
 
 clean:
 	rm -rf build

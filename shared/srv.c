@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <getopt.h>
 #include <netdb.h>
 #include <poll.h>
@@ -505,11 +506,32 @@ master_loop(struct ctx *ctx, int fd, int n)
 	return 0;
 }
 
+/*
+ * Becomes user (and its groups) once the listen socket is open, for a root
+ * start without systemd. Returns 0, or -1 with a message printed.
+ */
+static int
+drop_privileges(const char *user)
+{
+	struct passwd	*pw;
+
+	if ((pw = getpwnam(user)) == NULL) {
+		fprintf(stderr, "--user %s: no such user\n", user);
+		return -1;
+	}
+	if (initgroups(pw->pw_name, pw->pw_gid) == -1 || setgid(pw->pw_gid) == -1 ||
+	    setuid(pw->pw_uid) == -1) {
+		fprintf(stderr, "--user %s: %s\n", user, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
 static void
 usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [--config FILE] [--listen unix:PATH|HOST:PORT "
-	    "[--workers N] [--socket-group GROUP]] [--check-config]\n"
+	    "[--socket-group GROUP]] [--user USER] [--workers N] [--check-config]\n"
 	    "Without --listen, the FastCGI listen socket is fd 0 (spawned by a web\n"
 	    "server or systemd).\n", prog);
 }
@@ -522,15 +544,16 @@ srv_main(const struct service *svc, int argc, char **argv)
 		{ "listen", required_argument, NULL, 'l' },
 		{ "workers", required_argument, NULL, 'w' },
 		{ "socket-group", required_argument, NULL, 'g' },
+		{ "user", required_argument, NULL, 'u' },
 		{ "check-config", no_argument, NULL, 'k' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct ctx	 ctx;
-	const char	*config = NULL, *listen_spec = NULL, *group = NULL;
+	const char	*config = NULL, *listen_spec = NULL, *group = NULL, *user = NULL;
 	long long	 workers = 1;
 	char		 err[1024];
-	int		 ch, fd = 0, check_only = 0, rc;
+	int		 ch, fd = 0, check_only = 0, workers_given = 0, rc;
 	socklen_t	 len = sizeof(int);
 	int		 type;
 
@@ -547,9 +570,13 @@ srv_main(const struct service *svc, int argc, char **argv)
 				fprintf(stderr, "--workers: a number from 1 to %d\n", MAX_WORKERS);
 				return 2;
 			}
+			workers_given = 1;
 			break;
 		case 'g':
 			group = optarg;
+			break;
+		case 'u':
+			user = optarg;
 			break;
 		case 'k':
 			check_only = 1;
@@ -573,7 +600,8 @@ srv_main(const struct service *svc, int argc, char **argv)
 		return 0;
 	}
 	if (listen_spec != NULL) {
-		if ((fd = listen_on(listen_spec, group)) == -1) {
+		if ((fd = listen_on(listen_spec, group)) == -1 ||
+		    (user != NULL && drop_privileges(user) == -1)) {
 			srv_ctx_free(&ctx);
 			return 1;
 		}
@@ -587,7 +615,8 @@ srv_main(const struct service *svc, int argc, char **argv)
 			srv_ctx_free(&ctx);
 			return 2;
 		}
-		rc = worker_loop(&ctx, 0);
+		/* systemd hands one socket to one process: --workers forks from here too. */
+		rc = workers_given ? master_loop(&ctx, 0, (int)workers) : worker_loop(&ctx, 0);
 	}
 	srv_ctx_free(&ctx);
 	return rc;

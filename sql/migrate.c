@@ -5,11 +5,12 @@
  *                 [--create-roles --admin-dsn DSN] [SCHEMA ...]
  *
  * Migrations are files DIR/<schema>/NNN_name.sql. Each is applied in its own
- * transaction, connected as the schema's own role (the [schema] database
- * setting), and recorded in <schema>.schema_migrations with its SHA-256. A
- * file changed after it was applied is refused; a failing file leaves the
- * schema as it was. --create-roles first creates, as a superuser, the login
- * role quire_<schema> and the schema it owns, with no access for anyone else.
+ * transaction as the schema's own role — connected with the [schema] database
+ * setting, or, given --admin-dsn (a superuser), with SET ROLE quire_<schema> —
+ * and recorded in <schema>.schema_migrations with its SHA-256. A file changed
+ * after it was applied is refused; a failing file leaves the schema as it
+ * was. --create-roles (which needs --admin-dsn) first creates the login role
+ * quire_<schema> and the schema it owns, with no access for anyone else.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -224,15 +225,15 @@ create_role(PGconn *conn, const char *schema)
 }
 
 /*
- * Applies the pending migrations of one schema, connected as its role.
- * Returns 0, or -1 with the reason printed (nothing of a failed file stays).
+ * Applies the pending migrations of one schema on conn, which acts as the
+ * schema's role (connected as it, or SET ROLE to it). Returns 0, or -1 with
+ * the reason printed (nothing of a failed file stays).
  */
 static int
-migrate_schema(const char *dsn, const char *dir, const char *schema, bool status_only)
+migrate_schema(PGconn *conn, const char *dir, const char *schema, bool status_only)
 {
 	struct migration *m = NULL;
 	size_t		 n = 0, i;
-	PGconn		*conn;
 	PGresult	*res = NULL;
 	const char	*params[3];
 	char		 sql[512];
@@ -240,12 +241,6 @@ migrate_schema(const char *dsn, const char *dir, const char *schema, bool status
 
 	if (list_migrations(dir, schema, &m, &n) == -1)
 		return -1;
-	conn = PQconnectdb(dsn);
-	if (PQstatus(conn) != CONNECTION_OK) {
-		fprintf(stderr, "%s: cannot connect: %s", schema, PQerrorMessage(conn));
-		goto out;
-	}
-	PQclear(PQexec(conn, "SET client_min_messages = warning"));
 	/* One migrator at a time, whatever the schema. */
 	snprintf(sql, sizeof(sql), "SELECT pg_advisory_lock(hashtext('quire-migrate'));"
 	    "CREATE TABLE IF NOT EXISTS %s.schema_migrations (version text PRIMARY KEY, "
@@ -324,8 +319,58 @@ migrate_schema(const char *dsn, const char *dir, const char *schema, bool status
 	rc = 0;
 out:
 	PQclear(res);
-	PQfinish(conn);
+	if (PQtransactionStatus(conn) == PQTRANS_IDLE)
+		PQclear(PQexec(conn, "SELECT pg_advisory_unlock(hashtext('quire-migrate'))"));
 	free_migrations(m, n);
+	return rc;
+}
+
+/* Connects with dsn. Returns the connection, or NULL with the reason printed. */
+static PGconn *
+connect_to(const char *what, const char *dsn)
+{
+	PGconn	*conn = PQconnectdb(dsn);
+
+	if (PQstatus(conn) != CONNECTION_OK) {
+		fprintf(stderr, "quire-migrate: %s: cannot connect: %s", what, PQerrorMessage(conn));
+		PQfinish(conn);
+		return NULL;
+	}
+	PQclear(PQexec(conn, "SET client_min_messages = warning"));
+	return conn;
+}
+
+/*
+ * Migrates schema: over the superuser connection admin acting as the schema's
+ * role (SET ROLE), or, when admin is NULL, over a connection of its own made
+ * with its database setting. Returns 0 or -1.
+ */
+static int
+migrate(struct cfg *cfg, PGconn *admin, const char *dir, const char *schema, bool status_only)
+{
+	PGconn		*conn = admin;
+	const char	*dsn;
+	char		 sql[64];
+	int		 rc;
+
+	if (admin == NULL) {
+		if ((dsn = cfg_get(cfg, schema, "database")) == NULL) {
+			fprintf(stderr, "quire-migrate: no database setting for [%s]\n", schema);
+			return -1;
+		}
+		if ((conn = connect_to(schema, dsn)) == NULL)
+			return -1;
+	} else {
+		/* schema is one of all_schemas: a fixed identifier, not input. */
+		snprintf(sql, sizeof(sql), "SET ROLE quire_%s", schema);
+		if (run(conn, schema, sql) == -1)
+			return -1;
+	}
+	rc = migrate_schema(conn, dir, schema, status_only);
+	if (admin == NULL)
+		PQfinish(conn);
+	else
+		run(conn, schema, "RESET ROLE");
 	return rc;
 }
 
@@ -349,10 +394,10 @@ main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
-	const char	*config = NULL, *dir = DEFAULT_SQL_DIR, *admin = NULL, *dsn, *env;
+	const char	*config = NULL, *dir = DEFAULT_SQL_DIR, *admin = NULL, *env;
 	const char	*schemas[3];
 	bool		 status_only = false, create_roles = false;
-	struct cfg	*cfg;
+	struct cfg	*cfg = NULL;
 	PGconn		*conn;
 	char		 err[1024];
 	size_t		 i, j, ns = 0;
@@ -390,29 +435,22 @@ main(int argc, char **argv)
 	}
 	if (config == NULL && (env = getenv("QUIRE_CONFIG")) != NULL && *env != '\0')
 		config = env;
-	if ((cfg = cfg_load(config != NULL ? config : DEFAULT_CONFIG, err, sizeof(err))) == NULL) {
+	/* With a superuser connection, the programs' settings are not needed. */
+	if (admin == NULL &&
+	    (cfg = cfg_load(config != NULL ? config : DEFAULT_CONFIG, err, sizeof(err))) == NULL) {
 		fprintf(stderr, "quire-migrate: %s\n", err);
 		return 1;
 	}
-	if (create_roles) {
-		conn = PQconnectdb(admin);
-		if (PQstatus(conn) != CONNECTION_OK) {
-			fprintf(stderr, "quire-migrate: --admin-dsn: %s", PQerrorMessage(conn));
+	conn = NULL;
+	if (admin != NULL && (conn = connect_to("--admin-dsn", admin)) == NULL)
+		rc = 1;
+	for (i = 0; i < ns && rc == 0 && create_roles; i++)
+		if (create_role(conn, schemas[i]) == -1)
 			rc = 1;
-		}
-		PQclear(PQexec(conn, "SET client_min_messages = warning"));
-		for (i = 0; i < ns && rc == 0; i++)
-			if (create_role(conn, schemas[i]) == -1)
-				rc = 1;
-		PQfinish(conn);
-	}
-	for (i = 0; i < ns && rc == 0; i++) {
-		if ((dsn = cfg_get(cfg, schemas[i], "database")) == NULL) {
-			fprintf(stderr, "quire-migrate: no database setting for [%s]\n", schemas[i]);
+	for (i = 0; i < ns && rc == 0; i++)
+		if (migrate(cfg, conn, dir, schemas[i], status_only) == -1)
 			rc = 1;
-		} else if (migrate_schema(dsn, dir, schemas[i], status_only) == -1)
-			rc = 1;
-	}
+	PQfinish(conn);
 	cfg_free(cfg);
 	return rc;
 }

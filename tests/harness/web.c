@@ -76,12 +76,14 @@ write_lighttpd_conf(struct stack *s)
 	    "server.upload-dirs = ( \"%s/tmp\" )\n"
 	    "%s"
 	    "mimetype.assign = ( \".txt\" => \"text/plain\", \".json\" => \"application/json\" )\n"
+	    "var.quire_web_conf = \"%s/web-conf/lighttpd\"\n"
+	    "var.quire_backends = \"spawn\"\n"
 	    "var.quire_bin = \"%s\"\n"
 	    "var.quire_conf = \"%s\"\n"
 	    "var.quire_run = \"%s/run\"\n"
 	    "var.quire_procs = 2\n"
-	    "include \"%s/web-conf/lighttpd/quire.conf\"\n",
-	    s->var, s->port, s->var, errorlog, s->build, s->conf, s->var, s->repo);
+	    "include var.quire_web_conf + \"/quire.conf\"\n",
+	    s->var, s->port, s->var, errorlog, s->repo, s->build, s->conf, s->var);
 	xsnprintf(path, sizeof(path), "%s/lighttpd.conf", s->var);
 	return write_file(path, text);
 }
