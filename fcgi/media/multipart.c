@@ -68,6 +68,7 @@ param_next(const char **p, const char *end, struct span *key, struct span *val)
 {
 	const char *s = *p;
 
+	key->len = 0;
 	while (s < end && is_ows(*s))
 		s++;
 	if (s == end)
@@ -149,7 +150,8 @@ mp_boundary(const char *ct, char out[MP_BOUNDARY_MAX + 1])
 		}
 	}
 	if (rc == -1)
-		return found.p != NULL ? MP_BAD_BOUNDARY : MP_NO_BOUNDARY;
+		return found.p != NULL || span_is(&key, "boundary") ? MP_BAD_BOUNDARY :
+		    MP_NO_BOUNDARY;
 	if (found.p == NULL)
 		return MP_NO_BOUNDARY;
 	if (found.len == 0 || found.len > MP_BOUNDARY_MAX || found.p[found.len - 1] == ' ')

@@ -343,9 +343,10 @@ write_quire_conf(struct stack *s, const struct stack_opts *o)
 	    "\n[post]\n"
 	    "database = %s\n"
 	    "\n[media]\n"
-	    "database = %s\n",
+	    "database = %s\n"
+	    "cache_dir = %s/media-cache\n",
 	    s->var, o->extra_conf != NULL ? o->extra_conf : "",
-	    dsn_auth, s->var, dsn_post, dsn_media);
+	    dsn_auth, s->var, dsn_post, dsn_media, s->var);
 	return write_file(s->conf, text);
 }
 
@@ -372,8 +373,10 @@ write_lighttpd_conf(struct stack *s)
 	    "var.quire_conf = \"%s\"\n"
 	    "var.quire_run = \"%s/run\"\n"
 	    "var.quire_procs = 2\n"
-	    "include \"%s/web-conf/lighttpd/quire.conf\"\n",
-	    s->var, s->port, s->var, errorlog, s->build, s->conf, s->var, s->repo);
+	    "var.quire_cache = \"%s/media-cache\"\n"
+	    "var.quire_web = \"%s/web-conf/lighttpd\"\n"
+	    "include var.quire_web + \"/quire.conf\"\n",
+	    s->var, s->port, s->var, errorlog, s->build, s->conf, s->var, s->var, s->repo);
 	xsnprintf(path, sizeof(path), "%s/lighttpd.conf", s->var);
 	return write_file(path, text);
 }
@@ -464,6 +467,7 @@ http_status(const struct stack *s, const char *path)
 /* The health check of every program lighttpd spawns; keep in sync with web-conf. */
 static const char *const health[] = {
 	"/auth/health",
+	"/media/health",
 };
 
 /* Starts lighttpd and waits until every program answers its health check. */
@@ -525,7 +529,8 @@ web_stop(struct stack *s)
 static int
 make_dirs(struct stack *s)
 {
-	static const char *const sub[] = { "log", "run", "www", "tmp", "keys", "pg-socket" };
+	static const char *const sub[] = { "log", "run", "www", "tmp", "keys", "pg-socket",
+	    "media-cache" };
 	char	 path[4096];
 	size_t	 i;
 
