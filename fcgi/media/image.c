@@ -57,13 +57,11 @@ read_status(MagickWand *w, bool ok)
 	char		*desc = MagickGetException(w, &sev);
 	enum img_status	 st = IMG_OK;
 
-	if (!ok && sev == UndefinedException)
-		st = IMG_TOO_LARGE;	/* a limit can refuse without saying why */
-	else if (sev == ResourceLimitError || sev == ResourceLimitFatalError ||
+	if (sev == ResourceLimitError || sev == ResourceLimitFatalError ||
 	    (sev == ResourceLimitWarning && !ok))
 		st = IMG_TOO_LARGE;
 	else if (!ok || sev == CorruptImageWarning || sev >= ErrorException)
-		st = IMG_INVALID;
+		st = IMG_INVALID;	/* a truncated PNG fails with no exception at all */
 	if (st != IMG_OK)
 		log_msg("image refused (%d): %s", (int)sev, desc != NULL ? desc : "");
 	if (desc != NULL)
@@ -112,7 +110,10 @@ fail:
 	return NULL;
 }
 
-/* Encodes every image of w as type into out. Returns IMG_OK or IMG_FAILED. */
+/*
+ * Encodes every image of w as type into out, progressive when a JPEG.
+ * Returns IMG_OK or IMG_FAILED.
+ */
 static enum img_status
 image_write(MagickWand *w, enum img_type type, struct img_out *out)
 {
@@ -120,7 +121,11 @@ image_write(MagickWand *w, enum img_type type, struct img_out *out)
 	MagickSetFirstIterator(w);
 	out->width = MagickGetImageWidth(w);
 	out->height = MagickGetImageHeight(w);
-	if (MagickSetImageFormat(w, img_magick(type)) != MagickTrue)
+	/* The wand's format (set for reading) decides the encoder, not the image's. */
+	if (MagickSetFormat(w, img_magick(type)) != MagickTrue ||
+	    MagickSetImageFormat(w, img_magick(type)) != MagickTrue ||
+	    MagickSetInterlaceScheme(w, type == IMG_JPEG ? PlaneInterlace : NoInterlace) !=
+	    MagickTrue)
 		return IMG_FAILED;
 	out->data = MagickGetImagesBlob(w, &out->len);
 	if (out->data == NULL || out->len == 0) {
@@ -167,7 +172,6 @@ image_clean(const void *data, size_t len, enum img_type type, int quality,
 		case IMG_JPEG:
 			MagickSetImageCompressionQuality(w, q > 0 && q <= 100 ? q :
 			    ORIGINAL_JPEG_QUALITY);
-			MagickSetImageInterlaceScheme(w, PlaneInterlace);
 			break;
 		case IMG_WEBP:
 			MagickSetImageCompressionQuality(w, (size_t)quality);
@@ -254,8 +258,6 @@ image_variant(const void *data, size_t len, enum img_type type, size_t width,
 		MagickSetImageAlphaChannel(w, RemoveAlphaChannel);
 	}
 	MagickSetImageCompressionQuality(w, (size_t)quality);
-	if (out_type == IMG_JPEG)
-		MagickSetImageInterlaceScheme(w, PlaneInterlace);
 	st = image_write(w, out_type, out);
 out:
 	DestroyMagickWand(w);

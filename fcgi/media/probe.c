@@ -98,14 +98,20 @@ still(struct img_dims *d, uint32_t w, uint32_t h)
 }
 
 /*
- * JPEG: walks the marker segments up to the first frame header (SOF0-15 but
- * DHT, JPG and DAC), which holds the height and width.
+ * JPEG: walks the marker segments to the first scan. The frame header (SOF0-15
+ * but DHT, JPG and DAC) before it holds the height and width; an end-of-image
+ * marker must follow the scan, or the file was cut short (libjpeg would
+ * decode the rest as grey without a word). Inside entropy-coded data an FF
+ * byte is always followed by 00 or a restart marker, so FF D9 there is the
+ * real end.
  */
 static enum probe_status
 probe_jpeg(const unsigned char *p, size_t len, struct img_dims *d)
 {
-	size_t	 i = 2, seglen;
-	uint8_t	 m;
+	size_t		 i = 2, seglen;
+	uint8_t		 m;
+	bool		 frame = false;
+	enum probe_status st;
 
 	for (;;) {
 		if (i >= len)
@@ -119,22 +125,25 @@ probe_jpeg(const unsigned char *p, size_t len, struct img_dims *d)
 		m = p[i++];
 		if (m == 0x01 || (m >= 0xd0 && m <= 0xd7))	/* no length */
 			continue;
-		if (m == 0xd8 || m == 0xd9 || m == 0xda || m == 0x00)
-			return PROBE_INVALID;	/* image data or the end before a frame */
+		if (m == 0xd8 || m == 0xd9 || m == 0x00 || (m == 0xda && !frame))
+			return PROBE_INVALID;	/* the end, or a scan, before a frame */
 		if (len - i < 2)
 			return PROBE_TRUNCATED;
 		seglen = be16(p + i);
 		if (seglen < 2)
 			return PROBE_INVALID;
-		if (m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
-			if (seglen < 8)
-				return PROBE_INVALID;
-			if (len - i < 7)
-				return PROBE_TRUNCATED;
-			return still(d, be16(p + i + 5), be16(p + i + 3));
-		}
 		if (len - i < seglen)
 			return PROBE_TRUNCATED;
+		if (m == 0xda)
+			return memmem(p + i + seglen, len - i - seglen, "\xff\xd9", 2) != NULL ?
+			    PROBE_OK : PROBE_TRUNCATED;
+		if (!frame && m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
+			if (seglen < 8)
+				return PROBE_INVALID;
+			if ((st = still(d, be16(p + i + 5), be16(p + i + 3))) != PROBE_OK)
+				return st;
+			frame = true;
+		}
 		i += seglen;
 	}
 }

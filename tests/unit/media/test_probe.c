@@ -116,7 +116,11 @@ jpeg_header(unsigned char *out, uint8_t sof, uint16_t w, uint16_t h)
 	out[n++] = (unsigned char)(w >> 8);
 	out[n++] = (unsigned char)w;
 	memset(out + n, 0, 10);
-	return n + 10;
+	n += 10;
+	/* A scan: SOS, entropy-coded data with a stuffed FF and a restart, EOI. */
+	memcpy(out + n, "\xff\xda\x00\x08\x01\x01\x00\x00\x3f\x00"
+	    "\x12\xff\x00\x34\xff\xd0\x56\xff\xd9", 19);
+	return n + 19;
 }
 
 START_TEST(jpeg_frame_header)
@@ -134,9 +138,13 @@ START_TEST(jpeg_frame_header)
 	ck_assert_uint_eq(d.width, 640);
 	n = jpeg_header(p, 0xc0, 0, 480);
 	ck_assert_int_eq(img_probe(p, n, IMG_JPEG, &d), PROBE_INVALID);
-	/* Cut anywhere inside the headers: truncated, never read past the end. */
-	for (size_t cut = 3; cut < 45; cut++)
+	/* Cut anywhere, headers or scan: truncated, never read past the end. */
+	n = jpeg_header(p, 0xc0, 4000, 3000);
+	for (size_t cut = 3; cut < n; cut++)
 		ck_assert_int_eq(img_probe(p, cut, IMG_JPEG, &d), PROBE_TRUNCATED);
+	/* Bytes after the end marker do no harm. */
+	memcpy(p + n, "trailing", 8);
+	ck_assert_int_eq(img_probe(p, n + 8, IMG_JPEG, &d), PROBE_OK);
 	/* Scan data before any frame header. */
 	memcpy(p, "\xff\xd8\xff\xda\x00\x08", 6);
 	ck_assert_int_eq(img_probe(p, 20, IMG_JPEG, &d), PROBE_INVALID);
