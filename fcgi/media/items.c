@@ -61,13 +61,8 @@ alt_check(struct req *r, const char *alt, size_t len)
 	return 0;
 }
 
-/*
- * Reads the item of the path's {id} for a change by the caller: the owner,
- * an editor or an admin. Returns its row (to PQclear), or NULL with the
- * response set (400 invalid_id, 403, 404, 503).
- */
-static PGresult *
-item_for_change(struct req *r, char id[UUID_LEN + 1])
+PGresult *
+item_fetch(struct req *r, char id[UUID_LEN + 1])
 {
 	PGresult	*res;
 	enum db_status	 st;
@@ -78,16 +73,34 @@ item_for_change(struct req *r, char id[UUID_LEN + 1])
 		resp_db_error(r, st);
 		return NULL;
 	}
-	if (PQntuples(res) == 0)
+	if (PQntuples(res) == 0) {
 		resp_error(r, ERR_NOT_FOUND, "no such media item");
-	else if (r->claims->role < ROLE_EDITOR &&
-	    strcasecmp(PQgetvalue(res, 0, COL_OWNER), r->claims->sub) != 0)
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+/*
+ * Reads the item of the path's {id} for a change by the caller: the owner,
+ * an editor or an admin. Returns its row (to PQclear), or NULL with the
+ * response set (400 invalid_id, 403, 404, 503).
+ */
+static PGresult *
+item_for_change(struct req *r, char id[UUID_LEN + 1])
+{
+	PGresult	*res;
+
+	if ((res = item_fetch(r, id)) == NULL)
+		return NULL;
+	if (r->claims->role < ROLE_EDITOR &&
+	    strcasecmp(PQgetvalue(res, 0, COL_OWNER), r->claims->sub) != 0) {
 		resp_error(r, ERR_FORBIDDEN, "only its owner, an editor or an admin may change "
 		    "this item");
-	else
-		return res;
-	PQclear(res);
-	return NULL;
+		PQclear(res);
+		return NULL;
+	}
+	return res;
 }
 
 /*
@@ -101,18 +114,10 @@ h_media_get(struct req *r)
 {
 	PGresult	*res;
 	char		 id[UUID_LEN + 1];
-	enum db_status	 st;
 
-	if (media_id_param(r, id) == -1)
+	if ((res = item_fetch(r, id)) == NULL)
 		return;
-	if ((st = DB_QUERY(r->ctx->db, S_ITEM_BY_ID, &res, id)) != DB_OK) {
-		resp_db_error(r, st);
-		return;
-	}
-	if (PQntuples(res) == 0)
-		resp_error(r, ERR_NOT_FOUND, "no such media item");
-	else
-		resp_json(r, 200, item_json(media_state(r), res, 0));
+	resp_json(r, 200, item_json(media_state(r), res, 0));
 	PQclear(res);
 }
 

@@ -75,6 +75,11 @@ void	 h_media_delete(struct req *);
  */
 int	 media_id_param(struct req *, char id[UUID_LEN + 1]);
 /*
+ * Reads the item of the path's {id} (its lowercased id into id). Returns its
+ * row (to PQclear), or NULL with the response set (400 invalid_id, 404, 503).
+ */
+PGresult *item_fetch(struct req *, char id[UUID_LEN + 1]);
+/*
  * Checks an alt text: valid UTF-8 (400 invalid_utf8), no control characters
  * (400 control_character), at most ALT_MAX_CHARS characters (400
  * invalid_field). Returns 0, or -1 with the response set.

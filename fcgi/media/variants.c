@@ -118,30 +118,6 @@ mime_type(const char *mime)
 }
 
 /*
- * Reads the item of the path's {id}. Returns its row (to PQclear), or NULL
- * with the response set (400 invalid_id, 404, 503).
- */
-static PGresult *
-item_of_path(struct req *r, char id[UUID_LEN + 1])
-{
-	PGresult	*res;
-	enum db_status	 st;
-
-	if (media_id_param(r, id) == -1)
-		return NULL;
-	if ((st = DB_QUERY(r->ctx->db, S_ITEM_BY_ID, &res, id)) != DB_OK) {
-		resp_db_error(r, st);
-		return NULL;
-	}
-	if (PQntuples(res) == 0) {
-		resp_error(r, ERR_NOT_FOUND, "no such media item");
-		PQclear(res);
-		return NULL;
-	}
-	return res;
-}
-
-/*
  * Makes the cache file path of item when it is missing: the stored
  * original itself (width 0) or a variant width pixels wide of type out.
  * Runs under the file's lock, and checks again once it holds it. Returns
@@ -239,7 +215,7 @@ h_media_original(struct req *r)
 	char		 id[UUID_LEN + 1], path[PATH_MAX], etag[80];
 	const char	*mime;
 
-	if ((item = item_of_path(r, id)) == NULL)
+	if ((item = item_fetch(r, id)) == NULL)
 		return;
 	mime = img_mime(mime_type(PQgetvalue(item, 0, COL_MIME)));
 	snprintf(etag, sizeof(etag), "\"%s\"", PQgetvalue(item, 0, COL_SHA256));
@@ -281,7 +257,7 @@ h_media_variant(struct req *r)
 			    "configuration, extensions are jpg, webp and png");
 		return;
 	}
-	if ((item = item_of_path(r, id)) == NULL)
+	if ((item = item_fetch(r, id)) == NULL)
 		return;
 	snprintf(name, sizeof(name), "w/%lld.%s", width, img_ext(type));
 	if (cache_path(path, sizeof(path), media_conf(r)->cache_dir, id, name) == -1) {
