@@ -81,6 +81,7 @@ media_init(struct ctx *ctx, char *err, size_t errlen)
 	return 0;
 }
 
+/* Stops MagickWand (when it was started) and frees the state. */
 static void
 media_fini(struct ctx *ctx)
 {

@@ -35,6 +35,7 @@ mp_strerror(enum mp_err e)
 	return "malformed form";
 }
 
+/* Returns whether c is optional whitespace (space or tab). */
 static bool
 is_ows(char c)
 {

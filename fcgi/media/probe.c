@@ -35,6 +35,7 @@ img_ext(enum img_type t)
 	return img_types[t].ext;
 }
 
+/* Big- and little-endian integers of 2, 3 and 4 bytes at p (the caller checked the length). */
 static uint32_t
 be16(const unsigned char *p)
 {
@@ -98,12 +99,34 @@ still(struct img_dims *d, uint32_t w, uint32_t h)
 }
 
 /*
+ * Counts the scans (FF DA) after the first one, up to the end-of-image
+ * marker. Returns PROBE_OK, PROBE_TRUNCATED without an end, or
+ * PROBE_INVALID past JPEG_MAX_SCANS (a progressive JPEG of thousands of
+ * scans keeps libjpeg busy for minutes).
+ */
+static enum probe_status
+jpeg_scans(const unsigned char *p, size_t len)
+{
+	const unsigned char	*q = p, *end = p + len;
+	unsigned		 scans = 1;
+
+	while ((q = memchr(q, 0xff, (size_t)(end - q))) != NULL && end - q >= 2) {
+		if (q[1] == 0xd9)
+			return PROBE_OK;
+		if (q[1] == 0xda && ++scans > JPEG_MAX_SCANS)
+			return PROBE_INVALID;
+		q++;
+	}
+	return PROBE_TRUNCATED;
+}
+
+/*
  * JPEG: walks the marker segments to the first scan. The frame header (SOF0-15
  * but DHT, JPG and DAC) before it holds the height and width; an end-of-image
  * marker must follow the scan, or the file was cut short (libjpeg would
  * decode the rest as grey without a word). Inside entropy-coded data an FF
  * byte is always followed by 00 or a restart marker, so FF D9 there is the
- * real end.
+ * real end, and FF DA another scan.
  */
 static enum probe_status
 probe_jpeg(const unsigned char *p, size_t len, struct img_dims *d)
@@ -135,8 +158,7 @@ probe_jpeg(const unsigned char *p, size_t len, struct img_dims *d)
 		if (len - i < seglen)
 			return PROBE_TRUNCATED;
 		if (m == 0xda)
-			return memmem(p + i + seglen, len - i - seglen, "\xff\xd9", 2) != NULL ?
-			    PROBE_OK : PROBE_TRUNCATED;
+			return jpeg_scans(p + i + seglen, len - i - seglen);
 		if (!frame && m >= 0xc0 && m <= 0xcf && m != 0xc4 && m != 0xc8 && m != 0xcc) {
 			if (seglen < 8)
 				return PROBE_INVALID;

@@ -10,6 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#define JPEG_MAX_SCANS	100	/* encoders write about ten; thousands are an attack */
+
 /* The image types Media takes; keep img_types in probe.c in sync. */
 enum img_type {
 	IMG_JPEG,
@@ -43,8 +45,9 @@ bool		 img_sniff(const void *p, size_t len, enum img_type *type);
 /*
  * Reads the dimensions the headers of p[0..len), of type type, declare: the
  * JPEG frame header, PNG IHDR, GIF screen and every image descriptor, WebP
- * VP8/VP8L/VP8X. A JPEG must also have its end-of-image marker after the
- * scan. Returns PROBE_OK with *d set, or why not.
+ * VP8/VP8L/VP8X. A JPEG must also have its end-of-image marker after its
+ * scans, and at most JPEG_MAX_SCANS of them. Returns PROBE_OK with *d set,
+ * or why not.
  */
 enum probe_status img_probe(const void *p, size_t len, enum img_type type,
 		    struct img_dims *d);

@@ -816,6 +816,7 @@ START_TEST(concurrent_first_requests_make_it_once)
 	char		 made[1200];
 	CURLM		*multi = curl_multi_init();
 	CURL		*h[6];
+	FILE		*sink = fopen("/dev/null", "w");
 	long		 status;
 	int		 i, running;
 
@@ -826,7 +827,7 @@ START_TEST(concurrent_first_requests_make_it_once)
 		curl_easy_setopt(h[i], CURLOPT_URL, url);
 		curl_easy_setopt(h[i], CURLOPT_NOBODY, 0L);
 		curl_easy_setopt(h[i], CURLOPT_WRITEFUNCTION, fwrite);
-		curl_easy_setopt(h[i], CURLOPT_WRITEDATA, fopen("/dev/null", "w"));
+		curl_easy_setopt(h[i], CURLOPT_WRITEDATA, sink);
 		curl_multi_add_handle(multi, h[i]);
 	}
 	do {
@@ -840,6 +841,7 @@ START_TEST(concurrent_first_requests_make_it_once)
 		curl_easy_cleanup(h[i]);
 	}
 	curl_multi_cleanup(multi);
+	fclose(sink);
 	/* Both workers served requests for it; one of them made the file. */
 	snprintf(made, sizeof(made), "made %s/media-cache/media/%s/w/1280.webp", test_stack.var,
 	    id);

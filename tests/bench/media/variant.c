@@ -117,6 +117,7 @@ measure(bool vips, const unsigned char *data, size_t len, const char *path, stru
 	return 0;
 }
 
+/* qsort comparison of runs by time. */
 static int
 cmp_run(const void *a, const void *b)
 {

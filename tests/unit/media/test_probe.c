@@ -142,6 +142,19 @@ START_TEST(jpeg_frame_header)
 	n = jpeg_header(p, 0xc0, 4000, 3000);
 	for (size_t cut = 3; cut < n; cut++)
 		ck_assert_int_eq(img_probe(p, cut, IMG_JPEG, &d), PROBE_TRUNCATED);
+	/* Too many scans (a progressive JPEG built to keep libjpeg busy). */
+	{
+		unsigned char	 many[64 + 8 * (JPEG_MAX_SCANS + 1)];
+		size_t		 k, m = jpeg_header(many, 0xc2, 64, 64) - 2;
+
+		for (k = 0; k < JPEG_MAX_SCANS; k++) {
+			memcpy(many + m, "\x12\xff\xda\x00\x02\x34", 6);
+			m += 6;
+		}
+		memcpy(many + m, "\xff\xd9", 2);
+		ck_assert_int_eq(img_probe(many, m + 2, IMG_JPEG, &d), PROBE_INVALID);
+		ck_assert_int_eq(img_probe(many, m + 2 - 6 * 2, IMG_JPEG, &d), PROBE_TRUNCATED);
+	}
 	/* Bytes after the end marker do no harm. */
 	memcpy(p + n, "trailing", 8);
 	ck_assert_int_eq(img_probe(p, n + 8, IMG_JPEG, &d), PROBE_OK);
