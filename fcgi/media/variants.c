@@ -167,8 +167,8 @@ cache_fill(struct req *r, const char *path, PGresult *item, long long width, enu
 		resp_error(r, ERR_INTERNAL, "the cache directory is not writable");
 		goto out;
 	}
-	log_msg("made %s in %lld us (request_id=%s)", path, (long long)(mono_usec() - t0),
-	    r->request_id);
+	log_msg("made %s in %lld us, sent with X-Sendfile (request_id=%s)", path,
+	    (long long)(mono_usec() - t0), r->request_id);
 	rc = 0;
 out:
 	image_out_free(&img);
