@@ -178,7 +178,7 @@ db_exec(struct db *db, size_t stmt, int nparams, const char *const *values,
 		if (db_ensure(db) == -1)
 			return DB_UNAVAILABLE;
 		res = PQexecPrepared(db->conn, db->stmts[stmt].name, nparams, values, lengths,
-		    formats, 0);
+		    formats, db->stmts[stmt].binary ? 1 : 0);
 		st = PQresultStatus(res);
 		if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 			if (out != NULL)

@@ -21,6 +21,7 @@ struct db_stmt {
 	const char	*sql;
 	int		 nparams;
 	bool		 retry;	/* safe to run again after a lost connection (reads) */
+	bool		 binary;	/* results in binary format (bytea as raw bytes) */
 };
 
 enum db_status {

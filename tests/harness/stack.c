@@ -211,9 +211,10 @@ write_quire_conf(struct stack *s, const struct stack_opts *o)
 	    "\n[post]\n"
 	    "database = %s\n"
 	    "\n[media]\n"
-	    "database = %s\n",
+	    "database = %s\n"
+	    "cache_dir = %s/media-cache\n",
 	    s->var, o->extra_conf != NULL ? o->extra_conf : "",
-	    dsn_auth, s->var, dsn_post, dsn_media);
+	    dsn_auth, s->var, dsn_post, dsn_media, s->var);
 	return write_file(s->conf, text);
 }
 
@@ -277,7 +278,8 @@ create_admin(struct stack *s, const struct stack_opts *o)
 static int
 make_dirs(struct stack *s)
 {
-	static const char *const sub[] = { "log", "run", "www", "tmp", "keys", "pg-socket" };
+	static const char *const sub[] = { "log", "run", "www", "tmp", "keys", "pg-socket",
+	    "media-cache" };
 	char	 path[4096];
 	size_t	 i;
 

@@ -26,6 +26,7 @@ static const struct program {
 	const char	*health;
 } programs[] = {
 	{ "auth", "/auth/health" },
+	{ "media", "/media/health" },
 };
 
 #define NPROGRAMS (sizeof(programs) / sizeof(programs[0]))
@@ -82,8 +83,9 @@ write_lighttpd_conf(struct stack *s)
 	    "var.quire_conf = \"%s\"\n"
 	    "var.quire_run = \"%s/run\"\n"
 	    "var.quire_procs = 2\n"
+	    "var.quire_cache = \"%s/media-cache\"\n"
 	    "include var.quire_web_conf + \"/quire.conf\"\n",
-	    s->var, s->port, s->var, errorlog, s->repo, s->build, s->conf, s->var);
+	    s->var, s->port, s->var, errorlog, s->repo, s->build, s->conf, s->var, s->var);
 	xsnprintf(path, sizeof(path), "%s/lighttpd.conf", s->var);
 	return write_file(path, text);
 }
@@ -122,9 +124,10 @@ write_apache_conf(struct stack *s)
 	    "<Directory />\n\tRequire all denied\n</Directory>\n"
 	    "<Directory %s/www>\n\tRequire all granted\n</Directory>\n"
 	    "Define QUIRE_RUN %s/run\n"
+	    "Define QUIRE_CACHE %s/media-cache\n"
 	    "Include %s/web-conf/apache/quire.conf\n",
 	    s->port, s->var, s->var, s->dev ? "/dev/stderr" : s->web_log, loads, user,
-	    s->var, s->var, s->var, s->repo);
+	    s->var, s->var, s->var, s->var, s->repo);
 	xsnprintf(path, sizeof(path), "%s/apache2.conf", s->var);
 	return write_file(path, text);
 }
