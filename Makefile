@@ -179,7 +179,7 @@ install: all
 		$(DESTDIR)/lib/systemd/system $(DESTDIR)/usr/share/man/man5 $(DESTDIR)/usr/share/man/man8
 	install -m 0755 $(PROGRAMS) packaging/quire-setup $(DESTDIR)/usr/sbin/
 	for f in $(wildcard sql/*/*.sql); do install -D -m 0644 $$f $(SHARE)/$$f || exit 1; done
-	install -m 0644 web-conf/lighttpd/quire.conf web-conf/lighttpd/backends-*.conf \
+	install -m 0644 web-conf/lighttpd/quire.conf web-conf/lighttpd/backends-*.conf web-conf/lighttpd/*.lua \
 		$(SHARE)/web-conf/lighttpd/
 	install -m 0644 web-conf/lighttpd/50-quire.conf $(DESTDIR)/etc/lighttpd/conf-available/
 	install -m 0644 web-conf/apache/quire.conf $(DESTDIR)/etc/apache2/conf-available/quire-common.conf

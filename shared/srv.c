@@ -590,34 +590,41 @@ srv_main(const struct service *svc, int argc, char **argv)
 		usage(argv[0]);
 		return 2;
 	}
+	/*
+	 * The socket first (as root, in a directory such as /run/quire), then
+	 * the user of --user, and only then the configuration, keys and
+	 * whatever the program makes at start, so that they belong to that user.
+	 */
+	if (listen_spec != NULL && !check_only) {
+		if ((fd = listen_on(listen_spec, group)) == -1)
+			return 1;
+	} else if (!check_only && getsockopt(0, SOL_SOCKET, SO_TYPE, &type, &len) == -1) {
+		fprintf(stderr, "quire-%s: fd 0 is not a socket; run it from a web server "
+		    "or systemd, or give --listen\n", svc->name);
+		return 2;
+	}
+	if (user != NULL && drop_privileges(user) == -1)
+		goto fail;
 	if (srv_ctx_open(&ctx, svc, srv_config_path(config), err, sizeof(err)) == -1) {
 		fprintf(stderr, "quire-%s: %s\n", svc->name, err);
-		return 1;
+		goto fail;
 	}
 	if (check_only) {
 		printf("%s: configuration OK\n", srv_config_path(config));
 		srv_ctx_free(&ctx);
 		return 0;
 	}
-	if (listen_spec != NULL) {
-		if ((fd = listen_on(listen_spec, group)) == -1 ||
-		    (user != NULL && drop_privileges(user) == -1)) {
-			srv_ctx_free(&ctx);
-			return 1;
-		}
+	/* systemd hands one socket to one process: --workers forks from it too. */
+	if (listen_spec != NULL || workers_given)
 		rc = master_loop(&ctx, fd, (int)workers);
-		if (strncmp(listen_spec, "unix:", 5) == 0)
-			unlink(listen_spec + 5);
-	} else {
-		if (getsockopt(0, SOL_SOCKET, SO_TYPE, &type, &len) == -1) {
-			fprintf(stderr, "quire-%s: fd 0 is not a socket; run it from a web server "
-			    "or systemd, or give --listen\n", svc->name);
-			srv_ctx_free(&ctx);
-			return 2;
-		}
-		/* systemd hands one socket to one process: --workers forks from here too. */
-		rc = workers_given ? master_loop(&ctx, 0, (int)workers) : worker_loop(&ctx, 0);
-	}
+	else
+		rc = worker_loop(&ctx, 0);
+	if (listen_spec != NULL && strncmp(listen_spec, "unix:", 5) == 0)
+		unlink(listen_spec + 5);
 	srv_ctx_free(&ctx);
 	return rc;
+fail:
+	if (listen_spec != NULL && strncmp(listen_spec, "unix:", 5) == 0)
+		unlink(listen_spec + 5);
+	return 1;
 }

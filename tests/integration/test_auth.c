@@ -1125,7 +1125,7 @@ START_TEST(fd0_must_be_a_socket)
 	snprintf(cmd, sizeof(cmd), "%s/quire-auth --config %s --check-config >/dev/null",
 	    test_stack.build, test_stack.conf);
 	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 0);
-	snprintf(cmd, sizeof(cmd), "%s/quire-auth --config /nonexistent 2>/dev/null",
+	snprintf(cmd, sizeof(cmd), "%s/quire-auth --config /nonexistent --check-config 2>/dev/null",
 	    test_stack.build);
 	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 1);
 	snprintf(cmd, sizeof(cmd), "%s/quire-auth --listen :9000 --config %s 2>/dev/null",

@@ -77,6 +77,7 @@ for p in auth post media; do
 done
 
 echo "== lighttpd and Apache with the installed snippets"
+vips black "$tmp/photo.jpg" 800 600
 lport=$(free_port)
 aport=$(free_port)
 mkdir "$tmp/www" "$tmp/apache"
@@ -123,6 +124,16 @@ for port in $lport $aport; do
 	check "$server: login" 3 "$(echo "$token" | tr '.' '\n' | wc -l)"
 	check "$server: /auth/me" admin \
 		"$(curl -s "$base/auth/me" -H "Authorization: Bearer $token" | jq -r .role)"
+	if [ -x /usr/sbin/quire-media ]; then
+		id=$(curl -s "$base/media" -H "Authorization: Bearer $token" -F file=@"$tmp/photo.jpg" \
+			-F alt="a black square" | jq -r .id)
+		check "$server: upload read back" "a black square 800" \
+			"$(curl -s "$base/media/$id" | jq -r '"\(.alt) \(.width)"')"
+		check "$server: variant" "200 image/webp" \
+			"$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$base/media/$id/w/320.webp")"
+		check "$server: variant again, from the cache" "200 image/webp" \
+			"$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$base/media/$id/w/320.webp")"
+	fi
 done
 
 echo "== upgrade applies new migrations"
