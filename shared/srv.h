@@ -2,11 +2,12 @@
  * srv: what makes a Quire program — its description (struct service), its
  * per-process context (struct ctx), and the FastCGI loop that serves it.
  *
- * A program's main() fills a struct service and calls srv_main(), which reads
- * the configuration, loads the token keys, then serves FastCGI requests on
- * fd 0 (spawned by a web server or systemd) or on --listen with --workers
- * pre-forked processes. SIGTERM finishes the request in flight and exits;
- * SIGHUP reloads the public keys between requests.
+ * A program's main() fills a struct service and calls srv_main(), which
+ * serves FastCGI requests on fd 0 (spawned by a web server or systemd) or on
+ * its own --listen socket, in one process or --workers pre-forked ones,
+ * after reading the configuration and the token keys (as --user, when
+ * given). SIGTERM finishes the requests in flight and exits; SIGHUP reloads
+ * the keys between requests.
  */
 #ifndef QUIRE_SRV_H
 #define QUIRE_SRV_H
@@ -98,9 +99,9 @@ int	srv_authenticate(struct req *);
 void	srv_dispatch(struct req *r);
 
 /*
- * The whole program: parses the command line (--config, --listen, --workers,
- * --check-config), builds the context and serves until SIGTERM. Returns the
- * exit status.
+ * The whole program: parses the command line (--config, --listen,
+ * --socket-group, --user, --workers, --check-config), builds the context and
+ * serves until SIGTERM. Returns the exit status.
  */
 int	srv_main(const struct service *, int argc, char **argv);
 
