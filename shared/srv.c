@@ -26,7 +26,10 @@
 #define DEFAULT_CONFIG	"/etc/quire/quire.conf"
 #define MAX_WORKERS	256
 
-static const struct cfg_key common_keys[] = {
+#define NCOMMON_KEYS	8
+
+/* Keep max_body last: srv_ctx_open gives it the program's own default. */
+static const struct cfg_key common_keys[NCOMMON_KEYS] = {
 	{ "database", CFG_STR, NULL, 0, 0, offsetof(struct common_conf, database) },
 	{ "db_connect_timeout", CFG_INT, "2", 1, 60,
 	    offsetof(struct common_conf, db_connect_timeout) },
@@ -59,6 +62,7 @@ srv_ctx_open(struct ctx *ctx, const struct service *svc, const char *path, char 
     size_t errlen)
 {
 	struct tok_keyset	*keys;
+	struct cfg_key		 common[NCOMMON_KEYS];
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->svc = svc;
@@ -68,8 +72,10 @@ srv_ctx_open(struct ctx *ctx, const struct service *svc, const char *path, char 
 	log_init(ctx->program);
 	if ((ctx->cfg = cfg_load(path, err, errlen)) == NULL)
 		goto fail;
-	if (cfg_read(ctx->cfg, svc->name, common_keys,
-	    sizeof(common_keys) / sizeof(common_keys[0]), &ctx->conf, err, errlen) == -1)
+	memcpy(common, common_keys, sizeof(common));
+	if (svc->max_body_default != NULL)
+		common[NCOMMON_KEYS - 1].def = svc->max_body_default;
+	if (cfg_read(ctx->cfg, svc->name, common, NCOMMON_KEYS, &ctx->conf, err, errlen) == -1)
 		goto fail;
 	if (svc->conf_size > 0) {
 		if ((ctx->app_conf = calloc(1, svc->conf_size)) == NULL) {

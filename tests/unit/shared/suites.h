@@ -9,5 +9,6 @@ Suite	*cfg_suite(void);
 Suite	*route_suite(void);
 Suite	*http_suite(void);
 Suite	*tok_suite(void);
+Suite	*srv_suite(void);
 
 #endif
