@@ -19,7 +19,7 @@ endif
 
 # Debian 12 packages the build, the tests and `make run` need.
 DEB_PACKAGES := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libpq-dev \
-	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev check \
+	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev libcmark-dev check \
 	postgresql-15 lighttpd openssl python3 procps jq
 
 PKGS		:= fcgi libpq jansson libjwt openssl libxcrypt
@@ -49,6 +49,7 @@ TEST_PROGRAMS	:= $(UNIT_NAMES:%=$(BUILD)/tests/unit-%) $(INTEGRATION:%=$(BUILD)/
 
 # Extra pkg-config packages of one program (PKGS_post := libcmark libcurl).
 PKGS_auth	:=
+PKGS_post	:= libcmark libcurl
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 # The objects of program $(1) without its main.c, for its unit tests.

@@ -150,9 +150,8 @@ run_as_pg(char *const argv[], const char *log)
 	return pid == -1 ? -1 : wait_exit(pid);
 }
 
-/* Returns a free TCP port on 127.0.0.1 (closed again: a small race we accept). */
-static int
-free_port(void)
+int
+stack_free_port(void)
 {
 	struct sockaddr_in	 sa;
 	socklen_t		 len = sizeof(sa);
@@ -342,16 +341,21 @@ write_quire_conf(struct stack *s, const struct stack_opts *o)
 	    "private_key = %s/keys/private.pem\n"
 	    "\n[post]\n"
 	    "database = %s\n"
+	    "public_url = %s\n"
+	    "media_url = %s\n"
+	    "%s"
 	    "\n[media]\n"
 	    "database = %s\n",
 	    s->var, o->extra_conf != NULL ? o->extra_conf : "",
-	    dsn_auth, s->var, dsn_post, dsn_media);
+	    dsn_auth, s->var, dsn_post, s->base_url,
+	    o->media_url != NULL ? o->media_url : s->base_url,
+	    o->post_conf != NULL ? o->post_conf : "", dsn_media);
 	return write_file(s->conf, text);
 }
 
 /* Writes var/lighttpd.conf around the project's own snippet. Returns 0 or -1. */
 static int
-write_lighttpd_conf(struct stack *s)
+write_lighttpd_conf(struct stack *s, const struct stack_opts *o)
 {
 	char	 text[16384], path[4096], errorlog[4096];
 
@@ -371,9 +375,12 @@ write_lighttpd_conf(struct stack *s)
 	    "var.quire_bin = \"%s\"\n"
 	    "var.quire_conf = \"%s\"\n"
 	    "var.quire_run = \"%s/run\"\n"
-	    "var.quire_procs = 2\n"
-	    "include \"%s/web-conf/lighttpd/quire.conf\"\n",
-	    s->var, s->port, s->var, errorlog, s->build, s->conf, s->var, s->repo);
+	    "var.quire_procs = %d\n"
+	    "include \"%s/web-conf/lighttpd/quire.conf\"\n"
+	    "%s",
+	    s->var, s->port, s->var, errorlog, s->build, s->conf, s->var,
+	    o->procs > 0 ? o->procs : 2, s->repo,
+	    o->lighttpd_conf != NULL ? o->lighttpd_conf : "");
 	xsnprintf(path, sizeof(path), "%s/lighttpd.conf", s->var);
 	return write_file(path, text);
 }
@@ -464,6 +471,7 @@ http_status(const struct stack *s, const char *path)
 /* The health check of every program lighttpd spawns; keep in sync with web-conf. */
 static const char *const health[] = {
 	"/auth/health",
+	"/posts/health",
 };
 
 /* Starts lighttpd and waits until every program answers its health check. */
@@ -569,7 +577,7 @@ stack_start(struct stack *s, const struct stack_opts *o)
 	}
 	xsnprintf(s->pg_socket_dir, sizeof(s->pg_socket_dir), "%s/pg-socket", s->var);
 	xsnprintf(s->conf, sizeof(s->conf), "%s/quire.conf", s->var);
-	s->port = o->port > 0 ? o->port : free_port();
+	s->port = o->port > 0 ? o->port : stack_free_port();
 	xsnprintf(s->base_url, sizeof(s->base_url), "http://127.0.0.1:%d", s->port);
 	/* Sanitizer reports of the programs land in var/log, where tests look. */
 	xsnprintf(san, sizeof(san), "log_path=%s/log/sanitizer:detect_leaks=1", s->var);
@@ -580,7 +588,7 @@ stack_start(struct stack *s, const struct stack_opts *o)
 	if (make_dirs(s) == -1 || pg_init(s) == -1 || stack_pg_start(s) == -1 ||
 	    create_database(s) == -1 || make_keys(s) == -1 ||
 	    write_quire_conf(s, o) == -1 || migrate(s) == -1 || create_admin(s, o) == -1 ||
-	    write_lighttpd_conf(s) == -1 || web_start(s) == -1) {
+	    write_lighttpd_conf(s, o) == -1 || web_start(s) == -1) {
 		stack_stop(s);
 		return -1;
 	}
