@@ -37,7 +37,8 @@ ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SANFLAGS) -Ishared 
 LDFLAGS_ALL	 = $(SANFLAGS) $(LDFLAGS)
 
 SHARED_SRC	:= $(wildcard shared/*.c)
-HARNESS_SRC	:= tests/harness/stack.c tests/harness/client.c tests/harness/forge.c
+HARNESS_SRC	:= tests/harness/stack.c tests/harness/client.c tests/harness/forge.c \
+	tests/harness/relay.c
 NAMES		:= $(patsubst fcgi/%/,%,$(wildcard fcgi/*/))
 UNIT_NAMES	:= $(patsubst tests/unit/%/,%,$(wildcard tests/unit/*/))
 INTEGRATION	:= $(patsubst tests/integration/test_%.c,%,$(wildcard tests/integration/test_*.c))
