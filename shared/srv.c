@@ -4,7 +4,7 @@
 #include <fcntl.h>
 #include <getopt.h>
 #include <netdb.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -289,16 +289,18 @@ set_handler(int sig, void (*handler)(int))
  * The worker loop: accepts and serves requests on fd until SIGTERM.
  * Signals are blocked except while waiting for a connection, so a request in
  * flight is never interrupted; the listen socket is non-blocking, so losing
- * the race for a connection to another worker goes back to waiting.
+ * the race for a connection to another worker goes back to waiting. The
+ * wait is exclusive (EPOLLEXCLUSIVE): a new connection wakes one waiting
+ * worker, not all of them, which matters with several processes per program.
  * Returns the exit status.
  */
 static int
 worker_loop(struct ctx *ctx, int fd)
 {
-	FCGX_Request	 fr;
-	sigset_t	 block, waitmask;
-	struct pollfd	 pfd;
-	int		 rc, flags;
+	FCGX_Request		 fr;
+	sigset_t		 block, waitmask;
+	struct epoll_event	 ev;
+	int			 rc, flags, ep = -1;
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, fd, 0) != 0) {
 		log_msg("cannot initialise FastCGI");
@@ -316,8 +318,13 @@ worker_loop(struct ctx *ctx, int fd)
 	set_handler(SIGINT, on_stop);
 	set_handler(SIGHUP, on_reload);
 	signal(SIGPIPE, SIG_IGN);
-	if ((flags = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
-		log_msg("cannot make the listen socket non-blocking: %s", strerror(errno));
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	if ((flags = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
+	    (ep = epoll_create1(EPOLL_CLOEXEC)) == -1 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		log_msg("cannot wait on the listen socket: %s", strerror(errno));
+		if (ep != -1)
+			close(ep);
 		return 1;
 	}
 
@@ -326,15 +333,13 @@ worker_loop(struct ctx *ctx, int fd)
 			got_reload = 0;
 			srv_reload_keys(ctx);
 		}
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if (ppoll(&pfd, 1, NULL, &waitmask) == -1) {
+		if (epoll_pwait(ep, &ev, 1, -1, &waitmask) == -1) {
 			if (errno == EINTR)
 				continue;
-			log_msg("poll: %s", strerror(errno));
+			log_msg("epoll: %s", strerror(errno));
 			break;
 		}
-		if (pfd.revents & (POLLERR | POLLNVAL)) {
+		if (ev.events & EPOLLERR) {
 			log_msg("the listen socket failed");
 			break;
 		}
@@ -348,6 +353,7 @@ worker_loop(struct ctx *ctx, int fd)
 		serve_one(ctx, &fr);
 		FCGX_Finish_r(&fr);
 	}
+	close(ep);
 	FCGX_Free(&fr, 0);
 	return 0;
 }
