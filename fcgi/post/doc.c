@@ -1,8 +1,9 @@
 /*
- * A post's JSON. It is built once, when the post is written, and stored
- * (doc with body and html, item without, for lists), so that a read sends
- * stored bytes. "status" alone is left out, because a scheduled post
- * becomes published with time: a read puts it in front.
+ * A post's JSON and validators. They are built once, when the post is
+ * written, and stored (doc with body and html, item without, for lists;
+ * the ETag and Last-Modified), so that a read sends stored bytes. "status"
+ * alone is left out, because a scheduled post becomes published with time:
+ * a read puts it in front.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,40 +84,29 @@ post_etag(const char *id, const char *version, const char *rendition, char out[E
 	snprintf(out, ETAG_MAX, "\"%s.%s.%s\"", id, version, rendition);
 }
 
-void
-post_cache_headers(struct req *r, bool visible, const char *etag, long long updated)
+const char *
+post_status(const char *stored, bool time_come)
 {
-	char	 date[30];
-
-	time_http((time_t)updated, date);
-	resp_header(r, "Cache-Control", visible ? "public, max-age=60" : "private, no-store");
-	resp_header(r, "ETag", "%s", etag);
-	resp_header(r, "Last-Modified", "%s", date);
+	if (strcmp(stored, "draft") == 0)
+		return "draft";
+	return time_come ? "published" : "scheduled";
 }
 
-/* Answers status with the post of row 0 of res (DOC_COLUMNS) and its doc. */
-static void
-answer(struct req *r, PGresult *res, int status, const char *doc, bool location)
+void
+post_cache_headers(struct req *r, bool visible, const char *etag, const char *last_modified)
 {
-	const char	*id = PQgetvalue(res, 0, DC_ID);
-	char		 etag[ETAG_MAX];
-	long long	 updated = 0;
-
-	post_doc_answer(r, status, PQgetvalue(res, 0, DC_STATUS), doc, strlen(doc));
-	post_etag(id, PQgetvalue(res, 0, DC_VERSION), PQgetvalue(res, 0, DC_RENDITION), etag);
-	parse_int(PQgetvalue(res, 0, DC_UPDATED_EPOCH), 0, INT64_MAX, &updated);
-	/* Only a read may be kept by caches; a write's answer is the writer's. */
-	post_cache_headers(r, strcmp(PQgetvalue(res, 0, DC_VISIBLE), "t") == 0 &&
-	    strcmp(r->method, "GET") == 0, etag, updated);
-	if (location)
-		resp_header(r, "Location", "/posts/%s", id);
+	resp_header(r, "Cache-Control", visible ? "public, max-age=60" : "private, no-store");
+	resp_header(r, "ETag", "%s", etag);
+	resp_header(r, "Last-Modified", "%s", last_modified);
 }
 
 int
 post_store_and_answer(struct req *r, PGresult *res, int status, bool location)
 {
 	struct db	*db = r->ctx->db;
-	char		*doc, *item;
+	const char	*id = PQgetvalue(res, 0, DC_ID);
+	char		*doc, *item, etag[ETAG_MAX], modified[30];
+	long long	 updated = 0;
 	enum db_status	 st;
 
 	if (post_doc_build(res, 0, &doc, &item) == -1) {
@@ -124,12 +114,21 @@ post_store_and_answer(struct req *r, PGresult *res, int status, bool location)
 		resp_error(r, ERR_INTERNAL, "out of memory");
 		return -1;
 	}
-	if ((st = DB_QUERY(db, S_POST_SET_DOC, NULL, PQgetvalue(res, 0, DC_ID), doc, item)) !=
-	    DB_OK || (st = db_commit(db)) != DB_OK) {
+	post_etag(id, PQgetvalue(res, 0, DC_VERSION), PQgetvalue(res, 0, DC_RENDITION), etag);
+	parse_int(PQgetvalue(res, 0, DC_UPDATED_EPOCH), 0, INT64_MAX, &updated);
+	time_http((time_t)updated, modified);
+	if ((st = DB_QUERY(db, S_POST_SET_DOC, NULL, id, doc, item, etag, modified)) != DB_OK ||
+	    (st = db_commit(db)) != DB_OK) {
 		db_rollback(db);
 		resp_db_error(r, st);
-	} else
-		answer(r, res, status, doc, location);
+	} else {
+		post_doc_answer(r, status, PQgetvalue(res, 0, DC_STATUS), doc, strlen(doc));
+		/* Only a read may be kept by caches; a write's answer is the writer's. */
+		post_cache_headers(r, strcmp(PQgetvalue(res, 0, DC_VISIBLE), "t") == 0 &&
+		    strcmp(r->method, "GET") == 0, etag, modified);
+		if (location)
+			resp_header(r, "Location", "/posts/%s", id);
+	}
 	free(doc);
 	free(item);
 	return st == DB_OK ? 0 : -1;

@@ -146,7 +146,7 @@ h_feed(struct req *r)
 	struct buf		 xml = BUF_INIT;
 	PGresult		*res;
 	enum db_status		 st;
-	char			 updated[21], etag[ETAG_MAX];
+	char			 updated[21], etag[ETAG_MAX], modified[30];
 	uint64_t		 h = 0xcbf29ce484222325ULL;
 	time_t			 t;
 	int			 i;
@@ -187,7 +187,8 @@ h_feed(struct req *r)
 	}
 	if (parse_rfc3339(updated, &t) == -1)
 		t = time(NULL);
-	post_cache_headers(r, true, etag, (long long)t);
+	time_http(t, modified);
+	post_cache_headers(r, true, etag, modified);
 	buf_free(&xml);
 	PQclear(res);
 }

@@ -22,16 +22,15 @@ heal_post(struct req *r, PGresult *res)
 	struct render		 out;
 	PGresult		*claim = NULL, *upd = NULL;
 	const char		*id = PQgetvalue(res, 0, RC_ID);
-	const char		*version = PQgetvalue(res, 0, RC_VERSION);
-	const char		*rendition = PQgetvalue(res, 0, RC_RENDITION);
+	const char		*etag = PQgetvalue(res, 0, RC_ETAG);
 	long long		 before = 0;
 	char			 err[256], *media = NULL;
 	bool			 answered = false;
 
 	if (!breaker_ready(&app->breaker, mono_usec()))
 		return false;
-	if (DB_QUERY(db, S_HEAL_CLAIM, &claim, id, version, rendition,
-	    app->breaker_seconds) != DB_OK || PQntuples(claim) == 0) {
+	if (DB_QUERY(db, S_HEAL_CLAIM, &claim, id, etag, app->breaker_seconds) != DB_OK ||
+	    PQntuples(claim) == 0) {
 		PQclear(claim);
 		return false;
 	}
@@ -44,7 +43,7 @@ heal_post(struct req *r, PGresult *res)
 	}
 	if ((long long)out.unresolved < before && (media = json_dumps(out.media, JSON_COMPACT)) &&
 	    db_begin(db) == DB_OK) {
-		if (DB_QUERY(db, S_HEAL_APPLY, &upd, id, version, rendition, out.html, media,
+		if (DB_QUERY(db, S_HEAL_APPLY, &upd, id, etag, out.html, media,
 		    out.unresolved > 0 ? "true" : "false") == DB_OK && PQntuples(upd) == 1) {
 			post_store_and_answer(r, upd, 200, false);
 			answered = true;

@@ -90,8 +90,7 @@ extern const struct db_stmt post_stmts[S_POST_STMT_COUNT];
 
 /* Columns of S_POST_BY_ID and S_POST_BY_SLUG; keep in sync with READ_COLUMNS. */
 enum read_col {
-	RC_ID, RC_DOC, RC_STATUS, RC_VISIBLE, RC_AUTHOR, RC_VERSION, RC_RENDITION,
-	RC_UPDATED, RC_HEAL_DUE
+	RC_ID, RC_DOC, RC_ETAG, RC_MODIFIED, RC_STATUS, RC_TIME_COME, RC_AUTHOR, RC_UNRESOLVED
 };
 
 /* Columns every write returns to build the stored JSON; keep in sync with DOC_COLUMNS. */
@@ -105,7 +104,7 @@ enum doc_col {
 
 /* Columns of S_POST_META. */
 enum meta_col {
-	MC_AUTHOR, MC_VISIBLE, MC_VERSION, MC_RENDITION
+	MC_AUTHOR, MC_VISIBLE, MC_ETAG
 };
 
 static inline struct post_app *
@@ -262,14 +261,20 @@ void	 post_doc_answer(struct req *, int http_status, const char *status, const c
 /* Writes the ETag of a post ("\"id.version.rendition\"") into out. */
 void	 post_etag(const char *id, const char *version, const char *rendition, char out[ETAG_MAX]);
 /*
+ * Returns the status a post shows: its stored one (draft, published,
+ * scheduled) as of now, given whether its published_at has come.
+ */
+const char *post_status(const char *stored, bool time_come);
+/*
  * Stores doc and item for the post written in res (row 0) and answers
  * status with it, an ETag and, when location, a Location header. In a
  * transaction the caller commits first: commit is called before answering.
  * Returns 0, or -1 with the error response set.
  */
 int	 post_store_and_answer(struct req *, PGresult *res, int status, bool location);
-/* Sets Cache-Control, ETag and Last-Modified of a post answer. */
-void	 post_cache_headers(struct req *, bool visible, const char *etag, long long updated);
+/* Sets Cache-Control, ETag and Last-Modified (an HTTP date) of a post answer. */
+void	 post_cache_headers(struct req *, bool visible, const char *etag,
+	    const char *last_modified);
 
 /* read.c: GET /posts/{id-or-slug} */
 void	 h_post_get(struct req *);

@@ -46,12 +46,10 @@ redirect_old_slug(struct req *r, const char *slug)
 void
 h_post_get(struct req *r)
 {
-	const char	*key = req_param(r, 0);
-	bool		 by_id = uuid_valid(key), visible;
+	const char	*key = req_param(r, 0), *status, *etag;
+	bool		 by_id = uuid_valid(key);
 	PGresult	*res;
 	enum db_status	 st;
-	char		 etag[ETAG_MAX];
-	long long	 updated = 0;
 
 	if (srv_authenticate(r) == -1)
 		return;
@@ -59,8 +57,7 @@ h_post_get(struct req *r)
 		resp_error(r, ERR_NOT_FOUND, "no such post");
 		return;
 	}
-	st = DB_QUERY(r->ctx->db, by_id ? S_POST_BY_ID : S_POST_BY_SLUG, &res, key,
-	    post_app(r)->breaker_seconds);
+	st = DB_QUERY(r->ctx->db, by_id ? S_POST_BY_ID : S_POST_BY_SLUG, &res, key);
 	if (st != DB_OK) {
 		resp_db_error(r, st);
 		return;
@@ -72,22 +69,22 @@ h_post_get(struct req *r)
 			redirect_old_slug(r, key);
 		goto out;
 	}
-	visible = strcmp(PQgetvalue(res, 0, RC_VISIBLE), "t") == 0;
-	if (!visible && !may_manage(r, PQgetvalue(res, 0, RC_AUTHOR))) {
+	status = post_status(PQgetvalue(res, 0, RC_STATUS),
+	    strcmp(PQgetvalue(res, 0, RC_TIME_COME), "t") == 0);
+	if (strcmp(status, "published") != 0 && !may_manage(r, PQgetvalue(res, 0, RC_AUTHOR))) {
 		resp_error(r, ERR_NOT_FOUND, "no such post");
 		goto out;
 	}
-	if (strcmp(PQgetvalue(res, 0, RC_HEAL_DUE), "t") == 0 && heal_post(r, res))
+	if (strcmp(PQgetvalue(res, 0, RC_UNRESOLVED), "t") == 0 && heal_post(r, res))
 		goto out;
-	post_etag(PQgetvalue(res, 0, RC_ID), PQgetvalue(res, 0, RC_VERSION),
-	    PQgetvalue(res, 0, RC_RENDITION), etag);
-	parse_int(PQgetvalue(res, 0, RC_UPDATED), 0, INT64_MAX, &updated);
+	etag = PQgetvalue(res, 0, RC_ETAG);
 	if (etag_matches(req_env(r, "HTTP_IF_NONE_MATCH"), etag, true))
 		resp_empty(r, 304);
 	else
-		post_doc_answer(r, 200, PQgetvalue(res, 0, RC_STATUS), PQgetvalue(res, 0, RC_DOC),
+		post_doc_answer(r, 200, status, PQgetvalue(res, 0, RC_DOC),
 		    (size_t)PQgetlength(res, 0, RC_DOC));
-	post_cache_headers(r, visible, etag, updated);
+	post_cache_headers(r, strcmp(status, "published") == 0, etag,
+	    PQgetvalue(res, 0, RC_MODIFIED));
 out:
 	PQclear(res);
 }

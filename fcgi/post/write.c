@@ -387,7 +387,6 @@ h_post_delete(struct req *r)
 	const char	*id, *if_match = req_env(r, "HTTP_IF_MATCH");
 	PGresult	*cur = NULL, *res = NULL;
 	enum db_status	 st;
-	char		 etag[ETAG_MAX];
 
 	if ((id = post_id_param(r)) == NULL)
 		return;
@@ -399,13 +398,12 @@ h_post_delete(struct req *r)
 		resp_error(r, ERR_NOT_FOUND, "no such post");
 		goto out;
 	}
-	post_etag(id, PQgetvalue(cur, 0, MC_VERSION), PQgetvalue(cur, 0, MC_RENDITION), etag);
 	if (may_change(r, PQgetvalue(cur, 0, MC_AUTHOR),
-	    strcmp(PQgetvalue(cur, 0, MC_VISIBLE), "t") == 0, if_match, etag) == -1)
+	    strcmp(PQgetvalue(cur, 0, MC_VISIBLE), "t") == 0, if_match,
+	    PQgetvalue(cur, 0, MC_ETAG)) == -1)
 		goto out;
 	st = DB_QUERY(r->ctx->db, S_POST_DELETE, &res, id,
-	    if_match != NULL ? PQgetvalue(cur, 0, MC_VERSION) : NULL,
-	    PQgetvalue(cur, 0, MC_RENDITION));
+	    if_match != NULL ? PQgetvalue(cur, 0, MC_ETAG) : NULL);
 	if (st != DB_OK)
 		resp_db_error(r, st);
 	else if (PQntuples(res) == 0)

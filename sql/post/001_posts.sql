@@ -18,7 +18,8 @@ END $$;
 -- future; once that time passes the post is published without any job
 -- running (visible means status <> 'draft' AND published_at <= now()).
 -- doc and item are the post's JSON, without "status", made when it is
--- written (item lacks body and html): a read sends them as they are.
+-- written (item lacks body and html), and etag and last_modified its HTTP
+-- validators: a read sends them as they are.
 CREATE TABLE post.posts (
     id              uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     slug            text NOT NULL UNIQUE CHECK (slug ~ '^[a-z0-9-]{1,120}$'),
@@ -42,6 +43,8 @@ CREATE TABLE post.posts (
     search          tsvector NOT NULL,
     doc             text NOT NULL DEFAULT '',
     item            text NOT NULL DEFAULT '',
+    etag            text NOT NULL DEFAULT '',
+    last_modified   text NOT NULL DEFAULT '',
     CHECK (status = 'draft' OR published_at IS NOT NULL)
 );
 CREATE INDEX posts_visible ON post.posts (published_at DESC, id DESC) WHERE status <> 'draft';
