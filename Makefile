@@ -4,6 +4,7 @@
 #   make run        the whole stack on 127.0.0.1:$(PORT) with a dev database in var/
 #   make check      every test (unit, then integration against PostgreSQL and lighttpd)
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
+#   make bench      requests/second of the hot paths, as ratios (tests/bench/)
 #   make clean
 
 PORT	?= 8080
@@ -21,6 +22,8 @@ endif
 DEB_PACKAGES := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libpq-dev \
 	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev libcmark-dev check \
 	postgresql-15 lighttpd openssl python3 procps jq
+# And those `make bench` needs besides.
+BENCH_PACKAGES := wrk
 
 PKGS		:= fcgi libpq jansson libjwt openssl libxcrypt
 TEST_PKGS	:= $(PKGS) check libcurl
@@ -56,7 +59,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 # The objects of program $(1) without its main.c, for its unit tests.
 program_objs = $(call obj,$(filter-out fcgi/$(1)/main.c,$(wildcard fcgi/$(1)/*.c)))
 
-.PHONY: all deps check check-unit check-integration run clean
+.PHONY: all deps check check-unit check-integration run bench clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 .SECONDARY:
@@ -114,6 +117,15 @@ $(BUILD)/tests/test-%: $$(call obj,tests/integration/test_$$*.c $(HARNESS_SRC)) 
 	@mkdir -p $(dir $@)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
 
+# The benchmark: its driver (on the test harness) and the floor FastCGI program.
+$(BUILD)/bench/quire-bench: $(call obj,tests/bench/bench.c $(HARNESS_SRC)) $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
+
+$(BUILD)/bench/quire-bench-floor: $(call obj,tests/bench/floor.c)
+	@mkdir -p $(dir $@)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
 check: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(TEST_PROGRAMS)
 	@$(MAKE) --no-print-directory check-unit check-integration
@@ -130,6 +142,13 @@ check-integration:
 run: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/quire-stack
 	$(BUILD)/quire-stack --var var --port $(PORT) --build $(BUILD)
+
+# Never part of check: timing decides nothing there.
+bench:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(DEB_PACKAGES) $(BENCH_PACKAGES)"
+	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/bench/quire-bench \
+		$(BUILD)/bench/quire-bench-floor
+	QUIRE_BUILD=$(BUILD) $(BUILD)/bench/quire-bench
 
 clean:
 	rm -rf build
