@@ -156,6 +156,23 @@ post_column(const char *id, const char *column)
 	return v;
 }
 
+/* Returns how many lines of the web server's log (the programs' stderr) hold s. */
+static int
+log_lines_with(const char *s)
+{
+	char	 path[1100], line[4096];
+	FILE	*f;
+	int	 n = 0;
+
+	snprintf(path, sizeof(path), "%s/log/lighttpd.log", test_stack.var);
+	ck_assert_ptr_nonnull(f = fopen(path, "r"));
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, s) != NULL)
+			n++;
+	fclose(f);
+	return n;
+}
+
 /* Seconds since the epoch, with microseconds. */
 static double
 now_seconds(void)
@@ -886,6 +903,8 @@ START_TEST(full_text_search)
 	ck_assert_int_eq(list_total(NULL, "/posts?q=%27%29%3B+DROP+TABLE+post.posts%3B+--"), 0);
 	ck_assert_int_eq(list_total(NULL, "/posts?q=%21%26%7C%3A%2A%28%29"), 0);
 	ck_assert_int_eq(list_total(NULL, "/posts?q="), list_total(NULL, "/posts"));
+	/* A query of no words is no notice in the log: one line per request. */
+	ck_assert_int_eq(log_lines_with("NOTICE"), 0);
 	free(author);
 }
 END_TEST
