@@ -46,7 +46,7 @@ breaker_success(struct breaker *b)
 	b->trial = false;
 }
 
-/* Records a failure at now: the breaker opens after threshold in a row, or after a failed trial. */
+/* Records a failure at now: it opens after threshold in a row, or after a failed trial. */
 void
 breaker_failure(struct breaker *b, int64_t now)
 {

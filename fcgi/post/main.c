@@ -107,6 +107,7 @@ post_init(struct ctx *ctx, char *err, size_t errlen)
 	return 0;
 }
 
+/* Frees what post_init made. */
 static void
 post_fini(struct ctx *ctx)
 {

@@ -106,6 +106,7 @@ safe_path(const char *s)
 	return strstr(s, "..") == NULL && strncmp(s, "//", 2) != 0;
 }
 
+/* Orders variants by width, for qsort. */
 static int
 variant_cmp(const void *a, const void *b)
 {

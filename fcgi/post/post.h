@@ -283,6 +283,8 @@ void	 h_post_get(struct req *);
  * one), change it and see its revisions: its author, an editor, an admin.
  */
 bool	 may_manage(const struct req *, const char *author_id);
+/* Returns the {id} of the path, a post id, or NULL with 400 invalid_id set. */
+const char *post_id_param(struct req *);
 /* heal.c: re-render after Media answers again */
 /*
  * Re-renders the post read in res (row 0, READ_COLUMNS) whose media

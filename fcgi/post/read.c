@@ -16,6 +16,23 @@ may_manage(const struct req *r, const char *author_id)
 	    strcasecmp(r->claims->sub, author_id) == 0);
 }
 
+const char *
+post_id_param(struct req *r)
+{
+	const char	*id = req_param(r, 0);
+
+	if (!uuid_valid(id)) {
+		resp_error(r, ERR_INVALID_ID, "a post id is a UUID");
+		return NULL;
+	}
+	return id;
+}
+
+/* Columns of S_OLD_SLUG. */
+enum old_slug_col {
+	OC_SLUG, OC_VISIBLE, OC_AUTHOR
+};
+
 /* Answers a slug a post had before: 301 to its current slug, or 404. */
 static void
 redirect_old_slug(struct req *r, const char *slug)
@@ -27,12 +44,12 @@ redirect_old_slug(struct req *r, const char *slug)
 		resp_db_error(r, st);
 		return;
 	}
-	if (PQntuples(res) == 0 || (strcmp(PQgetvalue(res, 0, 1), "t") != 0 &&
-	    !may_manage(r, PQgetvalue(res, 0, 2))))
+	if (PQntuples(res) == 0 || (strcmp(PQgetvalue(res, 0, OC_VISIBLE), "t") != 0 &&
+	    !may_manage(r, PQgetvalue(res, 0, OC_AUTHOR))))
 		resp_error(r, ERR_NOT_FOUND, "no such post");
 	else {
 		resp_empty(r, 301);
-		resp_header(r, "Location", "/posts/%s", PQgetvalue(res, 0, 0));
+		resp_header(r, "Location", "/posts/%s", PQgetvalue(res, 0, OC_SLUG));
 	}
 	PQclear(res);
 }

@@ -70,7 +70,7 @@ revisions_allowed(struct req *r, const char *id)
 void
 h_revisions_list(struct req *r)
 {
-	const char	*id = req_param(r, 0);
+	const char	*id;
 	struct page	 p;
 	PGresult	*res = NULL, *count = NULL;
 	char		 limit[24], offset[24];
@@ -79,11 +79,8 @@ h_revisions_list(struct req *r)
 	json_t		*items;
 	int		 i;
 
-	if (!uuid_valid(id)) {
-		resp_error(r, ERR_INVALID_ID, "a post id is a UUID");
-		return;
-	}
-	if (page_parse(r, 10, &p) == -1 || revisions_allowed(r, id) == -1)
+	if ((id = post_id_param(r)) == NULL || page_parse(r, 10, &p) == -1 ||
+	    revisions_allowed(r, id) == -1)
 		return;
 	snprintf(limit, sizeof(limit), "%lld", p.per_page);
 	snprintf(offset, sizeof(offset), "%lld", page_offset(&p));

@@ -53,7 +53,7 @@ const struct db_stmt post_stmts[S_POST_STMT_COUNT] = {
 	    "SELECT " READ_COLUMNS " FROM post.posts WHERE id = $1", 1, true },
 	[S_POST_BY_SLUG] = { "post_by_slug",
 	    "SELECT " READ_COLUMNS " FROM post.posts WHERE slug = $1", 1, true },
-	/* Where an old slug leads: the current slug, and who may follow it. */
+	/* Where an old slug leads: the current slug, who may follow it (enum old_slug_col). */
 	[S_OLD_SLUG] = { "old_slug",
 	    "SELECT p.slug, " VISIBLE ", p.author_id FROM post.old_slugs o "
 	    "JOIN post.posts p ON p.id = o.post_id WHERE o.slug = $1", 1, true },

@@ -27,6 +27,7 @@ struct post_write {
 	struct render	 render;
 };
 
+/* Frees what a write made (the strings it borrows stay). */
 static void
 post_write_free(struct post_write *w)
 {
@@ -224,19 +225,6 @@ h_post_create(struct req *r)
 	post_write_free(&w);
 	post_input_free(&in);
 	json_decref(body);
-}
-
-/* Reads the {id} of the path. Returns it, or NULL with 400 invalid_id set. */
-static const char *
-post_id_param(struct req *r)
-{
-	const char	*id = req_param(r, 0);
-
-	if (!uuid_valid(id)) {
-		resp_error(r, ERR_INVALID_ID, "a post id is a UUID");
-		return NULL;
-	}
-	return id;
 }
 
 /*

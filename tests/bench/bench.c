@@ -341,7 +341,10 @@ measure(const struct row *row, long long seconds, long long threads, long long c
 	return res;
 }
 
-/* Checks that every row answers 200 before measuring, and that the baselines send the post's bytes. */
+/*
+ * Checks that every row answers 200 before measuring, and that the
+ * baselines send the bytes of the post.
+ */
 static void
 check_rows(size_t *bytes)
 {

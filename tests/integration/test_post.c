@@ -89,6 +89,27 @@ etag_of(const struct http_resp *r, char out[128])
 	return out;
 }
 
+/* GETs /posts/key with token (or none). Returns the status. */
+static long
+get_post(const char *token, const char *key, struct http_resp *r)
+{
+	char	 path[256];
+
+	snprintf(path, sizeof(path), "/posts/%s", key);
+	return api("GET", path, token, NULL, r);
+}
+
+/* Reads post id as token (or anonymously) and copies its current ETag to out (128 bytes). */
+static void
+current_etag(const char *token, const char *id, char out[128])
+{
+	struct http_resp r;
+
+	ck_assert_int_eq(get_post(token, id, &r), 200);
+	etag_of(&r, out);
+	http_resp_free(&r);
+}
+
 /* PATCHes post id with fields (released) and If-Match etag (none when NULL). */
 static long
 patch(const char *token, const char *id, const char *etag, json_t *fields, struct http_resp *r)
@@ -101,16 +122,6 @@ patch(const char *token, const char *id, const char *etag, json_t *fields, struc
 	st = api_with("PATCH", path, token, s, etag != NULL ? header : NULL, r);
 	free(s);
 	return st;
-}
-
-/* GETs /posts/key with token (or none). Returns the status. */
-static long
-get_post(const char *token, const char *key, struct http_resp *r)
-{
-	char	 path[256];
-
-	snprintf(path, sizeof(path), "/posts/%s", key);
-	return api("GET", path, token, NULL, r);
 }
 
 /* Returns the total of GET path (a list) with token. */
@@ -306,9 +317,7 @@ START_TEST(slugs)
 	http_resp_free(&r);
 
 	/* A new slug: the old one answers 301 to it. */
-	ck_assert_int_eq(get_post(author, id, &r), 200);
-	etag_of(&r, etag);
-	http_resp_free(&r);
+	current_etag(author, id, etag);
 	snprintf(expect, sizeof(expect), "renamed-%s", word);
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "slug", expect), &r), 200);
 	ck_assert_str_eq(resp_str(&r, "slug"), expect);
@@ -322,9 +331,7 @@ START_TEST(slugs)
 	etag_of(&r, etag);
 	http_resp_free(&r);
 	/* The second post may take the freed slug: then it is that post's. */
-	ck_assert_int_eq(get_post(author, id2, &r), 200);
-	etag_of(&r, title);
-	http_resp_free(&r);
+	current_etag(author, id2, title);
 	ck_assert_int_eq(patch(author, id2, title, json_pack("{s:s}", "slug", slug), &r), 200);
 	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, slug, &r), 200);
@@ -397,9 +404,7 @@ START_TEST(if_match_is_required_and_checked)
 	editor2 = new_user("editor", (char[65]){ 0 }, NULL);
 	unique_word(word);
 	publish(author, word, "original text", id, NULL);
-	ck_assert_int_eq(get_post(NULL, id, &r), 200);
-	etag_of(&r, etag);
-	http_resp_free(&r);
+	current_etag(NULL, id, etag);
 
 	patch(editor, id, NULL, json_pack("{s:s}", "body", "lost"), &r);
 	ck_error(&r, 428, "precondition_required");
@@ -449,9 +454,7 @@ START_TEST(who_may_change_what)
 	publish(author, word, "text", id, NULL);
 	create_ok(author, json_pack("{s:s, s:s}", "title", word, "body", "draft"), &r, draft);
 	http_resp_free(&r);
-	ck_assert_int_eq(get_post(NULL, id, &r), 200);
-	etag_of(&r, etag);
-	http_resp_free(&r);
+	current_etag(NULL, id, etag);
 
 	patch(other, id, etag, json_pack("{s:s}", "title", "mine now"), &r);
 	ck_error(&r, 403, "forbidden");
@@ -682,9 +685,7 @@ START_TEST(patch_refuses_bad_input)
 
 	unique_word(word);
 	publish(author, word, "kept", id, NULL);
-	ck_assert_int_eq(get_post(author, id, &r), 200);
-	etag_of(&r, etag);
-	http_resp_free(&r);
+	current_etag(author, id, etag);
 	patch(author, id, etag, json_object(), &r);
 	ck_error(&r, 400, "missing_field");
 	http_resp_free(&r);
@@ -990,9 +991,7 @@ START_TEST(revisions_keep_every_version)
 	editor = new_user("editor", (char[65]){ 0 }, NULL);
 	unique_word(word);
 	publish(author, word, "first", id, NULL);
-	ck_assert_int_eq(get_post(NULL, id, &r), 200);
-	etag_of(&r, etag);
-	http_resp_free(&r);
+	current_etag(NULL, id, etag);
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "body", "second"), &r), 200);
 	etag_of(&r, etag);
 	http_resp_free(&r);
