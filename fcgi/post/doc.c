@@ -84,6 +84,16 @@ post_etag(const char *id, const char *version, const char *rendition, char out[E
 	snprintf(out, ETAG_MAX, "\"%s.%s.%s\"", id, version, rendition);
 }
 
+int
+post_etag_id(const char *etag, char id[UUID_LEN + 1])
+{
+	if (strlen(etag) < UUID_LEN + 2 || etag[UUID_LEN + 1] != '.')
+		return -1;
+	memcpy(id, etag + 1, UUID_LEN);
+	id[UUID_LEN] = '\0';
+	return uuid_valid(id) ? 0 : -1;
+}
+
 const char *
 post_status(const char *stored, bool time_come)
 {

@@ -21,13 +21,12 @@ heal_post(struct req *r, PGresult *res)
 	struct media_lookup	 look = { app, true, false };
 	struct render		 out;
 	PGresult		*claim = NULL, *upd = NULL;
-	const char		*id = PQgetvalue(res, 0, RC_ID);
 	const char		*etag = PQgetvalue(res, 0, RC_ETAG);
 	long long		 before = 0;
-	char			 err[256], *media = NULL;
+	char			 id[UUID_LEN + 1], err[256], *media = NULL;
 	bool			 answered = false;
 
-	if (!breaker_ready(&app->breaker, mono_usec()))
+	if (!breaker_ready(&app->breaker, mono_usec()) || post_etag_id(etag, id) == -1)
 		return false;
 	if (DB_QUERY(db, S_HEAL_CLAIM, &claim, id, etag, app->breaker_seconds) != DB_OK ||
 	    PQntuples(claim) == 0) {

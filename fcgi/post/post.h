@@ -12,6 +12,7 @@
 
 #include "http.h"
 #include "srv.h"
+#include "util.h"
 
 #define TITLE_MAX	300		/* characters */
 #define BODY_MAX	1048576		/* bytes of Markdown: 413 past it */
@@ -90,7 +91,7 @@ extern const struct db_stmt post_stmts[S_POST_STMT_COUNT];
 
 /* Columns of S_POST_BY_ID and S_POST_BY_SLUG; keep in sync with READ_COLUMNS. */
 enum read_col {
-	RC_ID, RC_DOC, RC_ETAG, RC_MODIFIED, RC_STATUS, RC_TIME_COME, RC_AUTHOR, RC_UNRESOLVED
+	RC_DOC, RC_ETAG, RC_MODIFIED, RC_STATUS, RC_TIME_COME, RC_OWN, RC_UNRESOLVED
 };
 
 /* Columns every write returns to build the stored JSON; keep in sync with DOC_COLUMNS. */
@@ -260,6 +261,8 @@ void	 post_doc_answer(struct req *, int http_status, const char *status, const c
 	    size_t len);
 /* Writes the ETag of a post ("\"id.version.rendition\"") into out. */
 void	 post_etag(const char *id, const char *version, const char *rendition, char out[ETAG_MAX]);
+/* Copies the post id a post_etag() ETag begins with into id. Returns 0, or -1 when it has none. */
+int	 post_etag_id(const char *etag, char id[UUID_LEN + 1]);
 /*
  * Returns the status a post shows: its stored one (draft, published,
  * scheduled) as of now, given whether its published_at has come.
@@ -280,9 +283,12 @@ void	 post_cache_headers(struct req *, bool visible, const char *etag,
 void	 h_post_get(struct req *);
 /*
  * Returns whether the caller may read a hidden post (a draft, a scheduled
- * one), change it and see its revisions: its author, an editor, an admin.
+ * one), change it and see its revisions: its author (own), an editor, an
+ * admin.
  */
-bool	 may_manage(const struct req *, const char *author_id);
+bool	 may_manage(const struct req *, bool own);
+/* Returns whether the caller is the user author_id. */
+bool	 is_author(const struct req *, const char *author_id);
 /* Returns the {id} of the path, a post id, or NULL with 400 invalid_id set. */
 const char *post_id_param(struct req *);
 /* heal.c: re-render after Media answers again */

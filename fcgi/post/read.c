@@ -10,10 +10,15 @@
 #include "util.h"
 
 bool
-may_manage(const struct req *r, const char *author_id)
+may_manage(const struct req *r, bool own)
 {
-	return r->claims != NULL && (r->claims->role >= ROLE_EDITOR ||
-	    strcasecmp(r->claims->sub, author_id) == 0);
+	return r->claims != NULL && (r->claims->role >= ROLE_EDITOR || own);
+}
+
+bool
+is_author(const struct req *r, const char *author_id)
+{
+	return r->claims != NULL && strcasecmp(r->claims->sub, author_id) == 0;
 }
 
 const char *
@@ -45,7 +50,7 @@ redirect_old_slug(struct req *r, const char *slug)
 		return;
 	}
 	if (PQntuples(res) == 0 || (strcmp(PQgetvalue(res, 0, OC_VISIBLE), "t") != 0 &&
-	    !may_manage(r, PQgetvalue(res, 0, OC_AUTHOR))))
+	    !may_manage(r, is_author(r, PQgetvalue(res, 0, OC_AUTHOR)))))
 		resp_error(r, ERR_NOT_FOUND, "no such post");
 	else {
 		resp_empty(r, 301);
@@ -74,7 +79,8 @@ h_post_get(struct req *r)
 		resp_error(r, ERR_NOT_FOUND, "no such post");
 		return;
 	}
-	st = DB_QUERY(r->ctx->db, by_id ? S_POST_BY_ID : S_POST_BY_SLUG, &res, key);
+	st = DB_QUERY(r->ctx->db, by_id ? S_POST_BY_ID : S_POST_BY_SLUG, &res, key,
+	    r->claims != NULL ? r->claims->sub : NULL);
 	if (st != DB_OK) {
 		resp_db_error(r, st);
 		return;
@@ -88,7 +94,8 @@ h_post_get(struct req *r)
 	}
 	status = post_status(PQgetvalue(res, 0, RC_STATUS),
 	    strcmp(PQgetvalue(res, 0, RC_TIME_COME), "t") == 0);
-	if (strcmp(status, "published") != 0 && !may_manage(r, PQgetvalue(res, 0, RC_AUTHOR))) {
+	if (strcmp(status, "published") != 0 &&
+	    !may_manage(r, strcmp(PQgetvalue(res, 0, RC_OWN), "t") == 0)) {
 		resp_error(r, ERR_NOT_FOUND, "no such post");
 		goto out;
 	}

@@ -49,10 +49,10 @@ revisions_allowed(struct req *r, const char *id)
 		resp_db_error(r, st);
 		return -1;
 	}
-	if (PQntuples(res) == 0 || (!may_manage(r, PQgetvalue(res, 0, MC_AUTHOR)) &&
+	if (PQntuples(res) == 0 || (!may_manage(r, is_author(r, PQgetvalue(res, 0, MC_AUTHOR))) &&
 	    strcmp(PQgetvalue(res, 0, MC_VISIBLE), "t") != 0))
 		resp_error(r, ERR_NOT_FOUND, "no such post");
-	else if (!may_manage(r, PQgetvalue(res, 0, MC_AUTHOR)))
+	else if (!may_manage(r, is_author(r, PQgetvalue(res, 0, MC_AUTHOR))))
 		resp_error(r, ERR_FORBIDDEN, "only its author or an editor may read the revisions "
 		    "of a post");
 	else

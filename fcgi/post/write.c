@@ -236,7 +236,7 @@ static int
 may_change(struct req *r, const char *author, bool visible, const char *if_match,
     const char *etag)
 {
-	if (!may_manage(r, author)) {
+	if (!may_manage(r, is_author(r, author))) {
 		if (visible)
 			resp_error(r, ERR_FORBIDDEN, "only its author or an editor may change a post");
 		else

@@ -1,4 +1,4 @@
-/* Unit tests of feed.c's XML and doc.c's stored JSON. */
+/* Unit tests of feed.c's XML and doc.c's stored JSON, ETags and statuses. */
 #include <string.h>
 
 #include "post/post.h"
@@ -77,6 +77,25 @@ START_TEST(stored_json_gets_its_status_in_front)
 }
 END_TEST
 
+START_TEST(etags_name_their_post)
+{
+	char	 etag[ETAG_MAX], id[UUID_LEN + 1];
+
+	post_etag("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "12", "3", etag);
+	ck_assert_str_eq(etag, "\"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d.12.3\"");
+	ck_assert_int_eq(post_etag_id(etag, id), 0);
+	ck_assert_str_eq(id, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d");
+	ck_assert_int_eq(post_etag_id("", id), -1);
+	ck_assert_int_eq(post_etag_id("\"feed-0123\"", id), -1);
+	ck_assert_int_eq(post_etag_id("\"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4dx1.1\"", id), -1);
+	ck_assert_int_eq(post_etag_id("\"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4g.1.1\"", id), -1);
+	ck_assert_str_eq(post_status("draft", true), "draft");
+	ck_assert_str_eq(post_status("scheduled", true), "published");
+	ck_assert_str_eq(post_status("scheduled", false), "scheduled");
+	ck_assert_str_eq(post_status("published", false), "scheduled");
+}
+END_TEST
+
 Suite *
 feed_suite(void)
 {
@@ -86,6 +105,7 @@ feed_suite(void)
 	tcase_add_test(t, xml_escaping);
 	tcase_add_test(t, feed_entries_escape_everything);
 	tcase_add_test(t, stored_json_gets_its_status_in_front);
+	tcase_add_test(t, etags_name_their_post);
 	suite_add_tcase(s, t);
 	return s;
 }
