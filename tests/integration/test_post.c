@@ -99,6 +99,17 @@ get_post(const char *token, const char *key, struct http_resp *r)
 	return api("GET", path, token, NULL, r);
 }
 
+/* Asserts that GET /posts/key as token (or anonymously) answers 404 not_found. */
+static void
+expect_not_found(const char *token, const char *key)
+{
+	struct http_resp r;
+
+	get_post(token, key, &r);
+	ck_error(&r, 404, "not_found");
+	http_resp_free(&r);
+}
+
 /* Reads post id as token (or anonymously) and copies its current ETag to out (128 bytes). */
 static void
 current_etag(const char *token, const char *id, char out[128])
@@ -222,12 +233,8 @@ START_TEST(write_publish_read)
 	http_resp_free(&r);
 
 	/* A draft: 404 to anyone but its author and editors. */
-	get_post(NULL, id, &g);
-	ck_error(&g, 404, "not_found");
-	http_resp_free(&g);
-	get_post(other, id, &g);
-	ck_error(&g, 404, "not_found");
-	http_resp_free(&g);
+	expect_not_found(NULL, id);
+	expect_not_found(other, id);
 	ck_assert_int_eq(get_post(author, id, &g), 200);
 	ck_assert_str_eq(http_header(&g, "Cache-Control", cc, sizeof(cc)), "private, no-store");
 	ck_assert_str_eq(etag_of(&g, etag2), etag);
@@ -345,9 +352,7 @@ START_TEST(slugs)
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "status", "draft"), &r), 200);
 	http_resp_free(&r);
 	snprintf(expect, sizeof(expect), "renamed-%s", word);
-	get_post(other, expect, &r);
-	ck_error(&r, 404, "not_found");
-	http_resp_free(&r);
+	expect_not_found(other, expect);
 	free(author);
 	free(other);
 }
@@ -510,12 +515,8 @@ START_TEST(delete_removes_at_once)
 	ck_assert_int_eq(api("DELETE", path, author, NULL, &r), 204);
 	ck_assert_uint_eq(r.body.len, 0);
 	http_resp_free(&r);
-	get_post(NULL, id, &r);
-	ck_error(&r, 404, "not_found");
-	http_resp_free(&r);
-	get_post(author, slug, &r);
-	ck_error(&r, 404, "not_found");
-	http_resp_free(&r);
+	expect_not_found(NULL, id);
+	expect_not_found(author, slug);
 	ck_assert_int_eq(list_total(NULL, q), 1);
 	api("DELETE", path, author, NULL, &r);
 	ck_error(&r, 404, "not_found");
@@ -750,12 +751,8 @@ START_TEST(scheduled_posts_appear_on_time)
 	http_resp_free(&r);
 
 	snprintf(q, sizeof(q), "/posts?q=%s", word);
-	get_post(NULL, id, &r);
-	ck_error(&r, 404, "not_found");
-	http_resp_free(&r);
-	get_post(other, id, &r);
-	ck_error(&r, 404, "not_found");
-	http_resp_free(&r);
+	expect_not_found(NULL, id);
+	expect_not_found(other, id);
 	ck_assert_int_eq(list_total(NULL, q), 0);
 	snprintf(status, sizeof(status), "/posts?status=scheduled&q=%s", word);
 	ck_assert_int_eq(list_total(author, status), 2);
