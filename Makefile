@@ -5,6 +5,7 @@
 #                   (WEB=apache: behind Apache instead of lighttpd)
 #   make check      every test (unit, then integration against PostgreSQL and lighttpd)
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
+#   make bench      requests/second of the hot paths, as ratios (tests/bench/)
 #   make clean
 
 PORT	?= 8080
@@ -29,10 +30,12 @@ endif
 
 # Debian 12 packages the build, the tests and `make run` need.
 DEB_PACKAGES := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libpq-dev \
-	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev check \
+	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev libcmark-dev check \
 	libmagickwand-6.q16-dev postgresql-15 lighttpd lighttpd-modules-lua apache2 \
-	libapache2-mod-xsendfile openssl python3 procps jq libvips-tools wrk \
+	libapache2-mod-xsendfile openssl python3 procps jq libvips-tools \
 	dpkg-dev debhelper lintian systemd
+# And those `make bench` needs besides.
+BENCH_PACKAGES := wrk
 
 PKGS		:= fcgi libpq jansson libjwt openssl libxcrypt
 TEST_PKGS	:= $(PKGS) check libcurl
@@ -51,7 +54,7 @@ LDFLAGS_ALL	 = $(SANFLAGS) $(LDFLAGS)
 SHARED_SRC	:= $(wildcard shared/*.c)
 STACK_SRC	:= tests/harness/stack.c tests/harness/web.c tests/harness/proc.c
 HARNESS_SRC	:= $(STACK_SRC) tests/harness/client.c tests/harness/forge.c \
-	tests/harness/fcgi_client.c
+	tests/harness/fcgi_client.c tests/harness/relay.c
 NAMES		:= $(patsubst fcgi/%/,%,$(wildcard fcgi/*/))
 UNIT_NAMES	:= $(patsubst tests/unit/%/,%,$(wildcard tests/unit/*/))
 INTEGRATION	:= $(patsubst tests/integration/test_%.c,%,$(wildcard tests/integration/test_*.c))
@@ -64,6 +67,7 @@ TEST_PROGRAMS	:= $(UNIT_NAMES:%=$(BUILD)/tests/unit-%) $(INTEGRATION:%=$(BUILD)/
 # Extra pkg-config packages of one program (PKGS_post := libcmark libcurl).
 PKGS_auth	:=
 PKGS_media	:= MagickWand
+PKGS_post	:= libcmark libcurl
 
 # The extra packages of the program a test source belongs to
 # (tests/unit/NAME/… or tests/integration/test_NAME.c).
@@ -76,7 +80,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 # The objects of program $(1) without its main.c, for its unit tests.
 program_objs = $(call obj,$(filter-out fcgi/$(1)/main.c,$(wildcard fcgi/$(1)/*.c)))
 
-.PHONY: all deps check check-unit check-integration run install deb check-packages clean
+.PHONY: all deps check check-unit check-integration run bench install deb check-packages clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 .SECONDARY:
@@ -143,10 +147,21 @@ $(BUILD)/tests/test-%: $$(call obj,tests/integration/test_$$*.c $(HARNESS_SRC)) 
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS) $(if $(PKGS_$*),$(shell pkg-config --libs $(PKGS_$*)))
 
-# Media's variant benchmark, for make bench: Media's code path against
-# vipsthumbnail on the same 4000x3000 JPEG, time and peak RSS.
-$(BUILD)/bench-media-variant: $(call obj,tests/bench/media/variant.c) \
+# The benchmark: its driver (on the test harness), the floor FastCGI program,
+# and Media's variant timing (its code path against vipsthumbnail).
+$(BUILD)/bench/quire-bench: $(call obj,tests/bench/bench.c $(HARNESS_SRC)) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
+
+$(BUILD)/bench/quire-bench-floor: $(call obj,tests/bench/floor.c)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+$(BUILD)/bench/media-variant: $(call obj,tests/bench/media/variant.c) \
 		$(call program_objs,media) $(LIB)
+	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs $(PKGS_media))
 
@@ -201,6 +216,13 @@ deb: deps
 # lighttpd and Apache, then purges them (root only; .ci/run runs it).
 check-packages: deb
 	sh tests/packages/smoke.sh
+
+# Never part of check: timing decides nothing there.
+bench:
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(DEB_PACKAGES) $(BENCH_PACKAGES)"
+	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/bench/quire-bench \
+		$(BUILD)/bench/quire-bench-floor
+	QUIRE_BUILD=$(BUILD) $(BUILD)/bench/quire-bench
 
 clean:
 	rm -rf build

@@ -13,7 +13,7 @@ struct db {
 	char			*conninfo;
 	char			*application_name;
 	char			 connect_timeout[24];
-	char			 options[64];
+	char			 options[128];
 	const struct db_stmt	*stmts;
 	size_t			 nstmts;
 	PGconn			*conn;
@@ -36,7 +36,9 @@ db_new(const char *conninfo, const char *application_name, const struct db_stmt 
 		return NULL;
 	}
 	snprintf(db->connect_timeout, sizeof(db->connect_timeout), "%lld", connect_timeout);
-	snprintf(db->options, sizeof(db->options), "-c statement_timeout=%lld", statement_timeout);
+	/* Notices (a search of stop words only, say) would break the one-line log. */
+	snprintf(db->options, sizeof(db->options),
+	    "-c statement_timeout=%lld -c client_min_messages=warning", statement_timeout);
 	db->stmts = stmts;
 	db->nstmts = nstmts;
 	return db;

@@ -84,8 +84,9 @@ link_add(struct buf *links, const struct req *r, long long n, const char *rel)
 	buf_printf(links, ">; rel=\"%s\"", rel);
 }
 
-void
-page_respond(struct req *r, const struct page *p, long long total, json_t *items)
+/* Adds X-Total-Count and the Link headers (first, prev, next, last) of a page. */
+static void
+page_headers(struct req *r, const struct page *p, long long total)
 {
 	struct buf	 links = BUF_INIT;
 	long long	 last = total > 0 ? (total + p->per_page - 1) / p->per_page : 1;
@@ -96,10 +97,34 @@ page_respond(struct req *r, const struct page *p, long long total, json_t *items
 	if (p->page < last)
 		link_add(&links, r, p->page + 1, "next");
 	link_add(&links, r, last, "last");
-	resp_json(r, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items,
-	    "page", (json_int_t)p->page, "per_page", (json_int_t)p->per_page,
-	    "total", (json_int_t)total));
 	resp_header(r, "X-Total-Count", "%lld", total);
 	resp_header(r, "Link", "%s", buf_str(&links));
 	buf_free(&links);
+}
+
+void
+page_respond(struct req *r, const struct page *p, long long total, json_t *items)
+{
+	resp_json(r, 200, json_pack("{s:o, s:I, s:I, s:I}", "items", items,
+	    "page", (json_int_t)p->page, "per_page", (json_int_t)p->per_page,
+	    "total", (json_int_t)total));
+	if (r->status == 200)
+		page_headers(r, p, total);
+}
+
+void
+page_respond_raw(struct req *r, const struct page *p, long long total, const char *items,
+    size_t len)
+{
+	char	 tail[96];
+	int	 n;
+
+	n = snprintf(tail, sizeof(tail), ",\"page\":%lld,\"per_page\":%lld,\"total\":%lld}",
+	    p->page, p->per_page, total);
+	resp_body(r, 200, "application/json", "{\"items\":", 9);
+	if (buf_append(&r->out, items, len) == -1 || buf_append(&r->out, tail, (size_t)n) == -1) {
+		resp_error(r, ERR_INTERNAL, "out of memory");
+		return;
+	}
+	page_headers(r, p, total);
 }

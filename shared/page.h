@@ -28,5 +28,11 @@ long long page_offset(const struct page *);
  * request's other query parameters.
  */
 void	page_respond(struct req *, const struct page *, long long total, json_t *items);
+/*
+ * The same with the items given as the text of a JSON array (items[0..len),
+ * borrowed), for lists whose items are stored already serialised.
+ */
+void	page_respond_raw(struct req *, const struct page *, long long total, const char *items,
+	    size_t len);
 
 #endif

@@ -6,7 +6,7 @@
 #include <pwd.h>
 #include <getopt.h>
 #include <netdb.h>
-#include <poll.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +28,10 @@
 #define DEFAULT_CONFIG	"/etc/quire/quire.conf"
 #define MAX_WORKERS	256
 
-static const struct cfg_key common_keys[] = {
+#define NCOMMON_KEYS	8
+
+/* Keep max_body last: srv_ctx_open gives it the program's own default. */
+static const struct cfg_key common_keys[NCOMMON_KEYS] = {
 	{ "database", CFG_STR, NULL, 0, 0, offsetof(struct common_conf, database) },
 	{ "db_connect_timeout", CFG_INT, "2", 1, 60,
 	    offsetof(struct common_conf, db_connect_timeout) },
@@ -61,6 +64,7 @@ srv_ctx_open(struct ctx *ctx, const struct service *svc, const char *path, char 
     size_t errlen)
 {
 	struct tok_keyset	*keys;
+	struct cfg_key		 common[NCOMMON_KEYS];
 
 	memset(ctx, 0, sizeof(*ctx));
 	ctx->svc = svc;
@@ -70,8 +74,10 @@ srv_ctx_open(struct ctx *ctx, const struct service *svc, const char *path, char 
 	log_init(ctx->program);
 	if ((ctx->cfg = cfg_load(path, err, errlen)) == NULL)
 		goto fail;
-	if (cfg_read(ctx->cfg, svc->name, common_keys,
-	    sizeof(common_keys) / sizeof(common_keys[0]), &ctx->conf, err, errlen) == -1)
+	memcpy(common, common_keys, sizeof(common));
+	if (svc->max_body_default != NULL)
+		common[NCOMMON_KEYS - 1].def = svc->max_body_default;
+	if (cfg_read(ctx->cfg, svc->name, common, NCOMMON_KEYS, &ctx->conf, err, errlen) == -1)
 		goto fail;
 	if (svc->conf_size > 0) {
 		if ((ctx->app_conf = calloc(1, svc->conf_size)) == NULL) {
@@ -285,16 +291,18 @@ set_handler(int sig, void (*handler)(int))
  * The worker loop: accepts and serves requests on fd until SIGTERM.
  * Signals are blocked except while waiting for a connection, so a request in
  * flight is never interrupted; the listen socket is non-blocking, so losing
- * the race for a connection to another worker goes back to waiting.
+ * the race for a connection to another worker goes back to waiting. The
+ * wait is exclusive (EPOLLEXCLUSIVE): a new connection wakes one waiting
+ * worker, not all of them, which matters with several processes per program.
  * Returns the exit status.
  */
 static int
 worker_loop(struct ctx *ctx, int fd)
 {
-	FCGX_Request	 fr;
-	sigset_t	 block, waitmask;
-	struct pollfd	 pfd;
-	int		 rc, flags;
+	FCGX_Request		 fr;
+	sigset_t		 block, waitmask;
+	struct epoll_event	 ev;
+	int			 rc, flags, ep = -1;
 
 	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, fd, 0) != 0) {
 		log_msg("cannot initialise FastCGI");
@@ -312,8 +320,13 @@ worker_loop(struct ctx *ctx, int fd)
 	set_handler(SIGINT, on_stop);
 	set_handler(SIGHUP, on_reload);
 	signal(SIGPIPE, SIG_IGN);
-	if ((flags = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1) {
-		log_msg("cannot make the listen socket non-blocking: %s", strerror(errno));
+	memset(&ev, 0, sizeof(ev));
+	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	if ((flags = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
+	    (ep = epoll_create1(EPOLL_CLOEXEC)) == -1 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
+		log_msg("cannot wait on the listen socket: %s", strerror(errno));
+		if (ep != -1)
+			close(ep);
 		return 1;
 	}
 	/* Connect and prepare now, not on the first request (which may find it down). */
@@ -325,15 +338,13 @@ worker_loop(struct ctx *ctx, int fd)
 			got_reload = 0;
 			srv_reload_keys(ctx);
 		}
-		pfd.fd = fd;
-		pfd.events = POLLIN;
-		if (ppoll(&pfd, 1, NULL, &waitmask) == -1) {
+		if (epoll_pwait(ep, &ev, 1, -1, &waitmask) == -1) {
 			if (errno == EINTR)
 				continue;
-			log_msg("poll: %s", strerror(errno));
+			log_msg("epoll: %s", strerror(errno));
 			break;
 		}
-		if (pfd.revents & (POLLERR | POLLNVAL)) {
+		if (ev.events & EPOLLERR) {
 			log_msg("the listen socket failed");
 			break;
 		}
@@ -347,6 +358,7 @@ worker_loop(struct ctx *ctx, int fd)
 		serve_one(ctx, &fr);
 		FCGX_Finish_r(&fr);
 	}
+	close(ep);
 	FCGX_Free(&fr, 0);
 	return 0;
 }

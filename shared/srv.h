@@ -43,6 +43,8 @@ struct service {
 	const struct cfg_key	*keys;		/* the program's own settings */
 	size_t			 nkeys;
 	size_t			 conf_size;	/* size of the struct they fill */
+	/* The program's default of the common max_body key; NULL: 65536 bytes. */
+	const char		*max_body_default;
 	/* Called once after the configuration is read. Returns 0 or -1 with err set. */
 	int			(*init)(struct ctx *, char *err, size_t errlen);
 	/* Called on SIGHUP after the public keys are reloaded. Optional. */

@@ -184,6 +184,17 @@ utf8_valid(const char *str, size_t len)
 	return true;
 }
 
+size_t
+utf8_length(const char *s)
+{
+	size_t	 n = 0;
+
+	for (; *s != '\0'; s++)
+		if (((unsigned char)*s & 0xc0) != 0x80)
+			n++;
+	return n;
+}
+
 void
 time_rfc3339(time_t t, char out[21])
 {

@@ -39,6 +39,8 @@ bool	uuid_valid(const char *s);
 
 /* Returns whether s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
 bool	utf8_valid(const char *s, size_t len);
+/* Returns the number of characters (code points) of a valid UTF-8 string. */
+size_t	utf8_length(const char *s);
 
 /* Formats t as RFC 3339 UTC with seconds ("2026-11-26T06:14:52Z") into out[21]. */
 void	time_rfc3339(time_t t, char out[21]);

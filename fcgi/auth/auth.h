@@ -87,8 +87,6 @@ auth_conf(const struct req *r)
 char	*password_hash(const char *password, long long cost);
 /* Returns whether password matches hash (constant-time comparison). */
 bool	 password_check(const char *password, const char *hash);
-/* Returns the number of characters (code points) of a UTF-8 string. */
-size_t	 utf8_length(const char *);
 /*
  * Checks a username: 3-64 of [a-z0-9_.-]. Returns NULL when valid, else a
  * sentence saying why and the error in *e (control_character or

@@ -43,17 +43,6 @@ password_check(const char *password, const char *hash)
 	return ok;
 }
 
-size_t
-utf8_length(const char *s)
-{
-	size_t	 n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
-}
-
 const char *
 username_invalid(const char *u, enum err *e)
 {

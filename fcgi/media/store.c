@@ -19,7 +19,11 @@ item_json(const struct media *m, PGresult *res, int row)
 
 	if ((variants = json_object()) == NULL)
 		return NULL;
-	for (i = 0; i < m->nwidths && m->widths[i] <= width; i++) {
+	/*
+	 * Every configured width up to the image's own, and the next one up,
+	 * which serves the image at its own width (its largest variant).
+	 */
+	for (i = 0; i < m->nwidths && (i == 0 || m->widths[i - 1] < width); i++) {
 		snprintf(key, sizeof(key), "%lld", m->widths[i]);
 		snprintf(url, sizeof(url), "/media/%s/w/%lld.webp", id, m->widths[i]);
 		json_object_set_new(variants, key, json_string(url));

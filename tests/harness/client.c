@@ -96,11 +96,11 @@ http_header(const struct http_resp *r, const char *name, char *out, size_t len)
 }
 
 long
-api(const char *method, const char *path, const char *token, const char *json,
-    struct http_resp *out)
+api_with(const char *method, const char *path, const char *token, const char *json,
+    const char *header, struct http_resp *out)
 {
 	char		 url[2048], auth[4200];
-	const char	*headers[3];
+	const char	*headers[4];
 	size_t		 n = 0;
 
 	snprintf(url, sizeof(url), "%s%s", test_stack.base_url, path);
@@ -110,8 +110,17 @@ api(const char *method, const char *path, const char *token, const char *json,
 	}
 	if (json != NULL)
 		headers[n++] = "Content-Type: application/json";
+	if (header != NULL)
+		headers[n++] = header;
 	headers[n] = NULL;
 	return http_request(method, url, headers, json, json != NULL ? strlen(json) : 0, out);
+}
+
+long
+api(const char *method, const char *path, const char *token, const char *json,
+    struct http_resp *out)
+{
+	return api_with(method, path, token, json, NULL, out);
 }
 
 const char *
@@ -127,6 +136,22 @@ resp_error_code(const struct http_resp *r)
 	    "code"));
 
 	return code != NULL ? code : "";
+}
+
+int
+program_log_count(const char *needle)
+{
+	char	 line[4096];
+	FILE	*f;
+	int	 n = 0;
+
+	if ((f = fopen(test_stack.program_log, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, needle) != NULL)
+			n++;
+	fclose(f);
+	return n;
 }
 
 char *
@@ -180,16 +205,23 @@ int
 client_main(Suite *suite, Suite *in_process, const char *extra_conf)
 {
 	struct stack_opts	 o = { 0 };
+
+	o.extra_conf = extra_conf;
+	return client_run(suite, in_process, &o);
+}
+
+int
+client_run(Suite *suite, Suite *in_process, struct stack_opts *o)
+{
 	SRunner			*sr;
 	int			 failed, reports;
 
-	o.build = getenv("QUIRE_BUILD") != NULL ? getenv("QUIRE_BUILD") : "build";
-	o.admin_user = ADMIN_USER;
-	o.admin_password = ADMIN_PASSWORD;
-	o.extra_conf = extra_conf;
-	o.web = getenv("QUIRE_WEB");
+	o->build = getenv("QUIRE_BUILD") != NULL ? getenv("QUIRE_BUILD") : "build";
+	o->admin_user = ADMIN_USER;
+	o->admin_password = ADMIN_PASSWORD;
+	o->web = getenv("QUIRE_WEB");
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (stack_start(&test_stack, &o) == -1) {
+	if (stack_start(&test_stack, o) == -1) {
 		srunner_free(srunner_create(suite));
 		if (in_process != NULL)
 			srunner_free(srunner_create(in_process));

@@ -50,11 +50,31 @@ const char	*http_header(const struct http_resp *, const char *name, char *buf, s
  */
 long		 api(const char *method, const char *path, const char *token, const char *json,
 		    struct http_resp *out);
+/* api() with one more header ("If-Match: \"…\""), or none when header is NULL. */
+long		 api_with(const char *method, const char *path, const char *token,
+		    const char *json, const char *header, struct http_resp *out);
 
 /* Returns the string member name of the response's JSON (borrowed), or NULL. */
 const char	*resp_str(const struct http_resp *, const char *name);
 /* Returns the error code of an error response, or "" (borrowed). */
 const char	*resp_error_code(const struct http_resp *);
+
+/* Asserts an error response: status, code, and the shared error shape. */
+#define ck_error(r, st, code) do {						\
+	ck_assert_msg((r)->status == (st), "status %ld, wanted %d: %s", (r)->status,	\
+	    (st), buf_str(&(r)->body));						\
+	ck_assert_str_eq(resp_error_code(r), (code));				\
+	ck_assert_int_eq(json_integer_value(json_object_get(			\
+	    json_object_get((r)->json, "error"), "status")), (st));		\
+	ck_assert_ptr_nonnull(json_string_value(json_object_get(		\
+	    json_object_get((r)->json, "error"), "message")));			\
+} while (0)
+
+/*
+ * Returns how many lines of the programs' log (their stderr: lighttpd's error
+ * log, or the log of the programs the stack runs for Apache) hold needle.
+ */
+int		 program_log_count(const char *needle);
 
 /* Logs in and returns the access token (to free), failing the test on error. */
 char		*login(const char *username, const char *password);
@@ -75,5 +95,7 @@ char		*new_user(const char *role, char name[65], char id[37]);
  * any sanitizer report. Returns the exit status.
  */
 int		 client_main(Suite *suite, Suite *in_process, const char *extra_conf);
+/* client_main() with the stack's options (build and admin are filled in). */
+int		 client_run(Suite *suite, Suite *in_process, struct stack_opts *o);
 
 #endif

@@ -44,9 +44,8 @@ run_as_pg(char *const argv[], const char *log)
 	return pid == -1 ? -1 : wait_exit(pid);
 }
 
-/* Returns a free TCP port on 127.0.0.1 (closed again: a small race we accept). */
-static int
-free_port(void)
+int
+stack_free_port(void)
 {
 	struct sockaddr_in	 sa;
 	socklen_t		 len = sizeof(sa);
@@ -210,11 +209,16 @@ write_quire_conf(struct stack *s, const struct stack_opts *o)
 	    "private_key = %s/keys/private.pem\n"
 	    "\n[post]\n"
 	    "database = %s\n"
+	    "public_url = %s\n"
+	    "media_url = %s\n"
+	    "%s"
 	    "\n[media]\n"
 	    "database = %s\n"
 	    "cache_dir = %s/media-cache\n",
 	    s->var, o->extra_conf != NULL ? o->extra_conf : "",
-	    dsn_auth, s->var, dsn_post, dsn_media, s->var);
+	    dsn_auth, s->var, dsn_post, s->base_url,
+	    o->media_url != NULL ? o->media_url : s->base_url,
+	    o->post_conf != NULL ? o->post_conf : "", dsn_media, s->var);
 	return write_file(s->conf, text);
 }
 
@@ -333,7 +337,7 @@ stack_start(struct stack *s, const struct stack_opts *o)
 	/* lighttpd gives its children its error log; programs Apache talks to have their own. */
 	xsnprintf(s->program_log, sizeof(s->program_log), "%s/log/%s.log", s->var,
 	    s->apache ? "programs" : "lighttpd");
-	s->port = o->port > 0 ? o->port : free_port();
+	s->port = o->port > 0 ? o->port : stack_free_port();
 	xsnprintf(s->base_url, sizeof(s->base_url), "http://127.0.0.1:%d", s->port);
 	/* Sanitizer reports of the programs land in var/log, where tests look. */
 	xsnprintf(san, sizeof(san), "log_path=%s/log/sanitizer:detect_leaks=1", s->var);
@@ -344,7 +348,7 @@ stack_start(struct stack *s, const struct stack_opts *o)
 	if (make_dirs(s) == -1 || pg_init(s) == -1 || stack_pg_start(s) == -1 ||
 	    create_database(s) == -1 || make_keys(s) == -1 ||
 	    write_quire_conf(s, o) == -1 || migrate(s) == -1 || create_admin(s, o) == -1 ||
-	    web_start(s) == -1) {
+	    web_start(s, o) == -1) {
 		stack_stop(s);
 		return -1;
 	}

@@ -23,6 +23,10 @@ struct stack_opts {
 	const char	*admin_password;	/* NULL: $QUIRE_ADMIN_PASSWORD or generated */
 	const char	*extra_conf;	/* appended to quire.conf (test settings), or NULL */
 	const char	*web;		/* "lighttpd" (default) or "apache" */
+	const char	*media_url;	/* [post] media_url; NULL: the stack's own base URL */
+	const char	*post_conf;	/* more [post] lines ("key = value\n"), or NULL */
+	int		 procs;		/* processes (workers) per program; 0: 2 */
+	const char	*lighttpd_conf;	/* appended to lighttpd.conf (benchmarks), or NULL */
 };
 
 #define STACK_MAX_PROGRAMS	3
@@ -68,10 +72,13 @@ const char *stack_dsn(const struct stack *, const char *role);
 int	stack_sanitizer_reports(const struct stack *);
 
 /* Starts or stops the web server (and, for Apache, the programs). In web.c. */
-int	web_start(struct stack *);
+int	web_start(struct stack *, const struct stack_opts *);
 void	web_stop(struct stack *);
 
 /* Runs argv (a NULL-terminated list) and waits. Returns its exit status, or -1. */
 int	stack_run(char *const argv[]);
+
+/* Returns a free TCP port on 127.0.0.1 (closed again: a small race we accept), or -1. */
+int	stack_free_port(void);
 
 #endif

@@ -26,6 +26,7 @@ static const struct program {
 	const char	*health;
 } programs[] = {
 	{ "auth", "/auth/health" },
+	{ "post", "/posts/health" },
 	{ "media", "/media/health" },
 };
 
@@ -58,9 +59,12 @@ http_status(const struct stack *s, const char *path)
 	return status;
 }
 
-/* Writes var/lighttpd.conf around the project's own snippet. Returns 0 or -1. */
+/*
+ * Writes var/lighttpd.conf around the project's own snippet, with o's extra
+ * lines at the end. Returns 0 or -1.
+ */
 static int
-write_lighttpd_conf(struct stack *s)
+write_lighttpd_conf(struct stack *s, const struct stack_opts *o)
 {
 	char	 text[16384], path[4096], errorlog[4096];
 
@@ -82,10 +86,13 @@ write_lighttpd_conf(struct stack *s)
 	    "var.quire_bin = \"%s\"\n"
 	    "var.quire_conf = \"%s\"\n"
 	    "var.quire_run = \"%s/run\"\n"
-	    "var.quire_procs = 2\n"
+	    "var.quire_procs = %d\n"
 	    "var.quire_cache = \"%s/media-cache\"\n"
-	    "include var.quire_web_conf + \"/quire.conf\"\n",
-	    s->var, s->port, s->var, errorlog, s->repo, s->build, s->conf, s->var, s->var);
+	    "include var.quire_web_conf + \"/quire.conf\"\n"
+	    "%s",
+	    s->var, s->port, s->var, errorlog, s->repo, s->build, s->conf, s->var,
+	    o->procs > 0 ? o->procs : 2, s->var,
+	    o->lighttpd_conf != NULL ? o->lighttpd_conf : "");
 	xsnprintf(path, sizeof(path), "%s/lighttpd.conf", s->var);
 	return write_file(path, text);
 }
@@ -151,17 +158,19 @@ socket_answers(const char *path)
 
 /*
  * Starts every program standalone on var/run/<name>.sock (group www-data,
- * for Apache's workers). Returns 0, or -1 with the reason printed.
+ * for Apache's workers), with o->procs workers. Returns 0, or -1 with the
+ * reason printed.
  */
 static int
-programs_start(struct stack *s)
+programs_start(struct stack *s, const struct stack_opts *o)
 {
-	char	 prog[4096], spec[4096], sock[4096];
-	char	*argv[] = { prog, "--config", s->conf, "--listen", spec, "--workers", "2",
+	char	 prog[4096], spec[4096], sock[4096], workers[16];
+	char	*argv[] = { prog, "--config", s->conf, "--listen", spec, "--workers", workers,
 		    "--socket-group", "www-data", NULL };
 	size_t	 p;
 	int	 i;
 
+	xsnprintf(workers, sizeof(workers), "%d", o->procs > 0 ? o->procs : 2);
 	if (geteuid() != 0)
 		argv[7] = NULL;	/* not root: sockets keep our own group */
 	for (p = 0; p < NPROGRAMS; p++) {
@@ -216,7 +225,7 @@ wait_healthy(struct stack *s)
 }
 
 int
-web_start(struct stack *s)
+web_start(struct stack *s, const struct stack_opts *o)
 {
 	char	 conf[4096];
 	char	*lighttpd[] = { "/usr/sbin/lighttpd", "-D", "-f", conf, NULL };
@@ -224,12 +233,12 @@ web_start(struct stack *s)
 
 	if (s->apache) {
 		xsnprintf(conf, sizeof(conf), "%s/apache2.conf", s->var);
-		if (write_apache_conf(s) == -1 || programs_start(s) == -1)
+		if (write_apache_conf(s) == -1 || programs_start(s, o) == -1)
 			return -1;
 		s->web_pid = spawn(apache, false, SIGTERM, NULL);
 	} else {
 		xsnprintf(conf, sizeof(conf), "%s/lighttpd.conf", s->var);
-		if (write_lighttpd_conf(s) == -1)
+		if (write_lighttpd_conf(s, o) == -1)
 			return -1;
 		s->web_pid = spawn(lighttpd, false, SIGTERM, s->dev ? NULL : s->web_log);
 	}

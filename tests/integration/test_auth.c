@@ -54,17 +54,6 @@ post_refresh(const char *path, const char *token, struct http_resp *r)
 	return api("POST", path, NULL, body, r);
 }
 
-/* Asserts an error response: status and code. */
-#define ck_error(r, st, code) do {						\
-	ck_assert_msg((r)->status == (st), "status %ld, wanted %d: %s", (r)->status,	\
-	    (st), buf_str(&(r)->body));						\
-	ck_assert_str_eq(resp_error_code(r), (code));				\
-	ck_assert_int_eq(json_integer_value(json_object_get(			\
-	    json_object_get((r)->json, "error"), "status")), (st));		\
-	ck_assert_ptr_nonnull(json_string_value(json_object_get(		\
-	    json_object_get((r)->json, "error"), "message")));			\
-} while (0)
-
 START_TEST(login_me_refresh_logout)
 {
 	struct http_resp r, me, r2;

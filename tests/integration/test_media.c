@@ -24,13 +24,6 @@
 #define BOUNDARY	"----QuireTestBoundary7MA4YWxkTrZu0gW"
 #define UPLOAD_MAX	4194304		/* set for this stack below */
 
-/* Asserts an error response: status and code. */
-#define ck_error(r, st, code) do {						\
-	ck_assert_msg((r)->status == (st), "status %ld, wanted %d: %s", (r)->status,	\
-	    (st), buf_str(&(r)->body));						\
-	ck_assert_str_eq(resp_error_code(r), (code));				\
-} while (0)
-
 /* An image made by a test: bytes to free with blob_free(). */
 struct blob {
 	unsigned char	*data;
@@ -393,24 +386,6 @@ cache_entries(void)
 	return n;
 }
 
-/* Returns how many lines of the web server's log (programs' stderr) hold needle. */
-static int
-log_count(const char *needle)
-{
-	char	 path[1200], line[4096];
-	FILE	*f;
-	int	 n = 0;
-
-	snprintf(path, sizeof(path), "%s", test_stack.program_log);
-	if ((f = fopen(path, "r")) == NULL)
-		return 0;
-	while (fgets(line, sizeof(line), f) != NULL)
-		if (strstr(line, needle) != NULL)
-			n++;
-	fclose(f);
-	return n;
-}
-
 /* The cache path of an item's file ("w/640.webp"). */
 static void
 cache_file(char *out, size_t size, const char *id, const char *name)
@@ -453,12 +428,14 @@ START_TEST(upload_and_metadata)
 	snprintf(path, sizeof(path), "/media/%s/original", resp_str(&r, "id"));
 	ck_assert_str_eq(json_string_value(json_object_get(urls, "original")), path);
 	variants = json_object_get(urls, "variants");
-	ck_assert_int_eq(json_object_size(variants), 3);	/* 320, 640, 960 <= 1000 */
+	/* 320, 640, 960 up to 1000, and 1280, which serves the image at its 1000. */
+	ck_assert_int_eq(json_object_size(variants), 4);
 	json_object_foreach(variants, key, v) {
 		snprintf(path, sizeof(path), "/media/%s/w/%s.webp", resp_str(&r, "id"), key);
 		ck_assert_str_eq(json_string_value(v), path);
 	}
-	ck_assert_ptr_null(json_object_get(variants, "1280"));
+	ck_assert_ptr_nonnull(json_object_get(variants, "1280"));
+	ck_assert_ptr_null(json_object_get(variants, "1920"));
 
 	/* Public metadata: the same item, no token needed. */
 	snprintf(path, sizeof(path), "/media/%s", resp_str(&r, "id"));
@@ -492,14 +469,14 @@ START_TEST(raw_uploads_and_types)
 	ck_assert_str_eq(resp_str(&r, "mime"), "image/png");
 	ck_assert_str_eq(resp_str(&r, "alt"), "a gradient \xe2\x9c\x93");
 	ck_assert_int_eq(json_object_size(json_object_get(json_object_get(r.json, "urls"),
-	    "variants")), 0);					/* narrower than 320 */
+	    "variants")), 1);			/* narrower than 320: 320 serves its 300 */
 	http_resp_free(&r);
 
 	post_raw(tok, "/media", "image/webp", webp.data, webp.len, &r);
 	ck_assert_msg(r.status == 201, "%ld %s", r.status, buf_str(&r.body));
 	ck_assert_str_eq(resp_str(&r, "mime"), "image/webp");
 	ck_assert_int_eq(json_object_size(json_object_get(json_object_get(r.json, "urls"),
-	    "variants")), 1);
+	    "variants")), 2);			/* 320, and 640 serving its 330 */
 	http_resp_free(&r);
 
 	/* An animated GIF keeps every frame in its original; variants take the first. */
@@ -630,8 +607,8 @@ START_TEST(variants_miss_then_hit)
 	    "public, max-age=31536000, immutable");
 	ck_assert_ptr_nonnull(http_header(&miss, "X-Request-Id", h1, sizeof(h1)));
 	ck_assert_ptr_null(http_header(&miss, "X-Sendfile", h1, sizeof(h1)));
-	ck_assert_int_eq(log_count(rid + 14), 2);	/* the made line and the request line */
-	ck_assert_int_eq(log_count(made), 1);
+	ck_assert_int_eq(program_log_count(rid + 14), 2);	/* the made line and the request line */
+	ck_assert_int_eq(program_log_count(made), 1);
 	s = look(miss.body.data, miss.body.len, "WEBP");
 	ck_assert_uint_eq(s.width, 640);
 	ck_assert_uint_eq(s.height, 320);
@@ -639,9 +616,9 @@ START_TEST(variants_miss_then_hit)
 	/* A hit: the web server alone, same bytes and the same caching headers. */
 	snprintf(rid, sizeof(rid), "X-Request-Id: hit-%s", id);
 	ck_assert_int_eq(get(path, hdr, &hit), 200);
-	ck_assert_int_eq(log_count(rid + 14), 0);	/* quire-media never saw it */
+	ck_assert_int_eq(program_log_count(rid + 14), 0);	/* quire-media never saw it */
 	ck_assert_ptr_null(http_header(&hit, "X-Request-Id", h1, sizeof(h1)));
-	ck_assert_int_eq(log_count(made), 1);
+	ck_assert_int_eq(program_log_count(made), 1);
 	ck_assert_uint_eq(hit.body.len, miss.body.len);
 	ck_assert(memcmp(hit.body.data, miss.body.data, hit.body.len) == 0);
 	ck_assert_str_eq(http_header(&hit, "Content-Type", h1, sizeof(h1)), "image/webp");
@@ -845,7 +822,7 @@ START_TEST(concurrent_first_requests_make_it_once)
 	/* Both workers served requests for it; one of them made the file. */
 	snprintf(made, sizeof(made), "made %s/media-cache/media/%s/w/1280.webp", test_stack.var,
 	    id);
-	ck_assert_int_eq(log_count(made), 1);
+	ck_assert_int_eq(program_log_count(made), 1);
 	blob_free(&jpg);
 	free(tok);
 }

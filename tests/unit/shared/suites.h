@@ -10,5 +10,6 @@ Suite	*route_suite(void);
 Suite	*http_suite(void);
 Suite	*tok_suite(void);
 Suite	*errors_suite(void);
+Suite	*srv_suite(void);
 
 #endif

@@ -433,6 +433,47 @@ START_TEST(pagination)
 }
 END_TEST
 
+START_TEST(pagination_of_serialised_items)
+{
+	char		*env[] = { "REQUEST_URI=/t/list?page=1&per_page=2",
+		    "QUERY_STRING=page=1&per_page=2", NULL };
+	struct mem_body	 b = { "", 0, 0 };
+	struct req	 r;
+	struct page	 p;
+	json_t		*j;
+
+	make_req(&r, env, &b);
+	ck_assert_int_eq(page_parse(&r, 20, &p), 0);
+	page_respond_raw(&r, &p, 3, "[{\"a\":1},{\"a\":2}]", 17);
+	ck_assert_int_eq(r.status, 200);
+	ck_assert_str_eq(r.content_type, "application/json");
+	ck_assert_str_eq(buf_str(&r.out),
+	    "{\"items\":[{\"a\":1},{\"a\":2}],\"page\":1,\"per_page\":2,\"total\":3}");
+	j = json_loads(buf_str(&r.out), 0, NULL);
+	ck_assert_ptr_nonnull(j);
+	json_decref(j);
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.headers), "X-Total-Count: 3\r\n"));
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.headers),
+	    "</t/list?per_page=2&page=2>; rel=\"next\""));
+	ck_assert_ptr_null(strstr(buf_str(&r.headers), "rel=\"prev\""));
+	req_free(&r);
+}
+END_TEST
+
+START_TEST(error_table)
+{
+	ck_assert_int_eq(err_info(ERR_SLUG_TAKEN)->status, 409);
+	ck_assert_str_eq(err_info(ERR_SLUG_TAKEN)->code, "slug_taken");
+	ck_assert_int_eq(err_info(ERR_INVALID_SLUG)->status, 400);
+	ck_assert_str_eq(err_info(ERR_INVALID_SLUG)->code, "invalid_slug");
+	/* Every error has a code and a status with a reason phrase. */
+	for (int e = 0; e < ERR__COUNT; e++) {
+		ck_assert_ptr_nonnull(err_info((enum err)e)->code);
+		ck_assert_str_ne(http_reason(err_info((enum err)e)->status), "Unknown");
+	}
+}
+END_TEST
+
 Suite *
 http_suite(void)
 {
@@ -447,6 +488,8 @@ http_suite(void)
 	tcase_add_test(t, responses_serialise);
 	tcase_add_test(t, dispatch_routes_and_roles);
 	tcase_add_test(t, pagination);
+	tcase_add_test(t, pagination_of_serialised_items);
+	tcase_add_test(t, error_table);
 	tcase_add_test(t, entity_tags);
 	tcase_add_test(t, sendfile_has_no_body);
 	suite_add_tcase(s, t);

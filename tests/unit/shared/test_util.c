@@ -78,6 +78,10 @@ START_TEST(utf8)
 	ck_assert(!utf8_valid("\xf4\x90\x80\x80", 4));		/* past U+10FFFF */
 	ck_assert(!utf8_valid("\xff", 1));
 	ck_assert(!utf8_valid("a\x80", 2));			/* lone continuation */
+	ck_assert_uint_eq(utf8_length(""), 0);
+	ck_assert_uint_eq(utf8_length("plain"), 5);
+	ck_assert_uint_eq(utf8_length("\xc3\xa9t\xc3\xa9"), 3);
+	ck_assert_uint_eq(utf8_length("a\xf0\x9f\x98\x80" "b"), 3);
 }
 END_TEST
 

@@ -1,0 +1,57 @@
+/*
+ * Healing: a post written while Media was down (or before an item existed)
+ * keeps plain links in place of its images. The next read after the breaker
+ * interval renders it again, at most once per post per interval across all
+ * processes (a conditional UPDATE claims the attempt), and stores the new
+ * HTML when more references resolve. A read waits for one Media timeout at
+ * most: the first failure ends the attempt.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "log.h"
+#include "post.h"
+#include "util.h"
+
+bool
+heal_post(struct req *r, PGresult *res)
+{
+	struct post_app		*app = post_app(r);
+	struct db		*db = r->ctx->db;
+	struct media_lookup	 look = { app, true, false };
+	struct render		 out;
+	PGresult		*claim = NULL, *upd = NULL;
+	const char		*etag = PQgetvalue(res, 0, RC_ETAG);
+	long long		 before = 0;
+	char			 id[UUID_LEN + 1], err[256], *media = NULL;
+	bool			 answered = false;
+
+	if (!breaker_ready(&app->breaker, mono_usec()) || post_etag_id(etag, id) == -1)
+		return false;
+	if (DB_QUERY(db, S_HEAL_CLAIM, &claim, id, etag, app->breaker_seconds) != DB_OK ||
+	    PQntuples(claim) == 0) {
+		PQclear(claim);
+		return false;
+	}
+	parse_int(PQgetvalue(claim, 0, 1), 0, MEDIA_REFS_MAX, &before);
+	if (render_markdown(PQgetvalue(claim, 0, 0), (size_t)PQgetlength(claim, 0, 0),
+	    media_lookup, &look, &out, err, sizeof(err)) != 0) {
+		log_msg("post %s: cannot render again: %s", id, err);
+		PQclear(claim);
+		return false;
+	}
+	if ((long long)out.unresolved < before && (media = json_dumps(out.media, JSON_COMPACT)) &&
+	    db_begin(db) == DB_OK) {
+		if (DB_QUERY(db, S_HEAL_APPLY, &upd, id, etag, out.html, media,
+		    out.unresolved > 0 ? "true" : "false") == DB_OK && PQntuples(upd) == 1) {
+			post_store_and_answer(r, upd, 200, false);
+			answered = true;
+		} else
+			db_rollback(db);	/* a write came first: answer what was read */
+	}
+	PQclear(upd);
+	PQclear(claim);
+	free(media);
+	render_free(&out);
+	return answered;
+}

@@ -1,0 +1,233 @@
+/*
+ * The Media client: GET {media_url}/media/{id} over libcurl, with one
+ * connection kept per process, a short timeout, no redirects, and a bounded
+ * answer. Post asks Media only when it renders a post.
+ */
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include <curl/curl.h>
+
+#include "log.h"
+#include "post.h"
+#include "util.h"
+
+#define MEDIA_BODY_MAX		65536	/* bytes of a metadata answer */
+#define MEDIA_VARIANTS_MAX	32
+#define MEDIA_WIDTH_MAX		100000
+
+struct media_client {
+	CURL		*curl;
+	char		*base;		/* without a trailing '/' */
+	struct buf	 body;
+};
+
+/* libcurl write callback: collects the answer, refusing more than MEDIA_BODY_MAX. */
+static size_t
+collect(char *p, size_t size, size_t n, void *arg)
+{
+	struct buf	*b = arg;
+
+	if (b->len + size * n > MEDIA_BODY_MAX || buf_append(b, p, size * n) == -1)
+		return 0;
+	return size * n;
+}
+
+/* Returns a client for base_url, or NULL with err set. */
+struct media_client *
+media_client_new(const char *base_url, long long timeout_ms, char *err, size_t errlen)
+{
+	struct media_client	*c;
+	size_t			 len = strlen(base_url);
+
+	if (strncmp(base_url, "http://", 7) != 0 && strncmp(base_url, "https://", 8) != 0) {
+		snprintf(err, errlen, "[post] media_url: an http:// or https:// URL, not '%s'",
+		    base_url);
+		return NULL;
+	}
+	while (len > 0 && base_url[len - 1] == '/')
+		len--;
+	if ((c = calloc(1, sizeof(*c))) == NULL || (c->base = strndup(base_url, len)) == NULL ||
+	    (c->curl = curl_easy_init()) == NULL) {
+		snprintf(err, errlen, "cannot set up libcurl");
+		media_client_free(c);
+		return NULL;
+	}
+	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
+	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, collect);
+	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &c->body);
+	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "quire-post");
+	return c;
+}
+
+void
+media_client_free(struct media_client *c)
+{
+	if (c == NULL)
+		return;
+	if (c->curl != NULL)
+		curl_easy_cleanup(c->curl);
+	free(c->base);
+	buf_free(&c->body);
+	free(c);
+}
+
+void
+media_info_free(struct media_info *m)
+{
+	size_t	 i;
+
+	for (i = 0; i < m->nvariants; i++)
+		free(m->variants[i].url);
+	free(m->variants);
+	free(m->alt);
+	free(m->original);
+	memset(m, 0, sizeof(*m));
+}
+
+/* Returns whether s is a path we may put in an attribute: '/' then [A-Za-z0-9/._-]. */
+static bool
+safe_path(const char *s)
+{
+	size_t	 i;
+
+	if (s == NULL || s[0] != '/' || strlen(s) > 512)
+		return false;
+	for (i = 0; s[i] != '\0'; i++)
+		if (!(isalnum((unsigned char)s[i]) || strchr("/._-", s[i]) != NULL))
+			return false;
+	return strstr(s, "..") == NULL && strncmp(s, "//", 2) != 0;
+}
+
+/* Orders variants by width, for qsort. */
+static int
+variant_cmp(const void *a, const void *b)
+{
+	const struct media_variant *x = a, *y = b;
+
+	return (x->width > y->width) - (x->width < y->width);
+}
+
+/*
+ * Reads urls.variants ({"320": "/media/ID/w/320.webp", …}) into out: keys
+ * that are widths, values that are safe paths; others are skipped.
+ * Returns 0 or -1 (no memory).
+ */
+static int
+parse_variants(json_t *variants, struct media_info *out)
+{
+	const char	*key;
+	json_t		*v;
+	long long	 w;
+
+	if (!json_is_object(variants))
+		return 0;
+	if ((out->variants = calloc(MEDIA_VARIANTS_MAX, sizeof(*out->variants))) == NULL)
+		return -1;
+	json_object_foreach(variants, key, v) {
+		if (out->nvariants == MEDIA_VARIANTS_MAX)
+			break;
+		if (parse_int(key, 1, MEDIA_WIDTH_MAX, &w) == -1 ||
+		    !safe_path(json_string_value(v)))
+			continue;
+		if ((out->variants[out->nvariants].url = strdup(json_string_value(v))) == NULL)
+			return -1;
+		out->variants[out->nvariants++].width = w;
+	}
+	qsort(out->variants, out->nvariants, sizeof(*out->variants), variant_cmp);
+	return 0;
+}
+
+int
+media_info_parse(const char *json, size_t len, struct media_info *out)
+{
+	json_t		*j, *urls;
+	const char	*alt, *original;
+	json_int_t	 w, h;
+	int		 rc = -1;
+
+	memset(out, 0, sizeof(*out));
+	if ((j = json_loadb(json, len, JSON_REJECT_DUPLICATES, NULL)) == NULL)
+		return -1;
+	w = json_integer_value(json_object_get(j, "width"));
+	h = json_integer_value(json_object_get(j, "height"));
+	urls = json_object_get(j, "urls");
+	if (w < 1 || w > MEDIA_WIDTH_MAX || h < 1 || h > MEDIA_WIDTH_MAX || !json_is_object(urls))
+		goto out;
+	out->width = w;
+	out->height = h;
+	alt = json_string_value(json_object_get(j, "alt"));
+	original = json_string_value(json_object_get(urls, "original"));
+	if ((alt != NULL && *alt != '\0' && (out->alt = strdup(alt)) == NULL) ||
+	    (safe_path(original) && (out->original = strdup(original)) == NULL) ||
+	    parse_variants(json_object_get(urls, "variants"), out) == -1)
+		goto out;
+	/* Something to show is needed: a variant or the original. */
+	if (out->nvariants > 0 || out->original != NULL)
+		rc = 0;
+out:
+	if (rc == -1)
+		media_info_free(out);
+	json_decref(j);
+	return rc;
+}
+
+enum media_result
+media_client_get(struct media_client *c, const char *id, struct media_info *out)
+{
+	char		 url[1024];
+	long		 status = 0;
+	CURLcode	 rc;
+
+	if (!uuid_valid(id))
+		return MEDIA_UNKNOWN;
+	snprintf(url, sizeof(url), "%s/media/%s", c->base, id);
+	buf_reset(&c->body);
+	curl_easy_setopt(c->curl, CURLOPT_URL, url);
+	if ((rc = curl_easy_perform(c->curl)) != CURLE_OK) {
+		log_msg("media %s: %s", id, curl_easy_strerror(rc));
+		return MEDIA_FAILED;
+	}
+	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
+	if (status == 404 || status == 400 || status == 410)
+		return MEDIA_UNKNOWN;
+	if (status != 200) {
+		log_msg("media %s: status %ld", id, status);
+		return MEDIA_FAILED;
+	}
+	if (media_info_parse(buf_str(&c->body), c->body.len, out) == -1) {
+		log_msg("media %s: an answer that is not item metadata", id);
+		return MEDIA_FAILED;
+	}
+	return MEDIA_FOUND;
+}
+
+/*
+ * The renderer's lookup: asks Media through the breaker. With
+ * stop_on_failure, the first failure makes every later lookup of the same
+ * render MEDIA_SKIPPED, so a read waits for one timeout at most.
+ */
+enum media_result
+media_lookup(void *arg, const char *id, struct media_info *out)
+{
+	struct media_lookup	*l = arg;
+	struct breaker		*b = &l->app->breaker;
+	enum media_result	 res;
+
+	if ((l->stop_on_failure && l->failed) || !breaker_allow(b, mono_usec()))
+		return MEDIA_SKIPPED;
+	res = media_client_get(l->app->media, id, out);
+	if (res == MEDIA_FAILED) {
+		breaker_failure(b, mono_usec());
+		l->failed = true;
+	} else
+		breaker_success(b);
+	return res;
+}

@@ -1,0 +1,331 @@
+/* Internal declarations of the Post program (posts, rendering, Media, feed). */
+#ifndef QUIRE_POST_H
+#define QUIRE_POST_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <libpq-fe.h>
+
+#include "http.h"
+#include "srv.h"
+#include "util.h"
+
+#define TITLE_MAX	300		/* characters */
+#define BODY_MAX	1048576		/* bytes of Markdown: 413 past it */
+#define TAGS_MAX	20
+#define TAG_MAX		40		/* characters */
+#define SLUG_MAX	120
+#define SLUG_BASE_MAX	100		/* a generated slug, leaving room for "-N" */
+#define EXCERPT_MAX	1000		/* characters of a given excerpt */
+#define EXCERPT_AUTO	200		/* about this many characters of a generated one */
+#define MEDIA_REFS_MAX	100		/* distinct media items one post refers to */
+#define QUERY_MAX	256		/* characters of ?q= */
+#define FEED_ENTRIES	20
+#define ETAG_MAX	64
+
+/* The [post] settings (see the README for each). */
+struct post_conf {
+	const char	*public_url;
+	const char	*media_url;
+	long long	 media_timeout;		/* milliseconds */
+	long long	 media_breaker_failures;
+	long long	 media_breaker_seconds;
+	const char	*search_config;
+	const char	*feed_title;
+};
+
+/*
+ * A circuit breaker: after threshold failures in a row it opens and refuses
+ * calls for interval; then one trial call is let through (half-open), whose
+ * success closes it and whose failure opens it again. Times in microseconds.
+ */
+struct breaker {
+	int		 failures;	/* in a row */
+	int		 threshold;
+	int64_t		 interval;
+	int64_t		 open_until;	/* 0: closed */
+	bool		 trial;		/* half-open: the one trial call is out */
+};
+
+struct media_client;
+
+/* The Post program's state, built once at start-up. */
+struct post_app {
+	struct media_client	*media;
+	struct breaker		 breaker;
+	char			 public_url[512];	/* without a trailing '/' */
+	char			 breaker_seconds[24];	/* the interval, as a statement parameter */
+};
+
+/* Prepared statements; keep in sync with post_stmts in stmts.c. */
+enum post_stmt {
+	S_POST_BY_ID,
+	S_POST_BY_SLUG,
+	S_OLD_SLUG,
+	S_POST_META,
+	S_POST_FOR_WRITE,
+	S_SLUG_FAMILY,
+	S_POST_INSERT,
+	S_POST_UPDATE,
+	S_POST_SET_DOC,
+	S_POST_DELETE,
+	S_REVISION_INSERT,
+	S_OLD_SLUG_ADD,
+	S_OLD_SLUG_CLEAR,
+	S_HEAL_CLAIM,
+	S_HEAL_APPLY,
+	S_LIST_PUBLISHED,
+	S_LIST_FILTERED,
+	S_COUNT_FILTERED,
+	S_REVISIONS,
+	S_REVISION_COUNT,
+	S_FEED,
+	S_POST_STMT_COUNT
+};
+
+extern const struct db_stmt post_stmts[S_POST_STMT_COUNT];
+
+/* Columns of S_POST_BY_ID and S_POST_BY_SLUG; keep in sync with READ_COLUMNS. */
+enum read_col {
+	RC_DOC, RC_ETAG, RC_MODIFIED, RC_STATUS, RC_TIME_COME, RC_OWN, RC_UNRESOLVED
+};
+
+/* Columns every write returns to build the stored JSON; keep in sync with DOC_COLUMNS. */
+enum doc_col {
+	DC_ID, DC_SLUG, DC_TITLE, DC_BODY, DC_HTML, DC_EXCERPT, DC_AUTHOR, DC_AUTHOR_NAME,
+	DC_TAGS, DC_MEDIA, DC_CREATED, DC_UPDATED, DC_PUBLISHED, DC_VERSION, DC_RENDITION,
+	DC_STATUS, DC_VISIBLE, DC_UPDATED_EPOCH,
+	/* S_POST_FOR_WRITE only */
+	DC_EXCERPT_GIVEN, DC_STORED_STATUS
+};
+
+/* Columns of S_POST_META. */
+enum meta_col {
+	MC_AUTHOR, MC_VISIBLE, MC_ETAG
+};
+
+static inline struct post_app *
+post_app(const struct req *r)
+{
+	return r->ctx->app;
+}
+
+static inline const struct post_conf *
+post_conf(const struct req *r)
+{
+	return r->ctx->app_conf;
+}
+
+/* breaker.c */
+void	 breaker_init(struct breaker *, int threshold, int64_t interval);
+/* Returns whether a call may be made at now (and takes the trial when half-open). */
+bool	 breaker_allow(struct breaker *, int64_t now);
+/* Returns whether breaker_allow() would let a call through at now, taking nothing. */
+bool	 breaker_ready(const struct breaker *, int64_t now);
+void	 breaker_success(struct breaker *);
+void	 breaker_failure(struct breaker *, int64_t now);
+
+/* media_client.c: GET {media_url}/media/{id} */
+struct media_variant {
+	long long	 width;
+	char		*url;
+};
+
+/* What Post needs of a Media item to render it. */
+struct media_info {
+	long long		 width, height;
+	char			*alt;		/* Media's alt text, or NULL */
+	char			*original;	/* urls.original, or NULL */
+	struct media_variant	*variants;	/* sorted by width */
+	size_t			 nvariants;
+};
+
+enum media_result {
+	MEDIA_FOUND,
+	MEDIA_UNKNOWN,	/* Media answered: no such item (404, 400) */
+	MEDIA_FAILED,	/* no answer, a timeout, a 5xx or a bad body: counts against the breaker */
+	MEDIA_SKIPPED	/* not asked: the breaker is open */
+};
+
+/* Looks up one media id for the renderer. Fills *out on MEDIA_FOUND. */
+typedef enum media_result (*media_lookup_fn)(void *arg, const char *id, struct media_info *out);
+
+/*
+ * Returns a client for base_url (http or https) with a timeout in
+ * milliseconds, or NULL with err set. Free with media_client_free().
+ */
+struct media_client *media_client_new(const char *base_url, long long timeout_ms,
+		    char *err, size_t errlen);
+void		 media_client_free(struct media_client *);
+/* Asks Media for id. Returns the result; *out on MEDIA_FOUND (free with media_info_free). */
+enum media_result media_client_get(struct media_client *, const char *id, struct media_info *out);
+/*
+ * Reads Media's metadata body (JSON). Returns 0 and fills *out (to free with
+ * media_info_free), or -1 when it is not the promised shape.
+ */
+int		 media_info_parse(const char *json, size_t len, struct media_info *out);
+void		 media_info_free(struct media_info *);
+
+/* The lookup the renderer uses: the client behind the process's breaker. */
+struct media_lookup {
+	struct post_app	*app;
+	bool		 stop_on_failure;	/* reads: one failure ends the attempt */
+	bool		 failed;
+};
+enum media_result media_lookup(void *arg, const char *id, struct media_info *out);
+
+/* render.c: Markdown to HTML with cmark, media references resolved */
+struct render {
+	char	*html;		/* to free */
+	char	*excerpt;	/* generated excerpt, to free */
+	json_t	*media;		/* [{"id","state",…}], a reference to release */
+	size_t	 unresolved;
+};
+
+/*
+ * Renders Markdown md[0..len) (valid UTF-8) in cmark's safe mode. Each
+ * ![alt](media:ID) becomes an <img> with a srcset when lookup finds ID, else
+ * a plain link to the original with its alt text. Returns 0; -1 with why in
+ * err for bad input (a media: reference that is not a UUID, more than
+ * MEDIA_REFS_MAX items); -2 when memory runs out. Lookups happen only for
+ * good input. Free out with render_free().
+ */
+int	 render_markdown(const char *md, size_t len, media_lookup_fn lookup, void *arg,
+	    struct render *out, char *err, size_t errlen);
+void	 render_free(struct render *);
+/* Appends s[0..len) to b with & < > " ' escaped for HTML text and attributes. */
+void	 html_escape(struct buf *b, const char *s, size_t len);
+
+/* slug.c */
+/*
+ * Writes a slug made from title into out (SLUG_BASE_MAX + 1 bytes): Latin,
+ * Greek and Cyrillic letters transliterated, other characters dropped, runs
+ * of separators one '-'. Returns its length, 0 when nothing was left.
+ */
+size_t	 slug_from_title(const char *title, char out[SLUG_BASE_MAX + 1]);
+/* Returns NULL when s may be a post's slug, else a sentence saying why not. */
+const char *slug_invalid(const char *s);
+/* Returns whether s is made of slug characters (a-z, 0-9, '-'), 1 to SLUG_MAX of them. */
+bool	 slug_shaped(const char *s);
+/* Writes base, or base-n when n > 1, into out (SLUG_MAX + 1 bytes). */
+void	 slug_candidate(const char *base, long long n, char out[SLUG_MAX + 1]);
+
+/* input.c: the fields of POST and PATCH bodies */
+struct post_input {
+	const char	*title, *body, *slug, *status, *excerpt;	/* borrowed; NULL: absent */
+	bool		 excerpt_null;		/* "excerpt": null: back to a generated one */
+	bool		 has_published_at;
+	char		 published_at[21];	/* normalised UTC; "" when null */
+	time_t		 published_time;
+	json_t		*tags;			/* deduplicated array (a reference), or NULL */
+};
+
+struct input_error {
+	enum err	 code;
+	char		 msg[200];
+};
+
+/* The fields of a post body, for req_check_fields(). */
+extern const struct field post_fields[7];
+
+/*
+ * Reads and checks the fields of body (types already checked) into *in.
+ * On create, title and body are required. Returns 0, or -1 with e set.
+ * Free in with post_input_free().
+ */
+int	 post_input_read(json_t *body, bool create, struct post_input *in, struct input_error *e);
+void	 post_input_free(struct post_input *);
+/*
+ * Checks the status a write leaves: scheduled needs a published_at in the
+ * future (now). status and published_at are the merged values ("" when none).
+ * Returns 0, or -1 with e set.
+ */
+int	 post_status_check(const char *status, const char *published_at, time_t when, bool
+	    status_given, time_t now, struct input_error *e);
+
+/* doc.c: the stored JSON and how it is sent */
+/*
+ * Builds the stored JSON of the post in row of res (DOC_COLUMNS): doc with
+ * body and html, item without; neither holds "status". Returns 0 (both to
+ * free), or -1.
+ */
+int	 post_doc_build(PGresult *res, int row, char **doc, char **item);
+/* Appends {"status":status, …doc[1..len)} to b: a post as sent. */
+void	 post_doc_emit(struct buf *b, const char *status, const char *doc, size_t len);
+/* Answers http_status with the post whose stored JSON is doc[0..len). */
+void	 post_doc_answer(struct req *, int http_status, const char *status, const char *doc,
+	    size_t len);
+/* Writes the ETag of a post ("\"id.version.rendition\"") into out. */
+void	 post_etag(const char *id, const char *version, const char *rendition, char out[ETAG_MAX]);
+/* Copies the post id a post_etag() ETag begins with into id. Returns 0, or -1 when it has none. */
+int	 post_etag_id(const char *etag, char id[UUID_LEN + 1]);
+/*
+ * Returns the status a post shows: its stored one (draft, published,
+ * scheduled) as of now, given whether its published_at has come.
+ */
+const char *post_status(const char *stored, bool time_come);
+/*
+ * Stores doc and item for the post written in res (row 0) and answers
+ * status with it, an ETag and, when location, a Location header. In a
+ * transaction the caller commits first: commit is called before answering.
+ * Returns 0, or -1 with the error response set.
+ */
+int	 post_store_and_answer(struct req *, PGresult *res, int status, bool location);
+/* Sets Cache-Control, ETag and Last-Modified (an HTTP date) of a post answer. */
+void	 post_cache_headers(struct req *, bool visible, const char *etag,
+	    const char *last_modified);
+
+/* read.c: GET /posts/{id-or-slug} */
+void	 h_post_get(struct req *);
+/*
+ * Returns whether the caller may read a hidden post (a draft, a scheduled
+ * one), change it and see its revisions: its author (own), an editor, an
+ * admin.
+ */
+bool	 may_manage(const struct req *, bool own);
+/* Returns whether the caller is the user author_id. */
+bool	 is_author(const struct req *, const char *author_id);
+/* Returns the {id} of the path, a post id, or NULL with 400 invalid_id set. */
+const char *post_id_param(struct req *);
+/* heal.c: re-render after Media answers again */
+/*
+ * Re-renders the post read in res (row 0, READ_COLUMNS) whose media
+ * references did not all resolve, when this process may ask Media and no
+ * read tried within the breaker interval. Returns true when it answered the
+ * request (the healed post, or an error), false when the caller answers
+ * with what it read.
+ */
+bool	 heal_post(struct req *, PGresult *res);
+
+/* write.c: POST /posts, PATCH and DELETE /posts/{id} */
+void	 h_post_create(struct req *);
+void	 h_post_patch(struct req *);
+void	 h_post_delete(struct req *);
+/* list.c: GET /posts */
+void	 h_posts_list(struct req *);
+/* revisions.c: GET /posts/{id}/revisions */
+void	 h_revisions_list(struct req *);
+/* feed.c: GET /posts/feed.atom */
+void	 h_feed(struct req *);
+/* Appends s to b escaped for XML text and attributes; characters XML forbids become U+FFFD. */
+void	 xml_escape(struct buf *b, const char *s);
+
+/* One entry of the feed (all borrowed). */
+struct feed_entry {
+	const char	*id, *slug, *title, *excerpt, *html, *author;
+	const char	*tags;			/* a JSON array of strings */
+	const char	*published, *updated;	/* RFC 3339 */
+};
+
+/* Appends the start of the feed of site base (no trailing '/') to b. */
+void	 feed_open(struct buf *b, const char *base, const char *title, const char *updated);
+/* Appends one entry. */
+void	 feed_add(struct buf *b, const char *base, const struct feed_entry *);
+/* Appends the end of the feed. */
+void	 feed_close(struct buf *b);
+
+#endif

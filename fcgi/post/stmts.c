@@ -1,0 +1,154 @@
+/* Every SQL statement of the Post program, prepared once per connection. */
+#include "post.h"
+
+#define RFC3339(col) \
+	"to_char(" col " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+
+/* Everyone sees a post that is not a draft once its time has come. */
+#define VISIBLE		"(status <> 'draft' AND published_at <= now())"
+/* A scheduled post is published once its time has come, with no job running. */
+#define EFFECTIVE_STATUS \
+	"CASE WHEN status = 'draft' THEN 'draft' WHEN published_at <= now() " \
+	"THEN 'published' ELSE 'scheduled' END"
+
+/* The status and published_at a write stores, from the requested ones. */
+#define STORED_STATUS(s, p) \
+	"CASE WHEN " s " = 'draft' THEN 'draft' WHEN coalesce(" p "::timestamptz, now()) " \
+	"> now() THEN 'scheduled' ELSE 'published' END"
+#define STORED_PUBLISHED_AT(s, p) \
+	"CASE WHEN " s " = 'draft' THEN " p "::timestamptz " \
+	"ELSE coalesce(" p "::timestamptz, now()) END"
+
+/*
+ * Keep in sync with enum read_col in post.h. Stored columns and two
+ * comparisons: every expression, and every uuid sent as text, costs time on
+ * each read. $2 is the caller's user id (NULL when anonymous).
+ */
+#define READ_COLUMNS \
+	"doc, etag, last_modified, status, published_at <= now(), author_id = $2::uuid, " \
+	"unresolved"
+
+/* Keep in sync with enum doc_col in post.h. */
+#define DOC_COLUMNS \
+	"id, slug, title, body, html, excerpt, author_id, author_name, to_json(tags)::text, " \
+	"media::text, " RFC3339("created_at") ", " RFC3339("updated_at") ", " \
+	RFC3339("published_at") ", version, rendition, " EFFECTIVE_STATUS ", " VISIBLE ", " \
+	"floor(date_part('epoch', updated_at))::bigint"
+
+/*
+ * The filters of GET /posts: $1 tag, $2 author, $3 q (with $4 the search
+ * configuration), $5 which posts (published, draft, scheduled, any), $6
+ * only this author's (NULL: everyone's). A NULL filter lets everything by.
+ */
+#define LIST_WHERE \
+	"($1::text IS NULL OR tags @> ARRAY[$1::text]) " \
+	"AND ($2::uuid IS NULL OR author_id = $2::uuid) " \
+	"AND ($3::text IS NULL OR search @@ websearch_to_tsquery($4::regconfig, $3::text)) " \
+	"AND ($6::uuid IS NULL OR author_id = $6::uuid) " \
+	"AND CASE $5::text WHEN 'published' THEN " VISIBLE " " \
+	"WHEN 'draft' THEN status = 'draft' " \
+	"WHEN 'scheduled' THEN status <> 'draft' AND published_at > now() ELSE true END"
+
+/* Keep in sync with enum post_stmt in post.h. */
+const struct db_stmt post_stmts[S_POST_STMT_COUNT] = {
+	[S_POST_BY_ID] = { "post_by_id",
+	    "SELECT " READ_COLUMNS " FROM post.posts WHERE id = $1", 2, true },
+	[S_POST_BY_SLUG] = { "post_by_slug",
+	    "SELECT " READ_COLUMNS " FROM post.posts WHERE slug = $1", 2, true },
+	/* Where an old slug leads: the current slug, who may follow it (enum old_slug_col). */
+	[S_OLD_SLUG] = { "old_slug",
+	    "SELECT p.slug, " VISIBLE ", p.author_id FROM post.old_slugs o "
+	    "JOIN post.posts p ON p.id = o.post_id WHERE o.slug = $1", 1, true },
+	/* Keep in sync with enum meta_col in post.h. */
+	[S_POST_META] = { "post_meta",
+	    "SELECT author_id, " VISIBLE ", etag FROM post.posts WHERE id = $1", 1, true },
+	[S_POST_FOR_WRITE] = { "post_for_write",
+	    "SELECT " DOC_COLUMNS ", excerpt_given, status FROM post.posts WHERE id = $1",
+	    1, true },
+	/* The slugs in use that are base or base-N, current or old. */
+	[S_SLUG_FAMILY] = { "slug_family",
+	    "SELECT slug FROM post.posts WHERE slug = $1 OR slug LIKE $1 || '-%' UNION "
+	    "SELECT slug FROM post.old_slugs WHERE slug = $1 OR slug LIKE $1 || '-%'",
+	    1, false },
+	[S_POST_INSERT] = { "post_insert",
+	    "INSERT INTO post.posts (slug, title, body, html, excerpt, excerpt_given, status, "
+	    "published_at, author_id, author_name, tags, media, unresolved, render_tried_at, "
+	    "search) VALUES ($1, $2, $3, $4, $5, $6, " STORED_STATUS("$7", "$8") ", "
+	    STORED_PUBLISHED_AT("$7", "$8") ", $9, $10, "
+	    "ARRAY(SELECT jsonb_array_elements_text($11::jsonb)), $12::jsonb, $13, "
+	    "CASE WHEN $13::boolean THEN now() END, "
+	    "post.search_vector($14::regconfig, $2, $3)) RETURNING " DOC_COLUMNS,
+	    14, false },
+	/* Only from the version and rendition the caller read ($2, $3). */
+	[S_POST_UPDATE] = { "post_update",
+	    "UPDATE post.posts SET slug = $4, title = $5, body = $6, html = $7, excerpt = $8, "
+	    "excerpt_given = $9, status = " STORED_STATUS("$10", "$11") ", "
+	    "published_at = " STORED_PUBLISHED_AT("$10", "$11") ", "
+	    "tags = ARRAY(SELECT jsonb_array_elements_text($12::jsonb)), media = $13::jsonb, "
+	    "unresolved = $14, render_tried_at = CASE WHEN $14::boolean THEN now() END, "
+	    "search = post.search_vector($15::regconfig, $5, $6), version = version + 1, "
+	    "rendition = 0, updated_at = now() "
+	    "WHERE id = $1 AND version = $2 AND rendition = $3 RETURNING " DOC_COLUMNS,
+	    15, false },
+	[S_POST_SET_DOC] = { "post_set_doc",
+	    "UPDATE post.posts SET doc = $2, item = $3, etag = $4, last_modified = $5 "
+	    "WHERE id = $1", 5, false },
+	/* With an ETag ($2), only if the post is still at it. */
+	[S_POST_DELETE] = { "post_delete",
+	    "DELETE FROM post.posts WHERE id = $1 AND ($2::text IS NULL OR etag = $2) "
+	    "RETURNING 1", 2, false },
+	/* The current version of the post as a revision, by editor $2. */
+	[S_REVISION_INSERT] = { "revision_insert",
+	    "INSERT INTO post.revisions (post_id, version, slug, title, body, excerpt, status, "
+	    "tags, published_at, editor_id) SELECT id, version, slug, title, body, excerpt, "
+	    "status, tags, published_at, $2 FROM post.posts WHERE id = $1",
+	    2, false },
+	[S_OLD_SLUG_ADD] = { "old_slug_add",
+	    "INSERT INTO post.old_slugs (slug, post_id) VALUES ($1, $2) "
+	    "ON CONFLICT (slug) DO UPDATE SET post_id = EXCLUDED.post_id", 2, false },
+	[S_OLD_SLUG_CLEAR] = { "old_slug_clear",
+	    "DELETE FROM post.old_slugs WHERE slug = $1", 1, false },
+	/*
+	 * Takes the one re-render attempt of this breaker interval ($3
+	 * seconds) for a post read with ETag $2. Returns the body and how
+	 * many references did not resolve, or no row.
+	 */
+	[S_HEAL_CLAIM] = { "heal_claim",
+	    "UPDATE post.posts SET render_tried_at = now() WHERE id = $1 AND etag = $2 "
+	    "AND unresolved AND (render_tried_at IS NULL OR "
+	    "render_tried_at <= now() - make_interval(secs => $3)) RETURNING body, "
+	    "(SELECT count(*) FROM jsonb_array_elements(media) m "
+	    "WHERE m->>'state' = 'unresolved')",
+	    3, false },
+	[S_HEAL_APPLY] = { "heal_apply",
+	    "UPDATE post.posts SET html = $3, media = $4::jsonb, unresolved = $5, "
+	    "rendition = rendition + 1, updated_at = now() "
+	    "WHERE id = $1 AND etag = $2 RETURNING " DOC_COLUMNS,
+	    5, false },
+	/* The hot list: published posts, newest first, and how many there are. */
+	[S_LIST_PUBLISHED] = { "list_published",
+	    "SELECT item, 'published', count(*) OVER () FROM post.posts "
+	    "WHERE " VISIBLE " ORDER BY published_at DESC, id DESC LIMIT $1 OFFSET $2",
+	    2, true },
+	[S_LIST_FILTERED] = { "list_filtered",
+	    "SELECT item, " EFFECTIVE_STATUS ", count(*) OVER () FROM post.posts "
+	    "WHERE " LIST_WHERE " ORDER BY published_at DESC NULLS LAST, updated_at DESC, "
+	    "id DESC LIMIT $7 OFFSET $8",
+	    8, true },
+	[S_COUNT_FILTERED] = { "count_filtered",
+	    "SELECT count(*) FROM post.posts WHERE " LIST_WHERE, 6, true },
+	/* Keep in sync with revision_json() in revisions.c. */
+	[S_REVISIONS] = { "revisions",
+	    "SELECT version, slug, title, body, excerpt, status, to_json(tags)::text, "
+	    RFC3339("published_at") ", editor_id, " RFC3339("created_at") ", count(*) OVER () "
+	    "FROM post.revisions WHERE post_id = $1 ORDER BY version DESC LIMIT $2 OFFSET $3",
+	    3, true },
+	[S_REVISION_COUNT] = { "revision_count",
+	    "SELECT count(*) FROM post.revisions WHERE post_id = $1", 1, true },
+	/* Keep in sync with enum feed_col in feed.c. */
+	[S_FEED] = { "feed",
+	    "SELECT id, slug, title, excerpt, html, author_name, to_json(tags)::text, "
+	    RFC3339("published_at") ", " RFC3339("updated_at") ", version, rendition "
+	    "FROM post.posts WHERE " VISIBLE " ORDER BY published_at DESC, id DESC LIMIT 20",
+	    0, true },
+};

@@ -1,0 +1,405 @@
+/*
+ * Writes: POST /posts, PATCH /posts/{id}, DELETE /posts/{id}.
+ *
+ * A write checks everything first (bad input changes nothing), renders the
+ * Markdown (asking Media, outside any transaction), then in one transaction
+ * stores the post, its JSON, a revision and any slug redirect. PATCH is
+ * optimistic: it updates only the version and rendition the client's
+ * If-Match named, so of two concurrent editors the second gets 412.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "post.h"
+#include "util.h"
+
+#define SLUG_ATTEMPTS	5	/* races for a generated slug before giving up */
+
+/* What a write stores, gathered from the request (and the current post). */
+struct post_write {
+	const char	*slug, *title, *body, *status;
+	const char	*published_at;	/* NULL: none */
+	const char	*excerpt;
+	bool		 excerpt_given;
+	char		*tags;		/* JSON array text, to free */
+	char		*media;		/* JSON array text, to free */
+	struct render	 render;
+};
+
+/* Frees what a write made (the strings it borrows stay). */
+static void
+post_write_free(struct post_write *w)
+{
+	free(w->tags);
+	free(w->media);
+	render_free(&w->render);
+}
+
+/*
+ * Reads the JSON body and checks its fields. Returns the body (a reference
+ * the caller releases), or NULL with the response set (400, 413, 415).
+ */
+static json_t *
+read_input(struct req *r, bool create, struct post_input *in)
+{
+	struct input_error	 e;
+	json_t			*body;
+
+	if ((body = req_json(r)) == NULL)
+		return NULL;
+	if (req_check_fields(r, body, post_fields, sizeof(post_fields) / sizeof(post_fields[0]))
+	    == -1)
+		goto fail;
+	if (post_input_read(body, create, in, &e) == -1) {
+		resp_error(r, e.code, "%s", e.msg);
+		goto fail;
+	}
+	return body;
+fail:
+	json_decref(body);
+	return NULL;
+}
+
+/*
+ * Checks the status the write leaves, then renders w->body (asking Media
+ * through the breaker) and fills the derived fields of w. Returns 0, or -1
+ * with the response set (400, 500).
+ */
+static int
+prepare(struct req *r, struct post_write *w, const struct post_input *in, json_t *tags)
+{
+	struct media_lookup	 look = { post_app(r), false, false };
+	struct input_error	 e;
+	time_t			 when = 0;
+	char			 err[256];
+	int			 rc;
+
+	if (w->published_at != NULL)
+		parse_rfc3339(w->published_at, &when);
+	if (post_status_check(w->status, w->published_at != NULL ? w->published_at : "", when,
+	    in->status != NULL, time(NULL), &e) == -1) {
+		resp_error(r, e.code, "%s", e.msg);
+		return -1;
+	}
+	if ((rc = render_markdown(w->body, strlen(w->body), media_lookup, &look, &w->render, err,
+	    sizeof(err))) != 0) {
+		resp_error(r, rc == -1 ? ERR_INVALID_FIELD : ERR_INTERNAL, "%s", err);
+		return -1;
+	}
+	if (!w->excerpt_given)
+		w->excerpt = w->render.excerpt;
+	if ((tags != NULL && (w->tags = json_dumps(tags, JSON_COMPACT)) == NULL) ||
+	    (w->media = json_dumps(w->render.media, JSON_COMPACT)) == NULL) {
+		resp_error(r, ERR_INTERNAL, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Picks a free slug of the family of base (base, base-2, base-3, …) inside
+ * the write's transaction: the smallest not in use, current or old, and
+ * not refused by slug_invalid(). Returns 0, or -1 with the response set.
+ */
+static int
+pick_slug(struct req *r, const char *base, char out[SLUG_MAX + 1])
+{
+	PGresult	*res;
+	enum db_status	 st;
+	bool		*taken;
+	size_t		 n, i, blen = strlen(base);
+	long long	 k;
+
+	if ((st = DB_QUERY(r->ctx->db, S_SLUG_FAMILY, &res, base)) != DB_OK) {
+		resp_db_error(r, st);
+		return -1;
+	}
+	/* Among n + 2 candidates (1 is base itself), one is free. */
+	n = (size_t)PQntuples(res) + 2;
+	if ((taken = calloc(n + 1, sizeof(*taken))) == NULL) {
+		PQclear(res);
+		resp_error(r, ERR_INTERNAL, "out of memory");
+		return -1;
+	}
+	taken[0] = true;
+	taken[1] = slug_invalid(base) != NULL;
+	for (i = 0; i < (size_t)PQntuples(res); i++) {
+		const char *s = PQgetvalue(res, (int)i, 0);
+
+		if (strcmp(s, base) == 0)
+			taken[1] = true;
+		else if (s[blen] == '-' && parse_int(s + blen + 1, 2, (long long)n, &k) == 0)
+			taken[k] = true;
+	}
+	for (i = 1; taken[i]; i++)
+		;
+	slug_candidate(base, (long long)i, out);
+	free(taken);
+	PQclear(res);
+	return 0;
+}
+
+/*
+ * Inserts the post in one transaction, with its first revision. A
+ * generated slug that another writer took meanwhile is picked again.
+ * Answers 201 with Location, or 409 slug_taken for a given slug, or 503.
+ */
+static void
+insert_post(struct req *r, const struct post_write *w, bool slug_given)
+{
+	struct db	*db = r->ctx->db;
+	const struct claims *c = r->claims;
+	PGresult	*res = NULL;
+	char		 slug[SLUG_MAX + 1];
+	enum db_status	 st;
+	int		 attempt;
+
+	for (attempt = 0; attempt < SLUG_ATTEMPTS; attempt++) {
+		if ((st = db_begin(db)) != DB_OK) {
+			resp_db_error(r, st);
+			return;
+		}
+		if (slug_given)
+			snprintf(slug, sizeof(slug), "%s", w->slug);
+		else if (pick_slug(r, w->slug, slug) == -1)
+			goto fail;
+		st = DB_QUERY(db, S_POST_INSERT, &res, slug, w->title, w->body, w->render.html,
+		    w->excerpt, w->excerpt_given ? "true" : "false", w->status, w->published_at,
+		    c->sub, c->name, w->tags != NULL ? w->tags : "[]", w->media,
+		    w->render.unresolved > 0 ? "true" : "false", post_conf(r)->search_config);
+		if (st == DB_UNIQUE && !slug_given) {
+			db_rollback(db);
+			continue;
+		}
+		if (st == DB_UNIQUE) {
+			resp_error(r, ERR_SLUG_TAKEN, "the slug %s is taken", slug);
+			goto fail;
+		}
+		if (st != DB_OK || (st = DB_QUERY(db, S_REVISION_INSERT, NULL,
+		    PQgetvalue(res, 0, DC_ID), c->sub)) != DB_OK ||
+		    (st = DB_QUERY(db, S_OLD_SLUG_CLEAR, NULL, slug)) != DB_OK) {
+			resp_db_error(r, st);
+			goto fail;
+		}
+		post_store_and_answer(r, res, 201, true);
+		PQclear(res);
+		return;
+	}
+	resp_error(r, ERR_CONFLICT, "no free slug was found; try again");
+	return;
+fail:
+	db_rollback(db);
+	PQclear(res);
+}
+
+/*
+ * POST /posts (author, editor, admin)
+ * {"title","body","slug"?,"status"?,"published_at"?,"tags"?,"excerpt"?}
+ * 201 with Location, ETag and the post; 400 (fields, invalid_slug,
+ * control_character, media references); 409 slug_taken; 413 (a body over
+ * 1 MiB, or a request over max_body); 415; 503.
+ */
+void
+h_post_create(struct req *r)
+{
+	struct post_input	 in;
+	struct post_write	 w = { 0 };
+	json_t			*body;
+	char			 base[SLUG_BASE_MAX + 1];
+
+	if ((body = read_input(r, true, &in)) == NULL)
+		return;
+	if (in.slug == NULL && slug_from_title(in.title, base) == 0)
+		snprintf(base, sizeof(base), "post");
+	w.slug = in.slug != NULL ? in.slug : base;
+	w.title = in.title;
+	w.body = in.body;
+	w.status = in.status != NULL ? in.status : "draft";
+	w.published_at = in.has_published_at && in.published_at[0] != '\0' ? in.published_at :
+	    NULL;
+	w.excerpt_given = in.excerpt != NULL;
+	w.excerpt = in.excerpt;
+	if (prepare(r, &w, &in, in.tags) == 0)
+		insert_post(r, &w, in.slug != NULL);
+	post_write_free(&w);
+	post_input_free(&in);
+	json_decref(body);
+}
+
+/*
+ * Checks that the caller may change a post of author (404 when it may not
+ * even see it, else 403) and that if_match, when given, names its etag
+ * (412). Returns 0, or -1 with the response set.
+ */
+static int
+may_change(struct req *r, const char *author, bool visible, const char *if_match,
+    const char *etag)
+{
+	if (!may_manage(r, is_author(r, author))) {
+		if (visible)
+			resp_error(r, ERR_FORBIDDEN, "only its author or an editor may change a post");
+		else
+			resp_error(r, ERR_NOT_FOUND, "no such post");
+		return -1;
+	}
+	if (if_match != NULL && !etag_matches(if_match, etag, false)) {
+		resp_error(r, ERR_PRECONDITION_FAILED, "the post changed since: read it again "
+		    "(its ETag is %s)", etag);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * Merges the request into the current post (row 0 of cur, S_POST_FOR_WRITE).
+ * The strings stay borrowed from in and cur.
+ */
+static void
+merge(struct post_write *w, const struct post_input *in, PGresult *cur)
+{
+	w->slug = in->slug != NULL ? in->slug : PQgetvalue(cur, 0, DC_SLUG);
+	w->title = in->title != NULL ? in->title : PQgetvalue(cur, 0, DC_TITLE);
+	w->body = in->body != NULL ? in->body : PQgetvalue(cur, 0, DC_BODY);
+	w->status = in->status != NULL ? in->status : PQgetvalue(cur, 0, DC_STORED_STATUS);
+	if (in->has_published_at)
+		w->published_at = in->published_at[0] != '\0' ? in->published_at : NULL;
+	else if (!PQgetisnull(cur, 0, DC_PUBLISHED))
+		w->published_at = PQgetvalue(cur, 0, DC_PUBLISHED);
+	if (in->excerpt != NULL) {
+		w->excerpt_given = true;
+		w->excerpt = in->excerpt;
+	} else if (!in->excerpt_null && strcmp(PQgetvalue(cur, 0, DC_EXCERPT_GIVEN), "t") == 0) {
+		w->excerpt_given = true;
+		w->excerpt = PQgetvalue(cur, 0, DC_EXCERPT);
+	}
+}
+
+/*
+ * Stores the merged post over version and rendition of cur, in one
+ * transaction with its revision and, when the slug changed, the redirect
+ * from the old one. Answers 200, 409 slug_taken, 412 (changed since), 503.
+ */
+static void
+update_post(struct req *r, const struct post_write *w, PGresult *cur)
+{
+	struct db	*db = r->ctx->db;
+	PGresult	*res = NULL;
+	const char	*id = PQgetvalue(cur, 0, DC_ID), *old_slug = PQgetvalue(cur, 0, DC_SLUG);
+	enum db_status	 st;
+
+	if ((st = db_begin(db)) != DB_OK) {
+		resp_db_error(r, st);
+		return;
+	}
+	st = DB_QUERY(db, S_POST_UPDATE, &res, id, PQgetvalue(cur, 0, DC_VERSION),
+	    PQgetvalue(cur, 0, DC_RENDITION), w->slug, w->title, w->body, w->render.html,
+	    w->excerpt, w->excerpt_given ? "true" : "false", w->status, w->published_at,
+	    w->tags != NULL ? w->tags : PQgetvalue(cur, 0, DC_TAGS), w->media,
+	    w->render.unresolved > 0 ? "true" : "false", post_conf(r)->search_config);
+	if (st == DB_UNIQUE)
+		resp_error(r, ERR_SLUG_TAKEN, "the slug %s is taken", w->slug);
+	else if (st == DB_OK && PQntuples(res) == 0)
+		resp_error(r, ERR_PRECONDITION_FAILED, "the post changed while this edit was made; "
+		    "read it again");
+	else if (st != DB_OK || (st = DB_QUERY(db, S_REVISION_INSERT, NULL, id,
+	    r->claims->sub)) != DB_OK || (strcmp(old_slug, w->slug) != 0 &&
+	    ((st = DB_QUERY(db, S_OLD_SLUG_CLEAR, NULL, w->slug)) != DB_OK ||
+	    (st = DB_QUERY(db, S_OLD_SLUG_ADD, NULL, old_slug, id)) != DB_OK)))
+		resp_db_error(r, st);
+	else {
+		post_store_and_answer(r, res, 200, false);
+		PQclear(res);
+		return;
+	}
+	db_rollback(db);
+	PQclear(res);
+}
+
+/*
+ * PATCH /posts/{id} (its author, an editor, an admin) with If-Match
+ * Any of the fields of POST; "excerpt": null makes it generated again.
+ * 200 with the post and its new ETag; 400; 403; 404; 409 slug_taken;
+ * 412 for a stale If-Match; 413; 415; 428 without If-Match; 503.
+ */
+void
+h_post_patch(struct req *r)
+{
+	struct post_input	 in;
+	struct post_write	 w = { 0 };
+	const char		*id, *if_match = req_env(r, "HTTP_IF_MATCH");
+	PGresult		*cur = NULL;
+	json_t			*body;
+	enum db_status		 st;
+	char			 etag[ETAG_MAX];
+
+	if ((id = post_id_param(r)) == NULL)
+		return;
+	if (if_match == NULL) {
+		resp_error(r, ERR_PRECONDITION_REQUIRED, "a change needs If-Match with the post's "
+		    "ETag, so that no one else's change is lost");
+		return;
+	}
+	if ((body = read_input(r, false, &in)) == NULL)
+		return;
+	if ((st = DB_QUERY(r->ctx->db, S_POST_FOR_WRITE, &cur, id)) != DB_OK) {
+		resp_db_error(r, st);
+		goto out;
+	}
+	if (PQntuples(cur) == 0) {
+		resp_error(r, ERR_NOT_FOUND, "no such post");
+		goto out;
+	}
+	post_etag(id, PQgetvalue(cur, 0, DC_VERSION), PQgetvalue(cur, 0, DC_RENDITION), etag);
+	if (may_change(r, PQgetvalue(cur, 0, DC_AUTHOR),
+	    strcmp(PQgetvalue(cur, 0, DC_VISIBLE), "t") == 0, if_match, etag) == -1)
+		goto out;
+	merge(&w, &in, cur);
+	if (prepare(r, &w, &in, in.tags) == 0)
+		update_post(r, &w, cur);
+out:
+	post_write_free(&w);
+	PQclear(cur);
+	post_input_free(&in);
+	json_decref(body);
+}
+
+/*
+ * DELETE /posts/{id} (its author, an editor, an admin); If-Match optional
+ * 204: the post, its revisions and redirects are gone; 400; 403; 404;
+ * 412 for a stale If-Match; 503.
+ */
+void
+h_post_delete(struct req *r)
+{
+	const char	*id, *if_match = req_env(r, "HTTP_IF_MATCH");
+	PGresult	*cur = NULL, *res = NULL;
+	enum db_status	 st;
+
+	if ((id = post_id_param(r)) == NULL)
+		return;
+	if ((st = DB_QUERY(r->ctx->db, S_POST_META, &cur, id)) != DB_OK) {
+		resp_db_error(r, st);
+		return;
+	}
+	if (PQntuples(cur) == 0) {
+		resp_error(r, ERR_NOT_FOUND, "no such post");
+		goto out;
+	}
+	if (may_change(r, PQgetvalue(cur, 0, MC_AUTHOR),
+	    strcmp(PQgetvalue(cur, 0, MC_VISIBLE), "t") == 0, if_match,
+	    PQgetvalue(cur, 0, MC_ETAG)) == -1)
+		goto out;
+	st = DB_QUERY(r->ctx->db, S_POST_DELETE, &res, id,
+	    if_match != NULL ? PQgetvalue(cur, 0, MC_ETAG) : NULL);
+	if (st != DB_OK)
+		resp_db_error(r, st);
+	else if (PQntuples(res) == 0)
+		resp_error(r, if_match != NULL ? ERR_PRECONDITION_FAILED : ERR_NOT_FOUND,
+		    "the post changed or went meanwhile");
+	else
+		resp_empty(r, 204);
+out:
+	PQclear(res);
+	PQclear(cur);
+}

@@ -1,0 +1,95 @@
+/* Unit tests of srv.c: a context read from a configuration file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/ec.h>
+#include <openssl/pem.h>
+
+#include "srv.h"
+#include "suites.h"
+
+static char	 dir[] = "/tmp/quire-srv-XXXXXX";
+static char	 conf_path[256], key_path[256];
+
+/* Writes a fresh P-256 public key and the configuration text to the temp dir. */
+static void
+write_files(const char *conf)
+{
+	EVP_PKEY	*k = EVP_EC_gen("P-256");
+	FILE		*f;
+
+	ck_assert_ptr_nonnull(k);
+	ck_assert_ptr_nonnull(f = fopen(key_path, "w"));
+	ck_assert_int_eq(PEM_write_PUBKEY(f, k), 1);
+	fclose(f);
+	EVP_PKEY_free(k);
+	ck_assert_ptr_nonnull(f = fopen(conf_path, "w"));
+	fprintf(f, "public_keys = %s\n%s", key_path, conf);
+	fclose(f);
+}
+
+static void
+setup(void)
+{
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(conf_path, sizeof(conf_path), "%s/quire.conf", dir);
+	snprintf(key_path, sizeof(key_path), "%s/key.pem", dir);
+}
+
+static void
+teardown(void)
+{
+	unlink(conf_path);
+	unlink(key_path);
+	rmdir(dir);
+	memcpy(dir + strlen(dir) - 6, "XXXXXX", 6);
+}
+
+/* Opens a context for a service named name; returns its max_body, or -1. */
+static long long
+max_body_of(const char *name, const char *max_body_default)
+{
+	struct service	 svc = { .name = name, .max_body_default = max_body_default };
+	struct ctx	 ctx;
+	char		 err[512];
+	long long	 v;
+
+	if (srv_ctx_open(&ctx, &svc, conf_path, err, sizeof(err)) == -1)
+		return -1;
+	v = ctx.conf.max_body;
+	srv_ctx_free(&ctx);
+	return v;
+}
+
+START_TEST(max_body_defaults_per_program)
+{
+	write_files("[auth]\ndatabase = dbname=x\n[post]\ndatabase = dbname=x\n"
+	    "[media]\ndatabase = dbname=x\nmax_body = 2048\n");
+	ck_assert_int_eq(max_body_of("auth", NULL), 65536);
+	ck_assert_int_eq(max_body_of("post", "4194304"), 4194304);
+	/* A value in the file wins over the program's default. */
+	ck_assert_int_eq(max_body_of("media", "4194304"), 2048);
+}
+END_TEST
+
+START_TEST(max_body_shared_key_wins_too)
+{
+	write_files("max_body = 100000\n[post]\ndatabase = dbname=x\n");
+	ck_assert_int_eq(max_body_of("post", "4194304"), 100000);
+}
+END_TEST
+
+Suite *
+srv_suite(void)
+{
+	Suite	*s = suite_create("srv");
+	TCase	*t = tcase_create("srv");
+
+	tcase_add_checked_fixture(t, setup, teardown);
+	tcase_add_test(t, max_body_defaults_per_program);
+	tcase_add_test(t, max_body_shared_key_wins_too);
+	suite_add_tcase(s, t);
+	return s;
+}
