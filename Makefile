@@ -221,7 +221,7 @@ check-packages: deb
 bench:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(DEB_PACKAGES) $(BENCH_PACKAGES)"
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/bench/quire-bench \
-		$(BUILD)/bench/quire-bench-floor
+		$(BUILD)/bench/quire-bench-floor $(BUILD)/bench/media-variant
 	QUIRE_BUILD=$(BUILD) $(BUILD)/bench/quire-bench
 
 clean:

@@ -35,6 +35,7 @@ req_init(struct req *r, struct ctx *ctx, char **env, body_reader read, void *arg
 {
 	const char	*uri, *q, *rid;
 	unsigned char	 raw[12];
+	uint32_t	 count;
 	size_t		 len;
 
 	memset(r, 0, sizeof(*r));
@@ -59,8 +60,13 @@ req_init(struct req *r, struct ctx *ctx, char **env, body_reader read, void *arg
 	if (request_id_valid(rid))
 		snprintf(r->request_id, sizeof(r->request_id), "%s", rid);
 	else {
-		if (random_bytes(raw, sizeof(raw)) == -1)
-			memset(raw, 0, sizeof(raw));
+		/* A random prefix per worker and a counter: unique without a syscall. */
+		memcpy(raw, ctx->request_prefix, 8);
+		count = ctx->request_count++;
+		raw[8] = (unsigned char)(count >> 24);
+		raw[9] = (unsigned char)(count >> 16);
+		raw[10] = (unsigned char)(count >> 8);
+		raw[11] = (unsigned char)count;
 		hex_encode(raw, sizeof(raw), r->request_id);
 	}
 	return 0;

@@ -304,7 +304,8 @@ worker_loop(struct ctx *ctx, int fd)
 	struct epoll_event	 ev;
 	int			 rc, flags, ep = -1;
 
-	if (FCGX_Init() != 0 || FCGX_InitRequest(&fr, fd, 0) != 0) {
+	if (random_bytes(ctx->request_prefix, sizeof(ctx->request_prefix)) == -1 ||
+	    FCGX_Init() != 0 || FCGX_InitRequest(&fr, fd, 0) != 0) {
 		log_msg("cannot initialise FastCGI");
 		return 1;
 	}

@@ -13,6 +13,7 @@
 #define QUIRE_SRV_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "cfg.h"
 #include "db.h"
@@ -65,6 +66,8 @@ struct ctx {
 	struct tok_verifier	 tokens;
 	char			 program[32];	/* "quire-auth" */
 	char			 audience[32];	/* "quire-auth" */
+	unsigned char		 request_prefix[8];	/* random, per worker process */
+	uint32_t		 request_count;	/* request ids: prefix, then this */
 };
 
 /*

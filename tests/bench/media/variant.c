@@ -1,11 +1,11 @@
 /*
- * bench-variant: how long Media takes to make an 800-pixel-wide variant of a
+ * media-variant: how long Media takes to make an 800-pixel-wide variant of a
  * 4000x3000 JPEG, and the peak RSS of the process doing it, each against
  * vipsthumbnail (Debian's libvips-tools) on the same file in the same run.
  * A measurement, never a test: it prints figures and fails only when it
  * cannot measure.
  *
- *   bench-variant [RUNS]        (default 5; the median run counts)
+ *   media-variant [RUNS]        (default 5; the median run counts)
  *
  * Each run is a fresh process (fork), so its peak RSS (getrusage of the
  * child) is that of one variant made from scratch, like a worker's first
@@ -138,12 +138,12 @@ main(int argc, char **argv)
 	int		 i;
 
 	if (argc > 1 && parse_int(argv[1], 1, MAX_RUNS, &runs) == -1) {
-		fprintf(stderr, "usage: bench-variant [RUNS: 1-%d]\n", MAX_RUNS);
+		fprintf(stderr, "usage: media-variant [RUNS: 1-%d]\n", MAX_RUNS);
 		return 2;
 	}
 	MagickWandGenesis();
 	if (make_source(path) == -1 || (data = slurp(path, &len)) == NULL) {
-		fprintf(stderr, "bench-variant: cannot make %s\n", path);
+		fprintf(stderr, "media-variant: cannot make %s\n", path);
 		return 1;
 	}
 	MagickWandTerminus();
@@ -151,7 +151,7 @@ main(int argc, char **argv)
 	for (i = 0; i < runs; i++) {
 		if (measure(false, data, len, path, &media[i]) == -1 ||
 		    measure(true, data, len, path, &vips[i]) == -1) {
-			fprintf(stderr, "bench-variant: a run failed (is vipsthumbnail installed?)\n");
+			fprintf(stderr, "media-variant: a run failed (is vipsthumbnail installed?)\n");
 			return 1;
 		}
 		if (media[i].rss_kib > media_rss)

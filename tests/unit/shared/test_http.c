@@ -96,6 +96,7 @@ START_TEST(request_line_and_id)
 	struct mem_body	 b = { "", 0, 0 };
 	struct req	 r;
 	const char	*v;
+	char		 first[REQ_ID_MAX + 1];
 
 	make_req(&r, env, &b);
 	ck_assert_str_eq(r.path, "/t/hello/x");
@@ -109,10 +110,14 @@ START_TEST(request_line_and_id)
 	ck_assert_int_eq(req_query(&r, "missing", &v), 1);
 	ck_assert_int_eq(req_query(&r, "bad", &v), -1);
 	req_free(&r);
-	/* A request id that is not safe to echo is replaced by a fresh one. */
+	/* A request id that is not safe to echo is replaced by a fresh one, each unique. */
 	make_req(&r, env2, &b);
 	ck_assert_str_eq(r.method, "GET");
 	ck_assert_uint_eq(strlen(r.request_id), 24);
+	snprintf(first, sizeof(first), "%s", r.request_id);
+	req_free(&r);
+	make_req(&r, env2, &b);
+	ck_assert_str_ne(r.request_id, first);
 	req_free(&r);
 }
 END_TEST
