@@ -68,6 +68,10 @@ check "private key readable by quire_auth only" "640 root:quire_auth" \
 check "setup again changes nothing" 0 "$(quire-setup --admin-dsn "host=$sock user=postgres" >/dev/null 2>&1; echo $?)"
 
 echo "== programs on sockets, as their own users"
+lport=$(free_port)
+aport=$(free_port)
+# Post reaches Media through the web server: here lighttpd's port.
+sed -i "s|^media_url = .*|media_url = http://127.0.0.1:$lport|" /etc/quire/quire.conf
 install -d -m 0755 /run/quire
 for p in auth post media; do
 	[ -x /usr/sbin/quire-$p ] || continue
@@ -78,8 +82,6 @@ done
 
 echo "== lighttpd and Apache with the installed snippets"
 vips black "$tmp/photo.jpg" 800 600
-lport=$(free_port)
-aport=$(free_port)
 mkdir "$tmp/www" "$tmp/apache"
 touch "$tmp/lighttpd.log" && chown www-data "$tmp/lighttpd.log"
 cat >"$tmp/lighttpd.conf" <<CONF
@@ -133,6 +135,19 @@ for port in $lport $aport; do
 			"$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$base/media/$id/w/320.webp")"
 		check "$server: variant again, from the cache" "200 image/webp" \
 			"$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$base/media/$id/w/320.webp")"
+	fi
+	if [ -x /usr/sbin/quire-post ]; then
+		slug=$(curl -s "$base/posts" -H "Authorization: Bearer $token" \
+			-H 'Content-Type: application/json' -d "{\"title\":\"Smoke on $server\",
+			\"body\":\"Hello *there*.\\n\\n![a black square](media:$id)\",
+			\"status\":\"published\"}" | jq -r .slug)
+		html=$(curl -s "$base/posts/$slug" | jq -r .html)
+		check "$server: post read back" yes \
+			"$(echo "$html" | grep -q '<em>there</em>' && echo yes)"
+		check "$server: its image resolved through Media" yes \
+			"$(echo "$html" | grep -q "<img src=\"/media/$id/w/" && echo yes)"
+		check "$server: in the feed" yes \
+			"$(curl -s "$base/posts/feed.atom" | grep -q "Smoke on $server" && echo yes)"
 	fi
 done
 
