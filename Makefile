@@ -32,10 +32,8 @@ endif
 DEB_PACKAGES := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libpq-dev \
 	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev libcmark-dev check \
 	libmagickwand-6.q16-dev postgresql-15 lighttpd lighttpd-modules-lua apache2 \
-	libapache2-mod-xsendfile openssl python3 procps jq libvips-tools \
+	libapache2-mod-xsendfile openssl python3 procps jq libvips-tools wrk \
 	dpkg-dev debhelper lintian systemd
-# And those `make bench` needs besides.
-BENCH_PACKAGES := wrk
 
 PKGS		:= fcgi libpq jansson libjwt openssl libxcrypt
 TEST_PKGS	:= $(PKGS) check libcurl
@@ -219,7 +217,7 @@ check-packages: deb
 
 # Never part of check: timing decides nothing there.
 bench:
-	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(DEB_PACKAGES) $(BENCH_PACKAGES)"
+	@$(MAKE) --no-print-directory deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/bench/quire-bench \
 		$(BUILD)/bench/quire-bench-floor $(BUILD)/bench/media-variant
 	QUIRE_BUILD=$(BUILD) $(BUILD)/bench/quire-bench

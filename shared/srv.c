@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -442,17 +443,21 @@ fail:
 	return -1;
 }
 
-/* Forks one worker serving fd. Returns its pid, or -1. */
+/*
+ * Forks one worker serving fd. Returns its pid, or -1. A worker whose master
+ * dies gets SIGTERM: it finishes its request and exits.
+ */
 static pid_t
 spawn_worker(struct ctx *ctx, int fd)
 {
-	pid_t	 pid;
+	pid_t	 master = getpid(), pid;
 	int	 rc;
 
 	if ((pid = fork()) != 0)
 		return pid;
 	signal(SIGCHLD, SIG_DFL);
-	rc = worker_loop(ctx, fd);
+	prctl(PR_SET_PDEATHSIG, SIGTERM);
+	rc = getppid() == master ? worker_loop(ctx, fd) : 0;
 	srv_ctx_free(ctx);
 	exit(rc);
 }

@@ -74,6 +74,13 @@ int	stack_sanitizer_reports(const struct stack *);
 /* Starts or stops the web server (and, for Apache, the programs). In web.c. */
 int	web_start(struct stack *, const struct stack_opts *);
 void	web_stop(struct stack *);
+/*
+ * Starts another web server of the stack's kind (var/<name>.conf) on port,
+ * with routes (configuration text of that server) after the settings every
+ * web server of the stack shares, and waits until it answers. Returns its
+ * pid (stop it with stop_process(pid, SIGTERM, …, true)), or -1.
+ */
+pid_t	web_start_extra(struct stack *, const char *name, int port, const char *routes);
 
 /* Runs argv (a NULL-terminated list) and waits. Returns its exit status, or -1. */
 int	stack_run(char *const argv[]);

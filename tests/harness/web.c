@@ -32,9 +32,9 @@ static const struct program {
 
 #define NPROGRAMS (sizeof(programs) / sizeof(programs[0]))
 
-/* Returns the HTTP status of GET path on the stack, or -1 (no answer). */
+/* Returns the HTTP status of GET path on 127.0.0.1:port, or -1 (no answer). */
 static int
-http_status(const struct stack *s, const char *path)
+http_status_on(int port, const char *path)
 {
 	struct sockaddr_in	 sa;
 	char			 req[512], resp[64];
@@ -45,7 +45,7 @@ http_status(const struct stack *s, const char *path)
 		return -1;
 	memset(&sa, 0, sizeof(sa));
 	sa.sin_family = AF_INET;
-	sa.sin_port = htons((unsigned short)s->port);
+	sa.sin_port = htons((unsigned short)port);
 	sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 	xsnprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n", path);
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
@@ -60,11 +60,11 @@ http_status(const struct stack *s, const char *path)
 }
 
 /*
- * Writes var/lighttpd.conf around the project's own snippet, with o's extra
- * lines at the end. Returns 0 or -1.
+ * Writes var/<name>.conf for lighttpd: the settings every lighttpd of the
+ * stack shares, listening on port, then tail. Returns 0 or -1.
  */
 static int
-write_lighttpd_conf(struct stack *s, const struct stack_opts *o)
+write_lighttpd_conf(struct stack *s, const char *name, int port, const char *tail)
 {
 	char	 text[16384], path[4096], errorlog[4096];
 
@@ -81,29 +81,24 @@ write_lighttpd_conf(struct stack *s, const struct stack_opts *o)
 	    "server.upload-dirs = ( \"%s/tmp\" )\n"
 	    "%s"
 	    "mimetype.assign = ( \".txt\" => \"text/plain\", \".json\" => \"application/json\" )\n"
-	    "var.quire_web_conf = \"%s/web-conf/lighttpd\"\n"
-	    "var.quire_backends = \"spawn\"\n"
-	    "var.quire_bin = \"%s\"\n"
-	    "var.quire_conf = \"%s\"\n"
-	    "var.quire_run = \"%s/run\"\n"
-	    "var.quire_procs = %d\n"
-	    "var.quire_cache = \"%s/media-cache\"\n"
-	    "include var.quire_web_conf + \"/quire.conf\"\n"
 	    "%s",
-	    s->var, s->port, s->var, errorlog, s->repo, s->build, s->conf, s->var,
-	    o->procs > 0 ? o->procs : 2, s->var,
-	    o->lighttpd_conf != NULL ? o->lighttpd_conf : "");
-	xsnprintf(path, sizeof(path), "%s/lighttpd.conf", s->var);
+	    s->var, port, s->var, errorlog, tail);
+	xsnprintf(path, sizeof(path), "%s/%s.conf", s->var, name);
 	return write_file(path, text);
 }
 
-/* Writes var/apache2.conf around the project's own snippet. Returns 0 or -1. */
+/*
+ * Writes var/<name>.conf for Apache: the settings every Apache of the stack
+ * shares (its runtime files in var/run/<name>), listening on port, then
+ * tail. Returns 0 or -1.
+ */
 static int
-write_apache_conf(struct stack *s)
+write_apache_conf(struct stack *s, const char *name, int port, const char *tail)
 {
 	static const char *const modules[] = { "mpm_event", "authz_core", "mime", "alias",
-	    "rewrite", "headers", "setenvif", "proxy", "proxy_fcgi", "xsendfile" };
-	char	 text[16384], path[4096], user[128];
+	    "rewrite", "headers", "setenvif", "proxy", "proxy_fcgi", "xsendfile",
+	    "proxy_balancer", "lbmethod_byrequests", "slotmem_shm" };
+	char	 text[16384], path[4096], user[128], run[4096];
 	char	 loads[4096] = "";
 	size_t	 i, n = 0;
 
@@ -116,13 +111,16 @@ write_apache_conf(struct stack *s)
 		xsnprintf(user, sizeof(user), "User www-data\nGroup www-data\n");
 	else
 		user[0] = '\0';
+	xsnprintf(run, sizeof(run), "%s/run/%s", s->var, name);
+	if (make_dir(run, 0755) == -1)
+		return -1;
 	xsnprintf(text, sizeof(text),
 	    "# Written by tests/harness/web.c for the dev stack and the tests.\n"
 	    "ServerRoot /etc/apache2\n"
 	    "ServerName 127.0.0.1\n"
 	    "Listen 127.0.0.1:%d\n"
-	    "DefaultRuntimeDir %s/run\n"
-	    "PidFile %s/run/apache2.pid\n"
+	    "DefaultRuntimeDir %s\n"
+	    "PidFile %s/apache2.pid\n"
 	    "ErrorLog %s\n"
 	    "LogLevel warn\n"
 	    "%s%s"
@@ -130,12 +128,10 @@ write_apache_conf(struct stack *s)
 	    "DocumentRoot %s/www\n"
 	    "<Directory />\n\tRequire all denied\n</Directory>\n"
 	    "<Directory %s/www>\n\tRequire all granted\n</Directory>\n"
-	    "Define QUIRE_RUN %s/run\n"
-	    "Define QUIRE_CACHE %s/media-cache\n"
-	    "Include %s/web-conf/apache/quire.conf\n",
-	    s->port, s->var, s->var, s->dev ? "/dev/stderr" : s->web_log, loads, user,
-	    s->var, s->var, s->var, s->var, s->repo);
-	xsnprintf(path, sizeof(path), "%s/apache2.conf", s->var);
+	    "%s",
+	    port, run, run, s->dev ? "/dev/stderr" : s->web_log, loads, user, s->var, s->var,
+	    tail);
+	xsnprintf(path, sizeof(path), "%s/%s.conf", s->var, name);
 	return write_file(path, text);
 }
 
@@ -202,7 +198,7 @@ wait_healthy(struct stack *s)
 	int	 i;
 
 	for (i = 0; i < START_TIMEOUT * 10 && p < NPROGRAMS; i++) {
-		if (http_status(s, programs[p].health) == 200) {
+		if (http_status_on(s->port, programs[p].health) == 200) {
 			p++;
 			continue;
 		}
@@ -224,27 +220,74 @@ wait_healthy(struct stack *s)
 	return -1;
 }
 
-int
-web_start(struct stack *s, const struct stack_opts *o)
+/* Spawns the stack's kind of web server with var/<name>.conf. Returns its pid or -1. */
+static pid_t
+web_spawn(struct stack *s, const char *name)
 {
 	char	 conf[4096];
 	char	*lighttpd[] = { "/usr/sbin/lighttpd", "-D", "-f", conf, NULL };
 	char	*apache[] = { "/usr/sbin/apache2", "-DFOREGROUND", "-f", conf, NULL };
 
+	xsnprintf(conf, sizeof(conf), "%s/%s.conf", s->var, name);
+	return spawn(s->apache ? apache : lighttpd, false, SIGTERM,
+	    s->dev || s->apache ? NULL : s->web_log);
+}
+
+int
+web_start(struct stack *s, const struct stack_opts *o)
+{
+	char	 tail[8192];
+
 	if (s->apache) {
-		xsnprintf(conf, sizeof(conf), "%s/apache2.conf", s->var);
-		if (write_apache_conf(s) == -1 || programs_start(s, o) == -1)
+		xsnprintf(tail, sizeof(tail),
+		    "Define QUIRE_RUN %s/run\n"
+		    "Define QUIRE_CACHE %s/media-cache\n"
+		    "Include %s/web-conf/apache/quire.conf\n", s->var, s->var, s->repo);
+		if (write_apache_conf(s, "apache2", s->port, tail) == -1 ||
+		    programs_start(s, o) == -1)
 			return -1;
-		s->web_pid = spawn(apache, false, SIGTERM, NULL);
+		s->web_pid = web_spawn(s, "apache2");
 	} else {
-		xsnprintf(conf, sizeof(conf), "%s/lighttpd.conf", s->var);
-		if (write_lighttpd_conf(s, o) == -1)
+		xsnprintf(tail, sizeof(tail),
+		    "var.quire_web_conf = \"%s/web-conf/lighttpd\"\n"
+		    "var.quire_backends = \"spawn\"\n"
+		    "var.quire_bin = \"%s\"\n"
+		    "var.quire_conf = \"%s\"\n"
+		    "var.quire_run = \"%s/run\"\n"
+		    "var.quire_procs = %d\n"
+		    "var.quire_cache = \"%s/media-cache\"\n"
+		    "include var.quire_web_conf + \"/quire.conf\"\n"
+		    "%s",
+		    s->repo, s->build, s->conf, s->var, o->procs > 0 ? o->procs : 2, s->var,
+		    o->lighttpd_conf != NULL ? o->lighttpd_conf : "");
+		if (write_lighttpd_conf(s, "lighttpd", s->port, tail) == -1)
 			return -1;
-		s->web_pid = spawn(lighttpd, false, SIGTERM, s->dev ? NULL : s->web_log);
+		s->web_pid = web_spawn(s, "lighttpd");
 	}
 	if (s->web_pid == -1)
 		return -1;
 	return wait_healthy(s);
+}
+
+pid_t
+web_start_extra(struct stack *s, const char *name, int port, const char *routes)
+{
+	pid_t	 pid;
+	int	 i;
+
+	if ((s->apache ? write_apache_conf(s, name, port, routes) :
+	    write_lighttpd_conf(s, name, port, routes)) == -1 ||
+	    (pid = web_spawn(s, name)) == -1)
+		return -1;
+	for (i = 0; i < START_TIMEOUT * 20; i++) {
+		if (http_status_on(port, "/") > 0)
+			return pid;
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			return -1;
+		usleep(50000);
+	}
+	stop_process(pid, SIGTERM, 5000, true);
+	return -1;
 }
 
 void
