@@ -126,6 +126,13 @@ int	 refresh_token_new(char token[REFRESH_TOKEN_LEN + 1], char hash[67]);
 int	 refresh_token_hash(const char *token, char hash[67]);
 
 /* sessions.c: POST /auth/login, /auth/refresh, /auth/logout; GET /auth/me, /auth/jwks.json */
+/*
+ * Checks the failure limit for a username inside the caller's transaction
+ * (which holds the username's S_LOGIN_LOCK). Returns 0 when the attempt may
+ * go on, or -1 with the response set (429 with Retry-After, or a database
+ * error) and the transaction rolled back.
+ */
+int	 login_allowed(struct req *, const char *username);
 void	 h_login(struct req *);
 void	 h_refresh(struct req *);
 void	 h_logout(struct req *);

@@ -57,13 +57,7 @@ out:
 	free(access);
 }
 
-/*
- * Checks the failure limit for a username inside the caller's transaction
- * (which holds the username's lock). Returns 0 when the attempt may go on,
- * or -1 with the response set (429 with Retry-After, or a database error),
- * the transaction rolled back.
- */
-static int
+int
 login_allowed(struct req *r, const char *username)
 {
 	const struct auth_conf	*conf = auth_conf(r);
@@ -257,15 +251,21 @@ out:
 void
 h_logout(struct req *r)
 {
+	struct db	*db = r->ctx->db;
 	json_t		*body;
 	char		 hash[67];
 	enum db_status	 st;
 
 	if ((body = read_refresh_token(r, hash)) == NULL)
 		return;
-	if ((st = DB_QUERY(r->ctx->db, S_FAMILY_REVOKE_BY_TOKEN, NULL, hash)) != DB_OK)
+	/* The user row locked first, as a refresh does: no new token slips past. */
+	if ((st = db_begin(db)) != DB_OK ||
+	    (st = DB_QUERY(db, S_TOKEN_LOOKUP, NULL, hash)) != DB_OK ||
+	    (st = DB_QUERY(db, S_FAMILY_REVOKE_BY_TOKEN, NULL, hash)) != DB_OK ||
+	    (st = db_commit(db)) != DB_OK) {
+		db_rollback(db);
 		resp_db_error(r, st);
-	else
+	} else
 		resp_empty(r, 204);
 	json_decref(body);
 }

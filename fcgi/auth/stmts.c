@@ -69,11 +69,17 @@ const struct db_stmt auth_stmts[S_AUTH_STMT_COUNT] = {
 	    "VALUES ($1, coalesce($2::uuid, gen_random_uuid()), $3, "
 	    "now() + make_interval(secs => $4))",
 	    4, false },
+	/*
+	 * Locks the token and its user: every change that revokes a user's
+	 * tokens locks the user row first (its UPDATE, or this statement for a
+	 * logout), so a refresh in flight either finishes before the revocation
+	 * (which then sees the new token) or sees the token revoked.
+	 */
 	[S_TOKEN_LOOKUP] = { "token_lookup",
 	    "SELECT t.family_id, t.user_id, t.expires_at <= now(), t.used_at IS NOT NULL, "
 	    "t.revoked_at IS NOT NULL, u.username, u.role, u.disabled "
 	    "FROM auth.refresh_tokens t JOIN auth.users u ON u.id = t.user_id "
-	    "WHERE t.token_hash = $1 FOR UPDATE OF t",
+	    "WHERE t.token_hash = $1 FOR UPDATE OF t, u",
 	    1, false },
 	[S_TOKEN_MARK_USED] = { "token_mark_used",
 	    "UPDATE auth.refresh_tokens SET used_at = now() WHERE token_hash = $1",

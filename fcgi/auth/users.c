@@ -73,6 +73,37 @@ role_check(struct req *r, const char *role)
 	return 0;
 }
 
+/*
+ * Checks that the caller, whose token says admin, is still an active admin
+ * in the database: a demoted, disabled or deleted admin loses the power at
+ * once, not when the token expires. Returns 0, or -1 with the response set
+ * (403, 503).
+ */
+static int
+still_admin(struct req *r)
+{
+	PGresult	*res;
+	enum db_status	 st;
+	bool		 ok;
+
+	if (r->claims->role != ROLE_ADMIN) {
+		resp_error(r, ERR_FORBIDDEN, "this needs the admin role");
+		return -1;
+	}
+	if ((st = DB_QUERY(r->ctx->db, S_USER_BY_ID, &res, r->claims->sub)) != DB_OK) {
+		resp_db_error(r, st);
+		return -1;
+	}
+	ok = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 2), "admin") == 0 &&
+	    strcmp(PQgetvalue(res, 0, 3), "f") == 0;
+	PQclear(res);
+	if (!ok) {
+		resp_error(r, ERR_FORBIDDEN, "this account is no longer an active admin");
+		return -1;
+	}
+	return 0;
+}
+
 /* Reads the {id} of the path. Returns it, or NULL with 400 invalid_id set. */
 static const char *
 user_id_param(struct req *r)
@@ -100,7 +131,7 @@ h_users_create(struct req *r)
 	char		*hash = NULL;
 	enum db_status	 st;
 
-	if ((body = req_json(r)) == NULL)
+	if (still_admin(r) == -1 || (body = req_json(r)) == NULL)
 		return;
 	if (req_check_fields(r, body, create_fields, 3) == -1)
 		goto out;
@@ -142,7 +173,7 @@ h_users_list(struct req *r)
 	json_t		*items;
 	int		 i;
 
-	if (page_parse(r, 20, &p) == -1)
+	if (still_admin(r) == -1 || page_parse(r, 20, &p) == -1)
 		return;
 	snprintf(limit, sizeof(limit), "%lld", p.per_page);
 	snprintf(offset, sizeof(offset), "%lld", page_offset(&p));
@@ -173,10 +204,8 @@ h_users_get(struct req *r)
 
 	if ((id = user_id_param(r)) == NULL)
 		return;
-	if (r->claims->role != ROLE_ADMIN && strcasecmp(id, r->claims->sub) != 0) {
-		resp_error(r, ERR_FORBIDDEN, "only an admin may read other users");
+	if (strcasecmp(id, r->claims->sub) != 0 && still_admin(r) == -1)
 		return;
-	}
 	if ((st = DB_QUERY(r->ctx->db, S_USER_BY_ID, &res, id)) != DB_OK) {
 		resp_db_error(r, st);
 		return;
@@ -229,8 +258,14 @@ patch_admin_fields(struct req *r, const char *id, const char *role, json_t *disa
 	bool		 admin_after;
 	enum db_status	 st;
 
-	if ((st = db_begin(db)) != DB_OK || (st = db_exec0(db, S_ADMINS_LOCK, NULL)) != DB_OK ||
-	    (st = DB_QUERY(db, S_USER_BY_ID, &cur, id)) != DB_OK) {
+	/* Under the admins lock, the caller's own standing is checked too. */
+	if ((st = db_begin(db)) != DB_OK || (st = db_exec0(db, S_ADMINS_LOCK, NULL)) != DB_OK) {
+		resp_db_error(r, st);
+		goto fail;
+	}
+	if (still_admin(r) == -1)
+		goto fail;
+	if ((st = DB_QUERY(db, S_USER_BY_ID, &cur, id)) != DB_OK) {
 		resp_db_error(r, st);
 		goto fail;
 	}
@@ -260,15 +295,17 @@ fail:
 
 /*
  * Changes the caller's own password after checking current_password, and
- * revokes every refresh token the user holds. Returns the updated row, or
- * NULL with the response set (400, 401 invalid_credentials, 404, 503).
+ * revokes every refresh token the user holds. Wrong current passwords count
+ * as failed logins of that username, under the same limit. Returns the
+ * updated row, or NULL with the response set (400, 401 invalid_credentials,
+ * 404, 429, 503).
  */
 static PGresult *
 patch_password(struct req *r, const char *id, json_t *body)
 {
 	struct db	*db = r->ctx->db;
 	PGresult	*cur = NULL, *res = NULL;
-	const char	*current, *password;
+	const char	*current, *password, *username;
 	char		*hash = NULL;
 	enum db_status	 st;
 
@@ -285,22 +322,45 @@ patch_password(struct req *r, const char *id, json_t *body)
 		resp_db_error(r, st);
 		return NULL;
 	}
-	if (PQntuples(cur) == 0)
+	if (PQntuples(cur) == 0) {
 		resp_error(r, ERR_NOT_FOUND, "no such user");
-	else if (strlen(current) > PASSWORD_MAX_BYTES ||
-	    !password_check(current, PQgetvalue(cur, 0, 5)))
+		goto out;
+	}
+	username = PQgetvalue(cur, 0, 1);
+	if ((st = db_begin(db)) != DB_OK ||
+	    (st = DB_QUERY(db, S_LOGIN_LOCK, NULL, username)) != DB_OK) {
+		resp_db_error(r, st);
+		goto fail;
+	}
+	if (login_allowed(r, username) == -1)
+		goto out;	/* rolled back, 429 set */
+	if (strlen(current) > PASSWORD_MAX_BYTES ||
+	    !password_check(current, PQgetvalue(cur, 0, 5))) {
+		if ((st = DB_QUERY(db, S_FAILURE_ADD, NULL, username)) != DB_OK ||
+		    (st = db_commit(db)) != DB_OK) {
+			resp_db_error(r, st);
+			goto fail;
+		}
 		resp_error(r, ERR_INVALID_CREDENTIALS, "current_password is wrong");
-	else if ((hash = password_hash(password, auth_conf(r)->password_cost)) == NULL)
+		goto out;
+	}
+	if ((hash = password_hash(password, auth_conf(r)->password_cost)) == NULL) {
 		resp_error(r, ERR_INTERNAL, "could not hash the password");
-	else if ((st = db_begin(db)) != DB_OK ||
-	    (st = DB_QUERY(db, S_USER_SET_PASSWORD, &res, id, hash)) != DB_OK ||
+		goto fail;
+	}
+	if ((st = DB_QUERY(db, S_USER_SET_PASSWORD, &res, id, hash)) != DB_OK ||
 	    (st = DB_QUERY(db, S_USER_TOKENS_REVOKE, NULL, id)) != DB_OK ||
+	    (st = DB_QUERY(db, S_FAILURES_CLEAR, NULL, username)) != DB_OK ||
 	    (st = db_commit(db)) != DB_OK) {
-		db_rollback(db);
 		PQclear(res);
 		res = NULL;
 		resp_db_error(r, st);
+		goto fail;
 	}
+	goto out;
+fail:
+	db_rollback(db);
+out:
 	PQclear(cur);
 	free(hash);
 	return res;
@@ -377,8 +437,14 @@ h_users_delete(struct req *r)
 
 	if ((id = user_id_param(r)) == NULL)
 		return;
-	if ((st = db_begin(db)) != DB_OK || (st = db_exec0(db, S_ADMINS_LOCK, NULL)) != DB_OK ||
-	    (st = DB_QUERY(db, S_USER_BY_ID, &cur, id)) != DB_OK) {
+	/* Under the admins lock, the caller's own standing is checked too. */
+	if ((st = db_begin(db)) != DB_OK || (st = db_exec0(db, S_ADMINS_LOCK, NULL)) != DB_OK) {
+		resp_db_error(r, st);
+		goto fail;
+	}
+	if (still_admin(r) == -1)
+		goto fail;
+	if ((st = DB_QUERY(db, S_USER_BY_ID, &cur, id)) != DB_OK) {
 		resp_db_error(r, st);
 		goto fail;
 	}
