@@ -1,5 +1,6 @@
 #include "buf.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -92,4 +93,36 @@ const char *
 buf_str(const struct buf *b)
 {
 	return b->data != NULL ? b->data : "";
+}
+
+int
+buf_read_file(struct buf *b, const char *path, size_t max, char *err, size_t errlen)
+{
+	FILE	*f;
+	char	 chunk[8192];
+	size_t	 n, start = b->len;
+	int	 rc = 0;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (b->len - start + n > max) {
+			snprintf(err, errlen, "%s: larger than %zu bytes", path, max);
+			rc = -1;
+			break;
+		}
+		if (buf_append(b, chunk, n) == -1) {
+			snprintf(err, errlen, "%s: out of memory", path);
+			rc = -1;
+			break;
+		}
+	}
+	if (rc == 0 && ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		rc = -1;
+	}
+	fclose(f);
+	return rc;
 }

@@ -26,6 +26,11 @@ int	buf_vprintf(struct buf *, const char *, va_list)
 void	buf_reset(struct buf *);
 /* Frees the memory; the buffer is empty and reusable afterwards. */
 void	buf_free(struct buf *);
+/*
+ * Appends the whole file at path, refusing files over max bytes. Returns 0,
+ * or -1 with a message naming the file in err.
+ */
+int	buf_read_file(struct buf *, const char *path, size_t max, char *err, size_t errlen);
 /* Returns the contents (never NULL: "" when empty), borrowed from the buffer. */
 const char *buf_str(const struct buf *);
 

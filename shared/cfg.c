@@ -1,7 +1,6 @@
 #include "cfg.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -137,30 +136,13 @@ fail:
 struct cfg *
 cfg_load(const char *path, char *err, size_t errlen)
 {
-	FILE		*f;
 	struct buf	 b = BUF_INIT;
 	struct cfg	*c = NULL;
-	char		 chunk[4096], perr[200];
-	size_t		 n;
+	char		 perr[200];
 
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
-		if (b.len + n > CFG_MAX_FILE || buf_append(&b, chunk, n) == -1) {
-			snprintf(err, errlen, "%s: too large", path);
-			goto out;
-		}
-	}
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		goto out;
-	}
-	if ((c = cfg_parse(buf_str(&b), b.len, perr, sizeof(perr))) == NULL)
+	if (buf_read_file(&b, path, CFG_MAX_FILE, err, errlen) == 0 &&
+	    (c = cfg_parse(buf_str(&b), b.len, perr, sizeof(perr))) == NULL)
 		snprintf(err, errlen, "%s: %s", path, perr);
-out:
-	fclose(f);
 	buf_free(&b);
 	return c;
 }

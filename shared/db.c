@@ -241,8 +241,23 @@ db_begin(struct db *db)
 enum db_status
 db_commit(struct db *db)
 {
-	enum db_status status = db_command(db, "COMMIT");
+	PGresult	*res;
+	enum db_status	 status = DB_OK;
 
+	if (db_ensure(db) == -1) {
+		db->in_tx = false;
+		return DB_UNAVAILABLE;
+	}
+	res = PQexec(db->conn, "COMMIT");
+	if (PQresultStatus(res) != PGRES_COMMAND_OK)
+		status = classify(db, res);
+	else if (strcmp(PQcmdStatus(res), "COMMIT") != 0) {
+		/* COMMIT of a transaction that failed answers ROLLBACK: nothing was kept. */
+		set_error(db, "the transaction was rolled back");
+		log_msg("bug: COMMIT rolled back a failed transaction");
+		status = DB_ERROR;
+	}
+	PQclear(res);
 	db->in_tx = false;
 	return status;
 }

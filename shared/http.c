@@ -129,6 +129,21 @@ req_param(const struct req *r, size_t i)
 	return i < r->nparams ? r->params[i] : "";
 }
 
+const char *
+req_id_param(struct req *r, const char *what)
+{
+	char	*id = r->nparams > 0 ? r->params[0] : NULL;
+	size_t	 i;
+
+	if (!uuid_valid(id)) {
+		resp_error(r, ERR_INVALID_ID, "a %s id is a UUID", what);
+		return NULL;
+	}
+	for (i = 0; i < UUID_LEN; i++)
+		id[i] = (char)tolower((unsigned char)id[i]);
+	return id;
+}
+
 int
 req_query(struct req *r, const char *name, const char **value)
 {
@@ -326,27 +341,20 @@ req_check_fields(struct req *r, json_t *obj, const struct field *fields, size_t 
 const char *
 req_string_field(struct req *r, json_t *obj, const char *name, size_t max)
 {
-	json_t		*v = json_object_get(obj, name);
-	const char	*s;
-	size_t		 i, len;
+	json_t	*v = json_object_get(obj, name);
 
 	if (v == NULL || !json_is_string(v))
 		return NULL;
-	s = json_string_value(v);
-	len = json_string_length(v);
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if (c < 0x20 || c == 0x7f) {
-			resp_error(r, ERR_CONTROL_CHARACTER,
-			    "field \"%s\" holds a control character", name);
-			return NULL;
-		}
+	if (has_control(json_string_value(v), json_string_length(v), false)) {
+		resp_error(r, ERR_CONTROL_CHARACTER, "field \"%s\" holds a control character",
+		    name);
+		return NULL;
 	}
-	if (len > max) {
+	if (json_string_length(v) > max) {
 		resp_error(r, ERR_INVALID_FIELD, "field \"%s\" is longer than %zu bytes", name, max);
 		return NULL;
 	}
-	return s;
+	return json_string_value(v);
 }
 
 bool
@@ -354,6 +362,7 @@ etag_matches(const char *header, const char *etag, bool weak)
 {
 	const char	*p = header, *end;
 	size_t		 len = strlen(etag);
+	bool		 is_weak;
 
 	if (header == NULL)
 		return false;
@@ -364,16 +373,15 @@ etag_matches(const char *header, const char *etag, bool weak)
 	while (*p != '\0') {
 		while (*p == ' ' || *p == '\t' || *p == ',')
 			p++;
-		if (strncmp(p, "W/", 2) == 0) {
-			if (!weak)
-				return false;
+		is_weak = strncmp(p, "W/", 2) == 0;
+		if (is_weak)
 			p += 2;
-		}
 		if (*p != '"')
 			return false;
 		if ((end = strchr(p + 1, '"')) == NULL)
 			return false;
-		if ((size_t)(end + 1 - p) == len && strncmp(p, etag, len) == 0)
+		/* Strong comparison (If-Match): a weak tag never matches; the next may. */
+		if ((weak || !is_weak) && (size_t)(end + 1 - p) == len && strncmp(p, etag, len) == 0)
 			return true;
 		p = end + 1;
 	}

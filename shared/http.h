@@ -90,6 +90,12 @@ char		*req_strndup(struct req *, const char *s, size_t len);
 
 /* Returns route parameter i (decoded), borrowed from the request. */
 const char	*req_param(const struct req *, size_t i);
+/*
+ * Returns the first route parameter as an id: a UUID, lowercased (borrowed
+ * from the request), or NULL with 400 invalid_id set ("a <what> id is a
+ * UUID"), so that nothing malformed reaches the database.
+ */
+const char	*req_id_param(struct req *, const char *what);
 
 /*
  * Finds query parameter name. Returns 0 and sets *value (decoded, borrowed

@@ -28,10 +28,11 @@ page_parse(struct req *r, long long default_per_page, struct page *p)
 	return 0;
 }
 
-long long
-page_offset(const struct page *p)
+void
+page_sql_params(const struct page *p, char limit[24], char offset[24])
 {
-	return (p->page - 1) * p->per_page;
+	snprintf(limit, 24, "%lld", p->per_page);
+	snprintf(offset, 24, "%lld", (p->page - 1) * p->per_page);
 }
 
 /* Appends s[0..len), %-encoding any byte that may not stand in a URI. */

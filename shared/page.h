@@ -19,8 +19,8 @@ struct page {
  */
 int	page_parse(struct req *, long long default_per_page, struct page *);
 
-/* Returns the row offset of the page. */
-long long page_offset(const struct page *);
+/* Writes the page's LIMIT and OFFSET as text, the parameters of a list statement. */
+void	page_sql_params(const struct page *, char limit[24], char offset[24]);
 
 /*
  * Answers 200 with {"items","page","per_page","total"} (items taken over),

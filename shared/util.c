@@ -151,6 +151,20 @@ uuid_valid(const char *s)
 }
 
 bool
+has_control(const char *s, size_t len, bool multiline)
+{
+	size_t	 i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		if ((c < 0x20 || c == 0x7f) &&
+		    !(multiline && (c == '\t' || c == '\n' || c == '\r')))
+			return true;
+	}
+	return false;
+}
+
+bool
 utf8_valid(const char *str, size_t len)
 {
 	const unsigned char *s = (const unsigned char *)str;
@@ -200,8 +214,9 @@ time_rfc3339(time_t t, char out[21])
 {
 	struct tm tm;
 
-	gmtime_r(&t, &tm);
-	strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* Years past 9999 do not fit: the epoch is written instead of a cut-off string. */
+	if (gmtime_r(&t, &tm) == NULL || strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		strcpy(out, "1970-01-01T00:00:00Z");
 }
 
 void
@@ -280,8 +295,11 @@ parse_rfc3339(const char *s, time_t *out)
 	tm.tm_hour = h;
 	tm.tm_min = mi;
 	tm.tm_sec = sec == 60 ? 59 : sec;	/* a leap second counts as the one before */
-	t = timegm(&tm);
-	*out = t - sign * (oh * 3600 + om * 60);
+	t = timegm(&tm) - sign * (oh * 3600 + om * 60);
+	/* An offset may carry it out of 0001-01-01T00:00:00Z…9999-12-31T23:59:59Z. */
+	if (t < -62135596800LL || t > 253402300799LL)
+		return -1;
+	*out = t;
 	return 0;
 }
 

@@ -37,12 +37,22 @@ int	parse_int(const char *s, long long min, long long max, long long *out);
 /* Returns whether s is a canonical lowercase-or-uppercase hyphenated UUID. */
 bool	uuid_valid(const char *s);
 
+/*
+ * Returns whether s[0..len) holds a control character (C0 or DEL); tab, LF
+ * and CR do not count when multiline.
+ */
+bool	has_control(const char *s, size_t len, bool multiline);
+
 /* Returns whether s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
 bool	utf8_valid(const char *s, size_t len);
 /* Returns the number of characters (code points) of a valid UTF-8 string. */
 size_t	utf8_length(const char *s);
 
-/* Formats t as RFC 3339 UTC with seconds ("2026-11-26T06:14:52Z") into out[21]. */
+/*
+ * Formats t as RFC 3339 UTC with seconds ("2026-11-26T06:14:52Z") into
+ * out[21]; a time outside years 1 to 9999 (which parse_rfc3339 never gives)
+ * comes out as the epoch.
+ */
 void	time_rfc3339(time_t t, char out[21]);
 /* Formats t as an HTTP date ("Thu, 26 Nov 2026 06:14:52 GMT") into out[30]. */
 void	time_http(time_t t, char out[30]);

@@ -79,25 +79,6 @@ migration_cmp(const void *a, const void *b)
 	return strcmp(((const struct migration *)a)->file, ((const struct migration *)b)->file);
 }
 
-/* Reads a whole file into b. Returns 0 or -1 with a message printed. */
-static int
-slurp(const char *path, struct buf *b)
-{
-	FILE	*f;
-	char	 chunk[8192];
-	size_t	 n;
-
-	if ((f = fopen(path, "r")) == NULL) {
-		fprintf(stderr, "%s: %s\n", path, strerror(errno));
-		return -1;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0)
-		if (buf_append(b, chunk, n) == -1)
-			break;
-	fclose(f);
-	return 0;
-}
-
 /*
  * Lists DIR/<schema>/NNN_*.sql in order, with contents and checksums.
  * Returns 0 with *out and *n set (an absent folder has none), or -1.
@@ -105,7 +86,7 @@ slurp(const char *path, struct buf *b)
 static int
 list_migrations(const char *dir, const char *schema, struct migration **out, size_t *n)
 {
-	char		 path[4096];
+	char		 path[4096], err[4300];
 	DIR		*d;
 	struct dirent	*de;
 	struct migration *m;
@@ -116,8 +97,12 @@ list_migrations(const char *dir, const char *schema, struct migration **out, siz
 	*out = NULL;
 	*n = 0;
 	snprintf(path, sizeof(path), "%s/%s", dir, schema);
-	if ((d = opendir(path)) == NULL)
-		return errno == ENOENT ? 0 : (fprintf(stderr, "%s: %s\n", path, strerror(errno)), -1);
+	if ((d = opendir(path)) == NULL) {
+		if (errno == ENOENT)
+			return 0;	/* a schema without migrations */
+		fprintf(stderr, "%s: %s\n", path, strerror(errno));
+		return -1;
+	}
 	if ((m = calloc(MAX_FILES, sizeof(*m))) == NULL) {
 		closedir(d);
 		return -1;
@@ -147,8 +132,10 @@ list_migrations(const char *dir, const char *schema, struct migration **out, siz
 		}
 		snprintf(path, sizeof(path), "%s/%s/%s", dir, schema, m[i].file);
 		buf_reset(&b);
-		if (slurp(path, &b) == -1)
+		if (buf_read_file(&b, path, 64 * 1024 * 1024, err, sizeof(err)) == -1) {
+			fprintf(stderr, "%s\n", err);
 			goto fail;
+		}
 		SHA256((const unsigned char *)buf_str(&b), b.len, digest);
 		hex_encode(digest, sizeof(digest), m[i].sha256);
 		if ((m[i].sql = strdup(buf_str(&b))) == NULL)

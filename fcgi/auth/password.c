@@ -46,13 +46,11 @@ password_check(const char *password, const char *hash)
 const char *
 username_invalid(const char *u, enum err *e)
 {
-	size_t	 i, len = strlen(u);
+	size_t	 len = strlen(u);
 
-	for (i = 0; i < len; i++) {
-		if ((unsigned char)u[i] < 0x20 || u[i] == 0x7f) {
-			*e = ERR_CONTROL_CHARACTER;
-			return "username holds a control character";
-		}
+	if (has_control(u, len, false)) {
+		*e = ERR_CONTROL_CHARACTER;
+		return "username holds a control character";
 	}
 	if (len < USERNAME_MIN || len > USERNAME_MAX ||
 	    strspn(u, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != len) {

@@ -1,5 +1,4 @@
 /* Access tokens (ES256, signed with libjwt) and refresh tokens (random, stored hashed). */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,24 +14,6 @@
 /* The audiences of an access token: every Quire program. */
 #define TOKEN_AUDIENCE "{\"aud\":[\"quire-post\",\"quire-media\",\"quire-auth\"]}"
 
-/* Reads a whole small file. Returns 0, or -1 with err set. */
-static int
-read_file(const char *path, struct buf *b, char *err, size_t errlen)
-{
-	FILE	*f;
-	char	 chunk[4096];
-	size_t	 n;
-
-	if ((f = fopen(path, "r")) == NULL) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return -1;
-	}
-	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0 && b->len < 65536)
-		buf_append(b, chunk, n);
-	fclose(f);
-	return 0;
-}
-
 int
 signer_load(struct auth *a, const char *path, const struct tok_keyset *public_keys,
     char *err, size_t errlen)
@@ -43,8 +24,10 @@ signer_load(struct auth *a, const char *path, const struct tok_keyset *public_ke
 	size_t		 i;
 	bool		 published = false;
 
-	if (read_file(path, &pem, err, errlen) == -1)
+	if (buf_read_file(&pem, path, 65536, err, errlen) == -1) {
+		buf_free(&pem);
 		return -1;
+	}
 	if ((bio = BIO_new_mem_buf(buf_str(&pem), (int)pem.len)) != NULL) {
 		a->key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
 		BIO_free(bio);

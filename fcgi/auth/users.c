@@ -104,19 +104,6 @@ still_admin(struct req *r)
 	return 0;
 }
 
-/* Reads the {id} of the path. Returns it, or NULL with 400 invalid_id set. */
-static const char *
-user_id_param(struct req *r)
-{
-	const char	*id = req_param(r, 0);
-
-	if (!uuid_valid(id)) {
-		resp_error(r, ERR_INVALID_ID, "a user id is a UUID");
-		return NULL;
-	}
-	return id;
-}
-
 /*
  * POST /auth/users (admin) {"username","password","role"}
  * 201 with Location and the user; 400 (invalid_username, control_character,
@@ -175,8 +162,7 @@ h_users_list(struct req *r)
 
 	if (still_admin(r) == -1 || page_parse(r, 20, &p) == -1)
 		return;
-	snprintf(limit, sizeof(limit), "%lld", p.per_page);
-	snprintf(offset, sizeof(offset), "%lld", page_offset(&p));
+	page_sql_params(&p, limit, offset);
 	if ((st = db_exec0(r->ctx->db, S_USER_COUNT, &count)) != DB_OK ||
 	    (st = DB_QUERY(r->ctx->db, S_USER_LIST, &res, limit, offset)) != DB_OK) {
 		resp_db_error(r, st);
@@ -202,7 +188,7 @@ h_users_get(struct req *r)
 	PGresult	*res;
 	enum db_status	 st;
 
-	if ((id = user_id_param(r)) == NULL)
+	if ((id = req_id_param(r, "user")) == NULL)
 		return;
 	if (strcasecmp(id, r->claims->sub) != 0 && still_admin(r) == -1)
 		return;
@@ -380,7 +366,7 @@ h_users_patch(struct req *r)
 	PGresult	*res = NULL;
 	bool		 self, admin_fields, password_fields;
 
-	if ((id = user_id_param(r)) == NULL || (body = req_json(r)) == NULL)
+	if ((id = req_id_param(r, "user")) == NULL || (body = req_json(r)) == NULL)
 		return;
 	if (req_check_fields(r, body, patch_fields, 4) == -1)
 		goto out;
@@ -435,7 +421,7 @@ h_users_delete(struct req *r)
 	enum db_status	 st;
 	bool		 active_admin;
 
-	if ((id = user_id_param(r)) == NULL)
+	if ((id = req_id_param(r, "user")) == NULL)
 		return;
 	/* Under the admins lock, the caller's own standing is checked too. */
 	if ((st = db_begin(db)) != DB_OK || (st = db_exec0(db, S_ADMINS_LOCK, NULL)) != DB_OK) {

@@ -23,38 +23,26 @@ static const struct field patch_fields[] = {
 int
 media_id_param(struct req *r, char id[UUID_LEN + 1])
 {
-	const char	*s = req_param(r, 0);
-	size_t		 i;
+	const char	*s;
 
-	if (!uuid_valid(s)) {
-		resp_error(r, ERR_INVALID_ID, "a media id is a UUID");
+	if ((s = req_id_param(r, "media")) == NULL)
 		return -1;
-	}
-	for (i = 0; i < UUID_LEN; i++)
-		id[i] = (char)tolower((unsigned char)s[i]);
-	id[UUID_LEN] = '\0';
+	memcpy(id, s, UUID_LEN + 1);
 	return 0;
 }
 
 int
 alt_check(struct req *r, const char *alt, size_t len)
 {
-	size_t	 i, chars = 0;
-
 	if (!utf8_valid(alt, len)) {
 		resp_error(r, ERR_INVALID_UTF8, "alt is not valid UTF-8");
 		return -1;
 	}
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)alt[i];
-		if (c < 0x20 || c == 0x7f) {
-			resp_error(r, ERR_CONTROL_CHARACTER, "alt holds a control character");
-			return -1;
-		}
-		if ((c & 0xc0) != 0x80)
-			chars++;
+	if (has_control(alt, len, false)) {
+		resp_error(r, ERR_CONTROL_CHARACTER, "alt holds a control character");
+		return -1;
 	}
-	if (chars > ALT_MAX_CHARS) {
+	if (utf8_length(alt) > ALT_MAX_CHARS) {
 		resp_error(r, ERR_INVALID_FIELD, "alt is longer than %d characters", ALT_MAX_CHARS);
 		return -1;
 	}
@@ -151,8 +139,7 @@ h_media_list(struct req *r)
 		}
 		owner = r->claims->sub;
 	}
-	snprintf(limit, sizeof(limit), "%lld", p.per_page);
-	snprintf(offset, sizeof(offset), "%lld", page_offset(&p));
+	page_sql_params(&p, limit, offset);
 	if ((st = DB_QUERY(r->ctx->db, S_ITEM_COUNT, &count, owner)) != DB_OK ||
 	    (st = DB_QUERY(r->ctx->db, S_ITEM_LIST, &res, owner, limit, offset)) != DB_OK) {
 		resp_db_error(r, st);

@@ -99,25 +99,45 @@ still(struct img_dims *d, uint32_t w, uint32_t h)
 }
 
 /*
- * Counts the scans (FF DA) after the first one, up to the end-of-image
- * marker. Returns PROBE_OK, PROBE_TRUNCATED without an end, or
- * PROBE_INVALID past JPEG_MAX_SCANS (a progressive JPEG of thousands of
- * scans keeps libjpeg busy for minutes).
+ * Walks what follows the first scan's header: entropy-coded data (where FF
+ * is followed by 00, a stuffed byte, or D0-D7, a restart marker), and the
+ * marker segments between scans (tables, comments: skipped by their length,
+ * so that no FF D9 inside one passes for the end), counting the scans up to
+ * the end-of-image marker. Returns PROBE_OK, PROBE_TRUNCATED without an end,
+ * or PROBE_INVALID past JPEG_MAX_SCANS (a progressive JPEG of thousands of
+ * scans keeps libjpeg busy for minutes) or on a malformed segment.
  */
 static enum probe_status
 jpeg_scans(const unsigned char *p, size_t len)
 {
-	const unsigned char	*q = p, *end = p + len;
-	unsigned		 scans = 1;
+	size_t		 i = 0, seglen;
+	unsigned	 scans = 1;
+	uint8_t		 m;
 
-	while ((q = memchr(q, 0xff, (size_t)(end - q))) != NULL && end - q >= 2) {
-		if (q[1] == 0xd9)
+	for (;;) {
+		while (i < len && p[i] != 0xff)
+			i++;
+		while (i < len && p[i] == 0xff)	/* fill bytes */
+			i++;
+		if (i >= len)
+			return PROBE_TRUNCATED;
+		m = p[i++];
+		if (m == 0x00 || (m >= 0xd0 && m <= 0xd7) || m == 0x01)
+			continue;		/* data, a restart, a marker without length */
+		if (m == 0xd9)
 			return PROBE_OK;
-		if (q[1] == 0xda && ++scans > JPEG_MAX_SCANS)
+		if (m == 0xd8)
 			return PROBE_INVALID;
-		q++;
+		if (m == 0xda && ++scans > JPEG_MAX_SCANS)
+			return PROBE_INVALID;
+		if (len - i < 2)
+			return PROBE_TRUNCATED;
+		if ((seglen = be16(p + i)) < 2)
+			return PROBE_INVALID;
+		if (len - i < seglen)
+			return PROBE_TRUNCATED;
+		i += seglen;
 	}
-	return PROBE_TRUNCATED;
 }
 
 /*
@@ -202,8 +222,9 @@ gif_skip_blocks(const unsigned char *p, size_t len, size_t *i)
 }
 
 /*
- * GIF: the logical screen, then every image descriptor, so that an
- * animation's frames count together (each is decoded into its own canvas).
+ * GIF: the logical screen (the canvas), then every image descriptor, so
+ * that an animation's frames count together with it (each is decoded into
+ * its own canvas).
  * Stops at the trailer, or at the end of the bytes after a whole frame.
  */
 static enum probe_status
@@ -216,7 +237,7 @@ probe_gif(const unsigned char *p, size_t len, struct img_dims *d)
 		return PROBE_TRUNCATED;
 	if (still(d, le16(p + 6), le16(p + 8)) != PROBE_OK)
 		return PROBE_INVALID;
-	d->pixels = 0;
+	/* The canvas counts too: variants flatten the frames onto it. */
 	d->frames = 0;
 	if (p[10] & 0x80)
 		i += 3u << ((p[10] & 7) + 1);

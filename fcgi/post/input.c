@@ -40,15 +40,9 @@ fail(struct input_error *e, enum err code, const char *fmt, ...)
 static int
 no_controls(const char *name, const char *s, size_t len, bool multiline, struct input_error *e)
 {
-	size_t	 i;
-
-	for (i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)s[i];
-		if ((c < 0x20 || c == 0x7f) &&
-		    !(multiline && (c == '\t' || c == '\n' || c == '\r')))
-			return fail(e, ERR_CONTROL_CHARACTER, "field \"%s\" holds a control "
-			    "character", name);
-	}
+	if (has_control(s, len, multiline))
+		return fail(e, ERR_CONTROL_CHARACTER, "field \"%s\" holds a control character",
+		    name);
 	return 0;
 }
 
@@ -193,10 +187,10 @@ post_input_free(struct post_input *in)
 }
 
 int
-post_status_check(const char *status, const char *published_at, time_t when, bool status_given,
+post_status_check(const char *status, const char *published_at, time_t when, bool asked,
     time_t now, struct input_error *e)
 {
-	if (strcmp(status, "scheduled") != 0 || !status_given)
+	if (strcmp(status, "scheduled") != 0 || !asked)
 		return 0;
 	if (*published_at == '\0')
 		return fail(e, ERR_MISSING_FIELD, "a scheduled post needs \"published_at\"");

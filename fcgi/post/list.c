@@ -24,16 +24,15 @@ static int
 text_filter(struct req *r, const char *name, size_t max, const char **out)
 {
 	const char	*v;
-	size_t		 i, len;
+	size_t		 len;
 	int		 rc;
 
 	*out = NULL;
 	if ((rc = req_query(r, name, &v)) == 1)
 		return 0;
 	len = rc == 0 ? strlen(v) : 0;
-	for (i = 0; i < len && (unsigned char)v[i] >= 0x20 && v[i] != 0x7f; i++)
-		;
-	if (rc == -1 || i < len || !utf8_valid(v, len) || utf8_length(v) > max) {
+	if (rc == -1 || has_control(v, len, false) || !utf8_valid(v, len) ||
+	    utf8_length(v) > max) {
 		resp_error(r, ERR_INVALID_QUERY, "%s is text of at most %zu characters", name, max);
 		return -1;
 	}
@@ -104,8 +103,7 @@ h_posts_list(struct req *r)
 
 	if (srv_authenticate(r) == -1 || page_parse(r, 10, &p) == -1 || read_filter(r, &f) == -1)
 		return;
-	snprintf(limit, sizeof(limit), "%lld", p.per_page);
-	snprintf(offset, sizeof(offset), "%lld", page_offset(&p));
+	page_sql_params(&p, limit, offset);
 	if (f.tag == NULL && f.author == NULL && f.q == NULL && f.owner == NULL &&
 	    strcmp(f.which, "published") == 0)
 		st = DB_QUERY(r->ctx->db, S_LIST_PUBLISHED, &res, limit, offset);

@@ -241,11 +241,12 @@ int	 post_input_read(json_t *body, bool create, struct post_input *in, struct in
 void	 post_input_free(struct post_input *);
 /*
  * Checks the status a write leaves: scheduled needs a published_at in the
- * future (now). status and published_at are the merged values ("" when none).
- * Returns 0, or -1 with e set.
+ * future (now). status and published_at are the merged values ("" when none);
+ * asked is whether the request gives either (a post scheduled long ago, now
+ * public, may be edited otherwise). Returns 0, or -1 with e set.
  */
 int	 post_status_check(const char *status, const char *published_at, time_t when, bool
-	    status_given, time_t now, struct input_error *e);
+	    asked, time_t now, struct input_error *e);
 
 /* doc.c: the stored JSON and how it is sent */
 /*
@@ -289,8 +290,6 @@ void	 h_post_get(struct req *);
 bool	 may_manage(const struct req *, bool own);
 /* Returns whether the caller is the user author_id. */
 bool	 is_author(const struct req *, const char *author_id);
-/* Returns the {id} of the path, a post id, or NULL with 400 invalid_id set. */
-const char *post_id_param(struct req *);
 /* heal.c: re-render after Media answers again */
 /*
  * Re-renders the post read in res (row 0, READ_COLUMNS) whose media

@@ -21,18 +21,6 @@ is_author(const struct req *r, const char *author_id)
 	return r->claims != NULL && strcasecmp(r->claims->sub, author_id) == 0;
 }
 
-const char *
-post_id_param(struct req *r)
-{
-	const char	*id = req_param(r, 0);
-
-	if (!uuid_valid(id)) {
-		resp_error(r, ERR_INVALID_ID, "a post id is a UUID");
-		return NULL;
-	}
-	return id;
-}
-
 /* Columns of S_OLD_SLUG. */
 enum old_slug_col {
 	OC_SLUG, OC_VISIBLE, OC_AUTHOR

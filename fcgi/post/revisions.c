@@ -79,11 +79,10 @@ h_revisions_list(struct req *r)
 	json_t		*items;
 	int		 i;
 
-	if ((id = post_id_param(r)) == NULL || page_parse(r, 10, &p) == -1 ||
+	if ((id = req_id_param(r, "post")) == NULL || page_parse(r, 10, &p) == -1 ||
 	    revisions_allowed(r, id) == -1)
 		return;
-	snprintf(limit, sizeof(limit), "%lld", p.per_page);
-	snprintf(offset, sizeof(offset), "%lld", page_offset(&p));
+	page_sql_params(&p, limit, offset);
 	if ((st = DB_QUERY(r->ctx->db, S_REVISIONS, &res, id, limit, offset)) == DB_OK &&
 	    PQntuples(res) == 0)
 		st = DB_QUERY(r->ctx->db, S_REVISION_COUNT, &count, id);

@@ -78,7 +78,7 @@ prepare(struct req *r, struct post_write *w, const struct post_input *in, json_t
 	if (w->published_at != NULL)
 		parse_rfc3339(w->published_at, &when);
 	if (post_status_check(w->status, w->published_at != NULL ? w->published_at : "", when,
-	    in->status != NULL, time(NULL), &e) == -1) {
+	    in->status != NULL || in->has_published_at, time(NULL), &e) == -1) {
 		resp_error(r, e.code, "%s", e.msg);
 		return -1;
 	}
@@ -333,7 +333,7 @@ h_post_patch(struct req *r)
 	enum db_status		 st;
 	char			 etag[ETAG_MAX];
 
-	if ((id = post_id_param(r)) == NULL)
+	if ((id = req_id_param(r, "post")) == NULL)
 		return;
 	if (if_match == NULL) {
 		resp_error(r, ERR_PRECONDITION_REQUIRED, "a change needs If-Match with the post's "
@@ -376,7 +376,7 @@ h_post_delete(struct req *r)
 	PGresult	*cur = NULL, *res = NULL;
 	enum db_status	 st;
 
-	if ((id = post_id_param(r)) == NULL)
+	if ((id = req_id_param(r, "post")) == NULL)
 		return;
 	if ((st = DB_QUERY(r->ctx->db, S_POST_META, &cur, id)) != DB_OK) {
 		resp_db_error(r, st);

@@ -705,6 +705,7 @@ START_TEST(scheduled_posts_appear_on_time)
 	struct http_resp r;
 	char		*author = new_user("author", (char[65]){ 0 }, NULL), *other;
 	char		 id[37], id2[37], word[16], when[21], past[21], q[64], status[40];
+	char		 etag[128];
 	time_t		 at;
 
 	other = new_user("author", (char[65]){ 0 }, NULL);
@@ -731,6 +732,15 @@ START_TEST(scheduled_posts_appear_on_time)
 	create_ok(author, json_pack("{s:s, s:s, s:s, s:s}", "title", word, "body", word,
 	    "status", "published", "published_at", when), &r, id2);
 	ck_assert_str_eq(resp_str(&r, "status"), "scheduled");
+	http_resp_free(&r);
+
+	/* Taking its time away, or moving it to the past, is refused: it stays embargoed. */
+	current_etag(author, id, etag);
+	patch(author, id, etag, json_pack("{s:n}", "published_at"), &r);
+	ck_error(&r, 400, "missing_field");
+	http_resp_free(&r);
+	patch(author, id, etag, json_pack("{s:s}", "published_at", past), &r);
+	ck_error(&r, 400, "invalid_field");
 	http_resp_free(&r);
 
 	snprintf(q, sizeof(q), "/posts?q=%s", word);

@@ -155,6 +155,21 @@ START_TEST(jpeg_frame_header)
 		ck_assert_int_eq(img_probe(many, m + 2, IMG_JPEG, &d), PROBE_INVALID);
 		ck_assert_int_eq(img_probe(many, m + 2 - 6 * 2, IMG_JPEG, &d), PROBE_TRUNCATED);
 	}
+	/* A comment segment holding FF D9 between scans is skipped, not taken for the end. */
+	{
+		unsigned char	 tricky[64 + 8 * (JPEG_MAX_SCANS + 1)];
+		size_t		 k, m = jpeg_header(tricky, 0xc2, 64, 64) - 2;
+
+		memcpy(tricky + m, "\xff\xfe\x00\x04\xff\xd9", 6);
+		m += 6;
+		ck_assert_int_eq(img_probe(tricky, m, IMG_JPEG, &d), PROBE_TRUNCATED);
+		for (k = 0; k < JPEG_MAX_SCANS; k++) {
+			memcpy(tricky + m, "\x12\xff\xda\x00\x02\x34", 6);
+			m += 6;
+		}
+		memcpy(tricky + m, "\xff\xd9", 2);
+		ck_assert_int_eq(img_probe(tricky, m + 2, IMG_JPEG, &d), PROBE_INVALID);
+	}
 	/* Bytes after the end marker do no harm. */
 	memcpy(p + n, "trailing", 8);
 	ck_assert_int_eq(img_probe(p, n + 8, IMG_JPEG, &d), PROBE_OK);
@@ -209,7 +224,7 @@ START_TEST(gif_counts_every_frame)
 	ck_assert_uint_eq(d.width, 10);
 	ck_assert_uint_eq(d.height, 8);
 	ck_assert_uint_eq(d.frames, 2);
-	ck_assert(d.pixels == 80 + 600);
+	ck_assert(d.pixels == 80 + 80 + 600);	/* the canvas, then each frame */
 	ck_assert_uint_eq(d.max_side, 300);
 	/* Without the trailer, after whole frames: still fine. */
 	ck_assert_int_eq(img_probe(p, whole, IMG_GIF, &d), PROBE_OK);

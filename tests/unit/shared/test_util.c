@@ -85,6 +85,17 @@ START_TEST(utf8)
 }
 END_TEST
 
+START_TEST(controls)
+{
+	ck_assert(!has_control("plain \xc3\xa9", 8, false));
+	ck_assert(has_control("a\tb", 3, false));
+	ck_assert(!has_control("a\tb\r\n", 5, true));
+	ck_assert(has_control("a\x01b", 3, true));
+	ck_assert(has_control("a\x7f", 2, true));
+	ck_assert(has_control("a\0b", 3, false));
+}
+END_TEST
+
 START_TEST(percent)
 {
 	char	 out[32];
@@ -136,6 +147,10 @@ START_TEST(rfc3339)
 	ck_assert_int_eq(parse_rfc3339("2026-11-26T06:34:52.Z", &t), -1);
 	ck_assert_int_eq(parse_rfc3339("2026-11-26T06:34:52Zjunk", &t), -1);
 	ck_assert_int_eq(parse_rfc3339("yesterday", &t), -1);
+	/* An offset that carries the instant out of years 1 to 9999. */
+	ck_assert_int_eq(parse_rfc3339("0001-01-01T00:30:00+01:00", &t), -1);
+	ck_assert_int_eq(parse_rfc3339("9999-12-31T23:59:59-01:00", &t), -1);
+	ck_assert_int_eq(parse_rfc3339("9999-12-31T23:59:59Z", &t), 0);
 }
 END_TEST
 
@@ -184,6 +199,7 @@ util_suite(void)
 	tcase_add_test(t, parse_int_ranges);
 	tcase_add_test(t, uuids);
 	tcase_add_test(t, utf8);
+	tcase_add_test(t, controls);
 	tcase_add_test(t, percent);
 	tcase_add_test(t, times);
 	tcase_add_test(t, rfc3339);
