@@ -204,6 +204,40 @@ h_users_get(struct req *r)
 }
 
 /*
+ * Opens the transaction of a change to user id by an admin: takes the admins
+ * lock, checks the caller is still an active admin, and reads the user.
+ * Returns the user's row (to PQclear; the transaction stays open), or NULL
+ * with the response set (403, 404, 503) and the transaction rolled back.
+ */
+static PGresult *
+admin_change_begin(struct req *r, const char *id)
+{
+	struct db	*db = r->ctx->db;
+	PGresult	*cur = NULL;
+	enum db_status	 st;
+
+	if ((st = db_begin(db)) != DB_OK || (st = db_exec0(db, S_ADMINS_LOCK, NULL)) != DB_OK) {
+		resp_db_error(r, st);
+		goto fail;
+	}
+	if (still_admin(r) == -1)
+		goto fail;
+	if ((st = DB_QUERY(db, S_USER_BY_ID, &cur, id)) != DB_OK) {
+		resp_db_error(r, st);
+		goto fail;
+	}
+	if (PQntuples(cur) == 0) {
+		resp_error(r, ERR_NOT_FOUND, "no such user");
+		goto fail;
+	}
+	return cur;
+fail:
+	db_rollback(db);
+	PQclear(cur);
+	return NULL;
+}
+
+/*
  * Within the admins lock, checks that changing (or deleting, when remains is
  * false) user id leaves an active admin. Returns 0, or -1 with the response
  * set (409 last_admin, or a database error).
@@ -244,21 +278,8 @@ patch_admin_fields(struct req *r, const char *id, const char *role, json_t *disa
 	bool		 admin_after;
 	enum db_status	 st;
 
-	/* Under the admins lock, the caller's own standing is checked too. */
-	if ((st = db_begin(db)) != DB_OK || (st = db_exec0(db, S_ADMINS_LOCK, NULL)) != DB_OK) {
-		resp_db_error(r, st);
-		goto fail;
-	}
-	if (still_admin(r) == -1)
-		goto fail;
-	if ((st = DB_QUERY(db, S_USER_BY_ID, &cur, id)) != DB_OK) {
-		resp_db_error(r, st);
-		goto fail;
-	}
-	if (PQntuples(cur) == 0) {
-		resp_error(r, ERR_NOT_FOUND, "no such user");
-		goto fail;
-	}
+	if ((cur = admin_change_begin(r, id)) == NULL)
+		return NULL;
 	admin_after = strcmp(role != NULL ? role : PQgetvalue(cur, 0, 2), "admin") == 0 &&
 	    (dis != NULL ? strcmp(dis, "false") == 0 : strcmp(PQgetvalue(cur, 0, 3), "f") == 0);
 	if (keeps_an_admin(r, id, admin_after) == -1)
@@ -421,23 +442,8 @@ h_users_delete(struct req *r)
 	enum db_status	 st;
 	bool		 active_admin;
 
-	if ((id = req_id_param(r, "user")) == NULL)
+	if ((id = req_id_param(r, "user")) == NULL || (cur = admin_change_begin(r, id)) == NULL)
 		return;
-	/* Under the admins lock, the caller's own standing is checked too. */
-	if ((st = db_begin(db)) != DB_OK || (st = db_exec0(db, S_ADMINS_LOCK, NULL)) != DB_OK) {
-		resp_db_error(r, st);
-		goto fail;
-	}
-	if (still_admin(r) == -1)
-		goto fail;
-	if ((st = DB_QUERY(db, S_USER_BY_ID, &cur, id)) != DB_OK) {
-		resp_db_error(r, st);
-		goto fail;
-	}
-	if (PQntuples(cur) == 0) {
-		resp_error(r, ERR_NOT_FOUND, "no such user");
-		goto fail;
-	}
 	active_admin = strcmp(PQgetvalue(cur, 0, 2), "admin") == 0 &&
 	    strcmp(PQgetvalue(cur, 0, 3), "f") == 0;
 	if (keeps_an_admin(r, id, !active_admin) == -1)
