@@ -69,24 +69,15 @@ auth_init(struct ctx *ctx, char *err, size_t errlen)
 	return 0;
 }
 
-/* SIGHUP: loads the signing key again, for key rotation; keeps the old one on error. */
-static void
-auth_reload(struct ctx *ctx)
+/* SIGHUP: everything anew from the reloaded settings (a new signing key, a new cost). */
+static int
+auth_reload(struct ctx *fresh, struct ctx *old, char *err, size_t errlen)
 {
-	const struct auth_conf	*conf = ctx->app_conf;
-	struct auth		*a = ctx->app, fresh = { 0 };
-	char			 err[512];
-
-	if (signer_load(&fresh, conf->private_key, ctx->tokens.keys, err, sizeof(err)) == -1) {
-		log_msg("SIGHUP: keeping the old signing key: %s", err);
-		return;
-	}
-	signer_free(a);
-	a->key = fresh.key;
-	a->key_pem = fresh.key_pem;
-	a->key_pem_len = fresh.key_pem_len;
-	memcpy(a->kid, fresh.kid, sizeof(a->kid));
-	log_msg("SIGHUP: signing with key %s", a->kid);
+	(void)old;
+	if (auth_init(fresh, err, errlen) == -1)
+		return -1;
+	log_msg("SIGHUP: signing with key %s", ((struct auth *)fresh->app)->kid);
+	return 0;
 }
 
 static void

@@ -2,7 +2,6 @@
  * Integration tests of Auth: real HTTP through lighttpd to quire-auth, with
  * a real PostgreSQL. Each test makes its own users, so order does not matter.
  */
-#include <dirent.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <stdio.h>
@@ -17,6 +16,7 @@
 #include "client.h"
 #include "fcgi_client.h"
 #include "forge.h"
+#include "standalone.h"
 #include "tok.h"
 #include "util.h"
 
@@ -1015,71 +1015,19 @@ standalone_conf(const char *dir, char *conf, size_t len)
 
 /* Starts quire-auth --listen unix:sock --workers n. Returns the master's pid once it accepts. */
 static pid_t
-start_standalone(const char *conf, const char *sock, const char *workers)
+start_standalone(const char *conf, const char *sock, int workers)
 {
-	char	 prog[1100], spec[600];
-	pid_t	 pid;
-	int	 i, fd;
+	pid_t	 pid = standalone_start(test_stack.build, "auth", conf, sock, workers, NULL);
 
-	snprintf(prog, sizeof(prog), "%s/quire-auth", test_stack.build);
-	snprintf(spec, sizeof(spec), "unix:%s", sock);
-	if ((pid = fork()) == 0) {
-		execl(prog, prog, "--config", conf, "--listen", spec, "--workers", workers, NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 100; i++) {
-		if ((fd = fcgi_connect(sock)) != -1) {
-			close(fd);
-			return pid;
-		}
-		usleep(50000);
-	}
-	ck_abort_msg("quire-auth --listen did not come up");
-	return -1;
+	ck_assert_int_gt(pid, 0);
+	return pid;
 }
 
 /* Sends GET uri over FastCGI to sock; appends the raw CGI response to out. */
 static void
 fcgi_get(const char *sock, const char *uri, struct buf *out)
 {
-	char	 u[512];
-	char	*params[] = { "REQUEST_METHOD=GET", u, NULL };
-	int	 fd = fcgi_connect(sock);
-
-	snprintf(u, sizeof(u), "REQUEST_URI=%s", uri);
-	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(fcgi_begin(fd, params), 0);
-	ck_assert_int_eq(fcgi_stdin(fd, "", 0), 0);
-	ck_assert_int_eq(fcgi_read_response(fd, out), 0);
-	close(fd);
-}
-
-/* Returns the number of live children of parent, writing up to max pids. */
-static int
-children_of(pid_t parent, pid_t *out, int max)
-{
-	DIR		*d = opendir("/proc");
-	struct dirent	*de;
-	char		 path[300], line[512], *paren;
-	FILE		*f;
-	int		 n = 0, ppid;
-	char		 state;
-
-	while ((de = readdir(d)) != NULL) {
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		if (fgets(line, sizeof(line), f) != NULL && (paren = strrchr(line, ')')) != NULL &&
-		    sscanf(paren + 1, " %c %d", &state, &ppid) == 2 && ppid == parent &&
-		    state != 'Z') {
-			if (n < max)
-				out[n] = atoi(de->d_name);
-			n++;
-		}
-		fclose(f);
-	}
-	closedir(d);
-	return n;
+	ck_assert_int_gt(fcgi_call(sock, "GET", uri, NULL, NULL, out), 0);
 }
 
 START_TEST(standalone_workers)
@@ -1093,21 +1041,21 @@ START_TEST(standalone_workers)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	standalone_conf(dir, conf, sizeof(conf));
 	snprintf(sock, sizeof(sock), "%s/auth.sock", dir);
-	master = start_standalone(conf, sock, "2");
+	master = start_standalone(conf, sock, 2);
 
 	fcgi_get(sock, "/auth/health", &out);
 	ck_assert_msg(strncmp(buf_str(&out), "Status: 200", 11) == 0, "%s", buf_str(&out));
-	ck_assert_int_eq(children_of(master, kids, 8), 2);
+	ck_assert_int_eq(standalone_worker_pids(master, kids, 8), 2);
 
 	/* A worker that dies is replaced: two workers again, neither the dead one. */
 	dead = kids[0];
 	kill(dead, SIGKILL);
 	for (i = 0; i < 100; i++) {
-		if (children_of(master, kids, 8) == 2 && kids[0] != dead && kids[1] != dead)
+		if (standalone_worker_pids(master, kids, 8) == 2 && kids[0] != dead && kids[1] != dead)
 			break;
 		usleep(100000);
 	}
-	ck_assert_int_eq(children_of(master, kids, 8), 2);
+	ck_assert_int_eq(standalone_worker_pids(master, kids, 8), 2);
 	ck_assert(kids[0] != dead && kids[1] != dead);
 
 	/* SIGHUP reloads the public keys: a second key shows in the JWK Set. */
@@ -1150,7 +1098,7 @@ START_TEST(sigterm_finishes_the_request_in_flight)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	standalone_conf(dir, conf, sizeof(conf));
 	snprintf(sock, sizeof(sock), "%s/auth.sock", dir);
-	master = start_standalone(conf, sock, "1");
+	master = start_standalone(conf, sock, 1);
 	snprintf(len, sizeof(len), "CONTENT_LENGTH=%zu", strlen(body));
 
 	/* Half a body is in; then SIGTERM; then the rest. */
