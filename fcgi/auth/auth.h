@@ -16,6 +16,7 @@
 #define PASSWORD_MAX_BYTES	1024
 #define USERNAME_MIN		3
 #define USERNAME_MAX		64
+#define LOGIN_CLIENT_MAX	64	/* an IPv4 address, or an IPv6 prefix "…/64" */
 
 /* The [auth] settings (see the README for each). */
 struct auth_conf {
@@ -24,8 +25,10 @@ struct auth_conf {
 	long long	 refresh_ttl;
 	long long	 password_cost;
 	long long	 password_min_length;
-	long long	 login_max_failures;
+	long long	 login_max_failures;		/* per (address, username) */
+	long long	 login_address_max_failures;	/* per address */
 	long long	 login_window;
+	long long	 login_ipv6_prefix;
 };
 
 /* The Auth program's state, built once at start-up. */
@@ -125,14 +128,29 @@ int	 refresh_token_new(char token[REFRESH_TOKEN_LEN + 1], char hash[67]);
  */
 int	 refresh_token_hash(const char *token, char hash[67]);
 
-/* sessions.c: POST /auth/login, /auth/refresh, /auth/logout; GET /auth/me, /auth/jwks.json */
+/* limits.c: failed logins counted per (address, username) and per address */
 /*
- * Checks the failure limit for a username inside the caller's transaction
+ * Writes the key a client's failures count under: the IPv4 address of
+ * remote_addr, or its IPv6 prefix of v6_prefix bits ("2001:db8:1:2::/64"),
+ * or "-" when it is no address at all.
+ */
+void	 login_client(const char *remote_addr, long long v6_prefix,
+	    char out[LOGIN_CLIENT_MAX]);
+/* login_client() of the request's REMOTE_ADDR, as the web server passed it. */
+void	 login_client_of(const struct req *, char out[LOGIN_CLIENT_MAX]);
+/*
+ * Checks the limits for username from client inside the caller's transaction
  * (which holds the username's S_LOGIN_LOCK). Returns 0 when the attempt may
  * go on, or -1 with the response set (429 with Retry-After, or a database
  * error) and the transaction rolled back.
  */
-int	 login_allowed(struct req *, const char *username);
+int	 login_allowed(struct req *, const char *username, const char *client);
+/* Records a failure (and prunes old ones) in the caller's transaction. */
+enum db_status login_failed(struct req *, const char *username, const char *client);
+/* Forgets the failures of this (client, username) pair after a success. */
+enum db_status login_succeeded(struct req *, const char *username, const char *client);
+
+/* sessions.c: POST /auth/login, /auth/refresh, /auth/logout; GET /auth/me, /auth/jwks.json */
 void	 h_login(struct req *);
 void	 h_refresh(struct req *);
 void	 h_logout(struct req *);

@@ -39,7 +39,9 @@ static const struct cfg_key auth_keys[] = {
 	KEY("password_cost", CFG_INT, "5", 1, 11, password_cost),
 	KEY("password_min_length", CFG_INT, "10", 10, 128, password_min_length),
 	KEY("login_max_failures", CFG_INT, "5", 1, 1000, login_max_failures),
+	KEY("login_address_max_failures", CFG_INT, "50", 1, 100000, login_address_max_failures),
 	KEY("login_window", CFG_INT, "900", 1, 86400, login_window),
+	KEY("login_ipv6_prefix", CFG_INT, "64", 32, 128, login_ipv6_prefix),
 };
 
 /* Loads the signing key and hashes the stand-in password. Returns 0 or -1. */

@@ -57,37 +57,12 @@ out:
 	free(access);
 }
 
-int
-login_allowed(struct req *r, const char *username)
-{
-	const struct auth_conf	*conf = auth_conf(r);
-	PGresult		*res;
-	enum db_status		 st;
-	char			 window[24];
-	long long		 failures, retry;
-
-	snprintf(window, sizeof(window), "%lld", conf->login_window);
-	if ((st = DB_QUERY(r->ctx->db, S_FAILURES_COUNT, &res, username, window)) != DB_OK) {
-		db_rollback(r->ctx->db);
-		resp_db_error(r, st);
-		return -1;
-	}
-	failures = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	retry = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	PQclear(res);
-	if (failures < conf->login_max_failures)
-		return 0;
-	db_rollback(r->ctx->db);
-	resp_error(r, ERR_TOO_MANY_ATTEMPTS, "too many failed logins for this username; "
-	    "try again later");
-	resp_header(r, "Retry-After", "%lld", retry > 0 ? retry : 1);
-	return -1;
-}
-
 /*
  * POST /auth/login {"username","password"}
  * 200 with tokens; 401 invalid_credentials (unknown user, wrong password or
- * disabled account: the same answer and the same work); 429; 400; 415; 503.
+ * disabled account: the same answer and the same work); 429 past a limit of
+ * limits.c (for this username from this address, or from this address);
+ * 400; 415; 503.
  */
 void
 h_login(struct req *r)
@@ -97,7 +72,7 @@ h_login(struct req *r)
 	json_t			*body;
 	PGresult		*res = NULL;
 	const char		*username, *password, *hash;
-	char			 window[24];
+	char			 client[LOGIN_CLIENT_MAX];
 	bool			 found, ok;
 	enum db_status		 st;
 
@@ -122,7 +97,8 @@ h_login(struct req *r)
 		resp_db_error(r, st);
 		goto out;
 	}
-	if (login_allowed(r, username) == -1)
+	login_client_of(r, client);
+	if (login_allowed(r, username, client) == -1)
 		goto out;
 	if ((st = DB_QUERY(db, S_USER_BY_NAME, &res, username)) != DB_OK) {
 		db_rollback(db);
@@ -134,9 +110,7 @@ h_login(struct req *r)
 	hash = found ? PQgetvalue(res, 0, 1) : a->dummy_hash;
 	ok = password_check(password, hash) && found && strcmp(PQgetvalue(res, 0, 3), "f") == 0;
 	if (!ok) {
-		snprintf(window, sizeof(window), "%lld", auth_conf(r)->login_window);
-		if ((st = DB_QUERY(db, S_FAILURE_ADD, NULL, username)) != DB_OK ||
-		    (st = DB_QUERY(db, S_FAILURES_PRUNE, NULL, window)) != DB_OK ||
+		if ((st = login_failed(r, username, client)) != DB_OK ||
 		    (st = db_commit(db)) != DB_OK) {
 			db_rollback(db);
 			resp_db_error(r, st);
@@ -145,7 +119,7 @@ h_login(struct req *r)
 		resp_error(r, ERR_INVALID_CREDENTIALS, "wrong username or password");
 		goto out;
 	}
-	if ((st = DB_QUERY(db, S_FAILURES_CLEAR, NULL, username)) != DB_OK ||
+	if ((st = login_succeeded(r, username, client)) != DB_OK ||
 	    (st = db_exec0(db, S_TOKENS_PRUNE, NULL)) != DB_OK) {
 		db_rollback(db);
 		resp_db_error(r, st);

@@ -16,6 +16,7 @@
 #include "client.h"
 #include "fcgi_client.h"
 #include "forge.h"
+#include "proc.h"
 #include "standalone.h"
 #include "tok.h"
 #include "util.h"
@@ -39,6 +40,18 @@ login_resp(const char *user, const char *password, struct http_resp *r)
 {
 	char	*body = creds(user, password);
 	long	 st = api("POST", "/auth/login", NULL, body, r);
+
+	free(body);
+	return st;
+}
+
+/* Logs in from the local address source, with one more header when not NULL. */
+static long
+login_from(const char *source, const char *user, const char *password, const char *header,
+    struct http_resp *r)
+{
+	char	*body = creds(user, password);
+	long	 st = api_from(source, "POST", "/auth/login", NULL, body, header, r);
 
 	free(body);
 	return st;
@@ -182,6 +195,176 @@ START_TEST(brute_force_limit)
 	login_resp("ghost-user", "wrong-password!", &r);
 	ck_error(&r, 429, "too_many_attempts");
 	http_resp_free(&r);
+}
+END_TEST
+
+/*
+ * Someone who knows a username (they are public: author names) hammers it
+ * from their own address. They are stopped, even with the right password,
+ * whatever X-Forwarded-For they send; the owner, from another address, is
+ * not. Both web servers must pass the real peer address for this to hold.
+ */
+START_TEST(attacker_locks_out_only_itself)
+{
+	struct http_resp r;
+	char		 name[65], value[64], ghost[80];
+	long long	 retry;
+	int		 i;
+
+	free(new_user("author", name, NULL));
+	for (i = 0; i < 5; i++) {
+		login_from("127.0.0.3", name, "wrong-password!", "X-Forwarded-For: 127.0.0.2", &r);
+		ck_error(&r, 401, "invalid_credentials");
+		http_resp_free(&r);
+	}
+	login_from("127.0.0.3", name, USER_PASSWORD, "X-Forwarded-For: 127.0.0.2", &r);
+	ck_error(&r, 429, "too_many_attempts");
+	ck_assert_ptr_nonnull(http_header(&r, "Retry-After", value, sizeof(value)));
+	ck_assert_int_eq(parse_int(value, 1, 900, &retry), 0);
+	http_resp_free(&r);
+	login_from("127.0.0.3", name, USER_PASSWORD, NULL, &r);
+	ck_error(&r, 429, "too_many_attempts");
+	http_resp_free(&r);
+
+	/* The owner, elsewhere, logs in meanwhile, again and again. */
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(login_from("127.0.0.2", name, USER_PASSWORD, NULL, &r), 200);
+		http_resp_free(&r);
+	}
+	/* Nor did the attacker's failures count against the owner's own address. */
+	for (i = 0; i < 4; i++) {
+		login_from("127.0.0.2", name, "owner-typo-here", NULL, &r);
+		ck_error(&r, 401, "invalid_credentials");
+		http_resp_free(&r);
+	}
+	ck_assert_int_eq(login_from("127.0.0.2", name, USER_PASSWORD, NULL, &r), 200);
+	http_resp_free(&r);
+
+	/* A username that does not exist is limited the same way, per address. */
+	snprintf(ghost, sizeof(ghost), "ghost-%d", (int)getpid());
+	for (i = 0; i < 5; i++) {
+		login_from("127.0.0.3", ghost, "wrong-password!", NULL, &r);
+		ck_error(&r, 401, "invalid_credentials");
+		http_resp_free(&r);
+	}
+	login_from("127.0.0.3", ghost, "wrong-password!", NULL, &r);
+	ck_error(&r, 429, "too_many_attempts");
+	http_resp_free(&r);
+	login_from("127.0.0.2", ghost, "wrong-password!", NULL, &r);
+	ck_error(&r, 401, "invalid_credentials");
+	http_resp_free(&r);
+}
+END_TEST
+
+/*
+ * One address trying many usernames, most of them unknown (each costs a
+ * yescrypt hash all the same, so that timing tells nothing): after
+ * login_address_max_failures (50) failures the address gets 429 for every
+ * username, without a hash; other addresses go on.
+ */
+START_TEST(address_limit_caps_hashing)
+{
+	struct http_resp r;
+	char		 name[65], guess[96], value[64];
+	long long	 retry;
+	int		 i;
+
+	free(new_user("author", name, NULL));
+	for (i = 0; i < 50; i++) {
+		snprintf(guess, sizeof(guess), "nobody-%d-%d", (int)getpid(), i);
+		login_from("127.0.0.4", guess, "wrong-password!", NULL, &r);
+		ck_error(&r, 401, "invalid_credentials");
+		http_resp_free(&r);
+	}
+	login_from("127.0.0.4", "yet-another-name", "wrong-password!", NULL, &r);
+	ck_error(&r, 429, "too_many_attempts");
+	ck_assert_ptr_nonnull(http_header(&r, "Retry-After", value, sizeof(value)));
+	ck_assert_int_eq(parse_int(value, 1, 900, &retry), 0);
+	http_resp_free(&r);
+	login_from("127.0.0.4", name, USER_PASSWORD, NULL, &r);
+	ck_error(&r, 429, "too_many_attempts");
+	http_resp_free(&r);
+	ck_assert_int_eq(login_from("127.0.0.5", name, USER_PASSWORD, NULL, &r), 200);
+	http_resp_free(&r);
+}
+END_TEST
+
+/* Logs in at url from source, with X-Forwarded-For: forwarded. Returns the status. */
+static long
+login_via(const char *url, const char *source, const char *forwarded, const char *user,
+    const char *password, struct http_resp *r)
+{
+	char		 xff[128], *body = creds(user, password);
+	const char	*headers[] = { "Content-Type: application/json", xff, NULL };
+	long		 st;
+
+	snprintf(xff, sizeof(xff), "X-Forwarded-For: %s", forwarded);
+	st = http_request_from(source, "POST", url, headers, body, strlen(body), r);
+	free(body);
+	return st;
+}
+
+/*
+ * Behind a reverse proxy (here 127.0.0.6), the web server takes the client's
+ * address from the proxy's X-Forwarded-For, as the README configures it
+ * (lighttpd mod_extforward, Apache mod_remoteip), and from that proxy only:
+ * each client behind it has its own limits.
+ */
+START_TEST(trusted_proxy_forwards_the_client_address)
+{
+	struct http_resp r;
+	char		 routes[4096], url[256], name[65];
+	int		 port = stack_free_port(), i;
+	pid_t		 web;
+
+	if (test_stack.apache)
+		snprintf(routes, sizeof(routes),
+		    "LoadModule remoteip_module /usr/lib/apache2/modules/mod_remoteip.so\n"
+		    "RemoteIPHeader X-Forwarded-For\n"
+		    "RemoteIPInternalProxy 127.0.0.6\n"
+		    "<LocationMatch \"^/auth\">\n"
+		    "\tSetHandler \"proxy:unix:%s/run/auth.sock|fcgi://quire-auth\"\n"
+		    "\tRequire all granted\n"
+		    "</LocationMatch>\n", test_stack.var);
+	else
+		snprintf(routes, sizeof(routes),
+		    "server.modules += ( \"mod_extforward\", \"mod_fastcgi\" )\n"
+		    "extforward.forwarder = ( \"127.0.0.6\" => \"trust\" )\n"
+		    "extforward.headers = ( \"X-Forwarded-For\" )\n"
+		    "fastcgi.server = ( \"/auth\" => (( \"bin-path\" => \"%s/quire-auth\",\n"
+		    "\t\"socket\" => \"%s/run/proxied-auth.sock\", \"max-procs\" => 1,\n"
+		    "\t\"check-local\" => \"disable\",\n"
+		    "\t\"bin-environment\" => ( \"QUIRE_CONFIG\" => \"%s\" ) )) )\n",
+		    test_stack.build, test_stack.var, test_stack.conf);
+	web = web_start_extra(&test_stack, "proxied", port, routes);
+	ck_assert_int_gt(web, 0);
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/auth/login", port);
+	free(new_user("author", name, NULL));
+
+	/* A client behind the proxy hammers the name: it is stopped, another is not. */
+	for (i = 0; i < 5; i++) {
+		login_via(url, "127.0.0.6", "127.0.0.7", name, "wrong-password!", &r);
+		ck_error(&r, 401, "invalid_credentials");
+		http_resp_free(&r);
+	}
+	login_via(url, "127.0.0.6", "127.0.0.7", name, USER_PASSWORD, &r);
+	ck_error(&r, 429, "too_many_attempts");
+	http_resp_free(&r);
+	ck_assert_int_eq(login_via(url, "127.0.0.6", "127.0.0.8", name, USER_PASSWORD, &r), 200);
+	http_resp_free(&r);
+
+	/* Not the proxy: its X-Forwarded-For counts for nothing. */
+	for (i = 0; i < 5; i++) {
+		login_via(url, "127.0.0.9", "127.0.0.8", name, "wrong-password!", &r);
+		ck_error(&r, 401, "invalid_credentials");
+		http_resp_free(&r);
+	}
+	login_via(url, "127.0.0.9", "127.0.0.8", name, USER_PASSWORD, &r);
+	ck_error(&r, 429, "too_many_attempts");
+	http_resp_free(&r);
+	ck_assert_int_eq(login_via(url, "127.0.0.6", "127.0.0.8", name, USER_PASSWORD, &r), 200);
+	http_resp_free(&r);
+	stop_process(web, SIGTERM, 5000, true);
 }
 END_TEST
 
@@ -915,35 +1098,42 @@ auth_rows(const char *sql)
 START_TEST(migrations_are_recorded_and_guarded)
 {
 	char	 dir[] = "/tmp/quire-sql-XXXXXX", cmd[2048];
+	FILE	*ls;
+	int	 n;
 
-	ck_assert_int_eq(auth_rows("SELECT version, sha256 FROM auth.schema_migrations"), 1);
+	/* As many recorded as there are files; the test's own come after them (900…). */
+	ck_assert_ptr_nonnull(ls = popen("ls sql/auth/*.sql | wc -l", "r"));
+	ck_assert_int_eq(fscanf(ls, "%d", &n), 1);
+	pclose(ls);
+	ck_assert_int_ge(n, 1);
+	ck_assert_int_eq(auth_rows("SELECT version, sha256 FROM auth.schema_migrations"), n);
 	/* Re-running applies nothing. */
 	ck_assert_int_eq(migrate_auth("sql"), 0);
-	ck_assert_int_eq(auth_rows("SELECT 1 FROM auth.schema_migrations"), 1);
+	ck_assert_int_eq(auth_rows("SELECT 1 FROM auth.schema_migrations"), n);
 
 	/* A failing migration leaves the schema as it was. */
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(cmd, sizeof(cmd), "cp -r sql/auth %s/ && printf '%%s\\n' "
-	    "'CREATE TABLE auth.half_done (x int);' 'SELECT 1/0;' > %s/auth/002_broken.sql",
+	    "'CREATE TABLE auth.half_done (x int);' 'SELECT 1/0;' > %s/auth/900_broken.sql",
 	    dir, dir);
 	ck_assert_int_eq(system(cmd), 0);
 	ck_assert_int_ne(migrate_auth(dir), 0);
 	ck_assert_int_eq(auth_rows("SELECT 1 FROM pg_tables WHERE schemaname = 'auth' "
 	    "AND tablename = 'half_done'"), 0);
-	ck_assert_int_eq(auth_rows("SELECT 1 FROM auth.schema_migrations"), 1);
+	ck_assert_int_eq(auth_rows("SELECT 1 FROM auth.schema_migrations"), n);
 
 	/* A good new one is applied once. */
 	snprintf(cmd, sizeof(cmd), "printf 'CREATE TABLE auth.test_extra (x int);\\n' > "
-	    "%s/auth/002_broken.sql", dir);
+	    "%s/auth/900_broken.sql", dir);
 	ck_assert_int_eq(system(cmd), 0);
 	ck_assert_int_eq(migrate_auth(dir), 0);
-	ck_assert_int_eq(auth_rows("SELECT 1 FROM auth.schema_migrations"), 2);
+	ck_assert_int_eq(auth_rows("SELECT 1 FROM auth.schema_migrations"), n + 1);
 	ck_assert_int_eq(migrate_auth(dir), 0);
-	ck_assert_int_eq(auth_rows("SELECT 1 FROM auth.schema_migrations"), 2);
+	ck_assert_int_eq(auth_rows("SELECT 1 FROM auth.schema_migrations"), n + 1);
 
 	/* Changing an applied file is refused, and nothing else runs. */
 	snprintf(cmd, sizeof(cmd), "echo '-- edited' >> %s/auth/001_users_and_tokens.sql && "
-	    "printf 'CREATE TABLE auth.never (x int);\\n' > %s/auth/003_never.sql", dir, dir);
+	    "printf 'CREATE TABLE auth.never (x int);\\n' > %s/auth/901_never.sql", dir, dir);
 	ck_assert_int_eq(system(cmd), 0);
 	ck_assert_int_ne(migrate_auth(dir), 0);
 	ck_assert_int_eq(auth_rows("SELECT 1 FROM pg_tables WHERE tablename = 'never'"), 0);
@@ -951,7 +1141,7 @@ START_TEST(migrations_are_recorded_and_guarded)
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ck_assert_int_eq(system(cmd), 0);
 	/* Leave the database as the real migrations describe it. */
-	ck_assert_int_eq(auth_rows("DELETE FROM auth.schema_migrations WHERE version = '002' "
+	ck_assert_int_eq(auth_rows("DELETE FROM auth.schema_migrations WHERE version = '900' "
 	    "RETURNING 1"), 1);
 	ck_assert_int_eq(auth_rows("DROP TABLE auth.test_extra; SELECT 1"), 1);
 }
@@ -1173,6 +1363,12 @@ auth_suite(void)
 	tcase_add_test(t, standalone_workers);
 	tcase_add_test(t, sigterm_finishes_the_request_in_flight);
 	tcase_add_test(t, fd0_must_be_a_socket);
+	suite_add_tcase(s, t);
+	t = tcase_create("limits");
+	tcase_set_timeout(t, 120);
+	tcase_add_test(t, attacker_locks_out_only_itself);
+	tcase_add_test(t, address_limit_caps_hashing);
+	tcase_add_test(t, trusted_proxy_forwards_the_client_address);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -87,6 +87,37 @@ START_TEST(refresh_tokens)
 }
 END_TEST
 
+/* Returns login_client(addr, prefix) in a static buffer. */
+static const char *
+client(const char *addr, long long prefix)
+{
+	static char	 out[LOGIN_CLIENT_MAX];
+
+	login_client(addr, prefix, out);
+	return out;
+}
+
+START_TEST(login_clients)
+{
+	ck_assert_str_eq(client("127.0.0.2", 64), "127.0.0.2");
+	ck_assert_str_eq(client("203.0.113.7", 64), "203.0.113.7");
+	/* One host holds a whole IPv6 prefix: its addresses are one client. */
+	ck_assert_str_eq(client("2001:db8:1:2:aaaa::1", 64), "2001:db8:1:2::/64");
+	ck_assert_str_eq(client("2001:DB8:1:2:ffff:ffff:ffff:ffff", 64), "2001:db8:1:2::/64");
+	ck_assert_str_eq(client("2001:db8:1:2:aaaa::1", 56), "2001:db8:1::/56");
+	ck_assert_str_eq(client("2001:db8:1:2ff:aaaa::1", 60), "2001:db8:1:2f0::/60");
+	ck_assert_str_eq(client("2001:db8::1", 128), "2001:db8::1/128");
+	ck_assert_str_eq(client("::1", 64), "::/64");
+	/* An IPv4 client seen over IPv6 is that IPv4 client. */
+	ck_assert_str_eq(client("::ffff:198.51.100.4", 64), "198.51.100.4");
+	/* No address, or not one: those requests share a key. */
+	ck_assert_str_eq(client(NULL, 64), "-");
+	ck_assert_str_eq(client("", 64), "-");
+	ck_assert_str_eq(client("unix:/run/x.sock", 64), "-");
+	ck_assert_str_eq(client("127.0.0.1, 10.0.0.1", 64), "-");
+}
+END_TEST
+
 int
 main(void)
 {
@@ -100,6 +131,7 @@ main(void)
 	tcase_add_test(t, usernames);
 	tcase_add_test(t, password_rules);
 	tcase_add_test(t, refresh_tokens);
+	tcase_add_test(t, login_clients);
 	suite_add_tcase(s, t);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
