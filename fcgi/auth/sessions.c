@@ -272,11 +272,13 @@ h_me(struct req *r)
 
 /*
  * GET /auth/jwks.json
- * 200 with the JWK Set of every configured public key, cacheable for 5 minutes.
+ * 200 with the JWK Set of every configured public key, cacheable for 5
+ * minutes; 500 (not cacheable) when it cannot be made.
  */
 void
 h_jwks(struct req *r)
 {
 	resp_json(r, 200, tok_keyset_jwks(r->ctx->tokens.keys));
-	resp_header(r, "Cache-Control", "public, max-age=300");
+	if (r->status == 200)
+		resp_header(r, "Cache-Control", "public, max-age=300");
 }

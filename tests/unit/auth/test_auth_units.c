@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <check.h>
+#include <openssl/ec.h>
 
 #include "auth/auth.h"
 
@@ -118,6 +119,63 @@ START_TEST(login_clients)
 }
 END_TEST
 
+/* jansson's allocator, made to fail once: the allocation number json_fail_at from now. */
+static int json_fail_at;
+
+static void *
+failing_malloc(size_t n)
+{
+	if (json_fail_at > 0 && --json_fail_at == 0)
+		return NULL;
+	return malloc(n);
+}
+
+/* Runs h_jwks in ctx; returns the serialised response in out. */
+static int
+jwks_response(struct ctx *ctx, struct buf *out)
+{
+	char		*env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/auth/jwks.json", NULL };
+	struct req	 r;
+	int		 status;
+
+	ck_assert_int_eq(req_init(&r, ctx, env, NULL, NULL), 0);
+	h_jwks(&r);
+	json_set_alloc_funcs(malloc, free);
+	ck_assert_int_eq(resp_serialize(&r, out), 0);
+	status = r.status;
+	req_free(&r);
+	return status;
+}
+
+START_TEST(jwks_only_success_is_cacheable)
+{
+	struct service	 svc = { .name = "auth" };
+	struct ctx	 ctx;
+	struct buf	 out = BUF_INIT;
+	EVP_PKEY	*key = EVP_EC_gen("P-256");
+	char		 err[256];
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.svc = &svc;
+	ck_assert_ptr_nonnull(key);
+	ck_assert_int_eq(tok_verifier_init(&ctx.tokens, tok_keyset_of(key, err, sizeof(err)),
+	    "quire-auth", "quire-auth", 30, 0), 0);
+	ck_assert_int_eq(jwks_response(&ctx, &out), 200);
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), "Cache-Control: public, max-age=300\r\n"));
+
+	/* The JWK Set cannot be made (memory runs out): a 500 no cache may keep. */
+	buf_reset(&out);
+	json_fail_at = 1;
+	json_set_alloc_funcs(failing_malloc, free);
+	ck_assert_int_eq(jwks_response(&ctx, &out), 500);
+	ck_assert_ptr_null(strstr(buf_str(&out), "public"));
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), "Cache-Control: no-store\r\n"));
+	buf_free(&out);
+	tok_verifier_free(&ctx.tokens);
+	EVP_PKEY_free(key);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -132,6 +190,7 @@ main(void)
 	tcase_add_test(t, password_rules);
 	tcase_add_test(t, refresh_tokens);
 	tcase_add_test(t, login_clients);
+	tcase_add_test(t, jwks_only_success_is_cacheable);
 	suite_add_tcase(s, t);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
