@@ -133,6 +133,8 @@ int
 srv_ctx_open(struct ctx *ctx, const struct service *svc, const char *path, char *err,
     size_t errlen)
 {
+	if (errlen > 0)
+		err[0] = '\0';
 	if (ctx_read(ctx, svc, path, err, errlen) == -1)
 		return -1;
 	log_init(ctx->program);
@@ -140,8 +142,12 @@ srv_ctx_open(struct ctx *ctx, const struct service *svc, const char *path, char 
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (svc->init != NULL && svc->init(ctx, err, errlen) == -1)
+	/* A hook that fails without a word must not leave err as it was. */
+	if (svc->init != NULL && svc->init(ctx, err, errlen) == -1) {
+		if (errlen > 0 && err[0] == '\0')
+			snprintf(err, errlen, "%s could not start (no reason given)", ctx->program);
 		goto fail;
+	}
 	return 0;
 fail:
 	srv_ctx_free(ctx);

@@ -113,8 +113,11 @@ cmd_create_admin(const struct service *svc, int argc, char **argv)
 	if ((user = getenv("QUIRE_ADMIN_USER")) == NULL || *user == '\0')
 		user = "admin";
 	if ((password = getenv("QUIRE_ADMIN_PASSWORD")) == NULL || *password == '\0') {
-		if (random_bytes(raw, sizeof(raw)) == -1)
+		if (random_bytes(raw, sizeof(raw)) == -1) {
+			fprintf(stderr, "create-admin: cannot read random bytes: %s\n",
+			    strerror(errno));
 			return 1;
+		}
 		b64url_encode(raw, sizeof(raw), generated);
 		password = generated;
 	}

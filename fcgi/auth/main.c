@@ -5,6 +5,7 @@
  *   quire-auth keygen PRIVATE.pem PUBLIC_DIR                   make a key pair
  *   quire-auth create-admin [--config FILE]                    first admin
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,8 +62,10 @@ auth_init(struct ctx *ctx, char *err, size_t errlen)
 	if (signer_load(a, conf->private_key, ctx->tokens.keys, err, errlen) == -1)
 		return -1;
 	/* Unknown usernames are checked against this, at the same cost as real ones. */
-	if (random_bytes(raw, sizeof(raw)) == -1)
+	if (random_bytes(raw, sizeof(raw)) == -1) {
+		snprintf(err, errlen, "cannot read random bytes: %s", strerror(errno));
 		return -1;
+	}
 	b64url_encode(raw, sizeof(raw), filler);
 	if ((a->dummy_hash = password_hash(filler, conf->password_cost)) == NULL) {
 		snprintf(err, errlen, "cannot hash with yescrypt");
