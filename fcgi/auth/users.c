@@ -304,8 +304,9 @@ fail:
  * Changes the caller's own password after checking current_password, and
  * revokes every refresh token the user holds. Wrong current passwords count
  * as failed logins of that username from the caller's address, under the
- * same limits. Returns the updated row, or NULL with the response set (400,
- * 401 invalid_credentials, 404, 429, 503).
+ * same limits; so does any attempt while the account is disabled (its token
+ * lives until it expires). Returns the updated row, or NULL with the
+ * response set (400, 401 invalid_credentials, 404, 429, 503).
  */
 static PGresult *
 patch_password(struct req *r, const char *id, json_t *body)
@@ -342,8 +343,10 @@ patch_password(struct req *r, const char *id, json_t *body)
 	login_client_of(r, client);
 	if (login_allowed(r, username, client) == -1)
 		goto out;	/* rolled back, 429 set */
+	/* A disabled account is refused as the login refuses it, after the same work. */
 	if (strlen(current) > PASSWORD_MAX_BYTES ||
-	    !password_check(current, PQgetvalue(cur, 0, 5))) {
+	    !password_check(current, PQgetvalue(cur, 0, 5)) ||
+	    strcmp(PQgetvalue(cur, 0, 3), "f") != 0) {
 		if ((st = login_failed(r, username, client)) != DB_OK ||
 		    (st = db_commit(db)) != DB_OK) {
 			resp_db_error(r, st);

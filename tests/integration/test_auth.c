@@ -789,6 +789,33 @@ START_TEST(users_change_own_password)
 }
 END_TEST
 
+/* A disabled user's token still lives until it expires: it cannot change the password. */
+START_TEST(disabled_user_cannot_change_password)
+{
+	struct http_resp r;
+	char		*admin = admin_token(), *a, id[37], name[65], path[128];
+
+	a = new_user("author", name, id);
+	snprintf(path, sizeof(path), "/auth/users/%s", id);
+	ck_assert_int_eq(api("PATCH", path, admin, "{\"disabled\":true}", &r), 200);
+	http_resp_free(&r);
+	/* Refused as the login refuses a disabled account: the same answer. */
+	api("PATCH", path, a, "{\"current_password\":\"" USER_PASSWORD "\","
+	    "\"password\":\"new password 123\"}", &r);
+	ck_error(&r, 401, "invalid_credentials");
+	http_resp_free(&r);
+	/* Enabled again, the old password is the one that works. */
+	ck_assert_int_eq(api("PATCH", path, admin, "{\"disabled\":false}", &r), 200);
+	http_resp_free(&r);
+	ck_assert_int_eq(login_resp(name, "new password 123", &r), 401);
+	http_resp_free(&r);
+	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
+	http_resp_free(&r);
+	free(admin);
+	free(a);
+}
+END_TEST
+
 START_TEST(demoted_admin_loses_power_at_once)
 {
 	struct http_resp r;
@@ -1351,6 +1378,7 @@ auth_suite(void)
 	tcase_add_test(t, users_get_self_or_admin);
 	tcase_add_test(t, users_patch_role_and_disable);
 	tcase_add_test(t, users_change_own_password);
+	tcase_add_test(t, disabled_user_cannot_change_password);
 	tcase_add_test(t, users_delete);
 	tcase_add_test(t, demoted_admin_loses_power_at_once);
 	tcase_add_test(t, password_change_is_throttled);
