@@ -14,6 +14,8 @@
 
 #define REFRESH_TOKEN_LEN	43	/* 256 random bits, base64url */
 #define PASSWORD_MAX_BYTES	1024
+#define PASSWORD_GENERATED_RAW	96	/* random bytes of a generated password, at most */
+#define PASSWORD_GENERATED_MAX	129	/* its base64url text: up to 128 characters */
 #define USERNAME_MIN		3
 #define USERNAME_MAX		64
 #define LOGIN_CLIENT_MAX	64	/* an IPv4 address, or an IPv6 prefix "…/64" */
@@ -101,6 +103,12 @@ const char *username_invalid(const char *, enum err *e);
  * PASSWORD_MAX_BYTES bytes. Returns NULL when acceptable, else why not.
  */
 const char *password_weak(const char *, long long min_length);
+/*
+ * Writes a random password of at least max(22, min_length) characters
+ * (min_length at most 128) of base64url to out. Returns 0, or -1 when the
+ * kernel gives no random bytes.
+ */
+int	 password_generate(char out[PASSWORD_GENERATED_MAX], long long min_length);
 
 /* signer.c */
 /*

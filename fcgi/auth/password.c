@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "auth.h"
 #include "util.h"
 
@@ -68,4 +70,20 @@ password_weak(const char *p, long long min_length)
 	if (strlen(p) > PASSWORD_MAX_BYTES)
 		return "the password is too long";
 	return NULL;
+}
+
+int
+password_generate(char out[PASSWORD_GENERATED_MAX], long long min_length)
+{
+	unsigned char	 raw[PASSWORD_GENERATED_RAW];
+	size_t		 n = 16;
+
+	/* base64url: 4 characters for every 3 bytes, rounded up. */
+	while (n < sizeof(raw) && b64url_encoded_len(n) < (size_t)min_length)
+		n++;
+	if (random_bytes(raw, n) == -1)
+		return -1;
+	b64url_encode(raw, n, out);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return 0;
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <crypt.h>
 #include <libpq-fe.h>
 #include <openssl/ec.h>
 
@@ -65,6 +66,46 @@ post_refresh(const char *path, const char *token, struct http_resp *r)
 
 	snprintf(body, sizeof(body), "{\"refresh_token\":\"%s\"}", token);
 	return api("POST", path, NULL, body, r);
+}
+
+/*
+ * Returns the one value (to free) of sql with the parameter param, run as
+ * role on database db (NULL: the stack's).
+ */
+static char *
+query_value(const char *role, const char *db, const char *sql, const char *param)
+{
+	char		 dsn[2048];
+	const char	*params[] = { param };
+	PGconn		*c;
+	PGresult	*res;
+	char		*v;
+
+	snprintf(dsn, sizeof(dsn), "%s%s%s", stack_dsn(&test_stack, role),
+	    db != NULL ? " dbname=" : "", db != NULL ? db : "");
+	c = PQconnectdb(dsn);
+	res = PQexecParams(c, sql, 1, NULL, params, NULL, NULL, 0);
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1, "%s: %s",
+	    sql, PQresultErrorMessage(res));
+	v = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	PQfinish(c);
+	return v;
+}
+
+/* Returns whether password hashes to hash (with hash's own method, cost and salt). */
+static bool
+hash_matches(const char *password, const char *hash)
+{
+	struct crypt_data	*data = calloc(1, sizeof(*data));
+	const char		*h;
+	bool			 ok;
+
+	ck_assert_ptr_nonnull(data);
+	h = crypt_rn(password, hash, data, sizeof(*data));
+	ok = h != NULL && strcmp(h, hash) == 0;
+	free(data);
+	return ok;
 }
 
 START_TEST(login_me_refresh_logout)
@@ -1339,6 +1380,76 @@ START_TEST(sigterm_finishes_the_request_in_flight)
 }
 END_TEST
 
+/* Runs SQL as the superuser on database db. */
+static void
+superuser_exec(const char *db, const char *sql)
+{
+	char		 dsn[2048];
+	PGconn		*c;
+	PGresult	*res;
+
+	snprintf(dsn, sizeof(dsn), "%s dbname=%s", stack_dsn(&test_stack, "postgres"), db);
+	c = PQconnectdb(dsn);
+	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
+	res = PQexec(c, sql);
+	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s: %s", sql,
+	    PQresultErrorMessage(res));
+	PQclear(res);
+	PQfinish(c);
+}
+
+/*
+ * create-admin in a database without an admin, with password_min_length
+ * above the 22 characters it used to generate: the password it prints is
+ * long enough, and it is the one stored.
+ */
+START_TEST(create_admin_generates_a_long_enough_password)
+{
+	char		 db[64], dir[] = "/tmp/quire-admin-XXXXXX", conf[128], out[128], sql[256];
+	char		 cmd[4096], line[512], *pw, *hash;
+	FILE		*f;
+
+	snprintf(db, sizeof(db), "quire_admin_%d", (int)getpid());
+	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", db);
+	superuser_exec("postgres", sql);
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/quire.conf", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	ck_assert_ptr_nonnull(f = fopen(conf, "w"));
+	fprintf(f, "public_keys = %s/keys/public\n[auth]\ndatabase = %s dbname=%s\n"
+	    "private_key = %s/keys/private.pem\npassword_min_length = 40\n", test_stack.var,
+	    stack_dsn(&test_stack, "quire_auth"), db, test_stack.var);
+	ck_assert_int_eq(fclose(f), 0);
+	snprintf(cmd, sizeof(cmd), "%s/quire-migrate --sql-dir sql --create-roles "
+	    "--admin-dsn '%s dbname=%s' auth >/dev/null", test_stack.build,
+	    stack_dsn(&test_stack, "postgres"), db);
+	ck_assert_int_eq(system(cmd), 0);
+
+	unsetenv("QUIRE_ADMIN_PASSWORD");
+	snprintf(cmd, sizeof(cmd), "QUIRE_ADMIN_USER=first-admin %s/quire-auth create-admin "
+	    "--config %s >%s 2>&1", test_stack.build, conf, out);
+	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 0);
+	ck_assert_ptr_nonnull(f = fopen(out, "r"));
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	ck_assert_msg((pw = strstr(line, "with password: ")) != NULL, "%s", line);
+	pw += 15;
+	pw[strcspn(pw, "\n")] = '\0';
+	ck_assert_uint_ge(strlen(pw), 40);
+
+	/* The printed password is the one stored. */
+	hash = query_value("quire_auth", db, "SELECT password_hash FROM auth.users "
+	    "WHERE role = $1", "admin");
+	ck_assert(hash_matches(pw, hash));
+	free(hash);
+
+	snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)", db);
+	superuser_exec("postgres", sql);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(fd0_must_be_a_socket)
 {
 	char	 cmd[1400];
@@ -1391,6 +1502,7 @@ auth_suite(void)
 	tcase_add_test(t, standalone_workers);
 	tcase_add_test(t, sigterm_finishes_the_request_in_flight);
 	tcase_add_test(t, fd0_must_be_a_socket);
+	tcase_add_test(t, create_admin_generates_a_long_enough_password);
 	suite_add_tcase(s, t);
 	t = tcase_create("limits");
 	tcase_set_timeout(t, 120);

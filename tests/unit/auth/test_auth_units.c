@@ -68,6 +68,22 @@ START_TEST(password_rules)
 }
 END_TEST
 
+START_TEST(generated_passwords)
+{
+	char		 a[PASSWORD_GENERATED_MAX], b[PASSWORD_GENERATED_MAX];
+	long long	 min;
+
+	for (min = 10; min <= 128; min++) {
+		ck_assert_int_eq(password_generate(a, min), 0);
+		ck_assert_uint_ge(strlen(a), min < 22 ? 22 : (size_t)min);
+		ck_assert_ptr_null(password_weak(a, min));
+	}
+	ck_assert_int_eq(password_generate(a, 10), 0);
+	ck_assert_int_eq(password_generate(b, 10), 0);
+	ck_assert_str_ne(a, b);
+}
+END_TEST
+
 START_TEST(refresh_tokens)
 {
 	char	 t1[REFRESH_TOKEN_LEN + 1], t2[REFRESH_TOKEN_LEN + 1], h1[67], h2[67], h[67];
@@ -188,6 +204,7 @@ main(void)
 	tcase_add_test(t, hash_and_check);
 	tcase_add_test(t, usernames);
 	tcase_add_test(t, password_rules);
+	tcase_add_test(t, generated_passwords);
 	tcase_add_test(t, refresh_tokens);
 	tcase_add_test(t, login_clients);
 	tcase_add_test(t, jwks_only_success_is_cacheable);
