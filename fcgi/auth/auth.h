@@ -51,6 +51,7 @@ enum auth_stmt {
 	S_USER_LIST,
 	S_USER_UPDATE,
 	S_USER_SET_PASSWORD,
+	S_USER_REHASH,
 	S_USER_DELETE,
 	S_ADMIN_EXISTS,
 	S_OTHER_ADMIN_EXISTS,
@@ -92,6 +93,12 @@ auth_conf(const struct req *r)
 char	*password_hash(const char *password, long long cost);
 /* Returns whether password matches hash (constant-time comparison). */
 bool	 password_check(const char *password, const char *hash);
+/*
+ * Returns whether a stored hash was made otherwise than password_hash() at
+ * cost would make it now (another method, another cost), so that it should
+ * be made again.
+ */
+bool	 password_outdated(const char *hash, long long cost);
 /*
  * Checks a username: 3-64 of [a-z0-9_.-]. Returns NULL when valid, else a
  * sentence saying why and the error in *e (control_character or

@@ -45,6 +45,37 @@ password_check(const char *password, const char *hash)
 	return ok;
 }
 
+/* Returns the length of a hash's method and parameters ("$y$j9T$"), or 0. */
+static size_t
+params_len(const char *hash)
+{
+	const char	*p = hash;
+	int		 n;
+
+	for (n = 0; n < 3; n++) {
+		if ((p = strchr(p, '$')) == NULL)
+			return 0;
+		p++;
+	}
+	return (size_t)(p - hash);
+}
+
+bool
+password_outdated(const char *hash, long long cost)
+{
+	char	*setting;
+	size_t	 len;
+	bool	 outdated = true;
+
+	if ((setting = crypt_gensalt_ra("$y$", (unsigned long)cost, NULL, 0)) == NULL)
+		return false;	/* cannot tell: leave it */
+	len = params_len(setting);
+	if (len > 0 && params_len(hash) == len && strncmp(hash, setting, len) == 0)
+		outdated = false;
+	free(setting);
+	return outdated;
+}
+
 const char *
 username_invalid(const char *u, enum err *e)
 {

@@ -58,9 +58,35 @@ out:
 }
 
 /*
+ * After a successful login, in its transaction: stores password hashed
+ * anew when hash, user id's stored one, was made with another method or
+ * cost than password_cost (which changed since, or the hash came from
+ * elsewhere). Returns DB_OK (also when hashing fails: the login goes on
+ * with the old hash) or the database's status.
+ */
+static enum db_status
+rehash_if_outdated(struct req *r, const char *id, const char *password, const char *hash)
+{
+	long long	 cost = auth_conf(r)->password_cost;
+	char		*fresh;
+	enum db_status	 st;
+
+	if (!password_outdated(hash, cost))
+		return DB_OK;
+	if ((fresh = password_hash(password, cost)) == NULL) {
+		log_msg("could not hash a password again at cost %lld", cost);
+		return DB_OK;
+	}
+	st = DB_QUERY(r->ctx->db, S_USER_REHASH, NULL, id, fresh, hash);
+	free(fresh);
+	return st;
+}
+
+/*
  * POST /auth/login {"username","password"}
  * 200 with tokens; 401 invalid_credentials (unknown user, wrong password or
- * disabled account: the same answer and the same work); 429 past a limit of
+ * disabled account: the same answer and the same work; a hash made with
+ * an older method or cost is made again on success); 429 past a limit of
  * limits.c (for this username from this address, or from this address);
  * 400; 415; 503.
  */
@@ -120,6 +146,7 @@ h_login(struct req *r)
 		goto out;
 	}
 	if ((st = login_succeeded(r, username, client)) != DB_OK ||
+	    (st = rehash_if_outdated(r, PQgetvalue(res, 0, 0), password, hash)) != DB_OK ||
 	    (st = db_exec0(db, S_TOKENS_PRUNE, NULL)) != DB_OK) {
 		db_rollback(db);
 		resp_db_error(r, st);

@@ -32,6 +32,10 @@ const struct db_stmt auth_stmts[S_AUTH_STMT_COUNT] = {
 	    "UPDATE auth.users SET password_hash = $2, updated_at = now() WHERE id = $1 "
 	    "RETURNING " USER_COLUMNS,
 	    2, false },
+	/* The same password hashed anew: only if the hash is still the one checked. */
+	[S_USER_REHASH] = { "user_rehash",
+	    "UPDATE auth.users SET password_hash = $2 WHERE id = $1 AND password_hash = $3",
+	    3, false },
 	[S_USER_DELETE] = { "user_delete",
 	    "DELETE FROM auth.users WHERE id = $1", 1, false },
 	[S_ADMIN_EXISTS] = { "admin_exists",

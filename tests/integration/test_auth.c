@@ -93,6 +93,48 @@ query_value(const char *role, const char *db, const char *sql, const char *param
 	return v;
 }
 
+/* Returns the stored password hash of username (to free). */
+static char *
+stored_hash(const char *username)
+{
+	return query_value("quire_auth", NULL, "SELECT password_hash FROM auth.users "
+	    "WHERE username = $1", username);
+}
+
+/* Stores hash as username's password hash, as an older Quire (or an import) left it. */
+static void
+set_hash(const char *username, const char *hash)
+{
+	PGconn		*c = PQconnectdb(stack_dsn(&test_stack, "quire_auth"));
+	const char	*params[] = { username, hash };
+	PGresult	*res = PQexecParams(c, "UPDATE auth.users SET password_hash = $2 "
+			    "WHERE username = $1", 2, NULL, params, NULL, NULL, 0);
+
+	ck_assert_str_eq(PQcmdTuples(res), "1");
+	PQclear(res);
+	PQfinish(c);
+}
+
+/*
+ * Returns the hash (to free) of password with libxcrypt's method prefix
+ * ("$y$" yescrypt, "$6$" SHA-512 crypt) at cost (0: the method's default),
+ * or only the setting it would use when password is NULL.
+ */
+static char *
+crypt_as(const char *password, const char *prefix, unsigned long cost)
+{
+	struct crypt_data	*data = calloc(1, sizeof(*data));
+	char			*setting = crypt_gensalt_ra(prefix, cost, NULL, 0), *out;
+
+	ck_assert_ptr_nonnull(data);
+	ck_assert_ptr_nonnull(setting);
+	out = strdup(password == NULL ? setting : crypt_rn(password, setting, data,
+	    sizeof(*data)));
+	free(setting);
+	free(data);
+	return out;
+}
+
 /* Returns whether password hashes to hash (with hash's own method, cost and salt). */
 static bool
 hash_matches(const char *password, const char *hash)
@@ -106,6 +148,13 @@ hash_matches(const char *password, const char *hash)
 	ok = h != NULL && strcmp(h, hash) == 0;
 	free(data);
 	return ok;
+}
+
+/* Returns whether a stored hash has the method and cost of setting ("$y$j9T$salt"). */
+static bool
+same_params(const char *hash, const char *setting)
+{
+	return strncmp(hash, setting, (size_t)(strrchr(setting, '$') - setting) + 1) == 0;
 }
 
 START_TEST(login_me_refresh_logout)
@@ -857,6 +906,45 @@ START_TEST(disabled_user_cannot_change_password)
 }
 END_TEST
 
+/*
+ * After password_cost changes (or hashes come from elsewhere), a successful
+ * login stores the password hashed again with the current method and cost;
+ * a failed one changes nothing.
+ */
+START_TEST(old_hashes_are_rehashed_on_login)
+{
+	struct http_resp r;
+	char		 name[65], *old, *now, *current;
+	const char	*prefixes[] = { "$y$", "$6$" };
+	unsigned long	 costs[] = { 3, 0 };
+	size_t		 i;
+
+	free(new_user("author", name, NULL));
+	current = crypt_as(NULL, "$y$", 5);	/* the stack's password_cost */
+	now = stored_hash(name);
+	ck_assert(same_params(now, current));
+	free(now);
+	for (i = 0; i < 2; i++) {
+		old = crypt_as(USER_PASSWORD, prefixes[i], costs[i]);
+		ck_assert(!same_params(old, current));
+		set_hash(name, old);
+		ck_assert_int_eq(login_resp(name, "not the password", &r), 401);
+		http_resp_free(&r);
+		now = stored_hash(name);
+		ck_assert_str_eq(now, old);
+		free(now);
+		ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
+		http_resp_free(&r);
+		now = stored_hash(name);
+		ck_assert_msg(same_params(now, current), "%s not rehashed: %s", prefixes[i], now);
+		ck_assert(hash_matches(USER_PASSWORD, now));
+		free(now);
+		free(old);
+	}
+	free(current);
+}
+END_TEST
+
 START_TEST(demoted_admin_loses_power_at_once)
 {
 	struct http_resp r;
@@ -1490,6 +1578,7 @@ auth_suite(void)
 	tcase_add_test(t, users_patch_role_and_disable);
 	tcase_add_test(t, users_change_own_password);
 	tcase_add_test(t, disabled_user_cannot_change_password);
+	tcase_add_test(t, old_hashes_are_rehashed_on_login);
 	tcase_add_test(t, users_delete);
 	tcase_add_test(t, demoted_admin_loses_power_at_once);
 	tcase_add_test(t, password_change_is_throttled);

@@ -28,6 +28,26 @@ START_TEST(hash_and_check)
 }
 END_TEST
 
+START_TEST(outdated_hashes)
+{
+	char	*h3 = password_hash("correct horse battery", 3);
+	char	*h5 = password_hash("correct horse battery", 5);
+
+	ck_assert(!password_outdated(h3, 3));
+	ck_assert(password_outdated(h3, 5));
+	ck_assert(!password_outdated(h5, 5));
+	ck_assert(password_outdated(h5, 6));
+	/* Another method (SHA-512 crypt, bcrypt), or no hash at all. */
+	ck_assert(password_outdated("$6$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/"
+	    "jctKu9YterLp8wwnSq.qc.eoxqOmSuNp2xS0ktL3nh/", 5));
+	ck_assert(password_outdated("$2b$05$abcdefghijklmnopqrstuu", 5));
+	ck_assert(password_outdated("", 5));
+	ck_assert(password_outdated("$y$", 5));
+	free(h3);
+	free(h5);
+}
+END_TEST
+
 START_TEST(usernames)
 {
 	enum err e;
@@ -202,6 +222,7 @@ main(void)
 
 	tcase_set_timeout(t, 30);
 	tcase_add_test(t, hash_and_check);
+	tcase_add_test(t, outdated_hashes);
 	tcase_add_test(t, usernames);
 	tcase_add_test(t, password_rules);
 	tcase_add_test(t, generated_passwords);
