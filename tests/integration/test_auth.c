@@ -1468,15 +1468,15 @@ START_TEST(sigterm_finishes_the_request_in_flight)
 }
 END_TEST
 
-/* Runs SQL as the superuser on database db. */
+/* Runs a command as the superuser in the maintenance database postgres. */
 static void
-superuser_exec(const char *db, const char *sql)
+superuser_exec(const char *sql)
 {
 	char		 dsn[2048];
 	PGconn		*c;
 	PGresult	*res;
 
-	snprintf(dsn, sizeof(dsn), "%s dbname=%s", stack_dsn(&test_stack, "postgres"), db);
+	snprintf(dsn, sizeof(dsn), "%s dbname=postgres", stack_dsn(&test_stack, "postgres"));
 	c = PQconnectdb(dsn);
 	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
 	res = PQexec(c, sql);
@@ -1498,8 +1498,6 @@ START_TEST(create_admin_generates_a_long_enough_password)
 	FILE		*f;
 
 	snprintf(db, sizeof(db), "quire_admin_%d", (int)getpid());
-	snprintf(sql, sizeof(sql), "CREATE DATABASE %s", db);
-	superuser_exec("postgres", sql);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	snprintf(conf, sizeof(conf), "%s/quire.conf", dir);
 	snprintf(out, sizeof(out), "%s/out", dir);
@@ -1508,9 +1506,10 @@ START_TEST(create_admin_generates_a_long_enough_password)
 	    "private_key = %s/keys/private.pem\npassword_min_length = 40\n", test_stack.var,
 	    stack_dsn(&test_stack, "quire_auth"), db, test_stack.var);
 	ck_assert_int_eq(fclose(f), 0);
-	snprintf(cmd, sizeof(cmd), "%s/quire-migrate --sql-dir sql --create-roles "
-	    "--admin-dsn '%s dbname=%s' auth >/dev/null", test_stack.build,
-	    stack_dsn(&test_stack, "postgres"), db);
+	/* The database made as quire-setup makes it: the superuser's DSN in the environment. */
+	snprintf(cmd, sizeof(cmd), "QUIRE_ADMIN_DSN='%s' %s/quire-migrate --sql-dir sql "
+	    "--database %s --create-database --create-roles auth >/dev/null",
+	    stack_dsn(&test_stack, "postgres"), test_stack.build, db);
 	ck_assert_int_eq(system(cmd), 0);
 
 	unsetenv("QUIRE_ADMIN_PASSWORD");
@@ -1532,7 +1531,7 @@ START_TEST(create_admin_generates_a_long_enough_password)
 	free(hash);
 
 	snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)", db);
-	superuser_exec("postgres", sql);
+	superuser_exec(sql);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ck_assert_int_eq(system(cmd), 0);
 }
