@@ -44,8 +44,8 @@ write_pem(const char *path, mode_t mode, EVP_PKEY *key, int private)
 /*
  * quire-auth keygen PRIVATE.pem PUBLIC_DIR
  * Makes an ES256 (P-256) key pair: the private key into a new file (mode
- * 0600), the public key into PUBLIC_DIR/<kid>.pem. Prints the kid.
- * Returns the exit status.
+ * 0600), the public key into PUBLIC_DIR/<kid>.pem. Prints both paths and the
+ * kid, each line saying what it is. Returns the exit status.
  */
 int
 cmd_keygen(int argc, char **argv)
@@ -74,7 +74,9 @@ cmd_keygen(int argc, char **argv)
 		unlink(argv[1]);
 		goto out;
 	}
-	printf("%s\n", kid);
+	/* Named: a bare key id looks like a secret to keep. */
+	printf("private key: %s\npublic key: %s\nkey id (RFC 7638 thumbprint): %s\n", argv[1],
+	    path, kid);
 	rc = 0;
 out:
 	EVP_PKEY_free(key);

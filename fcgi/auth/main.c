@@ -81,7 +81,8 @@ auth_reload(struct ctx *fresh, struct ctx *old, char *err, size_t errlen)
 	(void)old;
 	if (auth_init(fresh, err, errlen) == -1)
 		return -1;
-	log_msg("SIGHUP: signing with key %s", ((struct auth *)fresh->app)->kid);
+	log_msg("SIGHUP: signing with key id (RFC 7638 thumbprint) %s",
+	    ((struct auth *)fresh->app)->kid);
 	return 0;
 }
 

@@ -1537,6 +1537,39 @@ START_TEST(create_admin_generates_a_long_enough_password)
 }
 END_TEST
 
+/*
+ * keygen says what each value it prints is: a bare key id looks like a
+ * password someone should keep.
+ */
+START_TEST(keygen_output_names_the_key_id)
+{
+	char		 dir[] = "/tmp/quire-keygen-XXXXXX", cmd[1400], line[512], kid[128];
+	char		 want[256];
+	FILE		*f;
+	int		 labelled = 0;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "%s/quire-auth keygen %s/private.pem %s/public >%s/out && "
+	    "ls %s/public", test_stack.build, dir, dir, dir, dir);
+	ck_assert_ptr_nonnull(f = popen(cmd, "r"));
+	ck_assert_ptr_nonnull(fgets(kid, sizeof(kid), f));
+	pclose(f);
+	kid[strcspn(kid, ".")] = '\0';	/* <kid>.pem */
+	ck_assert_uint_eq(strlen(kid), TOK_KID_LEN);
+	snprintf(want, sizeof(want), "key id (RFC 7638 thumbprint): %s\n", kid);
+	snprintf(cmd, sizeof(cmd), "%s/out", dir);
+	ck_assert_ptr_nonnull(f = fopen(cmd, "r"));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		ck_assert_msg(strncmp(line, kid, strlen(kid)) != 0, "a bare key id: %s", line);
+		labelled += strcmp(line, want) == 0;
+	}
+	fclose(f);
+	ck_assert_int_eq(labelled, 1);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 START_TEST(fd0_must_be_a_socket)
 {
 	char	 cmd[1400];
@@ -1590,6 +1623,7 @@ auth_suite(void)
 	tcase_add_test(t, standalone_workers);
 	tcase_add_test(t, sigterm_finishes_the_request_in_flight);
 	tcase_add_test(t, fd0_must_be_a_socket);
+	tcase_add_test(t, keygen_output_names_the_key_id);
 	tcase_add_test(t, create_admin_generates_a_long_enough_password);
 	suite_add_tcase(s, t);
 	t = tcase_create("limits");

@@ -234,6 +234,11 @@ START_TEST(sighup_survives_a_worker_restart)
 	}
 	ck_assert_msg(strcmp(got, kid2) == 0, "Auth still signs with %s after SIGHUP", got);
 
+	/* The master says which key signs now, and what the value is. */
+	snprintf(line, sizeof(line), "quire-auth[%d]: SIGHUP: signing with key id "
+	    "(RFC 7638 thumbprint) %s", (int)p.master[0], kid2);
+	ck_assert_msg(log_count(&p, line) == 1, "no \"%s\" in %s", line, p.log);
+
 	/* Every worker dies; the master's replacements have what the master reloaded. */
 	replace_all_workers(&p);
 	expect_keys(&p, kid2, 600, t1);

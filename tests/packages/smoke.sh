@@ -84,6 +84,9 @@ PATH=$tmp/shim:$PATH QUIRE_ADMIN_PASSWORD=$PASSWORD \
 	quire-setup --admin-dsn "host=$sock user=postgres password=$SECRET" >"$tmp/setup.log"
 check "private key readable by quire_auth only" "640 root:quire_auth" \
 	"$(stat -c '%a %U:%G' /etc/quire/keys/private.pem)"
+kid=$(basename /etc/quire/keys/public/*.pem .pem)
+check "setup names the key id" "quire-setup: key id (RFC 7638 thumbprint): $kid" \
+	"$(grep -F "$kid" "$tmp/setup.log" | grep -v 'public key:')"
 check "setup ran quire-migrate" yes "$(grep -q '^quire-migrate ' "$tmp/argv.log" && echo yes)"
 check "no password on a command line" "" "$(grep -F "$SECRET" "$tmp/argv.log")"
 check "setup.env readable by root only, from the start" "600 root:root" \
