@@ -159,19 +159,25 @@ resp_error_code(const struct http_resp *r)
 }
 
 int
-program_log_count(const char *needle)
+log_count(const char *path, const char *needle)
 {
 	char	 line[4096];
 	FILE	*f;
 	int	 n = 0;
 
-	if ((f = fopen(test_stack.program_log, "r")) == NULL)
+	if ((f = fopen(path, "r")) == NULL)
 		return 0;
 	while (fgets(line, sizeof(line), f) != NULL)
 		if (strstr(line, needle) != NULL)
 			n++;
 	fclose(f);
 	return n;
+}
+
+int
+program_log_count(const char *needle)
+{
+	return log_count(test_stack.program_log, needle);
 }
 
 char *

@@ -87,6 +87,8 @@ const char	*resp_error_code(const struct http_resp *);
  * log, or the log of the programs the stack runs for Apache) hold needle.
  */
 int		 program_log_count(const char *needle);
+/* Returns how many lines of the file at path hold needle (0 when it cannot be read). */
+int		 log_count(const char *path, const char *needle);
 
 /* Logs in and returns the access token (to free), failing the test on error. */
 char		*login(const char *username, const char *password);

@@ -46,16 +46,58 @@ login_resp(const char *user, const char *password, struct http_resp *r)
 	return st;
 }
 
-/* Logs in from the local address source, with one more header when not NULL. */
+/*
+ * Logs in at base (NULL: the stack's web server) from the local address
+ * source (NULL: 127.0.0.1), with "X-Forwarded-For: forwarded" when not NULL.
+ * Returns the status.
+ */
 static long
-login_from(const char *source, const char *user, const char *password, const char *header,
-    struct http_resp *r)
+login_at(const char *base, const char *source, const char *forwarded, const char *user,
+    const char *password, struct http_resp *r)
 {
-	char	*body = creds(user, password);
-	long	 st = api_from(source, "POST", "/auth/login", NULL, body, header, r);
+	char		 url[256], xff[128], *body = creds(user, password);
+	const char	*headers[] = { "Content-Type: application/json", xff, NULL };
+	long		 st;
 
+	snprintf(url, sizeof(url), "%s/auth/login", base != NULL ? base : test_stack.base_url);
+	if (forwarded != NULL)
+		snprintf(xff, sizeof(xff), "X-Forwarded-For: %s", forwarded);
+	else
+		headers[1] = NULL;
+	st = http_request_from(source, "POST", url, headers, body, strlen(body), r);
 	free(body);
 	return st;
+}
+
+/* Makes n logins with a wrong password, as login_at(): each is 401 invalid_credentials. */
+static void
+fail_logins(const char *base, const char *source, const char *forwarded, const char *user,
+    int n)
+{
+	struct http_resp r;
+	int		 i;
+
+	for (i = 0; i < n; i++) {
+		login_at(base, source, forwarded, user, "wrong-password!", &r);
+		ck_error(&r, 401, "invalid_credentials");
+		http_resp_free(&r);
+	}
+}
+
+/* Logs in as login_at(), and expects 429 too_many_attempts with a Retry-After of 1 to 900 s. */
+static void
+expect_limited(const char *base, const char *source, const char *forwarded, const char *user,
+    const char *password)
+{
+	struct http_resp r;
+	char		 value[64];
+	long long	 retry;
+
+	login_at(base, source, forwarded, user, password, &r);
+	ck_error(&r, 429, "too_many_attempts");
+	ck_assert_ptr_nonnull(http_header(&r, "Retry-After", value, sizeof(value)));
+	ck_assert_int_eq(parse_int(value, 1, 900, &retry), 0);
+	http_resp_free(&r);
 }
 
 /* Posts {"refresh_token": token} to path. */
@@ -258,33 +300,15 @@ END_TEST
 
 START_TEST(brute_force_limit)
 {
-	struct http_resp r;
-	char		 name[65], value[64];
-	long long	 retry;
-	int		 i;
+	char		 name[65];
 
 	free(new_user("author", name, NULL));
-	for (i = 0; i < 5; i++) {
-		login_resp(name, "wrong-password!", &r);
-		ck_error(&r, 401, "invalid_credentials");
-		http_resp_free(&r);
-	}
+	fail_logins(NULL, NULL, NULL, name, 5);
 	/* Even the right password is refused until the window passes. */
-	login_resp(name, USER_PASSWORD, &r);
-	ck_error(&r, 429, "too_many_attempts");
-	ck_assert_ptr_nonnull(http_header(&r, "Retry-After", value, sizeof(value)));
-	ck_assert_int_eq(parse_int(value, 1, 900, &retry), 0);
-	http_resp_free(&r);
-
+	expect_limited(NULL, NULL, NULL, name, USER_PASSWORD);
 	/* A username that does not exist is limited the same way. */
-	for (i = 0; i < 5; i++) {
-		login_resp("ghost-user", "wrong-password!", &r);
-		ck_error(&r, 401, "invalid_credentials");
-		http_resp_free(&r);
-	}
-	login_resp("ghost-user", "wrong-password!", &r);
-	ck_error(&r, 429, "too_many_attempts");
-	http_resp_free(&r);
+	fail_logins(NULL, NULL, NULL, "ghost-user", 5);
+	expect_limited(NULL, NULL, NULL, "ghost-user", "wrong-password!");
 }
 END_TEST
 
@@ -297,52 +321,29 @@ END_TEST
 START_TEST(attacker_locks_out_only_itself)
 {
 	struct http_resp r;
-	char		 name[65], value[64], ghost[80];
-	long long	 retry;
+	char		 name[65], ghost[80];
 	int		 i;
 
 	free(new_user("author", name, NULL));
-	for (i = 0; i < 5; i++) {
-		login_from("127.0.0.3", name, "wrong-password!", "X-Forwarded-For: 127.0.0.2", &r);
-		ck_error(&r, 401, "invalid_credentials");
-		http_resp_free(&r);
-	}
-	login_from("127.0.0.3", name, USER_PASSWORD, "X-Forwarded-For: 127.0.0.2", &r);
-	ck_error(&r, 429, "too_many_attempts");
-	ck_assert_ptr_nonnull(http_header(&r, "Retry-After", value, sizeof(value)));
-	ck_assert_int_eq(parse_int(value, 1, 900, &retry), 0);
-	http_resp_free(&r);
-	login_from("127.0.0.3", name, USER_PASSWORD, NULL, &r);
-	ck_error(&r, 429, "too_many_attempts");
-	http_resp_free(&r);
+	fail_logins(NULL, "127.0.0.3", "127.0.0.2", name, 5);
+	expect_limited(NULL, "127.0.0.3", "127.0.0.2", name, USER_PASSWORD);
+	expect_limited(NULL, "127.0.0.3", NULL, name, USER_PASSWORD);
 
 	/* The owner, elsewhere, logs in meanwhile, again and again. */
 	for (i = 0; i < 3; i++) {
-		ck_assert_int_eq(login_from("127.0.0.2", name, USER_PASSWORD, NULL, &r), 200);
+		ck_assert_int_eq(login_at(NULL, "127.0.0.2", NULL, name, USER_PASSWORD, &r), 200);
 		http_resp_free(&r);
 	}
 	/* Nor did the attacker's failures count against the owner's own address. */
-	for (i = 0; i < 4; i++) {
-		login_from("127.0.0.2", name, "owner-typo-here", NULL, &r);
-		ck_error(&r, 401, "invalid_credentials");
-		http_resp_free(&r);
-	}
-	ck_assert_int_eq(login_from("127.0.0.2", name, USER_PASSWORD, NULL, &r), 200);
+	fail_logins(NULL, "127.0.0.2", NULL, name, 4);
+	ck_assert_int_eq(login_at(NULL, "127.0.0.2", NULL, name, USER_PASSWORD, &r), 200);
 	http_resp_free(&r);
 
 	/* A username that does not exist is limited the same way, per address. */
 	snprintf(ghost, sizeof(ghost), "ghost-%d", (int)getpid());
-	for (i = 0; i < 5; i++) {
-		login_from("127.0.0.3", ghost, "wrong-password!", NULL, &r);
-		ck_error(&r, 401, "invalid_credentials");
-		http_resp_free(&r);
-	}
-	login_from("127.0.0.3", ghost, "wrong-password!", NULL, &r);
-	ck_error(&r, 429, "too_many_attempts");
-	http_resp_free(&r);
-	login_from("127.0.0.2", ghost, "wrong-password!", NULL, &r);
-	ck_error(&r, 401, "invalid_credentials");
-	http_resp_free(&r);
+	fail_logins(NULL, "127.0.0.3", NULL, ghost, 5);
+	expect_limited(NULL, "127.0.0.3", NULL, ghost, "wrong-password!");
+	fail_logins(NULL, "127.0.0.2", NULL, ghost, 1);
 }
 END_TEST
 
@@ -355,44 +356,20 @@ END_TEST
 START_TEST(address_limit_caps_hashing)
 {
 	struct http_resp r;
-	char		 name[65], guess[96], value[64];
-	long long	 retry;
+	char		 name[65], guess[96];
 	int		 i;
 
 	free(new_user("author", name, NULL));
 	for (i = 0; i < 50; i++) {
 		snprintf(guess, sizeof(guess), "nobody-%d-%d", (int)getpid(), i);
-		login_from("127.0.0.4", guess, "wrong-password!", NULL, &r);
-		ck_error(&r, 401, "invalid_credentials");
-		http_resp_free(&r);
+		fail_logins(NULL, "127.0.0.4", NULL, guess, 1);
 	}
-	login_from("127.0.0.4", "yet-another-name", "wrong-password!", NULL, &r);
-	ck_error(&r, 429, "too_many_attempts");
-	ck_assert_ptr_nonnull(http_header(&r, "Retry-After", value, sizeof(value)));
-	ck_assert_int_eq(parse_int(value, 1, 900, &retry), 0);
-	http_resp_free(&r);
-	login_from("127.0.0.4", name, USER_PASSWORD, NULL, &r);
-	ck_error(&r, 429, "too_many_attempts");
-	http_resp_free(&r);
-	ck_assert_int_eq(login_from("127.0.0.5", name, USER_PASSWORD, NULL, &r), 200);
+	expect_limited(NULL, "127.0.0.4", NULL, "yet-another-name", "wrong-password!");
+	expect_limited(NULL, "127.0.0.4", NULL, name, USER_PASSWORD);
+	ck_assert_int_eq(login_at(NULL, "127.0.0.5", NULL, name, USER_PASSWORD, &r), 200);
 	http_resp_free(&r);
 }
 END_TEST
-
-/* Logs in at url from source, with X-Forwarded-For: forwarded. Returns the status. */
-static long
-login_via(const char *url, const char *source, const char *forwarded, const char *user,
-    const char *password, struct http_resp *r)
-{
-	char		 xff[128], *body = creds(user, password);
-	const char	*headers[] = { "Content-Type: application/json", xff, NULL };
-	long		 st;
-
-	snprintf(xff, sizeof(xff), "X-Forwarded-For: %s", forwarded);
-	st = http_request_from(source, "POST", url, headers, body, strlen(body), r);
-	free(body);
-	return st;
-}
 
 /*
  * Behind a reverse proxy (here 127.0.0.6), the web server takes the client's
@@ -403,8 +380,8 @@ login_via(const char *url, const char *source, const char *forwarded, const char
 START_TEST(trusted_proxy_forwards_the_client_address)
 {
 	struct http_resp r;
-	char		 routes[4096], url[256], name[65];
-	int		 port = stack_free_port(), i;
+	char		 routes[4096], base[64], name[65];
+	int		 port = stack_free_port();
 	pid_t		 web;
 
 	if (test_stack.apache)
@@ -428,31 +405,19 @@ START_TEST(trusted_proxy_forwards_the_client_address)
 		    test_stack.build, test_stack.var, test_stack.conf);
 	web = web_start_extra(&test_stack, "proxied", port, routes);
 	ck_assert_int_gt(web, 0);
-	snprintf(url, sizeof(url), "http://127.0.0.1:%d/auth/login", port);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
 	free(new_user("author", name, NULL));
 
 	/* A client behind the proxy hammers the name: it is stopped, another is not. */
-	for (i = 0; i < 5; i++) {
-		login_via(url, "127.0.0.6", "127.0.0.7", name, "wrong-password!", &r);
-		ck_error(&r, 401, "invalid_credentials");
-		http_resp_free(&r);
-	}
-	login_via(url, "127.0.0.6", "127.0.0.7", name, USER_PASSWORD, &r);
-	ck_error(&r, 429, "too_many_attempts");
-	http_resp_free(&r);
-	ck_assert_int_eq(login_via(url, "127.0.0.6", "127.0.0.8", name, USER_PASSWORD, &r), 200);
+	fail_logins(base, "127.0.0.6", "127.0.0.7", name, 5);
+	expect_limited(base, "127.0.0.6", "127.0.0.7", name, USER_PASSWORD);
+	ck_assert_int_eq(login_at(base, "127.0.0.6", "127.0.0.8", name, USER_PASSWORD, &r), 200);
 	http_resp_free(&r);
 
 	/* Not the proxy: its X-Forwarded-For counts for nothing. */
-	for (i = 0; i < 5; i++) {
-		login_via(url, "127.0.0.9", "127.0.0.8", name, "wrong-password!", &r);
-		ck_error(&r, 401, "invalid_credentials");
-		http_resp_free(&r);
-	}
-	login_via(url, "127.0.0.9", "127.0.0.8", name, USER_PASSWORD, &r);
-	ck_error(&r, 429, "too_many_attempts");
-	http_resp_free(&r);
-	ck_assert_int_eq(login_via(url, "127.0.0.6", "127.0.0.8", name, USER_PASSWORD, &r), 200);
+	fail_logins(base, "127.0.0.9", "127.0.0.8", name, 5);
+	expect_limited(base, "127.0.0.9", "127.0.0.8", name, USER_PASSWORD);
+	ck_assert_int_eq(login_at(base, "127.0.0.6", "127.0.0.8", name, USER_PASSWORD, &r), 200);
 	http_resp_free(&r);
 	stop_process(web, SIGTERM, 5000, true);
 }
