@@ -51,9 +51,10 @@ struct service {
 	int			(*init)(struct ctx *, char *err, size_t errlen);
 	/*
 	 * Called on SIGHUP instead of init, to make the program's state for the
-	 * reloaded context fresh (its settings and keys read already) while old
-	 * still serves; it may take over what must not be made twice. Returns 0
-	 * or -1 with err set (old is kept, fresh freed with fini). Optional.
+	 * reloaded context fresh (its settings and keys read already; its
+	 * database handle comes after) while old still serves; it may take over
+	 * what must not be made twice. Returns 0 or -1 with err set (old is
+	 * kept, fresh freed with fini). Optional.
 	 */
 	int			(*reload)(struct ctx *fresh, struct ctx *old, char *err,
 				    size_t errlen);

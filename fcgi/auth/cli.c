@@ -102,8 +102,8 @@ cmd_create_admin(const struct service *svc, int argc, char **argv)
 	const char		*config = NULL, *user, *password, *why;
 	char			 generated[PASSWORD_GENERATED_MAX], err[1024], *hash = NULL;
 	enum db_status		 st;
-	enum err	 e;
-	int		 ch, rc = 1;
+	enum err		 e;
+	int			 ch, rc = 1;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'c') {
