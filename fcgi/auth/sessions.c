@@ -57,37 +57,38 @@ out:
 	free(access);
 }
 
-int
-login_allowed(struct req *r, const char *username)
+/*
+ * After a successful login, in its transaction: stores password hashed
+ * anew when hash, user id's stored one, was made with another method or
+ * cost than password_cost (which changed since, or the hash came from
+ * elsewhere). Returns DB_OK (also when hashing fails: the login goes on
+ * with the old hash) or the database's status.
+ */
+static enum db_status
+rehash_if_outdated(struct req *r, const char *id, const char *password, const char *hash)
 {
-	const struct auth_conf	*conf = auth_conf(r);
-	PGresult		*res;
-	enum db_status		 st;
-	char			 window[24];
-	long long		 failures, retry;
+	long long	 cost = auth_conf(r)->password_cost;
+	char		*fresh;
+	enum db_status	 st;
 
-	snprintf(window, sizeof(window), "%lld", conf->login_window);
-	if ((st = DB_QUERY(r->ctx->db, S_FAILURES_COUNT, &res, username, window)) != DB_OK) {
-		db_rollback(r->ctx->db);
-		resp_db_error(r, st);
-		return -1;
+	if (!password_outdated(hash, cost))
+		return DB_OK;
+	if ((fresh = password_hash(password, cost)) == NULL) {
+		log_msg("could not hash a password again at cost %lld", cost);
+		return DB_OK;
 	}
-	failures = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	retry = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	PQclear(res);
-	if (failures < conf->login_max_failures)
-		return 0;
-	db_rollback(r->ctx->db);
-	resp_error(r, ERR_TOO_MANY_ATTEMPTS, "too many failed logins for this username; "
-	    "try again later");
-	resp_header(r, "Retry-After", "%lld", retry > 0 ? retry : 1);
-	return -1;
+	st = DB_QUERY(r->ctx->db, S_USER_REHASH, NULL, id, fresh, hash);
+	free(fresh);
+	return st;
 }
 
 /*
  * POST /auth/login {"username","password"}
  * 200 with tokens; 401 invalid_credentials (unknown user, wrong password or
- * disabled account: the same answer and the same work); 429; 400; 415; 503.
+ * disabled account: the same answer and the same work; a hash made with
+ * an older method or cost is made again on success); 429 past a limit of
+ * limits.c (for this username from this address, or from this address);
+ * 400; 415; 503.
  */
 void
 h_login(struct req *r)
@@ -97,7 +98,7 @@ h_login(struct req *r)
 	json_t			*body;
 	PGresult		*res = NULL;
 	const char		*username, *password, *hash;
-	char			 window[24];
+	char			 client[LOGIN_CLIENT_MAX];
 	bool			 found, ok;
 	enum db_status		 st;
 
@@ -122,7 +123,8 @@ h_login(struct req *r)
 		resp_db_error(r, st);
 		goto out;
 	}
-	if (login_allowed(r, username) == -1)
+	login_client_of(r, client);
+	if (login_allowed(r, username, client) == -1)
 		goto out;
 	if ((st = DB_QUERY(db, S_USER_BY_NAME, &res, username)) != DB_OK) {
 		db_rollback(db);
@@ -134,9 +136,7 @@ h_login(struct req *r)
 	hash = found ? PQgetvalue(res, 0, 1) : a->dummy_hash;
 	ok = password_check(password, hash) && found && strcmp(PQgetvalue(res, 0, 3), "f") == 0;
 	if (!ok) {
-		snprintf(window, sizeof(window), "%lld", auth_conf(r)->login_window);
-		if ((st = DB_QUERY(db, S_FAILURE_ADD, NULL, username)) != DB_OK ||
-		    (st = DB_QUERY(db, S_FAILURES_PRUNE, NULL, window)) != DB_OK ||
+		if ((st = login_failed(r, username, client)) != DB_OK ||
 		    (st = db_commit(db)) != DB_OK) {
 			db_rollback(db);
 			resp_db_error(r, st);
@@ -145,7 +145,8 @@ h_login(struct req *r)
 		resp_error(r, ERR_INVALID_CREDENTIALS, "wrong username or password");
 		goto out;
 	}
-	if ((st = DB_QUERY(db, S_FAILURES_CLEAR, NULL, username)) != DB_OK ||
+	if ((st = login_succeeded(r, username, client)) != DB_OK ||
+	    (st = rehash_if_outdated(r, PQgetvalue(res, 0, 0), password, hash)) != DB_OK ||
 	    (st = db_exec0(db, S_TOKENS_PRUNE, NULL)) != DB_OK) {
 		db_rollback(db);
 		resp_db_error(r, st);
@@ -298,11 +299,13 @@ h_me(struct req *r)
 
 /*
  * GET /auth/jwks.json
- * 200 with the JWK Set of every configured public key, cacheable for 5 minutes.
+ * 200 with the JWK Set of every configured public key, cacheable for 5
+ * minutes; 500 (not cacheable) when it cannot be made.
  */
 void
 h_jwks(struct req *r)
 {
 	resp_json(r, 200, tok_keyset_jwks(r->ctx->tokens.keys));
-	resp_header(r, "Cache-Control", "public, max-age=300");
+	if (r->status == 200)
+		resp_header(r, "Cache-Control", "public, max-age=300");
 }
