@@ -18,6 +18,7 @@ static const struct route auth_routes[] = {
 	{ "POST",	"/auth/login",		h_login,		ROLE_ANON },
 	{ "POST",	"/auth/refresh",	h_refresh,		ROLE_ANON },
 	{ "POST",	"/auth/logout",		h_logout,		ROLE_ANON },
+	{ "POST",	"/auth/logout/all",	h_logout_all,		ROLE_AUTHOR },
 	{ "GET",	"/auth/me",		h_me,			ROLE_AUTHOR },
 	{ "GET",	"/auth/jwks.json",	h_jwks,			ROLE_ANON },
 	{ "GET",	"/auth/health",		srv_health,		ROLE_ANON },
@@ -40,6 +41,7 @@ static const struct cfg_key auth_keys[] = {
 	KEY("password_min_length", CFG_INT, "10", 10, 128, password_min_length),
 	KEY("login_max_failures", CFG_INT, "5", 1, 1000, login_max_failures),
 	KEY("login_window", CFG_INT, "900", 1, 86400, login_window),
+	KEY("cookie_secure", CFG_BOOL, "no", 0, 0, cookie_secure),
 };
 
 /* Loads the signing key and hashes the stand-in password. Returns 0 or -1. */
