@@ -71,13 +71,13 @@ export async function renderEditor(main, ctx, id) {
 	}
 
 	/* The form. */
-	const title = field('Title', 'input', { class: 'title-input', maxlength: 300, autocomplete: 'off' });
-	const slug = field('Slug', 'input', { pattern: '[a-z0-9-]+', maxlength: 120, autocomplete: 'off',
+	const title = field('Title', 'input', { name: 'title', class: 'title-input', maxlength: 300, autocomplete: 'off' });
+	const slug = field('Slug', 'input', { name: 'slug', pattern: '[a-z0-9-]+', maxlength: 120, autocomplete: 'off',
 	    spellcheck: 'false' }, 'Lowercase letters, digits and hyphens. Empty: made from the title.');
-	const tags = field('Tags', 'input', { autocomplete: 'off' }, 'Separated by commas.');
-	const kind = field('Kind', 'select', {}, null, [['post', 'Post'], ['page', 'Page']]);
+	const tags = field('Tags', 'input', { name: 'tags', autocomplete: 'off' }, 'Separated by commas.');
+	const kind = field('Kind', 'select', { name: 'kind' }, null, [['post', 'Post'], ['page', 'Page']]);
 	kind.row.hidden = !ctx.features.kind;
-	const body = field('Text (Markdown)', 'textarea', { class: 'body-input', spellcheck: 'true' },
+	const body = field('Text (Markdown)', 'textarea', { name: 'body', class: 'body-input', spellcheck: 'true' },
 	    'Drop or paste images here to upload them. Ctrl+S saves.');
 	const uploads = h('ul', { class: 'uploads', 'aria-label': 'Uploads' });
 	const fileInput = h('input', { type: 'file', accept: 'image/*', multiple: true, hidden: true,

@@ -54,7 +54,7 @@ export function uploadInto(list, file, done, failed = () => {}) {
 		row.classList.add('refused');
 		bar.remove();
 		text.textContent = message;
-		row.setAttribute('role', 'alert');
+		text.setAttribute('role', 'alert');
 		row.append(h('button', { type: 'button', class: 'quiet', text: 'Dismiss',
 		    'aria-label': `Dismiss: ${message}`, onclick: () => row.remove() }));
 		failed();

@@ -39,6 +39,7 @@ export function renderUsers(main, ctx) {
 	    h('section', { class: 'panel' }, h('h2', { id: 'new-user-h', text: 'New user' }), form));
 
 	async function patch(user, change, what) {
+		table.setAttribute('aria-busy', 'true');
 		try {
 			await api.call('PATCH', `/auth/users/${user.id}`, { json: change });
 			say(`${user.username}: ${what}.`, 'ok');
@@ -84,6 +85,7 @@ export function renderUsers(main, ctx) {
 	}
 
 	async function load() {
+		table.setAttribute('aria-busy', 'true');
 		try {
 			const { data } = await api.call('GET', `/auth/users?page=${page}&per_page=${PER_PAGE}`);
 			const pages = Math.max(1, Math.ceil(data.total / data.per_page));
@@ -98,6 +100,8 @@ export function renderUsers(main, ctx) {
 			    h('button', { type: 'button', text: 'Next', disabled: page >= pages, onclick: () => { page++; load(); } }));
 		} catch (e) {
 			table.replaceChildren(h('p', { class: 'error', text: e.message }));
+		} finally {
+			table.removeAttribute('aria-busy');
 		}
 	}
 	load();
