@@ -32,7 +32,7 @@ import urllib.request
 import uuid
 
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
+from selenium.common.exceptions import StaleElementReferenceException, TimeoutException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
@@ -194,7 +194,10 @@ class Page:
 
     def wait(self, what, cond, timeout=WAIT):
         try:
-            return WebDriverWait(self.d, timeout, poll_frequency=0.05).until(lambda d: cond())
+            # A list drawn again meanwhile leaves stale elements: look again.
+            return WebDriverWait(self.d, timeout, poll_frequency=0.05,
+                                 ignored_exceptions=[StaleElementReferenceException]).until(
+                lambda d: cond())
         except TimeoutException:
             raise Failure(f"timed out waiting for {what}")
 
@@ -607,7 +610,8 @@ def run_web(args, web, axe):
                     if el.text:
                         print(f"  on the page: {el.text}")
                 if not isinstance(e, Failure):
-                    print("".join(traceback.format_tb(e.__traceback__)[-3:]))
+                    print("".join(l for l in traceback.format_tb(e.__traceback__)
+                                  if "desk.py" in l))
                 for entry in driver.get_log("browser"):
                     print(f"  console: {entry['level']} {entry['message']}")
                 print(f"  screenshots of each step: {shots}")
