@@ -88,5 +88,6 @@ export function diffView(a, b, labels = ['before', 'after']) {
 		    h(r.op === 'del' ? 'del' : r.op === 'add' ? 'ins' : 'span', { text: r.text || ' ' })));
 	});
 	flush();
-	return list;
+	return h('div', { class: 'diff-wrap' },
+	    h('p', { class: 'muted small legend', text: `− only in ${labels[0]}   + only in ${labels[1]}` }), list);
 }

@@ -269,6 +269,7 @@ export async function renderEditor(main, ctx, id) {
 		} catch (e) {
 			if (e.status === 412) {
 				saving = false;
+				drawState();
 				await conflict(extra, message);
 				return;
 			}

@@ -4,9 +4,15 @@
  * insert into a post, delete.
  */
 import * as api from './api.js';
-import { h, when, modal, confirmAction, say, newId } from './dom.js';
+import { h, modal, confirmAction, say, newId } from './dom.js';
 
 const PER_PAGE = 24;
+
+/* The day of an RFC 3339 time, in the writer's time zone. */
+function day(iso) {
+	const d = new Date(iso);
+	return Number.isNaN(d.getTime()) ? '' : d.toLocaleDateString(undefined, { dateStyle: 'medium' });
+}
 
 /* The Markdown of an image in a post. */
 export function mediaMarkdown(item) {
@@ -107,7 +113,7 @@ function card(item, { pick, onDelete }) {
 	    h('div', { class: 'thumb' }, img),
 	    h('div', { class: 'card-body' },
 		h('label', { for: altId, text: 'Alt text' }), alt, state,
-		h('p', { class: 'muted small', text: `${item.width} × ${item.height} · ${when(item.created_at)}` }),
+		h('p', { class: 'muted small', text: `${item.width} × ${item.height} px · ${day(item.created_at)}` }),
 		h('div', { class: 'actions' },
 		    pick ? h('button', { type: 'button', class: 'primary', text: 'Insert',
 			'aria-label': `Insert the image “${item.alt || item.id}”`,
