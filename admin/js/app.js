@@ -136,6 +136,11 @@ api.onSessionEnded(() => {
 
 async function boot() {
 	document.getElementById('logout').addEventListener('click', logout);
+	/* The skip link moves focus; it must not change the hash, which is the route. */
+	document.querySelector('.skip').addEventListener('click', (e) => {
+		e.preventDefault();
+		focusMain(document.getElementById('main'));
+	});
 	/* A reload keeps the session: the refresh cookie gives a new access token. */
 	try {
 		if (await api.refresh())

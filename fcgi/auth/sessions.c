@@ -57,7 +57,8 @@ issue_session(struct req *r, const char *user_id, const char *username, const ch
 	if (cookie) {
 		resp_json(r, 200, json_pack("{s:s, s:s, s:I}", "access_token", access,
 		    "token_type", "Bearer", "expires_in", (json_int_t)conf->access_ttl));
-		browser_set_cookie(r, token);
+		if (browser_set_cookie(r, token) == -1)
+			resp_error(r, ERR_INTERNAL, "could not set the session cookie");
 	} else
 		resp_json(r, 200, json_pack("{s:s, s:s, s:I, s:s}", "access_token", access,
 		    "token_type", "Bearer", "expires_in", (json_int_t)conf->access_ttl,

@@ -454,6 +454,61 @@ def s_unsaved_text_survives(p, api, web):
            == "saved text and unsaved words")
 
 
+def s_keyboard_alone(p, api, web):
+    """Sign in, reach every control with Tab (each with a visible focus), write and save."""
+    name, token = api.new_user("author")
+    p.open()
+    p.css("input[name=username]")
+    p.wait("focus in the username field", lambda: p.js("return document.activeElement.name") == "username")
+    ActionChains(p.d).send_keys(name, Keys.TAB, USER_PASSWORD, Keys.ENTER).perform()
+    p.heading("Posts")
+    p.css("table.posts, .table-wrap .empty")
+
+    def walk(back, stop):
+        """Tabs from the screen's heading; each control reached must show its focus."""
+        p.js("document.querySelector('main h1').focus()")
+        seen = []
+        for _ in range(25):
+            if back:
+                ActionChains(p.d).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
+            else:
+                ActionChains(p.d).send_keys(Keys.TAB).perform()
+            el = p.js("""
+                const e = document.activeElement, st = getComputedStyle(e);
+                const label = e.labels && e.labels[0];
+                const ring = (s) => s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0;
+                return { text: (label ? label.textContent : e.textContent || e.value || e.tagName).trim(),
+                         tag: e.tagName, ring: ring(st) || (label && ring(getComputedStyle(label))) };
+            """)
+            if el["tag"] in ("BODY", "HTML"):
+                break
+            check(el["ring"], f"no visible focus on {el}")
+            seen.append(el["text"])
+            if el["text"] == stop:
+                break
+        return seen
+
+    back = walk(True, "Skip to content")
+    check(back[:5] == ["Log out", "Account", "Media", "Posts", "Skip to content"], f"Shift+Tab: {back}")
+    ahead = walk(False, "Search")
+    check(ahead[0] == "New post" and "All" in ahead and "Search" in ahead, f"Tab: {ahead}")
+    p.js("document.querySelector('main h1').focus()")
+    ActionChains(p.d).send_keys(Keys.TAB, Keys.ENTER).perform()      # "New post"
+    p.heading("New post")
+    p.wait("focus on the screen", lambda: p.js("return document.activeElement.tagName") == "H1")
+    ActionChains(p.d).send_keys(Keys.TAB, Keys.TAB).perform()        # past "All posts", to the actions
+    for _ in range(12):
+        if p.js("return document.activeElement.name") == "title":
+            break
+        ActionChains(p.d).send_keys(Keys.TAB).perform()
+    check(p.js("return document.activeElement.name") == "title", "Tab reaches the title")
+    ActionChains(p.d).send_keys("Typed with keys only").perform()
+    p.ctrl_s()
+    p.saved()
+    j, _ = api.call("GET", "/posts?status=draft", token)
+    check([i["title"] for i in j["items"]] == ["Typed with keys only"], f"{j['items']}")
+
+
 def s_author_cannot_manage_users(p, api, web):
     name, _ = api.new_user("author")
     p.login(name)
@@ -642,6 +697,7 @@ SCENARIOS = [
     s_write_publish_with_image,
     s_conflict_412,
     s_unsaved_text_survives,
+    s_keyboard_alone,
     s_author_cannot_manage_users,
     s_markup_shows_as_text,
     s_media_library,
