@@ -135,3 +135,11 @@ export function say(text, kind = 'info') {
 	clearTimeout(statusTimer);
 	statusTimer = setTimeout(() => s.classList.remove('shown'), kind === 'error' ? 8000 : 4000);
 }
+
+/* Fills nav with Previous / "Page n of m" / Next; go(n) shows page n. */
+export function pager(nav, page, pages, go) {
+	nav.replaceChildren(
+	    h('button', { type: 'button', text: 'Previous', disabled: page <= 1, onclick: () => go(page - 1) }),
+	    h('span', { text: `Page ${page} of ${pages}` }),
+	    h('button', { type: 'button', text: 'Next', disabled: page >= pages, onclick: () => go(page + 1) }));
+}

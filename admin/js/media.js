@@ -4,7 +4,7 @@
  * insert into a post, delete.
  */
 import * as api from './api.js';
-import { h, modal, confirmAction, say, newId } from './dom.js';
+import { h, modal, confirmAction, say, newId, pager } from './dom.js';
 
 const PER_PAGE = 24;
 
@@ -130,7 +130,7 @@ function card(item, { pick, onDelete }) {
 function library(root, ctx, pick = null) {
 	let page = 1;
 	const grid = h('ul', { class: 'grid', 'aria-label': 'Images' });
-	const pager = h('nav', { class: 'pager', 'aria-label': 'Pages of images' });
+	const pages_ = h('nav', { class: 'pager', 'aria-label': 'Pages of images' });
 	const uploads = h('ul', { class: 'uploads', 'aria-label': 'Uploads' });
 	const fileInput = h('input', { type: 'file', accept: 'image/*', multiple: true, hidden: true,
 	    onchange: () => { add([...fileInput.files]); fileInput.value = ''; } });
@@ -186,18 +186,13 @@ function library(root, ctx, pick = null) {
 				grid.replaceChildren(h('li', { class: 'empty', text: 'No images yet.' }));
 			else
 				grid.replaceChildren(...data.items.map((item) => card(item, { pick, onDelete: pick ? null : remove })));
-			pager.replaceChildren(
-			    h('button', { type: 'button', text: 'Previous', disabled: page <= 1,
-				onclick: () => { page--; load(); } }),
-			    h('span', { text: `Page ${page} of ${pages}` }),
-			    h('button', { type: 'button', text: 'Next', disabled: page >= pages,
-				onclick: () => { page++; load(); } }));
+			pager(pages_, page, pages, (n) => { page = n; load(); });
 		} catch (e) {
 			grid.replaceChildren(h('li', { class: 'error', text: e.message }));
 		}
 	}
 
-	root.append(zone, uploads, grid, pager);
+	root.append(zone, uploads, grid, pages_);
 	load();
 	return () => document.removeEventListener('paste', onPaste);
 }

@@ -1,6 +1,6 @@
 /* posts: the list of posts, with a status filter, search and pages. */
 import * as api from './api.js';
-import { h, field, when, newId } from './dom.js';
+import { h, field, when, newId, pager } from './dom.js';
 import { hasDraft } from './drafts.js';
 
 const PER_PAGE = 20;
@@ -16,7 +16,7 @@ const state = { status: 'any', q: '', page: 1 };
 
 export function renderPosts(main, ctx) {
 	const table = h('div', { class: 'table-wrap' });
-	const pager = h('nav', { class: 'pager', 'aria-label': 'Pages of posts' });
+	const nav = h('nav', { class: 'pager', 'aria-label': 'Pages of posts' });
 	const count = h('p', { class: 'muted count', 'aria-live': 'polite' });
 
 	const name = newId('status');
@@ -42,7 +42,7 @@ export function renderPosts(main, ctx) {
 		h('h1', { text: 'Posts' }),
 		h('a', { class: 'button primary', href: '#/new', text: 'New post' })),
 	    h('div', { class: 'filters' }, filter, search.row),
-	    count, table, pager);
+	    count, table, nav);
 
 	async function load() {
 		const p = new URLSearchParams({ page: state.page, per_page: PER_PAGE });
@@ -72,7 +72,7 @@ export function renderPosts(main, ctx) {
 		if (data.items.length === 0) {
 			table.replaceChildren(h('p', { class: 'empty', text: state.q
 			    ? 'No post matches this search.' : 'No posts here yet.' }));
-			pager.replaceChildren();
+			nav.replaceChildren();
 			return;
 		}
 		table.replaceChildren(h('table', { class: 'posts' },
@@ -91,12 +91,7 @@ export function renderPosts(main, ctx) {
 			h('td', {}, h('ul', { class: 'tags' }, (post.tags || []).map((t) => h('li', { text: t })))),
 			h('td', { text: post.author_name || '' }),
 			h('td', {}, h('time', { datetime: post.updated_at, text: when(post.updated_at) })))))));
-		pager.replaceChildren(
-		    h('button', { type: 'button', text: 'Previous', disabled: state.page <= 1,
-			onclick: () => { state.page--; load(); } }),
-		    h('span', { text: `Page ${state.page} of ${pages}` }),
-		    h('button', { type: 'button', text: 'Next', disabled: state.page >= pages,
-			onclick: () => { state.page++; load(); } }));
+		pager(nav, state.page, pages, (n) => { state.page = n; load(); });
 	}
 
 	load();

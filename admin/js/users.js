@@ -1,6 +1,6 @@
 /* users (admins): list, create, change role, disable, delete. */
 import * as api from './api.js';
-import { h, field, when, confirmAction, say, newId } from './dom.js';
+import { h, field, when, confirmAction, say, newId, pager } from './dom.js';
 
 const ROLES = [['author', 'Author'], ['editor', 'Editor'], ['admin', 'Admin']];
 const PER_PAGE = 50;
@@ -8,7 +8,7 @@ const PER_PAGE = 50;
 export function renderUsers(main, ctx) {
 	let page = 1;
 	const table = h('div', { class: 'table-wrap' });
-	const pager = h('nav', { class: 'pager', 'aria-label': 'Pages of users' });
+	const nav = h('nav', { class: 'pager', 'aria-label': 'Pages of users' });
 
 	const name = field('Username', 'input', { required: true, minlength: 3, maxlength: 64,
 	    pattern: '[a-z0-9_.\\-]+', autocomplete: 'off', autocapitalize: 'none', spellcheck: 'false' },
@@ -35,7 +35,7 @@ export function renderUsers(main, ctx) {
 
 	main.replaceChildren(
 	    h('div', { class: 'screen-head' }, h('h1', { text: 'Users' })),
-	    table, pager,
+	    table, nav,
 	    h('section', { class: 'panel' }, h('h2', { id: 'new-user-h', text: 'New user' }), form));
 
 	async function patch(user, change, what) {
@@ -94,10 +94,7 @@ export function renderUsers(main, ctx) {
 			    h('thead', {}, h('tr', {},
 				['User', 'Role', 'State', 'Since', 'Actions'].map((t) => h('th', { scope: 'col', text: t })))),
 			    h('tbody', {}, data.items.map(row))));
-			pager.replaceChildren(
-			    h('button', { type: 'button', text: 'Previous', disabled: page <= 1, onclick: () => { page--; load(); } }),
-			    h('span', { text: `Page ${page} of ${pages}` }),
-			    h('button', { type: 'button', text: 'Next', disabled: page >= pages, onclick: () => { page++; load(); } }));
+			pager(nav, page, pages, (n) => { page = n; load(); });
 		} catch (e) {
 			table.replaceChildren(h('p', { class: 'error', text: e.message }));
 		} finally {
