@@ -441,9 +441,9 @@ def s_unsaved_text_survives(p, api, web):
     body = p.css("textarea[name=body]")
     p.wait("the post", lambda: body.get_attribute("value") == "saved text")
     body.send_keys(" and unsaved words")
-    p.wait("the edit kept", lambda: p.js("return document.querySelector('.save-state').textContent")
-           == "Unsaved changes")
-    time.sleep(0.4)                      # the draft is written 250 ms after the last key
+    p.wait("the edit kept in the browser", lambda: p.js(
+        "return Object.keys(localStorage).some((k) => k.startsWith('quire.draft.') &&"
+        " localStorage.getItem(k).includes('and unsaved words'))"))
     p.d.refresh()
     p.button("Restore my edits")
     p.shot("recover")
@@ -507,6 +507,31 @@ def s_keyboard_alone(p, api, web):
     p.saved()
     j, _ = api.call("GET", "/posts?status=draft", token)
     check([i["title"] for i in j["items"]] == ["Typed with keys only"], f"{j['items']}")
+
+
+def s_account(p, api, web):
+    """Change one's own password (the session goes on), then log out everywhere."""
+    name, token = api.new_user("author")
+    p.login(name)
+    p.d.find_element(By.LINK_TEXT, "Account").click()
+    p.heading("Account")
+    fields = p.d.find_elements(By.CSS_SELECTOR, "form.stack-form input[type=password]")
+    new = "another-long-password"
+    for f, text in zip(fields, (USER_PASSWORD, new, new)):
+        f.send_keys(text)
+    p.button("Change password").click()
+    p.text_in("#status", "Password changed")
+    p.d.refresh()
+    p.heading("Account")                         # still signed in, with the new password's session
+    api.login(name, new)
+    other = http("POST", p.base + "/auth/login", {"username": name, "password": new})[2]["refresh_token"]
+    p.button("Log out everywhere").click()
+    p.button("Log out everywhere", "//dialog//").click()
+    p.css("input[name=username]")
+    p.d.refresh()
+    p.css("input[name=username]")
+    st, _, _ = http("POST", p.base + "/auth/refresh", {"refresh_token": other})
+    check(st == 401, f"another session of the user survived: {st}")
 
 
 def s_author_cannot_manage_users(p, api, web):
@@ -698,6 +723,7 @@ SCENARIOS = [
     s_conflict_412,
     s_unsaved_text_survives,
     s_keyboard_alone,
+    s_account,
     s_author_cannot_manage_users,
     s_markup_shows_as_text,
     s_media_library,
