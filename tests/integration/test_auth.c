@@ -1382,6 +1382,7 @@ START_TEST(cookie_logout_and_logout_everywhere)
 
 	/* Log out everywhere: a browser session and a body session of the same user end. */
 	browser_login(name, token2, &r);
+	http_resp_free(&r);
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &body_login), 200);
 	api("POST", "/auth/logout/all", NULL, "", &r);
 	ck_error(&r, 401, "missing_token");
