@@ -5,6 +5,7 @@
 #                   (WEB=apache: behind Apache instead of lighttpd)
 #   make check      every test (unit, then integration against PostgreSQL and lighttpd)
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
+#   make check-browser the writer's desk in headless Chromium, behind both servers
 #   make bench      requests/second of the hot paths, as ratios (tests/bench/)
 #   make clean
 
@@ -33,7 +34,10 @@ DEB_PACKAGES := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libpq-dev
 	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev libcmark-dev check \
 	libmagickwand-6.q16-dev postgresql-15 lighttpd lighttpd-modules-lua apache2 \
 	libapache2-mod-xsendfile openssl python3 procps jq libvips-tools wrk \
-	dpkg-dev debhelper lintian systemd
+	dpkg-dev debhelper lintian systemd chromium chromium-driver python3-selenium
+# npm installs axe-core for the browser tests; Debian's npm only where there is none
+# (this kind of machine comes with Node.js and npm of its own).
+DEB_PACKAGES += $(if $(shell command -v npm 2>/dev/null),,npm)
 
 PKGS		:= fcgi libpq jansson libjwt openssl libxcrypt
 TEST_PKGS	:= $(PKGS) check libcurl
@@ -79,7 +83,8 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 # The objects of program $(1) without its main.c, for its unit tests.
 program_objs = $(call obj,$(filter-out fcgi/$(1)/main.c,$(wildcard fcgi/$(1)/*.c)))
 
-.PHONY: all deps check check-unit check-integration run bench install deb check-packages clean
+.PHONY: all deps check check-unit check-integration check-browser run bench install deb \
+	check-packages clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 .SECONDARY:
@@ -165,8 +170,8 @@ $(BUILD)/bench/media-variant: $(call obj,tests/bench/media/variant.c) \
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs $(PKGS_media))
 
 check: deps
-	@$(MAKE) --no-print-directory $(PROGRAMS) $(TEST_PROGRAMS)
-	@$(MAKE) --no-print-directory check-unit check-integration
+	@$(MAKE) --no-print-directory $(PROGRAMS) $(TEST_PROGRAMS) $(AXE)
+	@$(MAKE) --no-print-directory check-unit check-integration check-browser
 
 # Every test program runs, even after one fails; the target fails if any did.
 check-unit:
@@ -179,6 +184,21 @@ check-integration:
 		echo "== test-$$t behind $$web"; \
 		QUIRE_BUILD=$(BUILD) QUIRE_WEB=$$web $(BUILD)/tests/test-$$t || rc=1; \
 	done; done; exit $$rc
+
+# axe-core for the browser tests, from the npm registry at the version
+# tests/browser/package-lock.json pins (checked against its integrity hash).
+AXE	:= build/node/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@mkdir -p build/node
+	cp tests/browser/package.json tests/browser/package-lock.json build/node/
+	cd build/node && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+# The writer's desk in Debian's headless Chromium (Selenium), against the
+# whole stack behind lighttpd, then Apache. Failing steps leave screenshots
+# in build/browser/.
+check-browser: $(PROGRAMS) $(BUILD)/quire-stack $(AXE)
+	/usr/bin/python3 tests/browser/desk.py --build $(BUILD) --axe $(AXE) --out build/browser
 
 run: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/quire-stack
@@ -195,6 +215,8 @@ install: all
 	for f in $(wildcard sql/*/*.sql); do install -D -m 0644 $$f $(SHARE)/$$f || exit 1; done
 	install -m 0644 web-conf/lighttpd/quire.conf web-conf/lighttpd/backends-*.conf web-conf/lighttpd/*.lua \
 		$(SHARE)/web-conf/lighttpd/
+	for f in $$(cd admin && find . -type f); do \
+		install -D -m 0644 admin/$$f $(SHARE)/admin/$$f || exit 1; done
 	install -m 0644 web-conf/lighttpd/50-quire.conf $(DESTDIR)/etc/lighttpd/conf-available/
 	install -m 0644 web-conf/apache/quire.conf $(DESTDIR)/etc/apache2/conf-available/quire-common.conf
 	install -m 0644 packaging/quire.conf $(DESTDIR)/etc/quire/

@@ -31,6 +31,7 @@ struct auth_conf {
 	long long	 login_address_max_failures;	/* per address */
 	long long	 login_window;
 	long long	 login_ipv6_prefix;
+	int		 cookie_secure;		/* https in front of a plain-http web server */
 };
 
 /* The Auth program's state, built once at start-up. */
@@ -68,6 +69,7 @@ enum auth_stmt {
 	S_FAMILY_REVOKE_BY_TOKEN,
 	S_TOKENS_PRUNE,
 	S_USER_TOKENS_REVOKE,
+	S_USER_LOCK,
 	S_AUTH_STMT_COUNT
 };
 
@@ -144,6 +146,31 @@ int	 refresh_token_new(char token[REFRESH_TOKEN_LEN + 1], char hash[67]);
 int	 refresh_token_hash(const char *token, char hash[67]);
 
 /* limits.c: failed logins counted per (address, username) and per address */
+/* browser.c: browser sessions, the refresh token in an HttpOnly cookie */
+#define BROWSER_COOKIE	"quire_refresh"
+/* Returns whether the request asks for a browser session (X-Quire-Session: cookie). */
+bool	 browser_session(const struct req *);
+/*
+ * Refuses a request from another site: an Origin other than this site's
+ * (scheme and Host), or a Sec-Fetch-Site other than same-origin or none.
+ * Returns 0, or -1 with 403 cross_site_request set.
+ */
+int	 browser_check_site(struct req *);
+/*
+ * Copies the refresh token of the request's cookie into token. Returns
+ * token, or NULL when there is none of the right length.
+ */
+const char *browser_cookie_token(const struct req *, char token[REFRESH_TOKEN_LEN + 1]);
+/* Returns whether the request carries the refresh cookie at all. */
+bool	 browser_has_cookie(const struct req *);
+/*
+ * Adds the Set-Cookie header of token, or one that clears the cookie when
+ * token is NULL. Call after resp_error (which drops earlier headers).
+ * Returns 0 or -1.
+ */
+int	 browser_set_cookie(struct req *, const char *token);
+
+/* sessions.c: POST /auth/login, /auth/refresh, /auth/logout; GET /auth/me, /auth/jwks.json */
 /*
  * Writes the key a client's failures count under: the IPv4 address of
  * remote_addr, or its IPv6 prefix of v6_prefix bits ("2001:db8:1:2::/64"),
@@ -169,6 +196,7 @@ enum db_status login_succeeded(struct req *, const char *username, const char *c
 void	 h_login(struct req *);
 void	 h_refresh(struct req *);
 void	 h_logout(struct req *);
+void	 h_logout_all(struct req *);
 void	 h_me(struct req *);
 void	 h_jwks(struct req *);
 

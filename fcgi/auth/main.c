@@ -19,6 +19,7 @@ static const struct route auth_routes[] = {
 	{ "POST",	"/auth/login",		h_login,		ROLE_ANON },
 	{ "POST",	"/auth/refresh",	h_refresh,		ROLE_ANON },
 	{ "POST",	"/auth/logout",		h_logout,		ROLE_ANON },
+	{ "POST",	"/auth/logout/all",	h_logout_all,		ROLE_AUTHOR },
 	{ "GET",	"/auth/me",		h_me,			ROLE_AUTHOR },
 	{ "GET",	"/auth/jwks.json",	h_jwks,			ROLE_ANON },
 	{ "GET",	"/auth/health",		srv_health,		ROLE_ANON },
@@ -43,6 +44,7 @@ static const struct cfg_key auth_keys[] = {
 	KEY("login_address_max_failures", CFG_INT, "50", 1, 100000, login_address_max_failures),
 	KEY("login_window", CFG_INT, "900", 1, 86400, login_window),
 	KEY("login_ipv6_prefix", CFG_INT, "64", 32, 128, login_ipv6_prefix),
+	KEY("cookie_secure", CFG_BOOL, "no", 0, 0, cookie_secure),
 };
 
 /* Loads the signing key and hashes the stand-in password. Returns 0 or -1. */

@@ -111,4 +111,8 @@ const struct db_stmt auth_stmts[S_AUTH_STMT_COUNT] = {
 	    "UPDATE auth.refresh_tokens SET revoked_at = now() "
 	    "WHERE user_id = $1 AND revoked_at IS NULL",
 	    1, false },
+	/* Taken before revoking a user's tokens: a refresh in flight finishes first. */
+	[S_USER_LOCK] = { "user_lock",
+	    "SELECT 1 FROM auth.users WHERE id = $1 FOR UPDATE",
+	    1, false },
 };

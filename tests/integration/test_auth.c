@@ -1554,6 +1554,303 @@ START_TEST(fd0_must_be_a_socket)
 }
 END_TEST
 
+/*
+ * Browser sessions: the refresh token in a cookie (X-Quire-Session: cookie).
+ */
+
+/*
+ * Sends POST path as a browser would: with the session header when session
+ * is set, the cookie "quire_refresh=cookie" when cookie is not NULL, one
+ * more header (an Origin…) when extra is not NULL, and body as JSON when not
+ * NULL. Returns the status.
+ */
+static long
+browser_post(const char *path, bool session, const char *cookie, const char *extra,
+    const char *body, struct http_resp *r)
+{
+	char		 url[1024], c[256];
+	const char	*headers[6];
+	size_t		 n = 0;
+
+	snprintf(url, sizeof(url), "%s%s", test_stack.base_url, path);
+	if (session)
+		headers[n++] = "X-Quire-Session: cookie";
+	if (cookie != NULL) {
+		snprintf(c, sizeof(c), "Cookie: theme=dark; quire_refresh=%s; lang=en", cookie);
+		headers[n++] = c;
+	}
+	if (extra != NULL)
+		headers[n++] = extra;
+	if (body != NULL)
+		headers[n++] = "Content-Type: application/json";
+	headers[n] = NULL;
+	/* No body is "Content-Length: 0", as browsers send it. */
+	return http_request("POST", url, headers, body != NULL ? body : "",
+	    body != NULL ? strlen(body) : 0, r);
+}
+
+/* Logs name in as a browser session; writes the cookie's token (44 bytes). */
+static void
+browser_login(const char *name, char token[44], struct http_resp *r)
+{
+	char	*body = creds(name, USER_PASSWORD), set[512];
+
+	ck_assert_int_eq(browser_post("/auth/login", true, NULL, NULL, body, r), 200);
+	free(body);
+	ck_assert_ptr_nonnull(http_header(r, "Set-Cookie", set, sizeof(set)));
+	ck_assert_msg(sscanf(set, "quire_refresh=%43[A-Za-z0-9_-];", token) == 1, "%s", set);
+	ck_assert_int_eq(strlen(token), 43);
+}
+
+/* Asserts that r clears the refresh cookie. */
+static void
+ck_cookie_cleared(const struct http_resp *r)
+{
+	char	 set[512];
+
+	ck_assert_ptr_nonnull(http_header(r, "Set-Cookie", set, sizeof(set)));
+	ck_assert_msg(strncmp(set, "quire_refresh=;", 15) == 0, "%s", set);
+	ck_assert_ptr_nonnull(strstr(set, "Max-Age=0"));
+	ck_assert_ptr_nonnull(strstr(set, "Path=/auth"));
+}
+
+START_TEST(cookie_login_attributes)
+{
+	struct http_resp r, me;
+	char		 name[65], token[44], set[512];
+
+	free(new_user("author", name, NULL));
+	browser_login(name, token, &r);
+	/* The refresh token is in the cookie alone: never in the body. */
+	ck_assert_ptr_null(json_object_get(r.json, "refresh_token"));
+	ck_assert_ptr_null(strstr(buf_str(&r.body), token));
+	ck_assert_str_eq(resp_str(&r, "token_type"), "Bearer");
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "expires_in")), 900);
+	http_header(&r, "Set-Cookie", set, sizeof(set));
+	ck_assert_ptr_nonnull(strstr(set, "; Path=/auth;"));
+	ck_assert_ptr_nonnull(strstr(set, "; HttpOnly"));
+	ck_assert_ptr_nonnull(strstr(set, "; SameSite=Strict"));
+	ck_assert_ptr_nonnull(strstr(set, "; Max-Age=2592000;"));
+	/* Plain http here: no Secure (which a browser would not send back). */
+	ck_assert_ptr_null(strstr(set, "Secure"));
+	ck_assert_str_eq(http_header(&r, "Cache-Control", set, sizeof(set)), "no-store");
+	ck_assert_int_eq(api("GET", "/auth/me", resp_str(&r, "access_token"), NULL, &me), 200);
+	ck_assert_str_eq(resp_str(&me, "username"), name);
+	http_resp_free(&me);
+	http_resp_free(&r);
+}
+END_TEST
+
+START_TEST(cookie_refresh_rotates_and_reuse_revokes)
+{
+	struct http_resp r, r2, r3;
+	char		 name[65], first[44], second[44], set[512], origin[128];
+
+	free(new_user("author", name, NULL));
+	browser_login(name, first, &r);
+	http_resp_free(&r);
+	/* A same-origin refresh, as a browser sends it: a new cookie, no token in the body. */
+	snprintf(origin, sizeof(origin), "Origin: %s", test_stack.base_url);
+	ck_assert_int_eq(browser_post("/auth/refresh", true, first, origin, NULL, &r2), 200);
+	ck_assert_ptr_null(json_object_get(r2.json, "refresh_token"));
+	ck_assert_ptr_nonnull(http_header(&r2, "Set-Cookie", set, sizeof(set)));
+	ck_assert_int_eq(sscanf(set, "quire_refresh=%43[A-Za-z0-9_-];", second), 1);
+	ck_assert_str_ne(first, second);
+	ck_assert_int_eq(api("GET", "/auth/me", resp_str(&r2, "access_token"), NULL, &r), 200);
+	http_resp_free(&r);
+	/* The first cookie again: reuse. Refused, the cookie cleared, the family revoked. */
+	browser_post("/auth/refresh", true, first, NULL, NULL, &r3);
+	ck_error(&r3, 401, "invalid_refresh_token");
+	ck_cookie_cleared(&r3);
+	http_resp_free(&r3);
+	browser_post("/auth/refresh", true, second, NULL, NULL, &r3);
+	ck_error(&r3, 401, "invalid_refresh_token");
+	http_resp_free(&r3);
+	/* The cookie's token is a refresh token like any other: the body form sees it revoked too. */
+	post_refresh("/auth/refresh", second, &r3);
+	ck_error(&r3, 401, "invalid_refresh_token");
+	http_resp_free(&r3);
+	http_resp_free(&r2);
+}
+END_TEST
+
+START_TEST(cookie_csrf_refusals)
+{
+	struct http_resp r;
+	char		 name[65], token[44], *body;
+
+	free(new_user("author", name, NULL));
+	browser_login(name, token, &r);
+	http_resp_free(&r);
+	/* The cookie without the header: what a cross-site form would send. */
+	browser_post("/auth/refresh", false, token, NULL, NULL, &r);
+	ck_error(&r, 403, "cross_site_request");
+	http_resp_free(&r);
+	browser_post("/auth/refresh", false, token, NULL, "{\"refresh_token\":\"x\"}", &r);
+	ck_error(&r, 403, "cross_site_request");
+	http_resp_free(&r);
+	browser_post("/auth/logout", false, token, NULL, NULL, &r);
+	ck_error(&r, 403, "cross_site_request");
+	http_resp_free(&r);
+	/* The header from a foreign origin, an opaque one, or another site. */
+	browser_post("/auth/refresh", true, token, "Origin: http://evil.example", NULL, &r);
+	ck_error(&r, 403, "cross_site_request");
+	http_resp_free(&r);
+	browser_post("/auth/refresh", true, token, "Origin: null", NULL, &r);
+	ck_error(&r, 403, "cross_site_request");
+	http_resp_free(&r);
+	browser_post("/auth/refresh", true, token, "Sec-Fetch-Site: same-site", NULL, &r);
+	ck_error(&r, 403, "cross_site_request");
+	http_resp_free(&r);
+	browser_post("/auth/logout", true, token, "Origin: https://evil.example", NULL, &r);
+	ck_error(&r, 403, "cross_site_request");
+	http_resp_free(&r);
+	/* A login into a browser session from another site (login CSRF). */
+	body = creds(name, USER_PASSWORD);
+	browser_post("/auth/login", true, NULL, "Origin: http://evil.example", body, &r);
+	ck_error(&r, 403, "cross_site_request");
+	ck_assert_ptr_null(strstr(buf_str(&r.headers), "quire_refresh="));
+	http_resp_free(&r);
+	free(body);
+	/* None of that used up or revoked the session. */
+	ck_assert_int_eq(browser_post("/auth/refresh", true, token, "Sec-Fetch-Site: same-origin",
+	    NULL, &r), 200);
+	http_resp_free(&r);
+}
+END_TEST
+
+START_TEST(cookie_logout_and_logout_everywhere)
+{
+	struct http_resp r, body_login;
+	char		 name[65], token[44], token2[44];
+
+	free(new_user("author", name, NULL));
+	browser_login(name, token, &r);
+	http_resp_free(&r);
+	ck_assert_int_eq(browser_post("/auth/logout", true, token, NULL, NULL, &r), 204);
+	ck_cookie_cleared(&r);
+	http_resp_free(&r);
+	browser_post("/auth/refresh", true, token, NULL, NULL, &r);
+	ck_error(&r, 401, "invalid_refresh_token");
+	http_resp_free(&r);
+	/* No session at all: logging out says nothing, and clears the cookie. */
+	ck_assert_int_eq(browser_post("/auth/logout", true, NULL, NULL, NULL, &r), 204);
+	ck_cookie_cleared(&r);
+	http_resp_free(&r);
+	browser_post("/auth/refresh", true, NULL, NULL, NULL, &r);
+	ck_error(&r, 401, "invalid_refresh_token");
+	http_resp_free(&r);
+
+	/* Log out everywhere: a browser session and a body session of the same user end. */
+	browser_login(name, token2, &r);
+	http_resp_free(&r);
+	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &body_login), 200);
+	api("POST", "/auth/logout/all", NULL, "", &r);
+	ck_error(&r, 401, "missing_token");
+	http_resp_free(&r);
+	ck_assert_int_eq(api("POST", "/auth/logout/all", resp_str(&body_login, "access_token"),
+	    "", &r), 204);
+	http_resp_free(&r);
+	browser_post("/auth/refresh", true, token2, NULL, NULL, &r);
+	ck_error(&r, 401, "invalid_refresh_token");
+	http_resp_free(&r);
+	post_refresh("/auth/refresh", resp_str(&body_login, "refresh_token"), &r);
+	ck_error(&r, 401, "invalid_refresh_token");
+	http_resp_free(&r);
+	http_resp_free(&body_login);
+}
+END_TEST
+
+START_TEST(body_clients_unchanged)
+{
+	struct http_resp r, r2;
+	char		 name[65], set[256];
+
+	free(new_user("author", name, NULL));
+	/* Without the header: the refresh token in the body, and no cookie. */
+	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
+	ck_assert_int_eq(strlen(resp_str(&r, "refresh_token")), 43);
+	ck_assert_ptr_null(http_header(&r, "Set-Cookie", set, sizeof(set)));
+	ck_assert_int_eq(post_refresh("/auth/refresh", resp_str(&r, "refresh_token"), &r2), 200);
+	ck_assert_int_eq(strlen(resp_str(&r2, "refresh_token")), 43);
+	ck_assert_ptr_null(http_header(&r2, "Set-Cookie", set, sizeof(set)));
+	http_resp_free(&r);
+	ck_assert_int_eq(post_refresh("/auth/logout", resp_str(&r2, "refresh_token"), &r), 204);
+	ck_assert_ptr_null(http_header(&r, "Set-Cookie", set, sizeof(set)));
+	http_resp_free(&r);
+	http_resp_free(&r2);
+}
+END_TEST
+
+/*
+ * Sends a browser-session POST /auth/login over FastCGI to sock, with HTTPS
+ * set to https ("on" or NULL) and the Origin origin (or none); appends the
+ * raw CGI response to out.
+ */
+static void
+fcgi_browser_login(const char *sock, const char *name, const char *https, const char *origin,
+    struct buf *out)
+{
+	char	*body = creds(name, USER_PASSWORD);
+	char	 len[64], o[256], h[64];
+	char	*params[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/auth/login",
+		    "CONTENT_TYPE=application/json", len, "HTTP_HOST=blog.example",
+		    "HTTP_X_QUIRE_SESSION=cookie", h, o, NULL };
+	int	 fd = fcgi_connect(sock);
+
+	snprintf(len, sizeof(len), "CONTENT_LENGTH=%zu", strlen(body));
+	snprintf(h, sizeof(h), "HTTPS=%s", https != NULL ? https : "off");
+	snprintf(o, sizeof(o), "HTTP_ORIGIN=%s", origin);
+	if (origin == NULL)
+		params[7] = NULL;
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(fcgi_begin(fd, params), 0);
+	ck_assert_int_eq(fcgi_stdin(fd, body, strlen(body)), 0);
+	ck_assert_int_eq(fcgi_stdin(fd, "", 0), 0);
+	ck_assert_int_eq(fcgi_read_response(fd, out), 0);
+	close(fd);
+	free(body);
+}
+
+START_TEST(cookie_secure_over_https)
+{
+	char		 dir[] = "/tmp/quire-secure-XXXXXX", conf[600], sock[600], cmd[700];
+	char		 name[65];
+	struct buf	 out = BUF_INIT;
+	const char	*set;
+	pid_t		 master;
+	int		 status;
+
+	free(new_user("author", name, NULL));
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	standalone_conf(dir, conf, sizeof(conf));
+	snprintf(sock, sizeof(sock), "%s/auth.sock", dir);
+	master = start_standalone(conf, sock, "1");
+
+	/* Served over https (the web server's HTTPS=on): Secure, and the https Origin is ours. */
+	fcgi_browser_login(sock, name, "on", "https://blog.example", &out);
+	ck_assert_msg(strncmp(buf_str(&out), "Status: 200", 11) == 0, "%s", buf_str(&out));
+	ck_assert_ptr_nonnull(set = strstr(buf_str(&out), "Set-Cookie: quire_refresh="));
+	ck_assert_ptr_nonnull(strstr(set, "; SameSite=Strict; Secure\r\n"));
+	buf_reset(&out);
+	/* The http origin of the same host is another origin then. */
+	fcgi_browser_login(sock, name, "on", "http://blog.example", &out);
+	ck_assert_msg(strncmp(buf_str(&out), "Status: 403", 11) == 0, "%s", buf_str(&out));
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), "cross_site_request"));
+	buf_reset(&out);
+	/* Plain http: no Secure. */
+	fcgi_browser_login(sock, name, NULL, "http://blog.example", &out);
+	ck_assert_msg(strncmp(buf_str(&out), "Status: 200", 11) == 0, "%s", buf_str(&out));
+	ck_assert_ptr_nonnull(set = strstr(buf_str(&out), "Set-Cookie: quire_refresh="));
+	ck_assert_ptr_nonnull(strstr(set, "; SameSite=Strict\r\n"));
+	buf_free(&out);
+	kill(master, SIGTERM);
+	ck_assert_int_eq(waitpid(master, &status, 0), master);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *
 auth_suite(void)
 {
@@ -1596,6 +1893,12 @@ auth_suite(void)
 	tcase_add_test(t, attacker_locks_out_only_itself);
 	tcase_add_test(t, address_limit_caps_hashing);
 	tcase_add_test(t, trusted_proxy_forwards_the_client_address);
+	tcase_add_test(t, cookie_login_attributes);
+	tcase_add_test(t, cookie_refresh_rotates_and_reuse_revokes);
+	tcase_add_test(t, cookie_csrf_refusals);
+	tcase_add_test(t, cookie_logout_and_logout_everywhere);
+	tcase_add_test(t, body_clients_unchanged);
+	tcase_add_test(t, cookie_secure_over_https);
 	suite_add_tcase(s, t);
 	return s;
 }

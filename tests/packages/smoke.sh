@@ -128,7 +128,7 @@ lighttpd -D -f "$tmp/lighttpd.conf" &
 pids="$pids $!"
 chown www-data "$tmp/apache"
 {
-	for m in mpm_event authz_core mime alias rewrite headers setenvif proxy proxy_fcgi xsendfile; do
+	for m in mpm_event authz_core mime alias dir rewrite headers setenvif proxy proxy_fcgi xsendfile; do
 		echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"
 	done
 	cat <<CONF
@@ -157,6 +157,10 @@ for port in $lport $aport; do
 	check "$server: login" 3 "$(echo "$token" | tr '.' '\n' | wc -l)"
 	check "$server: /auth/me" admin \
 		"$(curl -s "$base/auth/me" -H "Authorization: Bearer $token" | jq -r .role)"
+	check "$server: the desk at /admin/" "200 text/html; charset=utf-8" \
+		"$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$base/admin/")"
+	check "$server: the desk's script-src" 1 \
+		"$(curl -s -D - -o /dev/null "$base/admin/js/app.js" | grep -ci "^Content-Security-Policy: .*script-src 'self'")"
 	if [ -x /usr/sbin/quire-media ]; then
 		id=$(curl -s "$base/media" -H "Authorization: Bearer $token" -F file=@"$tmp/photo.jpg" \
 			-F alt="a black square" | jq -r .id)
