@@ -1825,7 +1825,7 @@ START_TEST(cookie_secure_over_https)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	standalone_conf(dir, conf, sizeof(conf));
 	snprintf(sock, sizeof(sock), "%s/auth.sock", dir);
-	master = start_standalone(conf, sock, "1");
+	master = start_standalone(conf, sock, 1);
 
 	/* Served over https (the web server's HTTPS=on): Secure, and the https Origin is ours. */
 	fcgi_browser_login(sock, name, "on", "https://blog.example", &out);
