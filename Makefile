@@ -66,6 +66,8 @@ TEST_PROGRAMS	:= $(UNIT_NAMES:%=$(BUILD)/tests/unit-%) $(INTEGRATION:%=$(BUILD)/
 PKGS_auth	:=
 PKGS_media	:= MagickWand
 PKGS_post	:= libcmark libcurl
+# tests/unit/site: the reader pages of the Post program (templates, theme, pages).
+PKGS_site	:= $(PKGS_post)
 
 # The extra packages of the program a test source belongs to
 # (tests/unit/NAME/… or tests/integration/test_NAME.c).
@@ -137,7 +139,10 @@ $(BUILD)/tests/unit-%: $$(call obj,$$(wildcard tests/unit/$$*/*.c) tests/harness
 		$$(call program_objs,$$*) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS) $(if $(PKGS_$*),$(shell pkg-config --libs $(PKGS_$*)))
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter-out $(LIB),$^) $(LIB) $(TEST_LIBS) $(if $(PKGS_$*),$(shell pkg-config --libs $(PKGS_$*)))
+
+# The reader site's unit tests link the Post program's objects.
+$(BUILD)/tests/unit-site: $(call program_objs,post)
 
 # One integration test program per tests/integration/test_NAME.c.
 $(BUILD)/tests/test-%: $$(call obj,tests/integration/test_$$*.c $(HARNESS_SRC)) $(LIB)
