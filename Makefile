@@ -32,7 +32,7 @@ endif
 DEB_PACKAGES := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libpq-dev \
 	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev libcmark-dev check \
 	libmagickwand-6.q16-dev postgresql-15 lighttpd lighttpd-modules-lua apache2 \
-	libapache2-mod-xsendfile openssl python3 procps jq libvips-tools wrk \
+	libapache2-mod-xsendfile openssl python3 python3-html5lib procps jq libvips-tools wrk \
 	dpkg-dev debhelper lintian systemd
 
 PKGS		:= fcgi libpq jansson libjwt openssl libxcrypt

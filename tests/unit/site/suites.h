@@ -6,5 +6,7 @@
 
 Suite	*esc_suite(void);
 Suite	*tmpl_suite(void);
+Suite	*theme_suite(void);
+Suite	*pages_suite(void);
 
 #endif
