@@ -6,6 +6,7 @@
 #   make check      every test (unit, then integration against PostgreSQL and lighttpd)
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
 #   make bench      requests/second of the hot paths, as ratios (tests/bench/)
+#   make screenshots   the default theme on a demo blog, photographed into docs/
 #   make clean
 
 PORT	?= 8080
@@ -80,7 +81,8 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 # The objects of program $(1) without its main.c, for its unit tests.
 program_objs = $(call obj,$(filter-out fcgi/$(1)/main.c,$(wildcard fcgi/$(1)/*.c)))
 
-.PHONY: all deps check check-unit check-integration run bench install deb check-packages clean
+.PHONY: all deps check check-unit check-integration run bench install deb check-packages clean \
+	screenshots
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 .SECONDARY:
@@ -167,6 +169,21 @@ $(BUILD)/bench/media-variant: $(call obj,tests/bench/media/variant.c) \
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs $(PKGS_media))
+
+# The demo blog through the default theme, and its screenshots in docs/ with
+# headless Chromium (home and post pages, desktop and phone, light and dark).
+SHOT_PACKAGES	:= chromium libvips-tools fonts-sil-charis
+$(BUILD)/site/quire-site-fixture: $(call obj,tests/site/fixture.c) $(call program_objs,post) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter-out $(LIB),$^) $(LIB) $(PKG_LIBS) \
+		$(shell pkg-config --libs $(PKGS_post))
+
+screenshots: $(BUILD)/site/quire-site-fixture
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(SHOT_PACKAGES)"
+	rm -rf $(BUILD)/site/demo
+	$(BUILD)/site/quire-site-fixture theme $(BUILD)/site/demo
+	/usr/bin/python3 tests/site/screenshots.py $(BUILD)/site/demo docs
 
 check: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(TEST_PROGRAMS)
