@@ -150,9 +150,8 @@ emit(struct buf *b, const struct tmpl_val *v, enum tmpl_esc esc)
 	case TV_MAP:
 		return 0;
 	case TV_BOOL:
-		return buf_puts(b, v->u.b ? "true" : "false");
 	case TV_INT:
-		return buf_printf(b, "%lld", v->u.i);
+		return json_value(b, v, 0);	/* true, false, digits: the same everywhere */
 	case TV_TEXT:
 	case TV_HTML:
 		break;

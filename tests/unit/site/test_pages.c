@@ -7,8 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <jansson.h>
 
@@ -44,30 +42,12 @@ static const char post_html[] =
 
 static struct site_post posts[3];
 static struct theme *theme;
-static char base[] = "/tmp/quire-site-test-XXXXXX";	/* removed by the unchecked teardown */
 static char dir[64];
-
-/* Makes the folder of the whole suite, which outlives failed tests. */
-static void
-suite_setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(base));
-}
-
-static void
-suite_teardown(void)
-{
-	char	 cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", base);
-	ck_assert_int_eq(system(cmd), 0);
-}
 
 /* Loads the shipped theme, makes the fixture posts and a folder for the test. */
 static void
 setup(void)
 {
-	static int	 n;
 	const char	*dirs[] = { "theme" };
 	char		 err[512];
 	int		 i;
@@ -77,9 +57,7 @@ setup(void)
 		posts[i] = (struct site_post){ i == 0 ? EVIL : "plain", EVIL, EVIL, post_html,
 		    EVIL, EVIL, tags, 2, 1795392000 - i * 86400, 1795392000 + 3 * 86400,
 		    i == 0 ? &image : NULL };
-	/* Forked, each test has its pid; not forked (CK_FORK=no), its number. */
-	snprintf(dir, sizeof(dir), "%s/%ld-%d", base, (long)getpid(), n++);
-	ck_assert_int_eq(mkdir(dir, 0755), 0);
+	tmpdir_make(dir, sizeof(dir));
 }
 
 static void
@@ -357,7 +335,7 @@ pages_suite(void)
 	Suite	*s = suite_create("pages");
 	TCase	*tc = tcase_create("core");
 
-	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+	tcase_add_unchecked_fixture(tc, tmpdir_begin, tmpdir_end);
 	tcase_add_checked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, post_page);

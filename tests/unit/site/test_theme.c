@@ -7,40 +7,19 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "post/site.h"
 #include "suites.h"
 
-static char top[] = "/tmp/quire-theme-test-XXXXXX";	/* removed by the unchecked teardown */
 static char owner[64];
-
-/* Makes the folder of the whole suite, which outlives failed tests. */
-static void
-suite_setup(void)
-{
-	ck_assert_ptr_nonnull(mkdtemp(top));
-}
-
-static void
-suite_teardown(void)
-{
-	char	 cmd[128];
-
-	snprintf(cmd, sizeof(cmd), "rm -rf %s", top);
-	ck_assert_int_eq(system(cmd), 0);
-}
 
 /* Makes an empty owner's theme folder for the test (partials/ and assets/ in it). */
 static void
 setup(void)
 {
-	static int	 n;
 	char		 path[128];
 
-	/* Forked, each test has its pid; not forked (CK_FORK=no), its number. */
-	snprintf(owner, sizeof(owner), "%s/%ld-%d", top, (long)getpid(), n++);
-	ck_assert_int_eq(mkdir(owner, 0755), 0);
+	tmpdir_make(owner, sizeof(owner));
 	snprintf(path, sizeof(path), "%s/partials", owner);
 	ck_assert_int_eq(mkdir(path, 0755), 0);
 	snprintf(path, sizeof(path), "%s/assets", owner);
@@ -197,7 +176,7 @@ theme_suite(void)
 	Suite	*s = suite_create("theme");
 	TCase	*tc = tcase_create("core");
 
-	tcase_add_unchecked_fixture(tc, suite_setup, suite_teardown);
+	tcase_add_unchecked_fixture(tc, tmpdir_begin, tmpdir_end);
 	tcase_add_checked_fixture(tc, setup, NULL);
 	tcase_add_test(tc, shipped_theme_loads);
 	tcase_add_test(tc, owner_overrides_file_by_file);
