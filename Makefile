@@ -7,6 +7,7 @@
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
 #   make check-browser the writer's desk in headless Chromium, behind both servers
 #   make bench      requests/second of the hot paths, as ratios (tests/bench/)
+#   make screenshots   the default theme on a demo blog, photographed into docs/
 #   make clean
 
 PORT	?= 8080
@@ -33,7 +34,7 @@ endif
 DEB_PACKAGES := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libpq-dev \
 	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev libcmark-dev check \
 	libmagickwand-6.q16-dev postgresql-15 lighttpd lighttpd-modules-lua apache2 \
-	libapache2-mod-xsendfile openssl python3 procps jq libvips-tools wrk \
+	libapache2-mod-xsendfile openssl python3 python3-html5lib procps jq libvips-tools wrk \
 	dpkg-dev debhelper lintian systemd chromium chromium-driver python3-selenium
 # npm installs axe-core for the browser tests; Debian's npm only where there is none
 # (this kind of machine comes with Node.js and npm of its own).
@@ -71,6 +72,8 @@ TEST_PROGRAMS	:= $(UNIT_NAMES:%=$(BUILD)/tests/unit-%) $(INTEGRATION:%=$(BUILD)/
 PKGS_auth	:=
 PKGS_media	:= MagickWand
 PKGS_post	:= libcmark libcurl
+# tests/unit/site: the reader pages of the Post program (templates, theme, pages).
+PKGS_site	:= $(PKGS_post)
 
 # The extra packages of the program a test source belongs to
 # (tests/unit/NAME/… or tests/integration/test_NAME.c).
@@ -84,7 +87,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 program_objs = $(call obj,$(filter-out fcgi/$(1)/main.c,$(wildcard fcgi/$(1)/*.c)))
 
 .PHONY: all deps check check-unit check-integration check-browser run bench install deb \
-	check-packages clean
+	check-packages clean screenshots
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 .SECONDARY:
@@ -143,7 +146,10 @@ $(BUILD)/tests/unit-%: $$(call obj,$$(wildcard tests/unit/$$*/*.c) tests/harness
 		$$(call program_objs,$$*) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS) $(if $(PKGS_$*),$(shell pkg-config --libs $(PKGS_$*)))
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter-out $(LIB),$^) $(LIB) $(TEST_LIBS) $(if $(PKGS_$*),$(shell pkg-config --libs $(PKGS_$*)))
+
+# The reader site's unit tests link the Post program's objects.
+$(BUILD)/tests/unit-site: $(call program_objs,post)
 
 # One integration test program per tests/integration/test_NAME.c.
 $(BUILD)/tests/test-%: $$(call obj,tests/integration/test_$$*.c $(HARNESS_SRC)) $(LIB)
@@ -168,6 +174,21 @@ $(BUILD)/bench/media-variant: $(call obj,tests/bench/media/variant.c) \
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs $(PKGS_media))
+
+# The demo blog through the default theme, and its screenshots in docs/ with
+# headless Chromium (home and post pages, desktop and phone, light and dark).
+SHOT_PACKAGES	:= chromium libvips-tools fonts-sil-charis
+$(BUILD)/site/quire-site-fixture: $(call obj,tests/site/fixture.c) $(call program_objs,post) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter-out $(LIB),$^) $(LIB) $(PKG_LIBS) \
+		$(shell pkg-config --libs $(PKGS_post))
+
+screenshots: $(BUILD)/site/quire-site-fixture
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(SHOT_PACKAGES)"
+	rm -rf $(BUILD)/site/demo
+	$(BUILD)/site/quire-site-fixture theme $(BUILD)/site/demo
+	/usr/bin/python3 tests/site/screenshots.py $(BUILD)/site/demo docs
 
 check: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(TEST_PROGRAMS) $(AXE)
