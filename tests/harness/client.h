@@ -88,6 +88,12 @@ char		*admin_token(void);
 char		*new_user(const char *role, char name[65], char id[37]);
 
 /*
+ * Uploads a PNG of width x height (a gradient made by make_png.py) to Media
+ * as token's. Returns the status, with the item id copied to id on 200 or 201.
+ */
+long		 upload_png(const char *token, int width, int height, char id[37]);
+
+/*
  * The whole test program: starts the stack (extra_conf added to quire.conf),
  * runs suite (each test in a child process), then in_process (when not NULL:
  * tests that stop and start the stack's servers, which only the process that

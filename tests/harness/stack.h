@@ -82,6 +82,12 @@ void	web_stop(struct stack *);
  */
 pid_t	web_start_extra(struct stack *, const char *name, int port, const char *routes);
 
+/*
+ * Returns the HTTP status of GET path on 127.0.0.1:port, or -1 (no answer),
+ * quietly (for waiting until a server is up). In web.c.
+ */
+int	http_status_on(int port, const char *path);
+
 /* Runs argv (a NULL-terminated list) and waits. Returns its exit status, or -1. */
 int	stack_run(char *const argv[]);
 

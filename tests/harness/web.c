@@ -32,8 +32,7 @@ static const struct program {
 
 #define NPROGRAMS (sizeof(programs) / sizeof(programs[0]))
 
-/* Returns the HTTP status of GET path on 127.0.0.1:port, or -1 (no answer). */
-static int
+int
 http_status_on(int port, const char *path)
 {
 	struct sockaddr_in	 sa;
