@@ -75,6 +75,12 @@ int	stack_sanitizer_reports(const struct stack *);
 int	web_start(struct stack *, const struct stack_opts *);
 void	web_stop(struct stack *);
 /*
+ * Writes to out the project's routes (web-conf/) for the stack's kind of
+ * web server, to programs already listening on sockets in the directory run.
+ * In web.c.
+ */
+void	web_routes(const struct stack *, const char *run, char *out, size_t len);
+/*
  * Starts another web server of the stack's kind (var/<name>.conf) on port,
  * with routes (configuration text of that server) after the settings every
  * web server of the stack shares, and waits until it answers. Returns its
