@@ -95,10 +95,10 @@ long		 upload_png(const char *token, int width, int height, char id[37]);
 
 /*
  * The whole test program: starts the stack (extra_conf added to quire.conf),
- * runs suite (each test in a child process), then in_process (when not NULL:
- * tests that stop and start the stack's servers, which only the process that
- * started them can do), stops the stack, and fails on any test failure or
- * any sanitizer report. Returns the exit status.
+ * runs suite (when not NULL; each test in a child process), then in_process
+ * (when not NULL: tests that stop and start the stack's servers, which only
+ * the process that started them can do), stops the stack, and fails on any
+ * test failure or any sanitizer report. Returns the exit status.
  */
 int		 client_main(Suite *suite, Suite *in_process, const char *extra_conf);
 /* client_main() with the stack's options (build and admin are filled in). */

@@ -563,6 +563,48 @@ stack_sanitizer_reports(const struct stack *s)
 	return n;
 }
 
+size_t
+stack_program_pids(const struct stack *s, pid_t *pids, size_t max)
+{
+	char		 path[300], stat[512], *p;
+	DIR		*d = opendir("/proc");
+	struct dirent	*de;
+	FILE		*f;
+	pid_t		 pid, pgrp, tmp;
+	size_t		 n = 0, i, j, k;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if ((pid = (pid_t)atoi(de->d_name)) <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		p = fgets(stat, sizeof(stat), f);
+		fclose(f);
+		/* pid (comm) state ppid pgrp …; comm may hold spaces, so from its ')'. */
+		if (p == NULL || strncmp(stat + strcspn(stat, "("), "(quire-", 7) != 0 ||
+		    (p = strrchr(stat, ')')) == NULL || sscanf(p + 2, "%*c %*d %d", &pgrp) != 1)
+			continue;
+		for (k = 0; k < STACK_MAX_PROGRAMS + 1; k++) {
+			tmp = k == 0 ? s->web_pid : s->program_pids[k - 1];
+			if (tmp > 0 && pgrp == tmp && n < max) {
+				pids[n++] = pid;
+				break;
+			}
+		}
+	}
+	closedir(d);
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && pids[j - 1] > pids[j]; j--) {
+			tmp = pids[j];
+			pids[j] = pids[j - 1];
+			pids[j - 1] = tmp;
+		}
+	return n;
+}
+
 int
 stack_stop(struct stack *s)
 {

@@ -62,6 +62,14 @@ int	stack_stop(struct stack *);
 int	stack_pg_stop(struct stack *);
 int	stack_pg_start(struct stack *);
 
+/*
+ * Fills pids[0..max) with the pids of the stack's Quire programs (the
+ * processes in the process group of the web server, which spawns them
+ * behind lighttpd, or of the programs' masters behind Apache, masters
+ * included), sorted. Returns how many.
+ */
+size_t	stack_program_pids(const struct stack *, pid_t *pids, size_t max);
+
 /* Returns a libpq connection string for role (e.g. "quire_post") on the test database. */
 const char *stack_dsn(const struct stack *, const char *role);
 
