@@ -6,6 +6,7 @@
 #   make check      every test (unit, then integration against PostgreSQL and lighttpd)
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
 #   make bench      requests/second of the hot paths, as ratios (tests/bench/)
+#   make check-units   the systemd units' sandboxing score (CI)
 #   make clean
 
 PORT	?= 8080
@@ -78,7 +79,8 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 # The objects of program $(1) without its main.c, for its unit tests.
 program_objs = $(call obj,$(filter-out fcgi/$(1)/main.c,$(wildcard fcgi/$(1)/*.c)))
 
-.PHONY: all deps check check-unit check-integration run bench install deb check-packages clean
+.PHONY: all deps check check-unit check-integration run bench install deb check-packages \
+	check-units clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 .SECONDARY:
@@ -209,6 +211,22 @@ deb: deps
 	cp -r packaging/debian build/deb/quire/debian
 	cd build/deb/quire && dpkg-buildpackage -us -uc -b
 	lintian --fail-on error build/deb/*.changes
+
+# The sandboxing of each systemd unit as systemd-analyze scores it (0 best,
+# 10 worst): none may score worse than UNIT_EXPOSURE tenths (today 1.1 "OK"),
+# and each keeps its MemoryMax= and IPAddressDeny= (.ci/run runs this).
+UNIT_EXPOSURE	:= 11
+check-units: deps
+	@rc=0; for u in packaging/systemd/*.service; do \
+		score=$$(systemd-analyze security --offline=yes $$u 2>&1 | sed -n 's/.*Overall exposure level for [^:]*: //p'); \
+		if systemd-analyze security --offline=yes --threshold=$(UNIT_EXPOSURE) $$u >/dev/null 2>&1 && \
+		    grep -q '^MemoryMax=' $$u && grep -q '^IPAddressDeny=any' $$u; then \
+			echo "ok: $$u: $$score"; \
+		else \
+			echo "FAIL: $$u: $$score (at most $(UNIT_EXPOSURE) tenths, with MemoryMax= and IPAddressDeny=any)"; \
+			systemd-analyze security --offline=yes $$u 2>&1 | grep '✗'; rc=1; \
+		fi; \
+	done; exit $$rc
 
 # Installs the packages on this machine, sets them up, serves them through
 # lighttpd and Apache, then purges them (root only; .ci/run runs it).
