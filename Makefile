@@ -7,6 +7,7 @@
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
 #   make bench      requests/second of the hot paths, as ratios (tests/bench/)
 #   make check-units   the systemd units' sandboxing score (CI)
+#   make soak       10 minutes of mixed traffic: no 5xx, memory and files flat
 #   make clean
 
 PORT	?= 8080
@@ -80,7 +81,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 program_objs = $(call obj,$(filter-out fcgi/$(1)/main.c,$(wildcard fcgi/$(1)/*.c)))
 
 .PHONY: all deps check check-unit check-integration run bench install deb check-packages \
-	check-units clean
+	check-units soak clean
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 .SECONDARY:
@@ -239,6 +240,19 @@ bench:
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/bench/quire-bench \
 		$(BUILD)/bench/quire-bench-floor $(BUILD)/bench/media-variant
 	QUIRE_BUILD=$(BUILD) $(BUILD)/bench/quire-bench
+
+# Never part of check either: SOAK_SECONDS (600) of mixed traffic against a
+# private stack, failing on a 5xx or a program's memory or open files
+# growing (tests/soak/soak.c).
+soak:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/soak/quire-soak
+	QUIRE_BUILD=$(BUILD) $(BUILD)/soak/quire-soak
+
+$(BUILD)/soak/quire-soak: $(call obj,tests/soak/soak.c $(HARNESS_SRC)) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
 
 clean:
 	rm -rf build

@@ -23,15 +23,29 @@ long
 http_request(const char *method, const char *url, const char *const *headers,
     const char *body, size_t len, struct http_resp *out)
 {
-	CURL			*c;
+	CURL	*c;
+	long	 status;
+
+	memset(out, 0, sizeof(*out));
+	out->status = -1;
+	if ((c = curl_easy_init()) == NULL)
+		return -1;
+	status = http_request_on(c, method, url, headers, body, len, out);
+	curl_easy_cleanup(c);
+	return status;
+}
+
+long
+http_request_on(CURL *c, const char *method, const char *url, const char *const *headers,
+    const char *body, size_t len, struct http_resp *out)
+{
 	struct curl_slist	*list = NULL;
 	CURLcode		 rc;
 	size_t			 i;
 
 	memset(out, 0, sizeof(*out));
 	out->status = -1;
-	if ((c = curl_easy_init()) == NULL)
-		return -1;
+	curl_easy_reset(c);
 	for (i = 0; headers != NULL && headers[i] != NULL; i++)
 		list = curl_slist_append(list, headers[i]);
 	/* No "Expect: 100-continue" round trip for bodies. */
@@ -57,7 +71,6 @@ http_request(const char *method, const char *url, const char *const *headers,
 	else
 		fprintf(stderr, "http_request %s %s: %s\n", method, url, curl_easy_strerror(rc));
 	curl_slist_free_all(list);
-	curl_easy_cleanup(c);
 	if (out->body.len > 0)
 		out->json = json_loadb(buf_str(&out->body), out->body.len, 0, NULL);
 	return out->status;

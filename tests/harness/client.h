@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include <check.h>
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "buf.h"
@@ -35,6 +36,13 @@ struct http_resp {
  */
 long		 http_request(const char *method, const char *url, const char *const *headers,
 		    const char *body, size_t len, struct http_resp *out);
+/*
+ * http_request() on the handle c, which keeps its connections open between
+ * calls (a client that uses keep-alive). The caller cleans c up.
+ */
+long		 http_request_on(CURL *c, const char *method, const char *url,
+		    const char *const *headers, const char *body, size_t len,
+		    struct http_resp *out);
 void		 http_resp_free(struct http_resp *);
 
 /*
