@@ -292,17 +292,14 @@ upload(struct client *c, int a)
 	http_resp_free(&r);
 }
 
-/* Logs in (the right password), keeping the new tokens. */
+/* POSTs body to path (login or refresh), which must answer 200; keeps the new tokens. */
 static void
-log_in(struct client *c, int a)
+take_tokens(struct client *c, int a, const char *path, const char *body)
 {
 	struct http_resp r;
-	char		 body[200];
 
-	snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", c->name,
-	    USER_PASSWORD);
-	call(c, "POST", "/auth/login", false, "application/json", body, strlen(body), NULL, &r);
-	tally(c, a, "login", &r, WANT(200));
+	call(c, "POST", path, false, "application/json", body, strlen(body), NULL, &r);
+	tally(c, a, path, &r, WANT(200));
 	if (r.status == 200) {
 		snprintf(c->token, sizeof(c->token), "%s", resp_str(&r, "access_token"));
 		snprintf(c->refresh, sizeof(c->refresh), "%s", resp_str(&r, "refresh_token"));
@@ -310,25 +307,28 @@ log_in(struct client *c, int a)
 	http_resp_free(&r);
 }
 
+/* Logs in with the right password. */
+static void
+log_in(struct client *c, int a)
+{
+	char	 body[200];
+
+	snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", c->name,
+	    USER_PASSWORD);
+	take_tokens(c, a, "/auth/login", body);
+}
+
 static void
 refresh(struct client *c, int a)
 {
-	struct http_resp r;
-	char		 body[400];
+	char	 body[400];
 
 	if (c->refresh[0] == '\0') {
 		log_in(c, a);
 		return;
 	}
 	snprintf(body, sizeof(body), "{\"refresh_token\":\"%s\"}", c->refresh);
-	call(c, "POST", "/auth/refresh", false, "application/json", body, strlen(body), NULL,
-	    &r);
-	tally(c, a, "refresh", &r, WANT(200));
-	if (r.status == 200) {
-		snprintf(c->token, sizeof(c->token), "%s", resp_str(&r, "access_token"));
-		snprintf(c->refresh, sizeof(c->refresh), "%s", resp_str(&r, "refresh_token"));
-	}
-	http_resp_free(&r);
+	take_tokens(c, a, "/auth/refresh", body);
 }
 
 /* Input a client gets wrong, each with the 4xx it must get. */
