@@ -64,7 +64,7 @@ TEST_PROGRAMS	:= $(UNIT_NAMES:%=$(BUILD)/tests/unit-%) $(INTEGRATION:%=$(BUILD)/
 
 # Extra pkg-config packages of one program (PKGS_post := libcmark libcurl).
 PKGS_auth	:=
-PKGS_media	:= MagickWand
+PKGS_media	:= MagickWand libcurl
 PKGS_post	:= libcmark libcurl
 
 # The extra packages of the program a test source belongs to

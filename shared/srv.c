@@ -29,7 +29,7 @@
 #define DEFAULT_CONFIG	"/etc/quire/quire.conf"
 #define MAX_WORKERS	256
 
-#define NCOMMON_KEYS	8
+#define NCOMMON_KEYS	10
 
 /* Keep max_body last: srv_ctx_open gives it the program's own default. */
 static const struct cfg_key common_keys[NCOMMON_KEYS] = {
@@ -42,6 +42,8 @@ static const struct cfg_key common_keys[NCOMMON_KEYS] = {
 	{ "issuer", CFG_STR, "quire-auth", 0, 0, offsetof(struct common_conf, issuer) },
 	{ "token_leeway", CFG_INT, "30", 0, 600, offsetof(struct common_conf, token_leeway) },
 	{ "token_cache", CFG_INT, "256", 0, 1000000, offsetof(struct common_conf, token_cache) },
+	{ "auth_url", CFG_STR, "http://127.0.0.1", 0, 0, offsetof(struct common_conf, auth_url) },
+	{ "auth_timeout", CFG_INT, "1000", 10, 10000, offsetof(struct common_conf, auth_timeout) },
 	{ "max_body", CFG_INT, "65536", 1024, 1073741824, offsetof(struct common_conf, max_body) },
 };
 
@@ -102,10 +104,12 @@ srv_ctx_open(struct ctx *ctx, const struct service *svc, const char *path, char 
 	}
 	ctx->db = db_new(ctx->conf.database, ctx->program, svc->stmts, svc->nstmts,
 	    ctx->conf.db_connect_timeout, ctx->conf.db_statement_timeout);
-	if (ctx->db == NULL) {
+	if (ctx->db == NULL || (ctx->notify = notify_new(ctx->db)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	if (svc->revocations != NULL && revoke_open(ctx, svc->revocations, err, errlen) == -1)
+		goto fail;
 	if (svc->init != NULL && svc->init(ctx, err, errlen) == -1)
 		goto fail;
 	return 0;
@@ -119,6 +123,8 @@ srv_ctx_free(struct ctx *ctx)
 {
 	if (ctx->svc != NULL && ctx->svc->fini != NULL && ctx->app != NULL)
 		ctx->svc->fini(ctx);
+	revoke_close(ctx);
+	notify_free(ctx->notify);
 	db_free(ctx->db);
 	tok_verifier_free(&ctx->tokens);
 	free(ctx->app_conf);
@@ -175,6 +181,9 @@ srv_authenticate(struct req *r)
 		return 0;
 	for (tok = h + 7; *tok == ' '; tok++)
 		;
+	/* After a lost connection, learn what was revoked meanwhile first. */
+	if (r->ctx->notify != NULL)
+		notify_catch_up(r->ctx->notify);
 	e = tok_verify(&r->ctx->tokens, tok, strlen(tok), time(NULL), &r->claims_buf);
 	if (e != TOK_OK) {
 		resp_error(r, ERR_INVALID_TOKEN, "%s", tok_strerror(e));
@@ -295,6 +304,8 @@ set_handler(int sig, void (*handler)(int))
  * the race for a connection to another worker goes back to waiting. The
  * wait is exclusive (EPOLLEXCLUSIVE): a new connection wakes one waiting
  * worker, not all of them, which matters with several processes per program.
+ * The same wait covers the worker's database socket, so notifications are
+ * read while it is idle (shared/notify.h), before the next request.
  * Returns the exit status.
  */
 static int
@@ -302,8 +313,9 @@ worker_loop(struct ctx *ctx, int fd)
 {
 	FCGX_Request		 fr;
 	sigset_t		 block, waitmask;
-	struct epoll_event	 ev;
-	int			 rc, flags, ep = -1;
+	struct epoll_event	 ev, evs[2];
+	uint32_t		 listen_events;
+	int			 rc, flags, i, n, timeout, ep = -1;
 
 	if (random_bytes(ctx->request_prefix, sizeof(ctx->request_prefix)) == -1 ||
 	    FCGX_Init() != 0 || FCGX_InitRequest(&fr, fd, 0) != 0) {
@@ -324,6 +336,7 @@ worker_loop(struct ctx *ctx, int fd)
 	signal(SIGPIPE, SIG_IGN);
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	ev.data.fd = fd;
 	if ((flags = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
 	    (ep = epoll_create1(EPOLL_CLOEXEC)) == -1 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
 		log_msg("cannot wait on the listen socket: %s", strerror(errno));
@@ -340,16 +353,27 @@ worker_loop(struct ctx *ctx, int fd)
 			got_reload = 0;
 			srv_reload_keys(ctx);
 		}
-		if (epoll_pwait(ep, &ev, 1, -1, &waitmask) == -1) {
+		/* The database socket too: notifications are read while idle. */
+		timeout = notify_tick(ctx->notify, ep);
+		if ((n = epoll_pwait(ep, evs, 2, timeout, &waitmask)) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_msg("epoll: %s", strerror(errno));
 			break;
 		}
-		if (ev.events & EPOLLERR) {
+		listen_events = 0;
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.fd == fd)
+				listen_events = evs[i].events;
+			else if (notify_owns(ctx->notify, evs[i].data.fd))
+				notify_read(ctx->notify);
+		}
+		if (listen_events & EPOLLERR) {
 			log_msg("the listen socket failed");
 			break;
 		}
+		if (listen_events == 0)
+			continue;
 		rc = FCGX_Accept_r(&fr);
 		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR || rc == -ECONNABORTED)
 			continue;
@@ -359,6 +383,7 @@ worker_loop(struct ctx *ctx, int fd)
 		}
 		serve_one(ctx, &fr);
 		FCGX_Finish_r(&fr);
+		notify_drain(ctx->notify);
 	}
 	close(ep);
 	FCGX_Free(&fr, 0);

@@ -7,7 +7,9 @@
  * its own --listen socket, in one process or --workers pre-forked ones,
  * after reading the configuration and the token keys (as --user, when
  * given). SIGTERM finishes the requests in flight and exits; SIGHUP reloads
- * the keys between requests.
+ * the keys between requests. Each worker also listens on its database
+ * connection (ctx->notify) for what other programs publish, revocations
+ * first (shared/revoke.h).
  */
 #ifndef QUIRE_SRV_H
 #define QUIRE_SRV_H
@@ -18,6 +20,8 @@
 #include "cfg.h"
 #include "db.h"
 #include "http.h"
+#include "notify.h"
+#include "revoke.h"
 #include "tok.h"
 
 struct ctx;
@@ -31,6 +35,8 @@ struct common_conf {
 	const char	*issuer;		/* expected iss */
 	long long	 token_leeway;		/* seconds */
 	long long	 token_cache;		/* verified tokens kept per process */
+	const char	*auth_url;		/* where revocations are asked of Auth */
+	long long	 auth_timeout;		/* milliseconds */
 	long long	 max_body;		/* bytes of a JSON body */
 };
 
@@ -52,6 +58,8 @@ struct service {
 	void			(*reload)(struct ctx *);
 	/* Frees what init made. Optional. */
 	void			(*fini)(struct ctx *);
+	/* Where revocations are loaded from after each (re)connection; NULL: none. */
+	const struct revoke_source *revocations;
 };
 
 /* Everything one process of a program holds, built once at start-up. */
@@ -63,6 +71,8 @@ struct ctx {
 	void			*app_conf;	/* the program's settings, conf_size bytes */
 	void			*app;		/* the program's state, set by init */
 	struct db		*db;
+	struct notify		*notify;	/* LISTEN on db's connection */
+	struct revoke		*revoke;	/* revoked subjects, when tracked */
 	struct tok_verifier	 tokens;
 	char			 program[32];	/* "quire-auth" */
 	char			 audience[32];	/* "quire-auth" */

@@ -20,6 +20,7 @@ static const struct route auth_routes[] = {
 	{ "POST",	"/auth/logout",		h_logout,		ROLE_ANON },
 	{ "GET",	"/auth/me",		h_me,			ROLE_AUTHOR },
 	{ "GET",	"/auth/jwks.json",	h_jwks,			ROLE_ANON },
+	{ "GET",	"/auth/revocations",	h_revocations,		ROLE_ANON },
 	{ "GET",	"/auth/health",		srv_health,		ROLE_ANON },
 	{ "POST",	"/auth/users",		h_users_create,		ROLE_ADMIN },
 	{ "GET",	"/auth/users",		h_users_list,		ROLE_ADMIN },
@@ -112,6 +113,7 @@ static const struct service auth_service = {
 	.init = auth_init,
 	.reload = auth_reload,
 	.fini = auth_fini,
+	.revocations = &auth_revocations,
 };
 
 int

@@ -104,6 +104,7 @@ static const struct service media_service = {
 	.conf_size = sizeof(struct media_conf),
 	.init = media_init,
 	.fini = media_fini,
+	.revocations = &revoke_from_auth,
 };
 
 int

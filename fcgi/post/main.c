@@ -134,6 +134,7 @@ static const struct service post_service = {
 	.max_body_default = "4194304",
 	.init = post_init,
 	.fini = post_fini,
+	.revocations = &revoke_from_auth,
 };
 
 int

@@ -203,6 +203,7 @@ write_quire_conf(struct stack *s, const struct stack_opts *o)
 	    "# Written by the Quire dev stack (tests/harness/stack.c). Edit to try a\n"
 	    "# setting; delete it to get the defaults back. Keys: see README.md.\n"
 	    "public_keys = %s/keys/public\n"
+	    "auth_url = %s\n"
 	    "%s\n"
 	    "[auth]\n"
 	    "database = %s\n"
@@ -215,7 +216,7 @@ write_quire_conf(struct stack *s, const struct stack_opts *o)
 	    "\n[media]\n"
 	    "database = %s\n"
 	    "cache_dir = %s/media-cache\n",
-	    s->var, o->extra_conf != NULL ? o->extra_conf : "",
+	    s->var, s->base_url, o->extra_conf != NULL ? o->extra_conf : "",
 	    dsn_auth, s->var, dsn_post, s->base_url,
 	    o->media_url != NULL ? o->media_url : s->base_url,
 	    o->post_conf != NULL ? o->post_conf : "", dsn_media, s->var);
