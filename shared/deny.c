@@ -50,38 +50,6 @@ deny_count(const struct deny *d)
 	return d->n;
 }
 
-/* Returns the value of a hex digit, or -1. */
-static int
-hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-/* Reads a UUID's 16 bytes. Returns 0, or -1 when sub is not a UUID. */
-static int
-sub_key(const char *sub, uint8_t id[16])
-{
-	size_t	 i, n = 0;
-	int	 hi, lo;
-
-	if (!uuid_valid(sub))
-		return -1;
-	for (i = 0; i < UUID_LEN; i += 2) {
-		if (sub[i] == '-')
-			i++;
-		hi = hex_value(sub[i]);
-		lo = hex_value(sub[i + 1]);
-		id[n++] = (uint8_t)(hi << 4 | lo);
-	}
-	return 0;
-}
-
 /* Returns the slot of id: its entry, or the empty slot where it would go. */
 static struct deny_entry *
 slot_of(const struct deny *d, const uint8_t id[16])
@@ -145,7 +113,7 @@ deny_add(struct deny *d, const char *sub, int64_t revoked_at, int64_t expires_at
 	uint8_t			 id[16];
 	int64_t			 keep = expires_at + d->leeway;
 
-	if (sub_key(sub, id) == -1)
+	if (uuid_parse(sub, id) == -1)
 		return -1;
 	/* Every token it would refuse has expired already. */
 	if (keep < now)
@@ -180,7 +148,7 @@ deny_revoked(struct deny *d, const char *sub, int64_t iat, int64_t now)
 		return false;
 	if (now > d->next_drop && rebuild(d, now, 0) == 0 && d->n == 0)
 		return false;
-	if (sub_key(sub, id) == -1)
+	if (uuid_parse(sub, id) == -1)
 		return false;
 	e = slot_of(d, id);
 	return e->used && iat <= e->revoked_at;
