@@ -16,7 +16,7 @@
  * its epoll set), reads what arrives while it is idle (notify_read), hands
  * out after each request what libpq queued during it (notify_drain, no
  * system call), and reconnects by itself when the server went away, so an
- * idle worker listens again within a second or so of PostgreSQL's return.
+ * idle worker listens again within a second or two of PostgreSQL's return.
  * Nothing here costs a system call on a request while the connection is
  * up and every resync is done.
  *
