@@ -5,7 +5,9 @@
 #                   (WEB=apache: behind Apache instead of lighttpd)
 #   make check      every test (unit, then integration against PostgreSQL and lighttpd)
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
+#   make check-browser the writer's desk in headless Chromium, behind both servers
 #   make bench      requests/second of the hot paths, as ratios (tests/bench/)
+#   make screenshots   the default theme on a demo blog, photographed into docs/
 #   make clean
 
 PORT	?= 8080
@@ -32,8 +34,11 @@ endif
 DEB_PACKAGES := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libpq-dev \
 	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev libcmark-dev check \
 	libmagickwand-6.q16-dev postgresql-15 lighttpd lighttpd-modules-lua apache2 \
-	libapache2-mod-xsendfile openssl python3 procps jq libvips-tools wrk \
-	dpkg-dev debhelper lintian systemd
+	libapache2-mod-xsendfile openssl python3 python3-html5lib procps jq libvips-tools wrk \
+	dpkg-dev debhelper lintian systemd chromium chromium-driver python3-selenium
+# npm installs axe-core for the browser tests; Debian's npm only where there is none
+# (this kind of machine comes with Node.js and npm of its own).
+DEB_PACKAGES += $(if $(shell command -v npm 2>/dev/null),,npm)
 
 PKGS		:= fcgi libpq jansson libjwt openssl libxcrypt
 TEST_PKGS	:= $(PKGS) check libcurl
@@ -52,6 +57,7 @@ LDFLAGS_ALL	 = $(SANFLAGS) $(LDFLAGS)
 SHARED_SRC	:= $(wildcard shared/*.c)
 STACK_SRC	:= tests/harness/stack.c tests/harness/web.c tests/harness/proc.c
 HARNESS_SRC	:= $(STACK_SRC) tests/harness/client.c tests/harness/forge.c \
+	tests/harness/standalone.c \
 	tests/harness/fcgi_client.c tests/harness/relay.c
 NAMES		:= $(patsubst fcgi/%/,%,$(wildcard fcgi/*/))
 UNIT_NAMES	:= $(patsubst tests/unit/%/,%,$(wildcard tests/unit/*/))
@@ -66,6 +72,8 @@ TEST_PROGRAMS	:= $(UNIT_NAMES:%=$(BUILD)/tests/unit-%) $(INTEGRATION:%=$(BUILD)/
 PKGS_auth	:=
 PKGS_media	:= MagickWand libcurl
 PKGS_post	:= libcmark libcurl
+# tests/unit/site: the reader pages of the Post program (templates, theme, pages).
+PKGS_site	:= $(PKGS_post)
 
 # The extra packages of the program a test source belongs to
 # (tests/unit/NAME/… or tests/integration/test_NAME.c).
@@ -78,7 +86,8 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 # The objects of program $(1) without its main.c, for its unit tests.
 program_objs = $(call obj,$(filter-out fcgi/$(1)/main.c,$(wildcard fcgi/$(1)/*.c)))
 
-.PHONY: all deps check check-unit check-integration run bench install deb check-packages clean
+.PHONY: all deps check check-unit check-integration check-browser run bench install deb \
+	check-packages clean screenshots
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 .SECONDARY:
@@ -137,7 +146,10 @@ $(BUILD)/tests/unit-%: $$(call obj,$$(wildcard tests/unit/$$*/*.c) tests/harness
 		$$(call program_objs,$$*) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS) $(if $(PKGS_$*),$(shell pkg-config --libs $(PKGS_$*)))
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter-out $(LIB),$^) $(LIB) $(TEST_LIBS) $(if $(PKGS_$*),$(shell pkg-config --libs $(PKGS_$*)))
+
+# The reader site's unit tests link the Post program's objects.
+$(BUILD)/tests/unit-site: $(call program_objs,post)
 
 # One integration test program per tests/integration/test_NAME.c.
 $(BUILD)/tests/test-%: $$(call obj,tests/integration/test_$$*.c $(HARNESS_SRC)) $(LIB)
@@ -163,9 +175,24 @@ $(BUILD)/bench/media-variant: $(call obj,tests/bench/media/variant.c) \
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs $(PKGS_media))
 
+# The demo blog through the default theme, and its screenshots in docs/ with
+# headless Chromium (home and post pages, desktop and phone, light and dark).
+SHOT_PACKAGES	:= chromium libvips-tools fonts-sil-charis
+$(BUILD)/site/quire-site-fixture: $(call obj,tests/site/fixture.c) $(call program_objs,post) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter-out $(LIB),$^) $(LIB) $(PKG_LIBS) \
+		$(shell pkg-config --libs $(PKGS_post))
+
+screenshots: $(BUILD)/site/quire-site-fixture
+	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(SHOT_PACKAGES)"
+	rm -rf $(BUILD)/site/demo
+	$(BUILD)/site/quire-site-fixture theme $(BUILD)/site/demo
+	/usr/bin/python3 tests/site/screenshots.py $(BUILD)/site/demo docs
+
 check: deps
-	@$(MAKE) --no-print-directory $(PROGRAMS) $(TEST_PROGRAMS)
-	@$(MAKE) --no-print-directory check-unit check-integration
+	@$(MAKE) --no-print-directory $(PROGRAMS) $(TEST_PROGRAMS) $(AXE)
+	@$(MAKE) --no-print-directory check-unit check-integration check-browser
 
 # Every test program runs, even after one fails; the target fails if any did.
 check-unit:
@@ -178,6 +205,21 @@ check-integration:
 		echo "== test-$$t behind $$web"; \
 		QUIRE_BUILD=$(BUILD) QUIRE_WEB=$$web $(BUILD)/tests/test-$$t || rc=1; \
 	done; done; exit $$rc
+
+# axe-core for the browser tests, from the npm registry at the version
+# tests/browser/package-lock.json pins (checked against its integrity hash).
+AXE	:= build/node/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser/package.json tests/browser/package-lock.json
+	@mkdir -p build/node
+	cp tests/browser/package.json tests/browser/package-lock.json build/node/
+	cd build/node && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
+	@touch $@
+
+# The writer's desk in Debian's headless Chromium (Selenium), against the
+# whole stack behind lighttpd, then Apache. Failing steps leave screenshots
+# in build/browser/.
+check-browser: $(PROGRAMS) $(BUILD)/quire-stack $(AXE)
+	/usr/bin/python3 tests/browser/desk.py --build $(BUILD) --axe $(AXE) --out build/browser
 
 run: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/quire-stack
@@ -194,6 +236,8 @@ install: all
 	for f in $(wildcard sql/*/*.sql); do install -D -m 0644 $$f $(SHARE)/$$f || exit 1; done
 	install -m 0644 web-conf/lighttpd/quire.conf web-conf/lighttpd/backends-*.conf web-conf/lighttpd/*.lua \
 		$(SHARE)/web-conf/lighttpd/
+	for f in $$(cd admin && find . -type f); do \
+		install -D -m 0644 admin/$$f $(SHARE)/admin/$$f || exit 1; done
 	install -m 0644 web-conf/lighttpd/50-quire.conf $(DESTDIR)/etc/lighttpd/conf-available/
 	install -m 0644 web-conf/apache/quire.conf $(DESTDIR)/etc/apache2/conf-available/quire-common.conf
 	install -m 0644 packaging/quire.conf $(DESTDIR)/etc/quire/

@@ -24,6 +24,7 @@ static const struct err_info err_table[ERR__COUNT] = {
 	[ERR_INVALID_CREDENTIALS] =	{ 401, "invalid_credentials" },
 	[ERR_INVALID_REFRESH_TOKEN] =	{ 401, "invalid_refresh_token" },
 	[ERR_TOO_MANY_ATTEMPTS] =	{ 429, "too_many_attempts" },
+	[ERR_CROSS_SITE_REQUEST] =	{ 403, "cross_site_request" },
 	[ERR_INVALID_USERNAME] =	{ 400, "invalid_username" },
 	[ERR_WEAK_PASSWORD] =		{ 400, "weak_password" },
 	[ERR_INVALID_ROLE] =		{ 400, "invalid_role" },

@@ -82,24 +82,37 @@ on_connect(void *arg, PGconn *conn)
 }
 
 struct notify *
-notify_new(struct db *db)
+notify_new(void)
 {
 	struct notify	*n;
 
 	if ((n = calloc(1, sizeof(*n))) == NULL)
 		return NULL;
-	n->db = db;
 	n->watched = -1;
-	db_on_connect(db, on_connect, n);
 	return n;
+}
+
+void
+notify_attach(struct notify *n, struct db *db)
+{
+	PGconn	*conn;
+	size_t	 i;
+
+	n->db = db;
+	db_on_connect(db, on_connect, n);
+	if ((conn = db_conn(db)) == NULL)
+		return;
+	/* A connection already open: listening twice to a channel is harmless. */
+	for (i = 0; i < n->nsubs; i++)
+		listen_on(conn, n->subs[i].channel);
+	for (i = 0; i < n->nsubs; i++)
+		owe_resync(n, &n->subs[i]);
+	n->connections++;
 }
 
 void
 notify_free(struct notify *n)
 {
-	if (n == NULL)
-		return;
-	db_on_connect(n->db, NULL, NULL);
 	free(n);
 }
 
@@ -129,7 +142,7 @@ notify_subscribe(struct notify *n, const char *channel, notify_fn on_message,
 	s->on_message = on_message;
 	s->resync = resync;
 	s->arg = arg;
-	if ((conn = db_conn(n->db)) != NULL) {
+	if (n->db != NULL && (conn = db_conn(n->db)) != NULL) {
 		if (listen_on(conn, channel) == -1)
 			return -1;
 		owe_resync(n, s);

@@ -43,18 +43,23 @@ typedef int	(*notify_resync_fn)(void *arg);
 
 struct notify;
 
+/* Returns an empty registry, or NULL when memory runs out. */
+struct notify	*notify_new(void);
 /*
- * Returns a registry bound to db (borrowed; it must outlive the registry),
- * whose on_connect hook it takes, or NULL when memory runs out.
+ * Binds the registry to db (borrowed; it must outlive the registry), taking
+ * its on_connect hook: the first thing to do before the worker loop, and
+ * again after a reload (SIGHUP) made a new registry for a connection that
+ * stays open, which then LISTENs again and owes every resync.
  */
-struct notify	*notify_new(struct db *db);
+void		 notify_attach(struct notify *, struct db *db);
+/* Frees the registry; the db handle's hook is left for its next owner. */
 void		 notify_free(struct notify *);
 
 /*
  * Subscribes to channel (1 to NOTIFY_CHANNEL_MAX of [a-z0-9_]): on_message
  * for each notification, resync (may be NULL) after each connection. Made
- * before the first connection (at start-up), it takes effect with it; made
- * later, it LISTENs at once. Returns 0, or -1 (a bad name, too many
+ * before notify_attach or the first connection (at start-up), it takes
+ * effect with them; made later, it LISTENs at once. Returns 0, or -1 (a bad name, too many
  * subscriptions, or the LISTEN failed).
  */
 int		 notify_subscribe(struct notify *, const char *channel, notify_fn on_message,

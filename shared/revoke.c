@@ -89,6 +89,13 @@ revoke_open(struct ctx *ctx, const struct revoke_source *src, char *err, size_t 
 }
 
 void
+revoke_attach(struct ctx *ctx)
+{
+	if (ctx->revoke != NULL)
+		ctx->revoke->ctx = ctx;
+}
+
+void
 revoke_close(struct ctx *ctx)
 {
 	struct revoke	*rv = ctx->revoke;

@@ -53,6 +53,8 @@ extern const struct revoke_source revoke_from_auth;
  * ctx->notify. Returns 0, or -1 with err set.
  */
 int	revoke_open(struct ctx *, const struct revoke_source *src, char *err, size_t errlen);
+/* Tells ctx->revoke where its context lives now (after a copy of the struct ctx). */
+void	revoke_attach(struct ctx *);
 void	revoke_close(struct ctx *);
 
 /*

@@ -8,6 +8,7 @@
 #include <netdb.h>
 #include <sys/epoll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,8 +63,14 @@ srv_config_path(const char *given)
 	return DEFAULT_CONFIG;
 }
 
-int
-srv_ctx_open(struct ctx *ctx, const struct service *svc, const char *path, char *err,
+/*
+ * Reads the configuration file at path into ctx for svc: the common and the
+ * program's settings, the public keys and the token verifier (no database
+ * handle, no program state). Returns 0, or -1 with a message in err and ctx
+ * freed.
+ */
+static int
+ctx_read(struct ctx *ctx, const struct service *svc, const char *path, char *err,
     size_t errlen)
 {
 	struct tok_keyset	*keys;
@@ -74,7 +81,6 @@ srv_ctx_open(struct ctx *ctx, const struct service *svc, const char *path, char 
 	ctx->config_path = path;
 	snprintf(ctx->program, sizeof(ctx->program), "quire-%s", svc->name);
 	snprintf(ctx->audience, sizeof(ctx->audience), "quire-%s", svc->name);
-	log_init(ctx->program);
 	if ((ctx->cfg = cfg_load(path, err, errlen)) == NULL)
 		goto fail;
 	memcpy(common, common_keys, sizeof(common));
@@ -102,16 +108,77 @@ srv_ctx_open(struct ctx *ctx, const struct service *svc, const char *path, char 
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	ctx->db = db_new(ctx->conf.database, ctx->program, svc->stmts, svc->nstmts,
+	return 0;
+fail:
+	srv_ctx_free(ctx);
+	return -1;
+}
+
+/* Returns a database handle made with ctx's settings (not yet connected), or NULL. */
+static struct db *
+ctx_db_new(const struct ctx *ctx)
+{
+	return db_new(ctx->conf.database, ctx->program, ctx->svc->stmts, ctx->svc->nstmts,
 	    ctx->conf.db_connect_timeout, ctx->conf.db_statement_timeout);
-	if (ctx->db == NULL || (ctx->notify = notify_new(ctx->db)) == NULL) {
+}
+
+/* Returns whether a and b reach the database the same way. */
+static bool
+db_conf_equal(const struct common_conf *a, const struct common_conf *b)
+{
+	return strcmp(a->database, b->database) == 0 &&
+	    a->db_connect_timeout == b->db_connect_timeout &&
+	    a->db_statement_timeout == b->db_statement_timeout;
+}
+
+/*
+ * Sets up what ctx listens to (ctx->notify, not yet bound to a database
+ * handle) and, when the program tracks them, its revocations. Returns 0, or
+ * -1 with err set.
+ */
+static int
+ctx_listen_open(struct ctx *ctx, char *err, size_t errlen)
+{
+	if ((ctx->notify = notify_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (ctx->svc->revocations != NULL &&
+	    revoke_open(ctx, ctx->svc->revocations, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+/* Binds what ctx listens to to ctx itself and its database handle. */
+static void
+ctx_listen_attach(struct ctx *ctx)
+{
+	revoke_attach(ctx);
+	notify_attach(ctx->notify, ctx->db);
+}
+
+int
+srv_ctx_open(struct ctx *ctx, const struct service *svc, const char *path, char *err,
+    size_t errlen)
+{
+	if (errlen > 0)
+		err[0] = '\0';
+	if (ctx_read(ctx, svc, path, err, errlen) == -1)
+		return -1;
+	log_init(ctx->program);
+	if ((ctx->db = ctx_db_new(ctx)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
-	if (svc->revocations != NULL && revoke_open(ctx, svc->revocations, err, errlen) == -1)
+	if (ctx_listen_open(ctx, err, errlen) == -1)
 		goto fail;
-	if (svc->init != NULL && svc->init(ctx, err, errlen) == -1)
+	ctx_listen_attach(ctx);
+	/* A hook that fails without a word must not leave err as it was. */
+	if (svc->init != NULL && svc->init(ctx, err, errlen) == -1) {
+		if (errlen > 0 && err[0] == '\0')
+			snprintf(err, errlen, "%s could not start (no reason given)", ctx->program);
 		goto fail;
+	}
 	return 0;
 fail:
 	srv_ctx_free(ctx);
@@ -133,20 +200,46 @@ srv_ctx_free(struct ctx *ctx)
 }
 
 int
-srv_reload_keys(struct ctx *ctx)
+srv_ctx_reload(struct ctx *ctx)
 {
-	struct tok_keyset	*keys;
-	char			 err[512];
+	const struct service	*svc = ctx->svc;
+	struct ctx		 fresh, old;
+	char			 err[1024] = "";
+	int			 rc;
 
-	if ((keys = tok_keyset_load(ctx->conf.public_keys, err, sizeof(err))) == NULL) {
-		log_msg("SIGHUP: keeping the old keys: %s", err);
-		return -1;
+	if (ctx_read(&fresh, svc, ctx->config_path, err, sizeof(err)) == -1)
+		goto fail;
+	if (!db_conf_equal(&fresh.conf, &ctx->conf) && (fresh.db = ctx_db_new(&fresh)) == NULL) {
+		snprintf(err, sizeof(err), "out of memory");
+		srv_ctx_free(&fresh);
+		goto fail;
 	}
-	tok_verifier_set_keys(&ctx->tokens, keys);
-	log_msg("SIGHUP: %zu public key(s) loaded", tok_keyset_count(keys));
-	if (ctx->svc->reload != NULL)
-		ctx->svc->reload(ctx);
+	rc = svc->reload != NULL ? svc->reload(&fresh, ctx, err, sizeof(err)) :
+	    svc->init != NULL ? svc->init(&fresh, err, sizeof(err)) : 0;
+	if (rc == -1 || ctx_listen_open(&fresh, err, sizeof(err)) == -1) {
+		srv_ctx_free(&fresh);
+		goto fail;
+	}
+	/* Nothing fails from here: the connection stays when the settings did. */
+	if (fresh.db == NULL) {
+		fresh.db = ctx->db;
+		ctx->db = NULL;
+	}
+	memcpy(fresh.request_prefix, ctx->request_prefix, sizeof(fresh.request_prefix));
+	fresh.request_count = ctx->request_count;
+	old = *ctx;
+	*ctx = fresh;
+	ctx->tokens.audience = ctx->audience;	/* it pointed into fresh */
+	/* Listens again on the connection kept, and loads the revocations anew. */
+	ctx_listen_attach(ctx);
+	srv_ctx_free(&old);
+	log_msg("SIGHUP: %s and %zu public key(s) loaded", ctx->config_path,
+	    tok_keyset_count(ctx->tokens.keys));
 	return 0;
+fail:
+	log_msg("SIGHUP: keeping the configuration and keys in use: %s",
+	    err[0] != '\0' ? err : "the program could not start again");
+	return -1;
 }
 
 void
@@ -351,7 +444,7 @@ worker_loop(struct ctx *ctx, int fd)
 	while (!got_stop) {
 		if (got_reload) {
 			got_reload = 0;
-			srv_reload_keys(ctx);
+			srv_ctx_reload(ctx);
 		}
 		/* The database socket too: notifications are read while idle. */
 		timeout = notify_tick(ctx->notify, ep);
@@ -489,8 +582,10 @@ spawn_worker(struct ctx *ctx, int fd)
 
 /*
  * The --workers master: keeps n workers alive (a worker that dies is
- * replaced, at most one a second), forwards SIGHUP, and on SIGTERM stops them
- * all, waiting for their requests in flight. Returns the exit status.
+ * replaced, at most one a second); on SIGHUP reloads, then has the workers
+ * reload (not when its own reload failed: they keep what it keeps); on
+ * SIGTERM stops them all, waiting for their requests in flight. Returns the
+ * exit status.
  */
 static int
 master_loop(struct ctx *ctx, int fd, int n)
@@ -517,11 +612,13 @@ master_loop(struct ctx *ctx, int fd, int n)
 
 	while (!got_stop) {
 		sigsuspend(&waitmask);
+		/* The master first: a worker it forks later must have what was reloaded. */
 		if (got_reload) {
 			got_reload = 0;
-			for (i = 0; i < n; i++)
-				if (pids[i] > 0)
-					kill(pids[i], SIGHUP);
+			if (srv_ctx_reload(ctx) == 0)
+				for (i = 0; i < n; i++)
+					if (pids[i] > 0)
+						kill(pids[i], SIGHUP);
 		}
 		if (!got_child)
 			continue;

@@ -6,10 +6,11 @@
  * serves FastCGI requests on fd 0 (spawned by a web server or systemd) or on
  * its own --listen socket, in one process or --workers pre-forked ones,
  * after reading the configuration and the token keys (as --user, when
- * given). SIGTERM finishes the requests in flight and exits; SIGHUP reloads
- * the keys between requests. Each worker also listens on its database
- * connection (ctx->notify) for what other programs publish, revocations
- * first (shared/revoke.h).
+ * given). SIGTERM finishes the requests in flight and exits; SIGHUP reads
+ * the configuration file and the keys again between requests (in --workers
+ * mode the master first, then its workers). Each worker also listens on its
+ * database connection (ctx->notify) for what other programs publish,
+ * revocations first (shared/revoke.h).
  */
 #ifndef QUIRE_SRV_H
 #define QUIRE_SRV_H
@@ -54,8 +55,15 @@ struct service {
 	const char		*max_body_default;
 	/* Called once after the configuration is read. Returns 0 or -1 with err set. */
 	int			(*init)(struct ctx *, char *err, size_t errlen);
-	/* Called on SIGHUP after the public keys are reloaded. Optional. */
-	void			(*reload)(struct ctx *);
+	/*
+	 * Called on SIGHUP instead of init, to make the program's state for the
+	 * reloaded context fresh (its settings and keys read already; its
+	 * database handle comes after) while old still serves; it may take over
+	 * what must not be made twice. Returns 0 or -1 with err set (old is
+	 * kept, fresh freed with fini). Optional.
+	 */
+	int			(*reload)(struct ctx *fresh, struct ctx *old, char *err,
+				    size_t errlen);
 	/* Frees what init made. Optional. */
 	void			(*fini)(struct ctx *);
 	/* Where revocations are loaded from after each (re)connection; NULL: none. */
@@ -95,8 +103,13 @@ void	srv_ctx_free(struct ctx *);
  */
 const char *srv_config_path(const char *given);
 
-/* Reloads the public keys from the configured path. Returns 0 or -1 (kept). */
-int	srv_reload_keys(struct ctx *);
+/*
+ * SIGHUP: reads the configuration file and the public keys again and makes
+ * the program's state anew (svc->reload, else svc->init); the database
+ * connection stays unless its settings changed. Returns 0, or -1 when
+ * anything fails: then ctx is kept as it was and the reason logged.
+ */
+int	srv_ctx_reload(struct ctx *);
 
 /*
  * Reads the request's bearer token, if any (only "Authorization: Bearer";

@@ -2,15 +2,20 @@
  * quire-migrate: applies the SQL migrations of each schema, in order.
  *
  *   quire-migrate [--config FILE] [--sql-dir DIR] [--status]
- *                 [--create-roles --admin-dsn DSN] [SCHEMA ...]
+ *                 [--admin-dsn DSN] [--database NAME [--create-database]]
+ *                 [--create-roles] [SCHEMA ...]
  *
  * Migrations are files DIR/<schema>/NNN_name.sql. Each is applied in its own
  * transaction as the schema's own role — connected with the [schema] database
- * setting, or, given --admin-dsn (a superuser), with SET ROLE quire_<schema> —
- * and recorded in <schema>.schema_migrations with its SHA-256. A file changed
- * after it was applied is refused; a failing file leaves the schema as it
- * was. --create-roles (which needs --admin-dsn) first creates the login role
- * quire_<schema> and the schema it owns, with no access for anyone else.
+ * setting, or, given a superuser connection string (--admin-dsn, or
+ * QUIRE_ADMIN_DSN in the environment, where other users cannot read it),
+ * with SET ROLE quire_<schema> — and recorded in <schema>.schema_migrations
+ * with its SHA-256. A file changed after it was applied is refused; a
+ * failing file leaves the schema as it was. --create-roles (which needs the
+ * superuser) first creates the login role quire_<schema> and the schema it
+ * owns, with no access for anyone else. --database names the superuser's
+ * database (whatever the connection string says), and --create-database
+ * creates it when it does not exist.
  */
 #include <ctype.h>
 #include <dirent.h>
@@ -312,11 +317,18 @@ out:
 	return rc;
 }
 
-/* Connects with dsn. Returns the connection, or NULL with the reason printed. */
+/*
+ * Connects with dsn (a connection string or URI), to database when it is not
+ * NULL whatever dsn says. Returns the connection, or NULL with the reason
+ * printed.
+ */
 static PGconn *
-connect_to(const char *what, const char *dsn)
+connect_to(const char *what, const char *dsn, const char *database)
 {
-	PGconn	*conn = PQconnectdb(dsn);
+	/* The first dbname is expanded as a connection string; a later one overrides it. */
+	const char *const keys[] = { "dbname", database != NULL ? "dbname" : NULL, NULL };
+	const char *const values[] = { dsn, database, NULL };
+	PGconn	*conn = PQconnectdbParams(keys, values, 1);
 
 	if (PQstatus(conn) != CONNECTION_OK) {
 		fprintf(stderr, "quire-migrate: %s: cannot connect: %s", what, PQerrorMessage(conn));
@@ -325,6 +337,45 @@ connect_to(const char *what, const char *dsn)
 	}
 	PQclear(PQexec(conn, "SET client_min_messages = warning"));
 	return conn;
+}
+
+/*
+ * As a superuser (admin_dsn): creates database unless it exists, connected to
+ * the maintenance database postgres. Returns 0, or -1 with the reason printed.
+ */
+static int
+create_database(const char *admin_dsn, const char *database)
+{
+	const char	*params[] = { database };
+	PGconn		*conn;
+	PGresult	*res;
+	char		*ident = NULL, sql[512];
+	int		 rc = -1;
+
+	if ((conn = connect_to("--create-database", admin_dsn, "postgres")) == NULL)
+		return -1;
+	res = PQexecParams(conn, "SELECT 1 FROM pg_database WHERE datname = $1", 1, NULL,
+	    params, NULL, NULL, 0);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		fprintf(stderr, "%s: %s", database, PQresultErrorMessage(res));
+		goto out;
+	}
+	if (PQntuples(res) > 0) {
+		rc = 0;
+		goto out;
+	}
+	if ((ident = PQescapeIdentifier(conn, database, strlen(database))) == NULL ||
+	    (size_t)snprintf(sql, sizeof(sql), "CREATE DATABASE %s", ident) >= sizeof(sql)) {
+		fprintf(stderr, "%s: cannot quote the database name\n", database);
+		goto out;
+	}
+	if ((rc = run(conn, database, sql)) == 0)
+		printf("%s: database created\n", database);
+out:
+	PQfreemem(ident);
+	PQclear(res);
+	PQfinish(conn);
+	return rc;
 }
 
 /*
@@ -345,7 +396,7 @@ migrate(struct cfg *cfg, PGconn *admin, const char *dir, const char *schema, boo
 			fprintf(stderr, "quire-migrate: no database setting for [%s]\n", schema);
 			return -1;
 		}
-		if ((conn = connect_to(schema, dsn)) == NULL)
+		if ((conn = connect_to(schema, dsn, NULL)) == NULL)
 			return -1;
 	} else {
 		/* schema is one of all_schemas: a fixed identifier, not input. */
@@ -365,8 +416,11 @@ static void
 usage(void)
 {
 	fprintf(stderr, "usage: quire-migrate [--config FILE] [--sql-dir DIR] [--status]\n"
-	    "                     [--create-roles --admin-dsn DSN] [SCHEMA ...]\n"
-	    "SCHEMA is auth, post or media (default: all three).\n");
+	    "                     [--admin-dsn DSN] [--database NAME [--create-database]]\n"
+	    "                     [--create-roles] [SCHEMA ...]\n"
+	    "SCHEMA is auth, post or media (default: all three). The superuser's\n"
+	    "connection string is better given as QUIRE_ADMIN_DSN in the environment:\n"
+	    "a command line is visible to every user of the machine.\n");
 }
 
 int
@@ -378,12 +432,14 @@ main(int argc, char **argv)
 		{ "status", no_argument, NULL, 's' },
 		{ "create-roles", no_argument, NULL, 'r' },
 		{ "admin-dsn", required_argument, NULL, 'a' },
+		{ "database", required_argument, NULL, 'b' },
+		{ "create-database", no_argument, NULL, 'B' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	const char	*config = NULL, *dir = DEFAULT_SQL_DIR, *admin = NULL, *env;
-	const char	*schemas[3];
-	bool		 status_only = false, create_roles = false;
+	const char	*database = NULL, *schemas[3];
+	bool		 status_only = false, create_roles = false, create_db = false;
 	struct cfg	*cfg = NULL;
 	PGconn		*conn;
 	char		 err[1024];
@@ -397,6 +453,8 @@ main(int argc, char **argv)
 		case 's': status_only = true; break;
 		case 'r': create_roles = true; break;
 		case 'a': admin = optarg; break;
+		case 'b': database = optarg; break;
+		case 'B': create_db = true; break;
 		default:
 			usage();
 			return ch == 'h' ? 0 : 2;
@@ -415,9 +473,16 @@ main(int argc, char **argv)
 	if (ns == 0)
 		for (; ns < 3; ns++)
 			schemas[ns] = all_schemas[ns];
-	if (create_roles && admin == NULL) {
-		fprintf(stderr, "quire-migrate: --create-roles needs --admin-dsn "
-		    "(a superuser connection string)\n");
+	/* Set, even empty (libpq's defaults: the local server), it names the superuser. */
+	if (admin == NULL)
+		admin = getenv("QUIRE_ADMIN_DSN");
+	if ((create_roles || database != NULL) && admin == NULL) {
+		fprintf(stderr, "quire-migrate: --create-roles and --database need a superuser "
+		    "connection string (QUIRE_ADMIN_DSN or --admin-dsn)\n");
+		return 2;
+	}
+	if (create_db && database == NULL) {
+		fprintf(stderr, "quire-migrate: --create-database needs --database\n");
 		return 2;
 	}
 	if (config == NULL && (env = getenv("QUIRE_CONFIG")) != NULL && *env != '\0')
@@ -429,7 +494,9 @@ main(int argc, char **argv)
 		return 1;
 	}
 	conn = NULL;
-	if (admin != NULL && (conn = connect_to("--admin-dsn", admin)) == NULL)
+	if (create_db && create_database(admin, database) == -1)
+		return 1;
+	if (admin != NULL && (conn = connect_to("the superuser", admin, database)) == NULL)
 		rc = 1;
 	for (i = 0; i < ns && rc == 0 && create_roles; i++)
 		if (create_role(conn, schemas[i]) == -1)

@@ -14,8 +14,11 @@
 
 #define REFRESH_TOKEN_LEN	43	/* 256 random bits, base64url */
 #define PASSWORD_MAX_BYTES	1024
+#define PASSWORD_GENERATED_RAW	96	/* random bytes of a generated password, at most */
+#define PASSWORD_GENERATED_MAX	129	/* its base64url text: up to 128 characters */
 #define USERNAME_MIN		3
 #define USERNAME_MAX		64
+#define LOGIN_CLIENT_MAX	64	/* an IPv4 address, or an IPv6 prefix "…/64" */
 
 /* The [auth] settings (see the README for each). */
 struct auth_conf {
@@ -24,8 +27,11 @@ struct auth_conf {
 	long long	 refresh_ttl;
 	long long	 password_cost;
 	long long	 password_min_length;
-	long long	 login_max_failures;
+	long long	 login_max_failures;		/* per (address, username) */
+	long long	 login_address_max_failures;	/* per address */
 	long long	 login_window;
+	long long	 login_ipv6_prefix;
+	int		 cookie_secure;		/* https in front of a plain-http web server */
 };
 
 /* The Auth program's state, built once at start-up. */
@@ -46,6 +52,7 @@ enum auth_stmt {
 	S_USER_LIST,
 	S_USER_UPDATE,
 	S_USER_SET_PASSWORD,
+	S_USER_REHASH,
 	S_USER_DELETE,
 	S_ADMIN_EXISTS,
 	S_OTHER_ADMIN_EXISTS,
@@ -62,6 +69,7 @@ enum auth_stmt {
 	S_FAMILY_REVOKE_BY_TOKEN,
 	S_TOKENS_PRUNE,
 	S_USER_TOKENS_REVOKE,
+	S_USER_LOCK,
 	S_REVOCATION_ADD,
 	S_REVOCATION_OF,
 	S_REVOCATIONS_LIST,
@@ -92,6 +100,12 @@ char	*password_hash(const char *password, long long cost);
 /* Returns whether password matches hash (constant-time comparison). */
 bool	 password_check(const char *password, const char *hash);
 /*
+ * Returns whether a stored hash was made otherwise than password_hash() at
+ * cost would make it now (another method, another cost), so that it should
+ * be made again.
+ */
+bool	 password_outdated(const char *hash, long long cost);
+/*
  * Checks a username: 3-64 of [a-z0-9_.-]. Returns NULL when valid, else a
  * sentence saying why and the error in *e (control_character or
  * invalid_username).
@@ -102,6 +116,12 @@ const char *username_invalid(const char *, enum err *e);
  * PASSWORD_MAX_BYTES bytes. Returns NULL when acceptable, else why not.
  */
 const char *password_weak(const char *, long long min_length);
+/*
+ * Writes a random password of at least max(22, min_length) characters
+ * (min_length at most 128) of base64url to out. Returns 0, or -1 when the
+ * kernel gives no random bytes.
+ */
+int	 password_generate(char out[PASSWORD_GENERATED_MAX], long long min_length);
 
 /* signer.c */
 /*
@@ -129,17 +149,58 @@ int	 refresh_token_new(char token[REFRESH_TOKEN_LEN + 1], char hash[67]);
  */
 int	 refresh_token_hash(const char *token, char hash[67]);
 
+/* limits.c: failed logins counted per (address, username) and per address */
+/* browser.c: browser sessions, the refresh token in an HttpOnly cookie */
+#define BROWSER_COOKIE	"quire_refresh"
+/* Returns whether the request asks for a browser session (X-Quire-Session: cookie). */
+bool	 browser_session(const struct req *);
+/*
+ * Refuses a request from another site: an Origin other than this site's
+ * (scheme and Host), or a Sec-Fetch-Site other than same-origin or none.
+ * Returns 0, or -1 with 403 cross_site_request set.
+ */
+int	 browser_check_site(struct req *);
+/*
+ * Copies the refresh token of the request's cookie into token. Returns
+ * token, or NULL when there is none of the right length.
+ */
+const char *browser_cookie_token(const struct req *, char token[REFRESH_TOKEN_LEN + 1]);
+/* Returns whether the request carries the refresh cookie at all. */
+bool	 browser_has_cookie(const struct req *);
+/*
+ * Adds the Set-Cookie header of token, or one that clears the cookie when
+ * token is NULL. Call after resp_error (which drops earlier headers).
+ * Returns 0 or -1.
+ */
+int	 browser_set_cookie(struct req *, const char *token);
+
 /* sessions.c: POST /auth/login, /auth/refresh, /auth/logout; GET /auth/me, /auth/jwks.json */
 /*
- * Checks the failure limit for a username inside the caller's transaction
+ * Writes the key a client's failures count under: the IPv4 address of
+ * remote_addr, or its IPv6 prefix of v6_prefix bits ("2001:db8:1:2::/64"),
+ * or "-" when it is no address at all.
+ */
+void	 login_client(const char *remote_addr, long long v6_prefix,
+	    char out[LOGIN_CLIENT_MAX]);
+/* login_client() of the request's REMOTE_ADDR, as the web server passed it. */
+void	 login_client_of(const struct req *, char out[LOGIN_CLIENT_MAX]);
+/*
+ * Checks the limits for username from client inside the caller's transaction
  * (which holds the username's S_LOGIN_LOCK). Returns 0 when the attempt may
  * go on, or -1 with the response set (429 with Retry-After, or a database
  * error) and the transaction rolled back.
  */
-int	 login_allowed(struct req *, const char *username);
+int	 login_allowed(struct req *, const char *username, const char *client);
+/* Records a failure (and prunes old ones) in the caller's transaction. */
+enum db_status login_failed(struct req *, const char *username, const char *client);
+/* Forgets the failures of this (client, username) pair after a success. */
+enum db_status login_succeeded(struct req *, const char *username, const char *client);
+
+/* sessions.c: POST /auth/login, /auth/refresh, /auth/logout; GET /auth/me, /auth/jwks.json */
 void	 h_login(struct req *);
 void	 h_refresh(struct req *);
 void	 h_logout(struct req *);
+void	 h_logout_all(struct req *);
 void	 h_me(struct req *);
 void	 h_jwks(struct req *);
 

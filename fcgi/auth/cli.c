@@ -44,8 +44,8 @@ write_pem(const char *path, mode_t mode, EVP_PKEY *key, int private)
 /*
  * quire-auth keygen PRIVATE.pem PUBLIC_DIR
  * Makes an ES256 (P-256) key pair: the private key into a new file (mode
- * 0600), the public key into PUBLIC_DIR/<kid>.pem. Prints the kid.
- * Returns the exit status.
+ * 0600), the public key into PUBLIC_DIR/<kid>.pem. Prints both paths and the
+ * kid, each line saying what it is. Returns the exit status.
  */
 int
 cmd_keygen(int argc, char **argv)
@@ -74,7 +74,9 @@ cmd_keygen(int argc, char **argv)
 		unlink(argv[1]);
 		goto out;
 	}
-	printf("%s\n", kid);
+	/* Named: a bare key id looks like a secret to keep. */
+	printf("private key: %s\npublic key: %s\nkey id (RFC 7638 thumbprint): %s\n", argv[1],
+	    path, kid);
 	rc = 0;
 out:
 	EVP_PKEY_free(key);
@@ -94,14 +96,14 @@ cmd_create_admin(const struct service *svc, int argc, char **argv)
 		{ "config", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct ctx	 ctx;
-	PGresult	*res = NULL;
-	const char	*config = NULL, *user, *password, *why;
-	char		 generated[23], err[1024], *hash = NULL;
-	unsigned char	 raw[16];
-	enum db_status	 st;
-	enum err	 e;
-	int		 ch, rc = 1;
+	struct ctx		 ctx;
+	const struct auth_conf	*conf;
+	PGresult		*res = NULL;
+	const char		*config = NULL, *user, *password, *why;
+	char			 generated[PASSWORD_GENERATED_MAX], err[1024], *hash = NULL;
+	enum db_status		 st;
+	enum err		 e;
+	int			 ch, rc = 1;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (ch != 'c') {
@@ -112,19 +114,22 @@ cmd_create_admin(const struct service *svc, int argc, char **argv)
 	}
 	if ((user = getenv("QUIRE_ADMIN_USER")) == NULL || *user == '\0')
 		user = "admin";
-	if ((password = getenv("QUIRE_ADMIN_PASSWORD")) == NULL || *password == '\0') {
-		if (random_bytes(raw, sizeof(raw)) == -1)
-			return 1;
-		b64url_encode(raw, sizeof(raw), generated);
-		password = generated;
-	}
 	if (srv_ctx_open(&ctx, svc, srv_config_path(config), err, sizeof(err)) == -1) {
 		fprintf(stderr, "create-admin: %s\n", err);
 		return 1;
 	}
+	conf = ctx.app_conf;
+	/* Generated, it is as long as the settings ask, and never shorter than 22. */
+	if ((password = getenv("QUIRE_ADMIN_PASSWORD")) == NULL || *password == '\0') {
+		if (password_generate(generated, conf->password_min_length) == -1) {
+			fprintf(stderr, "create-admin: cannot read random bytes: %s\n",
+			    strerror(errno));
+			goto out;
+		}
+		password = generated;
+	}
 	if ((why = username_invalid(user, &e)) != NULL ||
-	    (why = password_weak(password,
-	    ((const struct auth_conf *)ctx.app_conf)->password_min_length)) != NULL) {
+	    (why = password_weak(password, conf->password_min_length)) != NULL) {
 		fprintf(stderr, "create-admin: %s\n", why);
 		goto out;
 	}
@@ -139,8 +144,7 @@ cmd_create_admin(const struct service *svc, int argc, char **argv)
 	}
 	PQclear(res);
 	res = NULL;
-	if ((hash = password_hash(password,
-	    ((const struct auth_conf *)ctx.app_conf)->password_cost)) == NULL)
+	if ((hash = password_hash(password, conf->password_cost)) == NULL)
 		goto out;
 	st = DB_QUERY(ctx.db, S_USER_INSERT, &res, user, hash, "admin");
 	if (st != DB_OK) {

@@ -5,6 +5,7 @@
  *   quire-auth keygen PRIVATE.pem PUBLIC_DIR                   make a key pair
  *   quire-auth create-admin [--config FILE]                    first admin
  */
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ static const struct route auth_routes[] = {
 	{ "POST",	"/auth/login",		h_login,		ROLE_ANON },
 	{ "POST",	"/auth/refresh",	h_refresh,		ROLE_ANON },
 	{ "POST",	"/auth/logout",		h_logout,		ROLE_ANON },
+	{ "POST",	"/auth/logout/all",	h_logout_all,		ROLE_AUTHOR },
 	{ "GET",	"/auth/me",		h_me,			ROLE_AUTHOR },
 	{ "GET",	"/auth/jwks.json",	h_jwks,			ROLE_ANON },
 	{ "GET",	"/auth/revocations",	h_revocations,		ROLE_ANON },
@@ -40,7 +42,10 @@ static const struct cfg_key auth_keys[] = {
 	KEY("password_cost", CFG_INT, "5", 1, 11, password_cost),
 	KEY("password_min_length", CFG_INT, "10", 10, 128, password_min_length),
 	KEY("login_max_failures", CFG_INT, "5", 1, 1000, login_max_failures),
+	KEY("login_address_max_failures", CFG_INT, "50", 1, 100000, login_address_max_failures),
 	KEY("login_window", CFG_INT, "900", 1, 86400, login_window),
+	KEY("login_ipv6_prefix", CFG_INT, "64", 32, 128, login_ipv6_prefix),
+	KEY("cookie_secure", CFG_BOOL, "no", 0, 0, cookie_secure),
 };
 
 /* Loads the signing key and hashes the stand-in password. Returns 0 or -1. */
@@ -60,8 +65,10 @@ auth_init(struct ctx *ctx, char *err, size_t errlen)
 	if (signer_load(a, conf->private_key, ctx->tokens.keys, err, errlen) == -1)
 		return -1;
 	/* Unknown usernames are checked against this, at the same cost as real ones. */
-	if (random_bytes(raw, sizeof(raw)) == -1)
+	if (random_bytes(raw, sizeof(raw)) == -1) {
+		snprintf(err, errlen, "cannot read random bytes: %s", strerror(errno));
 		return -1;
+	}
 	b64url_encode(raw, sizeof(raw), filler);
 	if ((a->dummy_hash = password_hash(filler, conf->password_cost)) == NULL) {
 		snprintf(err, errlen, "cannot hash with yescrypt");
@@ -70,24 +77,16 @@ auth_init(struct ctx *ctx, char *err, size_t errlen)
 	return 0;
 }
 
-/* SIGHUP: loads the signing key again, for key rotation; keeps the old one on error. */
-static void
-auth_reload(struct ctx *ctx)
+/* SIGHUP: everything anew from the reloaded settings (a new signing key, a new cost). */
+static int
+auth_reload(struct ctx *fresh, struct ctx *old, char *err, size_t errlen)
 {
-	const struct auth_conf	*conf = ctx->app_conf;
-	struct auth		*a = ctx->app, fresh = { 0 };
-	char			 err[512];
-
-	if (signer_load(&fresh, conf->private_key, ctx->tokens.keys, err, sizeof(err)) == -1) {
-		log_msg("SIGHUP: keeping the old signing key: %s", err);
-		return;
-	}
-	signer_free(a);
-	a->key = fresh.key;
-	a->key_pem = fresh.key_pem;
-	a->key_pem_len = fresh.key_pem_len;
-	memcpy(a->kid, fresh.kid, sizeof(a->kid));
-	log_msg("SIGHUP: signing with key %s", a->kid);
+	(void)old;
+	if (auth_init(fresh, err, errlen) == -1)
+		return -1;
+	log_msg("SIGHUP: signing with key id (RFC 7638 thumbprint) %s",
+	    ((struct auth *)fresh->app)->kid);
+	return 0;
 }
 
 static void

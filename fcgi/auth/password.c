@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "auth.h"
 #include "util.h"
 
@@ -43,6 +45,37 @@ password_check(const char *password, const char *hash)
 	return ok;
 }
 
+/* Returns the length of a hash's method and parameters ("$y$j9T$"), or 0. */
+static size_t
+params_len(const char *hash)
+{
+	const char	*p = hash;
+	int		 n;
+
+	for (n = 0; n < 3; n++) {
+		if ((p = strchr(p, '$')) == NULL)
+			return 0;
+		p++;
+	}
+	return (size_t)(p - hash);
+}
+
+bool
+password_outdated(const char *hash, long long cost)
+{
+	char	*setting;
+	size_t	 len;
+	bool	 outdated = true;
+
+	if ((setting = crypt_gensalt_ra("$y$", (unsigned long)cost, NULL, 0)) == NULL)
+		return false;	/* cannot tell: leave it */
+	len = params_len(setting);
+	if (len > 0 && params_len(hash) == len && strncmp(hash, setting, len) == 0)
+		outdated = false;
+	free(setting);
+	return outdated;
+}
+
 const char *
 username_invalid(const char *u, enum err *e)
 {
@@ -68,4 +101,20 @@ password_weak(const char *p, long long min_length)
 	if (strlen(p) > PASSWORD_MAX_BYTES)
 		return "the password is too long";
 	return NULL;
+}
+
+int
+password_generate(char out[PASSWORD_GENERATED_MAX], long long min_length)
+{
+	unsigned char	 raw[PASSWORD_GENERATED_RAW];
+	size_t		 n = 16;
+
+	/* base64url: 4 characters for every 3 bytes, rounded up. */
+	while (n < sizeof(raw) && b64url_encoded_len(n) < (size_t)min_length)
+		n++;
+	if (random_bytes(raw, n) == -1)
+		return -1;
+	b64url_encode(raw, n, out);
+	OPENSSL_cleanse(raw, sizeof(raw));
+	return 0;
 }

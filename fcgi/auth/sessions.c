@@ -4,6 +4,9 @@
  * A login opens a family of refresh tokens; each refresh uses up its token
  * and issues the next one in the family. Presenting a used token again means
  * it was copied, so the whole family is revoked.
+ *
+ * A browser session (browser.c) works the same way with the refresh token
+ * in a cookie instead of the body.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,12 +26,13 @@ static const struct field refresh_fields[] = {
 
 /*
  * Issues an access token and a new refresh token in family (NULL: a new
- * family) inside the caller's transaction, commits, and answers 200.
+ * family) inside the caller's transaction, commits, and answers 200: the
+ * refresh token in the body, or in the cookie alone for a browser session.
  * On failure, rolls back and answers 500 or 503.
  */
 static void
 issue_session(struct req *r, const char *user_id, const char *username, const char *role,
-    const char *family)
+    const char *family, bool cookie)
 {
 	const struct auth_conf	*conf = auth_conf(r);
 	struct db		*db = r->ctx->db;
@@ -55,44 +59,53 @@ issue_session(struct req *r, const char *user_id, const char *username, const ch
 		resp_db_error(r, st);
 		goto out;
 	}
-	resp_json(r, 200, json_pack("{s:s, s:s, s:I, s:s}", "access_token", access,
-	    "token_type", "Bearer", "expires_in", (json_int_t)conf->access_ttl,
-	    "refresh_token", token));
+	if (cookie) {
+		resp_json(r, 200, json_pack("{s:s, s:s, s:I}", "access_token", access,
+		    "token_type", "Bearer", "expires_in", (json_int_t)conf->access_ttl));
+		if (browser_set_cookie(r, token) == -1)
+			resp_error(r, ERR_INTERNAL, "could not set the session cookie");
+	} else
+		resp_json(r, 200, json_pack("{s:s, s:s, s:I, s:s}", "access_token", access,
+		    "token_type", "Bearer", "expires_in", (json_int_t)conf->access_ttl,
+		    "refresh_token", token));
 out:
 	free(access);
 }
 
-int
-login_allowed(struct req *r, const char *username)
+/*
+ * After a successful login, in its transaction: stores password hashed
+ * anew when hash, user id's stored one, was made with another method or
+ * cost than password_cost (which changed since, or the hash came from
+ * elsewhere). Returns DB_OK (also when hashing fails: the login goes on
+ * with the old hash) or the database's status.
+ */
+static enum db_status
+rehash_if_outdated(struct req *r, const char *id, const char *password, const char *hash)
 {
-	const struct auth_conf	*conf = auth_conf(r);
-	PGresult		*res;
-	enum db_status		 st;
-	char			 window[24];
-	long long		 failures, retry;
+	long long	 cost = auth_conf(r)->password_cost;
+	char		*fresh;
+	enum db_status	 st;
 
-	snprintf(window, sizeof(window), "%lld", conf->login_window);
-	if ((st = DB_QUERY(r->ctx->db, S_FAILURES_COUNT, &res, username, window)) != DB_OK) {
-		db_rollback(r->ctx->db);
-		resp_db_error(r, st);
-		return -1;
+	if (!password_outdated(hash, cost))
+		return DB_OK;
+	if ((fresh = password_hash(password, cost)) == NULL) {
+		log_msg("could not hash a password again at cost %lld", cost);
+		return DB_OK;
 	}
-	failures = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	retry = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	PQclear(res);
-	if (failures < conf->login_max_failures)
-		return 0;
-	db_rollback(r->ctx->db);
-	resp_error(r, ERR_TOO_MANY_ATTEMPTS, "too many failed logins for this username; "
-	    "try again later");
-	resp_header(r, "Retry-After", "%lld", retry > 0 ? retry : 1);
-	return -1;
+	st = DB_QUERY(r->ctx->db, S_USER_REHASH, NULL, id, fresh, hash);
+	free(fresh);
+	return st;
 }
 
 /*
  * POST /auth/login {"username","password"}
- * 200 with tokens; 401 invalid_credentials (unknown user, wrong password or
- * disabled account: the same answer and the same work); 429; 400; 415; 503.
+ * 200 with tokens (with X-Quire-Session: cookie, the refresh token in a
+ * cookie only); 401 invalid_credentials (unknown user, wrong password or
+ * disabled account: the same answer and the same work; a hash made with
+ * an older method or cost is made again on success); 403
+ * cross_site_request (a browser session asked from another site); 429 past
+ * a limit of limits.c (for this username from this address, or from this
+ * address); 400; 415; 503.
  */
 void
 h_login(struct req *r)
@@ -102,10 +115,12 @@ h_login(struct req *r)
 	json_t			*body;
 	PGresult		*res = NULL;
 	const char		*username, *password, *hash;
-	char			 window[24];
-	bool			 found, ok;
+	char			 client[LOGIN_CLIENT_MAX];
+	bool			 found, ok, cookie = browser_session(r);
 	enum db_status		 st;
 
+	if (cookie && browser_check_site(r) == -1)
+		return;
 	if ((body = req_json(r)) == NULL)
 		return;
 	if (req_check_fields(r, body, login_fields, 2) == -1)
@@ -127,7 +142,8 @@ h_login(struct req *r)
 		resp_db_error(r, st);
 		goto out;
 	}
-	if (login_allowed(r, username) == -1)
+	login_client_of(r, client);
+	if (login_allowed(r, username, client) == -1)
 		goto out;
 	if ((st = DB_QUERY(db, S_USER_BY_NAME, &res, username)) != DB_OK) {
 		db_rollback(db);
@@ -139,9 +155,7 @@ h_login(struct req *r)
 	hash = found ? PQgetvalue(res, 0, 1) : a->dummy_hash;
 	ok = password_check(password, hash) && found && strcmp(PQgetvalue(res, 0, 3), "f") == 0;
 	if (!ok) {
-		snprintf(window, sizeof(window), "%lld", auth_conf(r)->login_window);
-		if ((st = DB_QUERY(db, S_FAILURE_ADD, NULL, username)) != DB_OK ||
-		    (st = DB_QUERY(db, S_FAILURES_PRUNE, NULL, window)) != DB_OK ||
+		if ((st = login_failed(r, username, client)) != DB_OK ||
 		    (st = db_commit(db)) != DB_OK) {
 			db_rollback(db);
 			resp_db_error(r, st);
@@ -150,61 +164,80 @@ h_login(struct req *r)
 		resp_error(r, ERR_INVALID_CREDENTIALS, "wrong username or password");
 		goto out;
 	}
-	if ((st = DB_QUERY(db, S_FAILURES_CLEAR, NULL, username)) != DB_OK ||
+	if ((st = login_succeeded(r, username, client)) != DB_OK ||
+	    (st = rehash_if_outdated(r, PQgetvalue(res, 0, 0), password, hash)) != DB_OK ||
 	    (st = db_exec0(db, S_TOKENS_PRUNE, NULL)) != DB_OK) {
 		db_rollback(db);
 		resp_db_error(r, st);
 		goto out;
 	}
-	issue_session(r, PQgetvalue(res, 0, 0), username, PQgetvalue(res, 0, 2), NULL);
+	issue_session(r, PQgetvalue(res, 0, 0), username, PQgetvalue(res, 0, 2), NULL, cookie);
 out:
 	PQclear(res);
 	json_decref(body);
 }
 
 /*
- * Reads {"refresh_token"} and its hash. Returns the body (for the caller to
- * json_decref), or NULL with the response set (400, 415, 401).
+ * Reads the presented refresh token's hash: from the cookie of a browser
+ * session (X-Quire-Session: cookie, from this site), else from the body
+ * {"refresh_token"}. Returns 0, or -1 with the response set (400, 415; 401;
+ * 403 cross_site_request for a browser session from another site, or for
+ * the cookie sent without the header).
  */
-static json_t *
-read_refresh_token(struct req *r, char hash[67])
+static int
+read_refresh_token(struct req *r, bool cookie, char hash[67])
 {
-	json_t	*body;
+	char		 token[REFRESH_TOKEN_LEN + 1];
+	json_t		*body;
+	int		 rc = -1;
 
+	if (cookie) {
+		if (browser_check_site(r) == -1)
+			return -1;
+		if (browser_cookie_token(r, token) != NULL && refresh_token_hash(token, hash) == 0)
+			return 0;
+		resp_error(r, ERR_INVALID_REFRESH_TOKEN, "there is no browser session");
+		return -1;
+	}
+	if (browser_has_cookie(r)) {
+		resp_error(r, ERR_CROSS_SITE_REQUEST, "a browser session needs the header "
+		    "X-Quire-Session: cookie");
+		return -1;
+	}
 	if ((body = req_json(r)) == NULL)
-		return NULL;
-	if (req_check_fields(r, body, refresh_fields, 1) == -1) {
-		json_decref(body);
-		return NULL;
+		return -1;
+	if (req_check_fields(r, body, refresh_fields, 1) == 0) {
+		if (refresh_token_hash(json_string_value(json_object_get(body, "refresh_token")),
+		    hash) == 0)
+			rc = 0;
+		else
+			resp_error(r, ERR_INVALID_REFRESH_TOKEN, "this refresh token is not valid");
 	}
-	if (refresh_token_hash(json_string_value(json_object_get(body, "refresh_token")),
-	    hash) == -1) {
-		json_decref(body);
-		resp_error(r, ERR_INVALID_REFRESH_TOKEN, "this refresh token is not valid");
-		return NULL;
-	}
-	return body;
+	json_decref(body);
+	return rc;
 }
 
 /*
- * POST /auth/refresh {"refresh_token"}
+ * POST /auth/refresh {"refresh_token"}, or a browser session's cookie with
+ * X-Quire-Session: cookie
  * 200 with a new access token and a new refresh token (the old one is used
  * up); 401 invalid_refresh_token when unknown, expired, revoked, the user is
  * disabled or gone, or the token was used already (the family is then
- * revoked, and the user's access tokens); 400; 415; 503.
+ * revoked, and the user's access tokens), and a browser session's cookie
+ * cleared; 403 cross_site_request; 400; 415; 503.
  */
 void
 h_refresh(struct req *r)
 {
 	struct db	*db = r->ctx->db;
-	json_t		*body;
 	PGresult	*res = NULL;
 	char		 hash[67];
 	enum db_status	 st;
 	const char	*why = NULL;
+	bool		 cookie = browser_session(r);
 
-	if ((body = read_refresh_token(r, hash)) == NULL)
-		return;
+	if (read_refresh_token(r, cookie, hash) == -1)
+		goto out;
 	if ((st = db_begin(db)) != DB_OK ||
 	    (st = DB_QUERY(db, S_TOKEN_LOOKUP, &res, hash)) != DB_OK) {
 		db_rollback(db);
@@ -247,27 +280,37 @@ h_refresh(struct req *r)
 		goto out;
 	}
 	issue_session(r, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 6),
-	    PQgetvalue(res, 0, 0));
+	    PQgetvalue(res, 0, 0), cookie);
 out:
+	/* A browser holding a dead session's cookie is told to drop it. */
+	if (cookie && r->status == 401)
+		browser_set_cookie(r, NULL);
 	PQclear(res);
-	json_decref(body);
 }
 
 /*
- * POST /auth/logout {"refresh_token"}
+ * POST /auth/logout {"refresh_token"}, or a browser session's cookie with
+ * X-Quire-Session: cookie
  * 204: the token and its whole family stop working (also when it was
- * unknown, so logout reveals nothing); 400; 401 for a malformed token; 415; 503.
+ * unknown, so logout reveals nothing), and a browser session's cookie is
+ * cleared (also when there was none); 400; 401 for a malformed body token;
+ * 403 cross_site_request; 415; 503.
  */
 void
 h_logout(struct req *r)
 {
 	struct db	*db = r->ctx->db;
-	json_t		*body;
 	char		 hash[67];
 	enum db_status	 st;
+	bool		 cookie = browser_session(r);
 
-	if ((body = read_refresh_token(r, hash)) == NULL)
+	if (read_refresh_token(r, cookie, hash) == -1) {
+		if (cookie && r->status == 401) {
+			resp_empty(r, 204);	/* no session to end */
+			browser_set_cookie(r, NULL);
+		}
 		return;
+	}
 	/* The user row locked first, as a refresh does: no new token slips past. */
 	if ((st = db_begin(db)) != DB_OK ||
 	    (st = DB_QUERY(db, S_TOKEN_LOOKUP, NULL, hash)) != DB_OK ||
@@ -275,9 +318,39 @@ h_logout(struct req *r)
 	    (st = db_commit(db)) != DB_OK) {
 		db_rollback(db);
 		resp_db_error(r, st);
-	} else
-		resp_empty(r, 204);
-	json_decref(body);
+		return;
+	}
+	resp_empty(r, 204);
+	if (cookie)
+		browser_set_cookie(r, NULL);
+}
+
+/*
+ * POST /auth/logout/all (token)
+ * 204: every refresh token and access token of the caller stops working,
+ * on every device (access tokens within a second or so, see
+ * revocations.c); the refresh cookie is cleared when the request carries
+ * it; 503.
+ */
+void
+h_logout_all(struct req *r)
+{
+	struct db	*db = r->ctx->db;
+	enum db_status	 st;
+
+	/* The user row locked first, as a refresh does: no new token slips past. */
+	if ((st = db_begin(db)) != DB_OK ||
+	    (st = DB_QUERY(db, S_USER_LOCK, NULL, r->claims->sub)) != DB_OK ||
+	    (st = DB_QUERY(db, S_USER_TOKENS_REVOKE, NULL, r->claims->sub)) != DB_OK ||
+	    (st = revocation_add(r, r->claims->sub)) != DB_OK ||
+	    (st = db_commit(db)) != DB_OK) {
+		db_rollback(db);
+		resp_db_error(r, st);
+		return;
+	}
+	resp_empty(r, 204);
+	if (browser_has_cookie(r))
+		browser_set_cookie(r, NULL);
 }
 
 /*
@@ -308,11 +381,13 @@ h_me(struct req *r)
 
 /*
  * GET /auth/jwks.json
- * 200 with the JWK Set of every configured public key, cacheable for 5 minutes.
+ * 200 with the JWK Set of every configured public key, cacheable for 5
+ * minutes; 500 (not cacheable) when it cannot be made.
  */
 void
 h_jwks(struct req *r)
 {
 	resp_json(r, 200, tok_keyset_jwks(r->ctx->tokens.keys));
-	resp_header(r, "Cache-Control", "public, max-age=300");
+	if (r->status == 200)
+		resp_header(r, "Cache-Control", "public, max-age=300");
 }

@@ -44,7 +44,7 @@ signer_load(struct auth *a, const char *path, const struct tok_keyset *public_ke
 		json_decref(jwks);
 	}
 	if (!published) {
-		snprintf(err, errlen, "%s: its public key (kid %s) is not among public_keys",
+		snprintf(err, errlen, "%s: its public key (key id %s) is not among public_keys",
 		    path, a->kid);
 		goto fail;
 	}

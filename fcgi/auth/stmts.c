@@ -37,6 +37,10 @@ const struct db_stmt auth_stmts[S_AUTH_STMT_COUNT] = {
 	    "UPDATE auth.users SET password_hash = $2, updated_at = now() WHERE id = $1 "
 	    "RETURNING " USER_COLUMNS,
 	    2, false },
+	/* The same password hashed anew: only if the hash is still the one checked. */
+	[S_USER_REHASH] = { "user_rehash",
+	    "UPDATE auth.users SET password_hash = $2 WHERE id = $1 AND password_hash = $3",
+	    3, false },
 	[S_USER_DELETE] = { "user_delete",
 	    "DELETE FROM auth.users WHERE id = $1", 1, false },
 	[S_ADMIN_EXISTS] = { "admin_exists",
@@ -48,18 +52,24 @@ const struct db_stmt auth_stmts[S_AUTH_STMT_COUNT] = {
 	/* Serialises changes that could leave no active admin. */
 	[S_ADMINS_LOCK] = { "admins_lock",
 	    "SELECT pg_advisory_xact_lock(hashtext('quire-auth:admins'))", 0, false },
-	/* Serialises logins per username, so the failure limit is exact. */
+	/* Serialises logins per username, so the pair limit is exact. */
 	[S_LOGIN_LOCK] = { "login_lock",
 	    "SELECT pg_advisory_xact_lock(hashtext('quire-auth:login:' || $1))", 1, false },
-	/* Failures in the window, and seconds until the oldest leaves it. */
+	/*
+	 * Failures of the ($1 address, $2 username) pair in the window of $3
+	 * seconds, and seconds until the oldest of them leaves it; the same for
+	 * the address whatever the username.
+	 */
 	[S_FAILURES_COUNT] = { "failures_count",
-	    "SELECT count(*), coalesce(ceil(extract(epoch FROM "
-	    "min(failed_at) + make_interval(secs => $2) - now())), 0)::bigint "
+	    "SELECT count(*) FILTER (WHERE username = $2), coalesce(ceil(extract(epoch FROM "
+	    "min(failed_at) FILTER (WHERE username = $2) + make_interval(secs => $3) - now())), "
+	    "0)::bigint, count(*), coalesce(ceil(extract(epoch FROM "
+	    "min(failed_at) + make_interval(secs => $3) - now())), 0)::bigint "
 	    "FROM auth.login_failures "
-	    "WHERE username = $1 AND failed_at > now() - make_interval(secs => $2)",
-	    2, true },
+	    "WHERE address = $1 AND failed_at > now() - make_interval(secs => $3)",
+	    3, true },
 	[S_FAILURE_ADD] = { "failure_add",
-	    "INSERT INTO auth.login_failures (username) VALUES ($1)", 1, false },
+	    "INSERT INTO auth.login_failures (address, username) VALUES ($1, $2)", 2, false },
 	/* Bounded clean-up of failures that left every window. */
 	[S_FAILURES_PRUNE] = { "failures_prune",
 	    "DELETE FROM auth.login_failures WHERE ctid IN (SELECT ctid FROM "
@@ -67,7 +77,7 @@ const struct db_stmt auth_stmts[S_AUTH_STMT_COUNT] = {
 	    "LIMIT 100)",
 	    1, false },
 	[S_FAILURES_CLEAR] = { "failures_clear",
-	    "DELETE FROM auth.login_failures WHERE username = $1", 1, false },
+	    "DELETE FROM auth.login_failures WHERE address = $1 AND username = $2", 2, false },
 	/* $2 family: NULL starts a new one. */
 	[S_TOKEN_INSERT] = { "token_insert",
 	    "INSERT INTO auth.refresh_tokens (token_hash, family_id, user_id, expires_at) "
@@ -105,6 +115,10 @@ const struct db_stmt auth_stmts[S_AUTH_STMT_COUNT] = {
 	[S_USER_TOKENS_REVOKE] = { "user_tokens_revoke",
 	    "UPDATE auth.refresh_tokens SET revoked_at = now() "
 	    "WHERE user_id = $1 AND revoked_at IS NULL",
+	    1, false },
+	/* Taken before revoking a user's tokens: a refresh in flight finishes first. */
+	[S_USER_LOCK] = { "user_lock",
+	    "SELECT 1 FROM auth.users WHERE id = $1 FOR UPDATE",
 	    1, false },
 	/*
 	 * $1 user, $2 revoked_at, $3 expires_at, $4 the channel: recorded (the

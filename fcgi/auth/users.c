@@ -306,10 +306,12 @@ fail:
 
 /*
  * Changes the caller's own password after checking current_password, and
- * revokes every refresh token and access token the user holds. Wrong current passwords count
- * as failed logins of that username, under the same limit. Returns the
- * updated row, or NULL with the response set (400, 401 invalid_credentials,
- * 404, 429, 503).
+ * revokes every refresh token and access token the user holds. Wrong
+ * current passwords count as failed logins of that username from the
+ * caller's address, under the same limits; so does any attempt while the
+ * account is disabled (its token is revoked, but may reach Auth before the
+ * revocation does). Returns the updated row, or NULL with the response set
+ * (400, 401 invalid_credentials, 404, 429, 503).
  */
 static PGresult *
 patch_password(struct req *r, const char *id, json_t *body)
@@ -317,7 +319,7 @@ patch_password(struct req *r, const char *id, json_t *body)
 	struct db	*db = r->ctx->db;
 	PGresult	*cur = NULL, *res = NULL;
 	const char	*current, *password, *username;
-	char		*hash = NULL;
+	char		*hash = NULL, client[LOGIN_CLIENT_MAX];
 	enum db_status	 st;
 
 	current = json_string_value(json_object_get(body, "current_password"));
@@ -343,11 +345,14 @@ patch_password(struct req *r, const char *id, json_t *body)
 		resp_db_error(r, st);
 		goto fail;
 	}
-	if (login_allowed(r, username) == -1)
+	login_client_of(r, client);
+	if (login_allowed(r, username, client) == -1)
 		goto out;	/* rolled back, 429 set */
+	/* A disabled account is refused as the login refuses it, after the same work. */
 	if (strlen(current) > PASSWORD_MAX_BYTES ||
-	    !password_check(current, PQgetvalue(cur, 0, 5))) {
-		if ((st = DB_QUERY(db, S_FAILURE_ADD, NULL, username)) != DB_OK ||
+	    !password_check(current, PQgetvalue(cur, 0, 5)) ||
+	    strcmp(PQgetvalue(cur, 0, 3), "f") != 0) {
+		if ((st = login_failed(r, username, client)) != DB_OK ||
 		    (st = db_commit(db)) != DB_OK) {
 			resp_db_error(r, st);
 			goto fail;
@@ -362,7 +367,7 @@ patch_password(struct req *r, const char *id, json_t *body)
 	if ((st = DB_QUERY(db, S_USER_SET_PASSWORD, &res, id, hash)) != DB_OK ||
 	    (st = DB_QUERY(db, S_USER_TOKENS_REVOKE, NULL, id)) != DB_OK ||
 	    (st = revocation_add(r, id)) != DB_OK ||
-	    (st = DB_QUERY(db, S_FAILURES_CLEAR, NULL, username)) != DB_OK ||
+	    (st = login_succeeded(r, username, client)) != DB_OK ||
 	    (st = db_commit(db)) != DB_OK) {
 		PQclear(res);
 		res = NULL;

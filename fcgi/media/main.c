@@ -53,9 +53,9 @@ h_media_health(struct req *r)
 	srv_health(r);
 }
 
-/* Reads the widths, readies the cache directory and MagickWand. Returns 0 or -1. */
+/* Reads the widths and readies the cache directory. Returns 0 or -1 with err set. */
 static int
-media_init(struct ctx *ctx, char *err, size_t errlen)
+media_state_new(struct ctx *ctx, char *err, size_t errlen)
 {
 	const struct media_conf	*conf = ctx->app_conf;
 	struct media		*m;
@@ -76,8 +76,37 @@ media_init(struct ctx *ctx, char *err, size_t errlen)
 		snprintf(err, errlen, "[media] cache_dir %s: %s", conf->cache_dir, strerror(errno));
 		return -1;
 	}
-	image_init(conf);
+	return 0;
+}
+
+/* Reads the widths, readies the cache directory and MagickWand. Returns 0 or -1. */
+static int
+media_init(struct ctx *ctx, char *err, size_t errlen)
+{
+	struct media	*m;
+
+	if (media_state_new(ctx, err, errlen) == -1)
+		return -1;
+	m = ctx->app;
+	image_init(ctx->app_conf);
 	m->magick = true;
+	return 0;
+}
+
+/*
+ * SIGHUP: the widths and cache directory anew; MagickWand, started once per
+ * process with its limits, is taken over from old. Returns 0 or -1.
+ */
+static int
+media_reload(struct ctx *fresh, struct ctx *old, char *err, size_t errlen)
+{
+	struct media	*m, *was = old->app;
+
+	if (media_state_new(fresh, err, errlen) == -1)
+		return -1;
+	m = fresh->app;
+	m->magick = was->magick;
+	was->magick = false;
 	return 0;
 }
 
@@ -103,6 +132,7 @@ static const struct service media_service = {
 	.nkeys = sizeof(media_keys) / sizeof(media_keys[0]),
 	.conf_size = sizeof(struct media_conf),
 	.init = media_init,
+	.reload = media_reload,
 	.fini = media_fini,
 	.revocations = &revoke_from_auth,
 };

@@ -23,6 +23,14 @@ long
 http_request(const char *method, const char *url, const char *const *headers,
     const char *body, size_t len, struct http_resp *out)
 {
+	return http_request_from(NULL, method, url, headers, body, len, out);
+}
+
+long
+http_request_from(const char *source, const char *method, const char *url,
+    const char *const *headers, const char *body, size_t len, struct http_resp *out)
+{
+	char			 iface[64];
 	CURL			*c;
 	struct curl_slist	*list = NULL;
 	CURLcode		 rc;
@@ -37,6 +45,10 @@ http_request(const char *method, const char *url, const char *const *headers,
 	/* No "Expect: 100-continue" round trip for bodies. */
 	list = curl_slist_append(list, "Expect:");
 	curl_easy_setopt(c, CURLOPT_URL, url);
+	if (source != NULL) {
+		snprintf(iface, sizeof(iface), "host!%s", source);
+		curl_easy_setopt(c, CURLOPT_INTERFACE, iface);
+	}
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	if (strcmp(method, "HEAD") == 0)
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
@@ -99,6 +111,13 @@ long
 api_with(const char *method, const char *path, const char *token, const char *json,
     const char *header, struct http_resp *out)
 {
+	return api_from(NULL, method, path, token, json, header, out);
+}
+
+long
+api_from(const char *source, const char *method, const char *path, const char *token,
+    const char *json, const char *header, struct http_resp *out)
+{
 	char		 url[2048], auth[4200];
 	const char	*headers[4];
 	size_t		 n = 0;
@@ -113,7 +132,8 @@ api_with(const char *method, const char *path, const char *token, const char *js
 	if (header != NULL)
 		headers[n++] = header;
 	headers[n] = NULL;
-	return http_request(method, url, headers, json, json != NULL ? strlen(json) : 0, out);
+	return http_request_from(source, method, url, headers, json,
+	    json != NULL ? strlen(json) : 0, out);
 }
 
 long
@@ -139,19 +159,25 @@ resp_error_code(const struct http_resp *r)
 }
 
 int
-program_log_count(const char *needle)
+log_count(const char *path, const char *needle)
 {
 	char	 line[4096];
 	FILE	*f;
 	int	 n = 0;
 
-	if ((f = fopen(test_stack.program_log, "r")) == NULL)
+	if ((f = fopen(path, "r")) == NULL)
 		return 0;
 	while (fgets(line, sizeof(line), f) != NULL)
 		if (strstr(line, needle) != NULL)
 			n++;
 	fclose(f);
 	return n;
+}
+
+int
+program_log_count(const char *needle)
+{
+	return log_count(test_stack.program_log, needle);
 }
 
 char *

@@ -35,6 +35,14 @@ struct http_resp {
  */
 long		 http_request(const char *method, const char *url, const char *const *headers,
 		    const char *body, size_t len, struct http_resp *out);
+/*
+ * http_request() from the local address source ("127.0.0.2": any of
+ * 127.0.0.0/8 is this machine's), as another client would connect; NULL:
+ * the system's choice (127.0.0.1).
+ */
+long		 http_request_from(const char *source, const char *method, const char *url,
+		    const char *const *headers, const char *body, size_t len,
+		    struct http_resp *out);
 void		 http_resp_free(struct http_resp *);
 
 /*
@@ -53,6 +61,10 @@ long		 api(const char *method, const char *path, const char *token, const char *
 /* api() with one more header ("If-Match: \"…\""), or none when header is NULL. */
 long		 api_with(const char *method, const char *path, const char *token,
 		    const char *json, const char *header, struct http_resp *out);
+/* api_with() from the local address source (see http_request_from). */
+long		 api_from(const char *source, const char *method, const char *path,
+		    const char *token, const char *json, const char *header,
+		    struct http_resp *out);
 
 /* Returns the string member name of the response's JSON (borrowed), or NULL. */
 const char	*resp_str(const struct http_resp *, const char *name);
@@ -75,6 +87,8 @@ const char	*resp_error_code(const struct http_resp *);
  * log, or the log of the programs the stack runs for Apache) hold needle.
  */
 int		 program_log_count(const char *needle);
+/* Returns how many lines of the file at path hold needle (0 when it cannot be read). */
+int		 log_count(const char *path, const char *needle);
 
 /* Logs in and returns the access token (to free), failing the test on error. */
 char		*login(const char *username, const char *password);

@@ -1,5 +1,6 @@
 #include "fcgi_client.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -133,4 +134,46 @@ fcgi_read_response(int fd, struct buf *out)
 		else if (h[1] == FCGI_END_REQUEST)
 			return 0;
 	}
+}
+
+long
+fcgi_call(const char *sock, const char *method, const char *uri, const char *token,
+    const char *json, struct buf *out)
+{
+	char		 m[64], u[1024], auth[4200], len[64];
+	char		*params[7];
+	size_t		 n = 0, blen = json != NULL ? strlen(json) : 0;
+	long		 status = -1;
+	int		 fd;
+
+	if ((fd = fcgi_connect(sock)) == -1)
+		return -1;
+	snprintf(m, sizeof(m), "REQUEST_METHOD=%s", method);
+	snprintf(u, sizeof(u), "REQUEST_URI=%s", uri);
+	params[n++] = m;
+	params[n++] = u;
+	if (token != NULL) {
+		snprintf(auth, sizeof(auth), "HTTP_AUTHORIZATION=Bearer %s", token);
+		params[n++] = auth;
+	}
+	if (json != NULL) {
+		snprintf(len, sizeof(len), "CONTENT_LENGTH=%zu", blen);
+		params[n++] = "CONTENT_TYPE=application/json";
+		params[n++] = len;
+	}
+	params[n] = NULL;
+	if (fcgi_begin(fd, params) == -1 || (blen > 0 && fcgi_stdin(fd, json, blen) == -1) ||
+	    fcgi_stdin(fd, "", 0) == -1 || fcgi_read_response(fd, out) == -1 ||
+	    sscanf(buf_str(out), "Status: %ld", &status) != 1)
+		status = -1;
+	close(fd);
+	return status;
+}
+
+const char *
+fcgi_body(const struct buf *response)
+{
+	const char	*p = strstr(buf_str(response), "\r\n\r\n");
+
+	return p != NULL ? p + 4 : "";
 }

@@ -22,4 +22,16 @@ int	fcgi_stdin(int fd, const void *data, size_t len);
  */
 int	fcgi_read_response(int fd, struct buf *out);
 
+/*
+ * One whole request on the unix socket at sock: method uri, with
+ * "Authorization: Bearer token" when token is not NULL and json as an
+ * application/json body when not NULL. Appends the raw CGI response
+ * ("Status: …" headers, a blank line, the body) to out. Returns the status,
+ * or -1 when no answer came.
+ */
+long	fcgi_call(const char *sock, const char *method, const char *uri, const char *token,
+	    const char *json, struct buf *out);
+/* Returns the body of a raw CGI response (borrowed from it; "" when none). */
+const char *fcgi_body(const struct buf *response);
+
 #endif

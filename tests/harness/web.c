@@ -96,7 +96,7 @@ static int
 write_apache_conf(struct stack *s, const char *name, int port, const char *tail)
 {
 	static const char *const modules[] = { "mpm_event", "authz_core", "mime", "alias",
-	    "rewrite", "headers", "setenvif", "proxy", "proxy_fcgi", "xsendfile",
+	    "rewrite", "headers", "setenvif", "proxy", "proxy_fcgi", "xsendfile", "dir",
 	    "proxy_balancer", "lbmethod_byrequests", "slotmem_shm" };
 	char	 text[16384], path[4096], user[128], run[4096];
 	char	 loads[4096] = "";
@@ -242,7 +242,8 @@ web_start(struct stack *s, const struct stack_opts *o)
 		xsnprintf(tail, sizeof(tail),
 		    "Define QUIRE_RUN %s/run\n"
 		    "Define QUIRE_CACHE %s/media-cache\n"
-		    "Include %s/web-conf/apache/quire.conf\n", s->var, s->var, s->repo);
+		    "Define QUIRE_ADMIN %s/admin\n"
+		    "Include %s/web-conf/apache/quire.conf\n", s->var, s->var, s->repo, s->repo);
 		if (write_apache_conf(s, "apache2", s->port, tail) == -1 ||
 		    programs_start(s, o) == -1)
 			return -1;
@@ -256,10 +257,11 @@ web_start(struct stack *s, const struct stack_opts *o)
 		    "var.quire_run = \"%s/run\"\n"
 		    "var.quire_procs = %d\n"
 		    "var.quire_cache = \"%s/media-cache\"\n"
+		    "var.quire_admin = \"%s/admin\"\n"
 		    "include var.quire_web_conf + \"/quire.conf\"\n"
 		    "%s",
 		    s->repo, s->build, s->conf, s->var, o->procs > 0 ? o->procs : 2, s->var,
-		    o->lighttpd_conf != NULL ? o->lighttpd_conf : "");
+		    s->repo, o->lighttpd_conf != NULL ? o->lighttpd_conf : "");
 		if (write_lighttpd_conf(s, "lighttpd", s->port, tail) == -1)
 			return -1;
 		s->web_pid = web_spawn(s, "lighttpd");

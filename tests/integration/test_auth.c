@@ -2,7 +2,6 @@
  * Integration tests of Auth: real HTTP through lighttpd to quire-auth, with
  * a real PostgreSQL. Each test makes its own users, so order does not matter.
  */
-#include <dirent.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <stdio.h>
@@ -11,12 +10,15 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <crypt.h>
 #include <libpq-fe.h>
 #include <openssl/ec.h>
 
 #include "client.h"
 #include "fcgi_client.h"
 #include "forge.h"
+#include "proc.h"
+#include "standalone.h"
 #include "tok.h"
 #include "util.h"
 
@@ -44,6 +46,60 @@ login_resp(const char *user, const char *password, struct http_resp *r)
 	return st;
 }
 
+/*
+ * Logs in at base (NULL: the stack's web server) from the local address
+ * source (NULL: 127.0.0.1), with "X-Forwarded-For: forwarded" when not NULL.
+ * Returns the status.
+ */
+static long
+login_at(const char *base, const char *source, const char *forwarded, const char *user,
+    const char *password, struct http_resp *r)
+{
+	char		 url[256], xff[128], *body = creds(user, password);
+	const char	*headers[] = { "Content-Type: application/json", xff, NULL };
+	long		 st;
+
+	snprintf(url, sizeof(url), "%s/auth/login", base != NULL ? base : test_stack.base_url);
+	if (forwarded != NULL)
+		snprintf(xff, sizeof(xff), "X-Forwarded-For: %s", forwarded);
+	else
+		headers[1] = NULL;
+	st = http_request_from(source, "POST", url, headers, body, strlen(body), r);
+	free(body);
+	return st;
+}
+
+/* Makes n logins with a wrong password, as login_at(): each is 401 invalid_credentials. */
+static void
+fail_logins(const char *base, const char *source, const char *forwarded, const char *user,
+    int n)
+{
+	struct http_resp r;
+	int		 i;
+
+	for (i = 0; i < n; i++) {
+		login_at(base, source, forwarded, user, "wrong-password!", &r);
+		ck_error(&r, 401, "invalid_credentials");
+		http_resp_free(&r);
+	}
+}
+
+/* Logs in as login_at(), and expects 429 too_many_attempts with a Retry-After of 1 to 900 s. */
+static void
+expect_limited(const char *base, const char *source, const char *forwarded, const char *user,
+    const char *password)
+{
+	struct http_resp r;
+	char		 value[64];
+	long long	 retry;
+
+	login_at(base, source, forwarded, user, password, &r);
+	ck_error(&r, 429, "too_many_attempts");
+	ck_assert_ptr_nonnull(http_header(&r, "Retry-After", value, sizeof(value)));
+	ck_assert_int_eq(parse_int(value, 1, 900, &retry), 0);
+	http_resp_free(&r);
+}
+
 /* Posts {"refresh_token": token} to path. */
 static long
 post_refresh(const char *path, const char *token, struct http_resp *r)
@@ -52,6 +108,95 @@ post_refresh(const char *path, const char *token, struct http_resp *r)
 
 	snprintf(body, sizeof(body), "{\"refresh_token\":\"%s\"}", token);
 	return api("POST", path, NULL, body, r);
+}
+
+/*
+ * Returns the one value (to free) of sql with the parameter param, run as
+ * role on database db (NULL: the stack's).
+ */
+static char *
+query_value(const char *role, const char *db, const char *sql, const char *param)
+{
+	char		 dsn[2048];
+	const char	*params[] = { param };
+	PGconn		*c;
+	PGresult	*res;
+	char		*v;
+
+	snprintf(dsn, sizeof(dsn), "%s%s%s", stack_dsn(&test_stack, role),
+	    db != NULL ? " dbname=" : "", db != NULL ? db : "");
+	c = PQconnectdb(dsn);
+	res = PQexecParams(c, sql, 1, NULL, params, NULL, NULL, 0);
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1, "%s: %s",
+	    sql, PQresultErrorMessage(res));
+	v = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	PQfinish(c);
+	return v;
+}
+
+/* Returns the stored password hash of username (to free). */
+static char *
+stored_hash(const char *username)
+{
+	return query_value("quire_auth", NULL, "SELECT password_hash FROM auth.users "
+	    "WHERE username = $1", username);
+}
+
+/* Stores hash as username's password hash, as an older Quire (or an import) left it. */
+static void
+set_hash(const char *username, const char *hash)
+{
+	PGconn		*c = PQconnectdb(stack_dsn(&test_stack, "quire_auth"));
+	const char	*params[] = { username, hash };
+	PGresult	*res = PQexecParams(c, "UPDATE auth.users SET password_hash = $2 "
+			    "WHERE username = $1", 2, NULL, params, NULL, NULL, 0);
+
+	ck_assert_str_eq(PQcmdTuples(res), "1");
+	PQclear(res);
+	PQfinish(c);
+}
+
+/*
+ * Returns the hash (to free) of password with libxcrypt's method prefix
+ * ("$y$" yescrypt, "$6$" SHA-512 crypt) at cost (0: the method's default),
+ * or only the setting it would use when password is NULL.
+ */
+static char *
+crypt_as(const char *password, const char *prefix, unsigned long cost)
+{
+	struct crypt_data	*data = calloc(1, sizeof(*data));
+	char			*setting = crypt_gensalt_ra(prefix, cost, NULL, 0), *out;
+
+	ck_assert_ptr_nonnull(data);
+	ck_assert_ptr_nonnull(setting);
+	out = strdup(password == NULL ? setting : crypt_rn(password, setting, data,
+	    sizeof(*data)));
+	free(setting);
+	free(data);
+	return out;
+}
+
+/* Returns whether password hashes to hash (with hash's own method, cost and salt). */
+static bool
+hash_matches(const char *password, const char *hash)
+{
+	struct crypt_data	*data = calloc(1, sizeof(*data));
+	const char		*h;
+	bool			 ok;
+
+	ck_assert_ptr_nonnull(data);
+	h = crypt_rn(password, hash, data, sizeof(*data));
+	ok = h != NULL && strcmp(h, hash) == 0;
+	free(data);
+	return ok;
+}
+
+/* Returns whether a stored hash has the method and cost of setting ("$y$j9T$salt"). */
+static bool
+same_params(const char *hash, const char *setting)
+{
+	return strncmp(hash, setting, (size_t)(strrchr(setting, '$') - setting) + 1) == 0;
 }
 
 START_TEST(login_me_refresh_logout)
@@ -155,33 +300,126 @@ END_TEST
 
 START_TEST(brute_force_limit)
 {
+	char		 name[65];
+
+	free(new_user("author", name, NULL));
+	fail_logins(NULL, NULL, NULL, name, 5);
+	/* Even the right password is refused until the window passes. */
+	expect_limited(NULL, NULL, NULL, name, USER_PASSWORD);
+	/* A username that does not exist is limited the same way. */
+	fail_logins(NULL, NULL, NULL, "ghost-user", 5);
+	expect_limited(NULL, NULL, NULL, "ghost-user", "wrong-password!");
+}
+END_TEST
+
+/*
+ * Someone who knows a username (they are public: author names) hammers it
+ * from their own address. They are stopped, even with the right password,
+ * whatever X-Forwarded-For they send; the owner, from another address, is
+ * not. Both web servers must pass the real peer address for this to hold.
+ */
+START_TEST(attacker_locks_out_only_itself)
+{
 	struct http_resp r;
-	char		 name[65], value[64];
-	long long	 retry;
+	char		 name[65], ghost[80];
 	int		 i;
 
 	free(new_user("author", name, NULL));
-	for (i = 0; i < 5; i++) {
-		login_resp(name, "wrong-password!", &r);
-		ck_error(&r, 401, "invalid_credentials");
+	fail_logins(NULL, "127.0.0.3", "127.0.0.2", name, 5);
+	expect_limited(NULL, "127.0.0.3", "127.0.0.2", name, USER_PASSWORD);
+	expect_limited(NULL, "127.0.0.3", NULL, name, USER_PASSWORD);
+
+	/* The owner, elsewhere, logs in meanwhile, again and again. */
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(login_at(NULL, "127.0.0.2", NULL, name, USER_PASSWORD, &r), 200);
 		http_resp_free(&r);
 	}
-	/* Even the right password is refused until the window passes. */
-	login_resp(name, USER_PASSWORD, &r);
-	ck_error(&r, 429, "too_many_attempts");
-	ck_assert_ptr_nonnull(http_header(&r, "Retry-After", value, sizeof(value)));
-	ck_assert_int_eq(parse_int(value, 1, 900, &retry), 0);
+	/* Nor did the attacker's failures count against the owner's own address. */
+	fail_logins(NULL, "127.0.0.2", NULL, name, 4);
+	ck_assert_int_eq(login_at(NULL, "127.0.0.2", NULL, name, USER_PASSWORD, &r), 200);
 	http_resp_free(&r);
 
-	/* A username that does not exist is limited the same way. */
-	for (i = 0; i < 5; i++) {
-		login_resp("ghost-user", "wrong-password!", &r);
-		ck_error(&r, 401, "invalid_credentials");
-		http_resp_free(&r);
+	/* A username that does not exist is limited the same way, per address. */
+	snprintf(ghost, sizeof(ghost), "ghost-%d", (int)getpid());
+	fail_logins(NULL, "127.0.0.3", NULL, ghost, 5);
+	expect_limited(NULL, "127.0.0.3", NULL, ghost, "wrong-password!");
+	fail_logins(NULL, "127.0.0.2", NULL, ghost, 1);
+}
+END_TEST
+
+/*
+ * One address trying many usernames, most of them unknown (each costs a
+ * yescrypt hash all the same, so that timing tells nothing): after
+ * login_address_max_failures (50) failures the address gets 429 for every
+ * username, without a hash; other addresses go on.
+ */
+START_TEST(address_limit_caps_hashing)
+{
+	struct http_resp r;
+	char		 name[65], guess[96];
+	int		 i;
+
+	free(new_user("author", name, NULL));
+	for (i = 0; i < 50; i++) {
+		snprintf(guess, sizeof(guess), "nobody-%d-%d", (int)getpid(), i);
+		fail_logins(NULL, "127.0.0.4", NULL, guess, 1);
 	}
-	login_resp("ghost-user", "wrong-password!", &r);
-	ck_error(&r, 429, "too_many_attempts");
+	expect_limited(NULL, "127.0.0.4", NULL, "yet-another-name", "wrong-password!");
+	expect_limited(NULL, "127.0.0.4", NULL, name, USER_PASSWORD);
+	ck_assert_int_eq(login_at(NULL, "127.0.0.5", NULL, name, USER_PASSWORD, &r), 200);
 	http_resp_free(&r);
+}
+END_TEST
+
+/*
+ * Behind a reverse proxy (here 127.0.0.6), the web server takes the client's
+ * address from the proxy's X-Forwarded-For, as the README configures it
+ * (lighttpd mod_extforward, Apache mod_remoteip), and from that proxy only:
+ * each client behind it has its own limits.
+ */
+START_TEST(trusted_proxy_forwards_the_client_address)
+{
+	struct http_resp r;
+	char		 routes[4096], base[64], name[65];
+	int		 port = stack_free_port();
+	pid_t		 web;
+
+	if (test_stack.apache)
+		snprintf(routes, sizeof(routes),
+		    "LoadModule remoteip_module /usr/lib/apache2/modules/mod_remoteip.so\n"
+		    "RemoteIPHeader X-Forwarded-For\n"
+		    "RemoteIPInternalProxy 127.0.0.6\n"
+		    "<LocationMatch \"^/auth\">\n"
+		    "\tSetHandler \"proxy:unix:%s/run/auth.sock|fcgi://quire-auth\"\n"
+		    "\tRequire all granted\n"
+		    "</LocationMatch>\n", test_stack.var);
+	else
+		snprintf(routes, sizeof(routes),
+		    "server.modules += ( \"mod_extforward\", \"mod_fastcgi\" )\n"
+		    "extforward.forwarder = ( \"127.0.0.6\" => \"trust\" )\n"
+		    "extforward.headers = ( \"X-Forwarded-For\" )\n"
+		    "fastcgi.server = ( \"/auth\" => (( \"bin-path\" => \"%s/quire-auth\",\n"
+		    "\t\"socket\" => \"%s/run/proxied-auth.sock\", \"max-procs\" => 1,\n"
+		    "\t\"check-local\" => \"disable\",\n"
+		    "\t\"bin-environment\" => ( \"QUIRE_CONFIG\" => \"%s\" ) )) )\n",
+		    test_stack.build, test_stack.var, test_stack.conf);
+	web = web_start_extra(&test_stack, "proxied", port, routes);
+	ck_assert_int_gt(web, 0);
+	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
+	free(new_user("author", name, NULL));
+
+	/* A client behind the proxy hammers the name: it is stopped, another is not. */
+	fail_logins(base, "127.0.0.6", "127.0.0.7", name, 5);
+	expect_limited(base, "127.0.0.6", "127.0.0.7", name, USER_PASSWORD);
+	ck_assert_int_eq(login_at(base, "127.0.0.6", "127.0.0.8", name, USER_PASSWORD, &r), 200);
+	http_resp_free(&r);
+
+	/* Not the proxy: its X-Forwarded-For counts for nothing. */
+	fail_logins(base, "127.0.0.9", "127.0.0.8", name, 5);
+	expect_limited(base, "127.0.0.9", "127.0.0.8", name, USER_PASSWORD);
+	ck_assert_int_eq(login_at(base, "127.0.0.6", "127.0.0.8", name, USER_PASSWORD, &r), 200);
+	http_resp_free(&r);
+	stop_process(web, SIGTERM, 5000, true);
 }
 END_TEST
 
@@ -620,6 +858,82 @@ ck_no_admin_power(const struct http_resp *r)
 		ck_error(r, 403, "forbidden");
 }
 
+/*
+ * A disabled user's token is revoked, but may reach Auth before the
+ * revocation does: either way it cannot change the password.
+ */
+START_TEST(disabled_user_cannot_change_password)
+{
+	struct http_resp r;
+	char		*admin = admin_token(), *a, id[37], name[65], path[128];
+
+	a = new_user("author", name, id);
+	snprintf(path, sizeof(path), "/auth/users/%s", id);
+	ck_assert_int_eq(api("PATCH", path, admin, "{\"disabled\":true}", &r), 200);
+	http_resp_free(&r);
+	/*
+	 * Refused as the login refuses a disabled account (the same answer), or
+	 * as a revoked token once the revocation arrived.
+	 */
+	api("PATCH", path, a, "{\"current_password\":\"" USER_PASSWORD "\","
+	    "\"password\":\"new password 123\"}", &r);
+	if (strcmp(resp_error_code(&r), "invalid_token") == 0) {
+		ck_error(&r, 401, "invalid_token");
+		ck_assert_ptr_nonnull(strstr(buf_str(&r.body), "revoked"));
+	} else
+		ck_error(&r, 401, "invalid_credentials");
+	http_resp_free(&r);
+	/* Enabled again, the old password is the one that works. */
+	ck_assert_int_eq(api("PATCH", path, admin, "{\"disabled\":false}", &r), 200);
+	http_resp_free(&r);
+	ck_assert_int_eq(login_resp(name, "new password 123", &r), 401);
+	http_resp_free(&r);
+	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
+	http_resp_free(&r);
+	free(admin);
+	free(a);
+}
+END_TEST
+
+/*
+ * After password_cost changes (or hashes come from elsewhere), a successful
+ * login stores the password hashed again with the current method and cost;
+ * a failed one changes nothing.
+ */
+START_TEST(old_hashes_are_rehashed_on_login)
+{
+	struct http_resp r;
+	char		 name[65], *old, *now, *current;
+	const char	*prefixes[] = { "$y$", "$6$" };
+	unsigned long	 costs[] = { 3, 0 };
+	size_t		 i;
+
+	free(new_user("author", name, NULL));
+	current = crypt_as(NULL, "$y$", 5);	/* the stack's password_cost */
+	now = stored_hash(name);
+	ck_assert(same_params(now, current));
+	free(now);
+	for (i = 0; i < 2; i++) {
+		old = crypt_as(USER_PASSWORD, prefixes[i], costs[i]);
+		ck_assert(!same_params(old, current));
+		set_hash(name, old);
+		ck_assert_int_eq(login_resp(name, "not the password", &r), 401);
+		http_resp_free(&r);
+		now = stored_hash(name);
+		ck_assert_str_eq(now, old);
+		free(now);
+		ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
+		http_resp_free(&r);
+		now = stored_hash(name);
+		ck_assert_msg(same_params(now, current), "%s not rehashed: %s", prefixes[i], now);
+		ck_assert(hash_matches(USER_PASSWORD, now));
+		free(now);
+		free(old);
+	}
+	free(current);
+}
+END_TEST
+
 START_TEST(demoted_admin_loses_power_at_once)
 {
 	struct http_resp r;
@@ -933,11 +1247,15 @@ auth_rows(const char *sql)
 START_TEST(migrations_are_recorded_and_guarded)
 {
 	char	 dir[] = "/tmp/quire-sql-XXXXXX", cmd[2048];
-	int	 n = auth_rows("SELECT version, sha256 FROM auth.schema_migrations");
+	FILE	*ls;
+	int	 n;
 
-	/* Every file of sql/auth is recorded; the test's own come after them (900…). */
-	snprintf(cmd, sizeof(cmd), "test $(ls sql/auth/*.sql | wc -l) -eq %d", n);
-	ck_assert_msg(n >= 1 && system(cmd) == 0, "%d migrations recorded", n);
+	/* As many recorded as there are files; the test's own come after them (900…). */
+	ck_assert_ptr_nonnull(ls = popen("ls sql/auth/*.sql | wc -l", "r"));
+	ck_assert_int_eq(fscanf(ls, "%d", &n), 1);
+	pclose(ls);
+	ck_assert_int_ge(n, 1);
+	ck_assert_int_eq(auth_rows("SELECT version, sha256 FROM auth.schema_migrations"), n);
 	/* Re-running applies nothing. */
 	ck_assert_int_eq(migrate_auth("sql"), 0);
 	ck_assert_int_eq(auth_rows("SELECT 1 FROM auth.schema_migrations"), n);
@@ -1036,71 +1354,19 @@ standalone_conf(const char *dir, char *conf, size_t len)
 
 /* Starts quire-auth --listen unix:sock --workers n. Returns the master's pid once it accepts. */
 static pid_t
-start_standalone(const char *conf, const char *sock, const char *workers)
+start_standalone(const char *conf, const char *sock, int workers)
 {
-	char	 prog[1100], spec[600];
-	pid_t	 pid;
-	int	 i, fd;
+	pid_t	 pid = standalone_start(test_stack.build, "auth", conf, sock, workers, NULL);
 
-	snprintf(prog, sizeof(prog), "%s/quire-auth", test_stack.build);
-	snprintf(spec, sizeof(spec), "unix:%s", sock);
-	if ((pid = fork()) == 0) {
-		execl(prog, prog, "--config", conf, "--listen", spec, "--workers", workers, NULL);
-		_exit(127);
-	}
-	for (i = 0; i < 100; i++) {
-		if ((fd = fcgi_connect(sock)) != -1) {
-			close(fd);
-			return pid;
-		}
-		usleep(50000);
-	}
-	ck_abort_msg("quire-auth --listen did not come up");
-	return -1;
+	ck_assert_int_gt(pid, 0);
+	return pid;
 }
 
 /* Sends GET uri over FastCGI to sock; appends the raw CGI response to out. */
 static void
 fcgi_get(const char *sock, const char *uri, struct buf *out)
 {
-	char	 u[512];
-	char	*params[] = { "REQUEST_METHOD=GET", u, NULL };
-	int	 fd = fcgi_connect(sock);
-
-	snprintf(u, sizeof(u), "REQUEST_URI=%s", uri);
-	ck_assert_int_ne(fd, -1);
-	ck_assert_int_eq(fcgi_begin(fd, params), 0);
-	ck_assert_int_eq(fcgi_stdin(fd, "", 0), 0);
-	ck_assert_int_eq(fcgi_read_response(fd, out), 0);
-	close(fd);
-}
-
-/* Returns the number of live children of parent, writing up to max pids. */
-static int
-children_of(pid_t parent, pid_t *out, int max)
-{
-	DIR		*d = opendir("/proc");
-	struct dirent	*de;
-	char		 path[300], line[512], *paren;
-	FILE		*f;
-	int		 n = 0, ppid;
-	char		 state;
-
-	while ((de = readdir(d)) != NULL) {
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		if (fgets(line, sizeof(line), f) != NULL && (paren = strrchr(line, ')')) != NULL &&
-		    sscanf(paren + 1, " %c %d", &state, &ppid) == 2 && ppid == parent &&
-		    state != 'Z') {
-			if (n < max)
-				out[n] = atoi(de->d_name);
-			n++;
-		}
-		fclose(f);
-	}
-	closedir(d);
-	return n;
+	ck_assert_int_gt(fcgi_call(sock, "GET", uri, NULL, NULL, out), 0);
 }
 
 START_TEST(standalone_workers)
@@ -1114,21 +1380,21 @@ START_TEST(standalone_workers)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	standalone_conf(dir, conf, sizeof(conf));
 	snprintf(sock, sizeof(sock), "%s/auth.sock", dir);
-	master = start_standalone(conf, sock, "2");
+	master = start_standalone(conf, sock, 2);
 
 	fcgi_get(sock, "/auth/health", &out);
 	ck_assert_msg(strncmp(buf_str(&out), "Status: 200", 11) == 0, "%s", buf_str(&out));
-	ck_assert_int_eq(children_of(master, kids, 8), 2);
+	ck_assert_int_eq(standalone_worker_pids(master, kids, 8), 2);
 
 	/* A worker that dies is replaced: two workers again, neither the dead one. */
 	dead = kids[0];
 	kill(dead, SIGKILL);
 	for (i = 0; i < 100; i++) {
-		if (children_of(master, kids, 8) == 2 && kids[0] != dead && kids[1] != dead)
+		if (standalone_worker_pids(master, kids, 8) == 2 && kids[0] != dead && kids[1] != dead)
 			break;
 		usleep(100000);
 	}
-	ck_assert_int_eq(children_of(master, kids, 8), 2);
+	ck_assert_int_eq(standalone_worker_pids(master, kids, 8), 2);
 	ck_assert(kids[0] != dead && kids[1] != dead);
 
 	/* SIGHUP reloads the public keys: a second key shows in the JWK Set. */
@@ -1171,7 +1437,7 @@ START_TEST(sigterm_finishes_the_request_in_flight)
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	standalone_conf(dir, conf, sizeof(conf));
 	snprintf(sock, sizeof(sock), "%s/auth.sock", dir);
-	master = start_standalone(conf, sock, "1");
+	master = start_standalone(conf, sock, 1);
 	snprintf(len, sizeof(len), "CONTENT_LENGTH=%zu", strlen(body));
 
 	/* Half a body is in; then SIGTERM; then the rest. */
@@ -1190,6 +1456,108 @@ START_TEST(sigterm_finishes_the_request_in_flight)
 	ck_assert_int_eq(waitpid(master, &status, 0), master);
 	ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	buf_free(&out);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/* Runs a command as the superuser in the maintenance database postgres. */
+static void
+superuser_exec(const char *sql)
+{
+	char		 dsn[2048];
+	PGconn		*c;
+	PGresult	*res;
+
+	snprintf(dsn, sizeof(dsn), "%s dbname=postgres", stack_dsn(&test_stack, "postgres"));
+	c = PQconnectdb(dsn);
+	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
+	res = PQexec(c, sql);
+	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s: %s", sql,
+	    PQresultErrorMessage(res));
+	PQclear(res);
+	PQfinish(c);
+}
+
+/*
+ * create-admin in a database without an admin, with password_min_length
+ * above the 22 characters it used to generate: the password it prints is
+ * long enough, and it is the one stored.
+ */
+START_TEST(create_admin_generates_a_long_enough_password)
+{
+	char		 db[64], dir[] = "/tmp/quire-admin-XXXXXX", conf[128], out[128], sql[256];
+	char		 cmd[4096], line[512], *pw, *hash;
+	FILE		*f;
+
+	snprintf(db, sizeof(db), "quire_admin_%d", (int)getpid());
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(conf, sizeof(conf), "%s/quire.conf", dir);
+	snprintf(out, sizeof(out), "%s/out", dir);
+	ck_assert_ptr_nonnull(f = fopen(conf, "w"));
+	fprintf(f, "public_keys = %s/keys/public\n[auth]\ndatabase = %s dbname=%s\n"
+	    "private_key = %s/keys/private.pem\npassword_min_length = 40\n", test_stack.var,
+	    stack_dsn(&test_stack, "quire_auth"), db, test_stack.var);
+	ck_assert_int_eq(fclose(f), 0);
+	/* The database made as quire-setup makes it: the superuser's DSN in the environment. */
+	snprintf(cmd, sizeof(cmd), "QUIRE_ADMIN_DSN='%s' %s/quire-migrate --sql-dir sql "
+	    "--database %s --create-database --create-roles auth >/dev/null",
+	    stack_dsn(&test_stack, "postgres"), test_stack.build, db);
+	ck_assert_int_eq(system(cmd), 0);
+
+	unsetenv("QUIRE_ADMIN_PASSWORD");
+	snprintf(cmd, sizeof(cmd), "QUIRE_ADMIN_USER=first-admin %s/quire-auth create-admin "
+	    "--config %s >%s 2>&1", test_stack.build, conf, out);
+	ck_assert_int_eq(WEXITSTATUS(system(cmd)), 0);
+	ck_assert_ptr_nonnull(f = fopen(out, "r"));
+	ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+	fclose(f);
+	ck_assert_msg((pw = strstr(line, "with password: ")) != NULL, "%s", line);
+	pw += 15;
+	pw[strcspn(pw, "\n")] = '\0';
+	ck_assert_uint_ge(strlen(pw), 40);
+
+	/* The printed password is the one stored. */
+	hash = query_value("quire_auth", db, "SELECT password_hash FROM auth.users "
+	    "WHERE role = $1", "admin");
+	ck_assert(hash_matches(pw, hash));
+	free(hash);
+
+	snprintf(sql, sizeof(sql), "DROP DATABASE %s WITH (FORCE)", db);
+	superuser_exec(sql);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
+/*
+ * keygen says what each value it prints is: a bare key id looks like a
+ * password someone should keep.
+ */
+START_TEST(keygen_output_names_the_key_id)
+{
+	char		 dir[] = "/tmp/quire-keygen-XXXXXX", cmd[1400], line[512], kid[128];
+	char		 want[256];
+	FILE		*f;
+	int		 labelled = 0;
+
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	snprintf(cmd, sizeof(cmd), "%s/quire-auth keygen %s/private.pem %s/public >%s/out && "
+	    "ls %s/public", test_stack.build, dir, dir, dir, dir);
+	ck_assert_ptr_nonnull(f = popen(cmd, "r"));
+	ck_assert_ptr_nonnull(fgets(kid, sizeof(kid), f));
+	pclose(f);
+	kid[strcspn(kid, ".")] = '\0';	/* <kid>.pem */
+	ck_assert_uint_eq(strlen(kid), TOK_KID_LEN);
+	snprintf(want, sizeof(want), "key id (RFC 7638 thumbprint): %s\n", kid);
+	snprintf(cmd, sizeof(cmd), "%s/out", dir);
+	ck_assert_ptr_nonnull(f = fopen(cmd, "r"));
+	while (fgets(line, sizeof(line), f) != NULL) {
+		ck_assert_msg(strncmp(line, kid, strlen(kid)) != 0, "a bare key id: %s", line);
+		labelled += strcmp(line, want) == 0;
+	}
+	fclose(f);
+	ck_assert_int_eq(labelled, 1);
 	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
 	ck_assert_int_eq(system(cmd), 0);
 }
@@ -1214,6 +1582,303 @@ START_TEST(fd0_must_be_a_socket)
 }
 END_TEST
 
+/*
+ * Browser sessions: the refresh token in a cookie (X-Quire-Session: cookie).
+ */
+
+/*
+ * Sends POST path as a browser would: with the session header when session
+ * is set, the cookie "quire_refresh=cookie" when cookie is not NULL, one
+ * more header (an Origin…) when extra is not NULL, and body as JSON when not
+ * NULL. Returns the status.
+ */
+static long
+browser_post(const char *path, bool session, const char *cookie, const char *extra,
+    const char *body, struct http_resp *r)
+{
+	char		 url[1024], c[256];
+	const char	*headers[6];
+	size_t		 n = 0;
+
+	snprintf(url, sizeof(url), "%s%s", test_stack.base_url, path);
+	if (session)
+		headers[n++] = "X-Quire-Session: cookie";
+	if (cookie != NULL) {
+		snprintf(c, sizeof(c), "Cookie: theme=dark; quire_refresh=%s; lang=en", cookie);
+		headers[n++] = c;
+	}
+	if (extra != NULL)
+		headers[n++] = extra;
+	if (body != NULL)
+		headers[n++] = "Content-Type: application/json";
+	headers[n] = NULL;
+	/* No body is "Content-Length: 0", as browsers send it. */
+	return http_request("POST", url, headers, body != NULL ? body : "",
+	    body != NULL ? strlen(body) : 0, r);
+}
+
+/* Logs name in as a browser session; writes the cookie's token (44 bytes). */
+static void
+browser_login(const char *name, char token[44], struct http_resp *r)
+{
+	char	*body = creds(name, USER_PASSWORD), set[512];
+
+	ck_assert_int_eq(browser_post("/auth/login", true, NULL, NULL, body, r), 200);
+	free(body);
+	ck_assert_ptr_nonnull(http_header(r, "Set-Cookie", set, sizeof(set)));
+	ck_assert_msg(sscanf(set, "quire_refresh=%43[A-Za-z0-9_-];", token) == 1, "%s", set);
+	ck_assert_int_eq(strlen(token), 43);
+}
+
+/* Asserts that r clears the refresh cookie. */
+static void
+ck_cookie_cleared(const struct http_resp *r)
+{
+	char	 set[512];
+
+	ck_assert_ptr_nonnull(http_header(r, "Set-Cookie", set, sizeof(set)));
+	ck_assert_msg(strncmp(set, "quire_refresh=;", 15) == 0, "%s", set);
+	ck_assert_ptr_nonnull(strstr(set, "Max-Age=0"));
+	ck_assert_ptr_nonnull(strstr(set, "Path=/auth"));
+}
+
+START_TEST(cookie_login_attributes)
+{
+	struct http_resp r, me;
+	char		 name[65], token[44], set[512];
+
+	free(new_user("author", name, NULL));
+	browser_login(name, token, &r);
+	/* The refresh token is in the cookie alone: never in the body. */
+	ck_assert_ptr_null(json_object_get(r.json, "refresh_token"));
+	ck_assert_ptr_null(strstr(buf_str(&r.body), token));
+	ck_assert_str_eq(resp_str(&r, "token_type"), "Bearer");
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "expires_in")), 900);
+	http_header(&r, "Set-Cookie", set, sizeof(set));
+	ck_assert_ptr_nonnull(strstr(set, "; Path=/auth;"));
+	ck_assert_ptr_nonnull(strstr(set, "; HttpOnly"));
+	ck_assert_ptr_nonnull(strstr(set, "; SameSite=Strict"));
+	ck_assert_ptr_nonnull(strstr(set, "; Max-Age=2592000;"));
+	/* Plain http here: no Secure (which a browser would not send back). */
+	ck_assert_ptr_null(strstr(set, "Secure"));
+	ck_assert_str_eq(http_header(&r, "Cache-Control", set, sizeof(set)), "no-store");
+	ck_assert_int_eq(api("GET", "/auth/me", resp_str(&r, "access_token"), NULL, &me), 200);
+	ck_assert_str_eq(resp_str(&me, "username"), name);
+	http_resp_free(&me);
+	http_resp_free(&r);
+}
+END_TEST
+
+START_TEST(cookie_refresh_rotates_and_reuse_revokes)
+{
+	struct http_resp r, r2, r3;
+	char		 name[65], first[44], second[44], set[512], origin[128];
+
+	free(new_user("author", name, NULL));
+	browser_login(name, first, &r);
+	http_resp_free(&r);
+	/* A same-origin refresh, as a browser sends it: a new cookie, no token in the body. */
+	snprintf(origin, sizeof(origin), "Origin: %s", test_stack.base_url);
+	ck_assert_int_eq(browser_post("/auth/refresh", true, first, origin, NULL, &r2), 200);
+	ck_assert_ptr_null(json_object_get(r2.json, "refresh_token"));
+	ck_assert_ptr_nonnull(http_header(&r2, "Set-Cookie", set, sizeof(set)));
+	ck_assert_int_eq(sscanf(set, "quire_refresh=%43[A-Za-z0-9_-];", second), 1);
+	ck_assert_str_ne(first, second);
+	ck_assert_int_eq(api("GET", "/auth/me", resp_str(&r2, "access_token"), NULL, &r), 200);
+	http_resp_free(&r);
+	/* The first cookie again: reuse. Refused, the cookie cleared, the family revoked. */
+	browser_post("/auth/refresh", true, first, NULL, NULL, &r3);
+	ck_error(&r3, 401, "invalid_refresh_token");
+	ck_cookie_cleared(&r3);
+	http_resp_free(&r3);
+	browser_post("/auth/refresh", true, second, NULL, NULL, &r3);
+	ck_error(&r3, 401, "invalid_refresh_token");
+	http_resp_free(&r3);
+	/* The cookie's token is a refresh token like any other: the body form sees it revoked too. */
+	post_refresh("/auth/refresh", second, &r3);
+	ck_error(&r3, 401, "invalid_refresh_token");
+	http_resp_free(&r3);
+	http_resp_free(&r2);
+}
+END_TEST
+
+START_TEST(cookie_csrf_refusals)
+{
+	struct http_resp r;
+	char		 name[65], token[44], *body;
+
+	free(new_user("author", name, NULL));
+	browser_login(name, token, &r);
+	http_resp_free(&r);
+	/* The cookie without the header: what a cross-site form would send. */
+	browser_post("/auth/refresh", false, token, NULL, NULL, &r);
+	ck_error(&r, 403, "cross_site_request");
+	http_resp_free(&r);
+	browser_post("/auth/refresh", false, token, NULL, "{\"refresh_token\":\"x\"}", &r);
+	ck_error(&r, 403, "cross_site_request");
+	http_resp_free(&r);
+	browser_post("/auth/logout", false, token, NULL, NULL, &r);
+	ck_error(&r, 403, "cross_site_request");
+	http_resp_free(&r);
+	/* The header from a foreign origin, an opaque one, or another site. */
+	browser_post("/auth/refresh", true, token, "Origin: http://evil.example", NULL, &r);
+	ck_error(&r, 403, "cross_site_request");
+	http_resp_free(&r);
+	browser_post("/auth/refresh", true, token, "Origin: null", NULL, &r);
+	ck_error(&r, 403, "cross_site_request");
+	http_resp_free(&r);
+	browser_post("/auth/refresh", true, token, "Sec-Fetch-Site: same-site", NULL, &r);
+	ck_error(&r, 403, "cross_site_request");
+	http_resp_free(&r);
+	browser_post("/auth/logout", true, token, "Origin: https://evil.example", NULL, &r);
+	ck_error(&r, 403, "cross_site_request");
+	http_resp_free(&r);
+	/* A login into a browser session from another site (login CSRF). */
+	body = creds(name, USER_PASSWORD);
+	browser_post("/auth/login", true, NULL, "Origin: http://evil.example", body, &r);
+	ck_error(&r, 403, "cross_site_request");
+	ck_assert_ptr_null(strstr(buf_str(&r.headers), "quire_refresh="));
+	http_resp_free(&r);
+	free(body);
+	/* None of that used up or revoked the session. */
+	ck_assert_int_eq(browser_post("/auth/refresh", true, token, "Sec-Fetch-Site: same-origin",
+	    NULL, &r), 200);
+	http_resp_free(&r);
+}
+END_TEST
+
+START_TEST(cookie_logout_and_logout_everywhere)
+{
+	struct http_resp r, body_login;
+	char		 name[65], token[44], token2[44];
+
+	free(new_user("author", name, NULL));
+	browser_login(name, token, &r);
+	http_resp_free(&r);
+	ck_assert_int_eq(browser_post("/auth/logout", true, token, NULL, NULL, &r), 204);
+	ck_cookie_cleared(&r);
+	http_resp_free(&r);
+	browser_post("/auth/refresh", true, token, NULL, NULL, &r);
+	ck_error(&r, 401, "invalid_refresh_token");
+	http_resp_free(&r);
+	/* No session at all: logging out says nothing, and clears the cookie. */
+	ck_assert_int_eq(browser_post("/auth/logout", true, NULL, NULL, NULL, &r), 204);
+	ck_cookie_cleared(&r);
+	http_resp_free(&r);
+	browser_post("/auth/refresh", true, NULL, NULL, NULL, &r);
+	ck_error(&r, 401, "invalid_refresh_token");
+	http_resp_free(&r);
+
+	/* Log out everywhere: a browser session and a body session of the same user end. */
+	browser_login(name, token2, &r);
+	http_resp_free(&r);
+	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &body_login), 200);
+	api("POST", "/auth/logout/all", NULL, "", &r);
+	ck_error(&r, 401, "missing_token");
+	http_resp_free(&r);
+	ck_assert_int_eq(api("POST", "/auth/logout/all", resp_str(&body_login, "access_token"),
+	    "", &r), 204);
+	http_resp_free(&r);
+	browser_post("/auth/refresh", true, token2, NULL, NULL, &r);
+	ck_error(&r, 401, "invalid_refresh_token");
+	http_resp_free(&r);
+	post_refresh("/auth/refresh", resp_str(&body_login, "refresh_token"), &r);
+	ck_error(&r, 401, "invalid_refresh_token");
+	http_resp_free(&r);
+	http_resp_free(&body_login);
+}
+END_TEST
+
+START_TEST(body_clients_unchanged)
+{
+	struct http_resp r, r2;
+	char		 name[65], set[256];
+
+	free(new_user("author", name, NULL));
+	/* Without the header: the refresh token in the body, and no cookie. */
+	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
+	ck_assert_int_eq(strlen(resp_str(&r, "refresh_token")), 43);
+	ck_assert_ptr_null(http_header(&r, "Set-Cookie", set, sizeof(set)));
+	ck_assert_int_eq(post_refresh("/auth/refresh", resp_str(&r, "refresh_token"), &r2), 200);
+	ck_assert_int_eq(strlen(resp_str(&r2, "refresh_token")), 43);
+	ck_assert_ptr_null(http_header(&r2, "Set-Cookie", set, sizeof(set)));
+	http_resp_free(&r);
+	ck_assert_int_eq(post_refresh("/auth/logout", resp_str(&r2, "refresh_token"), &r), 204);
+	ck_assert_ptr_null(http_header(&r, "Set-Cookie", set, sizeof(set)));
+	http_resp_free(&r);
+	http_resp_free(&r2);
+}
+END_TEST
+
+/*
+ * Sends a browser-session POST /auth/login over FastCGI to sock, with HTTPS
+ * set to https ("on" or NULL) and the Origin origin (or none); appends the
+ * raw CGI response to out.
+ */
+static void
+fcgi_browser_login(const char *sock, const char *name, const char *https, const char *origin,
+    struct buf *out)
+{
+	char	*body = creds(name, USER_PASSWORD);
+	char	 len[64], o[256], h[64];
+	char	*params[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/auth/login",
+		    "CONTENT_TYPE=application/json", len, "HTTP_HOST=blog.example",
+		    "HTTP_X_QUIRE_SESSION=cookie", h, o, NULL };
+	int	 fd = fcgi_connect(sock);
+
+	snprintf(len, sizeof(len), "CONTENT_LENGTH=%zu", strlen(body));
+	snprintf(h, sizeof(h), "HTTPS=%s", https != NULL ? https : "off");
+	snprintf(o, sizeof(o), "HTTP_ORIGIN=%s", origin);
+	if (origin == NULL)
+		params[7] = NULL;
+	ck_assert_int_ne(fd, -1);
+	ck_assert_int_eq(fcgi_begin(fd, params), 0);
+	ck_assert_int_eq(fcgi_stdin(fd, body, strlen(body)), 0);
+	ck_assert_int_eq(fcgi_stdin(fd, "", 0), 0);
+	ck_assert_int_eq(fcgi_read_response(fd, out), 0);
+	close(fd);
+	free(body);
+}
+
+START_TEST(cookie_secure_over_https)
+{
+	char		 dir[] = "/tmp/quire-secure-XXXXXX", conf[600], sock[600], cmd[700];
+	char		 name[65];
+	struct buf	 out = BUF_INIT;
+	const char	*set;
+	pid_t		 master;
+	int		 status;
+
+	free(new_user("author", name, NULL));
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	standalone_conf(dir, conf, sizeof(conf));
+	snprintf(sock, sizeof(sock), "%s/auth.sock", dir);
+	master = start_standalone(conf, sock, 1);
+
+	/* Served over https (the web server's HTTPS=on): Secure, and the https Origin is ours. */
+	fcgi_browser_login(sock, name, "on", "https://blog.example", &out);
+	ck_assert_msg(strncmp(buf_str(&out), "Status: 200", 11) == 0, "%s", buf_str(&out));
+	ck_assert_ptr_nonnull(set = strstr(buf_str(&out), "Set-Cookie: quire_refresh="));
+	ck_assert_ptr_nonnull(strstr(set, "; SameSite=Strict; Secure\r\n"));
+	buf_reset(&out);
+	/* The http origin of the same host is another origin then. */
+	fcgi_browser_login(sock, name, "on", "http://blog.example", &out);
+	ck_assert_msg(strncmp(buf_str(&out), "Status: 403", 11) == 0, "%s", buf_str(&out));
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), "cross_site_request"));
+	buf_reset(&out);
+	/* Plain http: no Secure. */
+	fcgi_browser_login(sock, name, NULL, "http://blog.example", &out);
+	ck_assert_msg(strncmp(buf_str(&out), "Status: 200", 11) == 0, "%s", buf_str(&out));
+	ck_assert_ptr_nonnull(set = strstr(buf_str(&out), "Set-Cookie: quire_refresh="));
+	ck_assert_ptr_nonnull(strstr(set, "; SameSite=Strict\r\n"));
+	buf_free(&out);
+	kill(master, SIGTERM);
+	ck_assert_int_eq(waitpid(master, &status, 0), master);
+	snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+END_TEST
+
 static Suite *
 auth_suite(void)
 {
@@ -1234,6 +1899,8 @@ auth_suite(void)
 	tcase_add_test(t, users_get_self_or_admin);
 	tcase_add_test(t, users_patch_role_and_disable);
 	tcase_add_test(t, users_change_own_password);
+	tcase_add_test(t, disabled_user_cannot_change_password);
+	tcase_add_test(t, old_hashes_are_rehashed_on_login);
 	tcase_add_test(t, users_delete);
 	tcase_add_test(t, demoted_admin_loses_power_at_once);
 	tcase_add_test(t, password_change_is_throttled);
@@ -1246,6 +1913,20 @@ auth_suite(void)
 	tcase_add_test(t, standalone_workers);
 	tcase_add_test(t, sigterm_finishes_the_request_in_flight);
 	tcase_add_test(t, fd0_must_be_a_socket);
+	tcase_add_test(t, keygen_output_names_the_key_id);
+	tcase_add_test(t, create_admin_generates_a_long_enough_password);
+	suite_add_tcase(s, t);
+	t = tcase_create("limits");
+	tcase_set_timeout(t, 120);
+	tcase_add_test(t, attacker_locks_out_only_itself);
+	tcase_add_test(t, address_limit_caps_hashing);
+	tcase_add_test(t, trusted_proxy_forwards_the_client_address);
+	tcase_add_test(t, cookie_login_attributes);
+	tcase_add_test(t, cookie_refresh_rotates_and_reuse_revokes);
+	tcase_add_test(t, cookie_csrf_refusals);
+	tcase_add_test(t, cookie_logout_and_logout_everywhere);
+	tcase_add_test(t, body_clients_unchanged);
+	tcase_add_test(t, cookie_secure_over_https);
 	suite_add_tcase(s, t);
 	return s;
 }

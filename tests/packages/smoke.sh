@@ -62,10 +62,41 @@ runuser -u postgres -- /usr/lib/postgresql/15/bin/initdb -D "$tmp/pg" -A trust -
 runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$tmp/pg" -l "$tmp/pg.log" -w \
 	-o "-k $sock -c listen_addresses=''" start >/dev/null
 sed -i "s|host=/run/postgresql|host=$sock|" /etc/quire/quire.conf
-QUIRE_ADMIN_PASSWORD=$PASSWORD quire-setup --admin-dsn "host=$sock user=postgres" >"$tmp/setup.log"
+# Every program quire-setup runs goes through a shim that logs its command
+# line (and, for chmod, the mode its files had before), so that we see what
+# any local user could see in ps, and what was readable for a moment.
+mkdir "$tmp/shim"
+for prog in quire-migrate quire-auth psql runuser chmod; do
+	cat >"$tmp/shim/$prog" <<SHIM
+#!/bin/sh
+echo "$prog \$*" >>"$tmp/argv.log"
+[ "$prog" != chmod ] || for f in "\$@"; do
+	[ -e "\$f" ] && echo "\$(stat -c %a "\$f") \$f" >>"$tmp/chmod.log"
+done
+PATH=\${PATH#$tmp/shim:} exec $prog "\$@"
+SHIM
+	chmod 0755 "$tmp/shim/$prog"
+done
+touch "$tmp/argv.log" "$tmp/chmod.log"
+SECRET=dsn-password-for-the-smoke-test
+# The DSN holds a password (trust authentication ignores it).
+PATH=$tmp/shim:$PATH QUIRE_ADMIN_PASSWORD=$PASSWORD \
+	quire-setup --admin-dsn "host=$sock user=postgres password=$SECRET" >"$tmp/setup.log"
 check "private key readable by quire_auth only" "640 root:quire_auth" \
 	"$(stat -c '%a %U:%G' /etc/quire/keys/private.pem)"
-check "setup again changes nothing" 0 "$(quire-setup --admin-dsn "host=$sock user=postgres" >/dev/null 2>&1; echo $?)"
+kid=$(basename /etc/quire/keys/public/*.pem .pem)
+check "setup names the key id" "quire-setup: key id (RFC 7638 thumbprint): $kid" \
+	"$(grep -F "$kid" "$tmp/setup.log" | grep -v 'public key:')"
+check "setup ran quire-migrate" yes "$(grep -q '^quire-migrate ' "$tmp/argv.log" && echo yes)"
+check "no password on a command line" "" "$(grep -F "$SECRET" "$tmp/argv.log")"
+check "setup.env readable by root only, from the start" "600 root:root" \
+	"$(stat -c '%a %U:%G' /var/lib/quire/setup.env)$(grep -v '^600 ' "$tmp/chmod.log" |
+		grep -F setup.env)"
+check "setup again changes nothing" 0 "$(QUIRE_ADMIN_DSN="host=$sock user=postgres password=$SECRET" \
+	PATH=$tmp/shim:$PATH quire-setup >/dev/null 2>&1; echo $?)"
+check "upgrade migration (quire-setup --migrate)" 0 \
+	"$(PATH=$tmp/shim:$PATH quire-setup --migrate >/dev/null 2>&1; echo $?)"
+check "still no password on a command line" "" "$(grep -F "$SECRET" "$tmp/argv.log")"
 
 echo "== programs on sockets, as their own users"
 lport=$(free_port)
@@ -99,7 +130,7 @@ lighttpd -D -f "$tmp/lighttpd.conf" &
 pids="$pids $!"
 chown www-data "$tmp/apache"
 {
-	for m in mpm_event authz_core mime alias rewrite headers setenvif proxy proxy_fcgi xsendfile; do
+	for m in mpm_event authz_core mime alias dir rewrite headers setenvif proxy proxy_fcgi xsendfile; do
 		echo "LoadModule ${m}_module /usr/lib/apache2/modules/mod_$m.so"
 	done
 	cat <<CONF
@@ -128,6 +159,10 @@ for port in $lport $aport; do
 	check "$server: login" 3 "$(echo "$token" | tr '.' '\n' | wc -l)"
 	check "$server: /auth/me" admin \
 		"$(curl -s "$base/auth/me" -H "Authorization: Bearer $token" | jq -r .role)"
+	check "$server: the desk at /admin/" "200 text/html; charset=utf-8" \
+		"$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$base/admin/")"
+	check "$server: the desk's script-src" 1 \
+		"$(curl -s -D - -o /dev/null "$base/admin/js/app.js" | grep -ci "^Content-Security-Policy: .*script-src 'self'")"
 	if [ -x /usr/sbin/quire-media ]; then
 		id=$(curl -s "$base/media" -H "Authorization: Bearer $token" -F file=@"$tmp/photo.jpg" \
 			-F alt="a black square" | jq -r .id)

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <check.h>
+#include <openssl/ec.h>
 
 #include "auth/auth.h"
 
@@ -24,6 +25,26 @@ START_TEST(hash_and_check)
 	ck_assert(!password_check("x", ""));
 	free(h);
 	free(h2);
+}
+END_TEST
+
+START_TEST(outdated_hashes)
+{
+	char	*h3 = password_hash("correct horse battery", 3);
+	char	*h5 = password_hash("correct horse battery", 5);
+
+	ck_assert(!password_outdated(h3, 3));
+	ck_assert(password_outdated(h3, 5));
+	ck_assert(!password_outdated(h5, 5));
+	ck_assert(password_outdated(h5, 6));
+	/* Another method (SHA-512 crypt, bcrypt), or no hash at all. */
+	ck_assert(password_outdated("$6$saltsalt$qFmFH.bQmmtXzyBY0s9v7Oicd2z4XSIecDzlB5KiA2/"
+	    "jctKu9YterLp8wwnSq.qc.eoxqOmSuNp2xS0ktL3nh/", 5));
+	ck_assert(password_outdated("$2b$05$abcdefghijklmnopqrstuu", 5));
+	ck_assert(password_outdated("", 5));
+	ck_assert(password_outdated("$y$", 5));
+	free(h3);
+	free(h5);
 }
 END_TEST
 
@@ -67,6 +88,22 @@ START_TEST(password_rules)
 }
 END_TEST
 
+START_TEST(generated_passwords)
+{
+	char		 a[PASSWORD_GENERATED_MAX], b[PASSWORD_GENERATED_MAX];
+	long long	 min;
+
+	for (min = 10; min <= 128; min++) {
+		ck_assert_int_eq(password_generate(a, min), 0);
+		ck_assert_uint_ge(strlen(a), min < 22 ? 22 : (size_t)min);
+		ck_assert_ptr_null(password_weak(a, min));
+	}
+	ck_assert_int_eq(password_generate(a, 10), 0);
+	ck_assert_int_eq(password_generate(b, 10), 0);
+	ck_assert_str_ne(a, b);
+}
+END_TEST
+
 START_TEST(refresh_tokens)
 {
 	char	 t1[REFRESH_TOKEN_LEN + 1], t2[REFRESH_TOKEN_LEN + 1], h1[67], h2[67], h[67];
@@ -87,6 +124,94 @@ START_TEST(refresh_tokens)
 }
 END_TEST
 
+/* Returns login_client(addr, prefix) in a static buffer. */
+static const char *
+client(const char *addr, long long prefix)
+{
+	static char	 out[LOGIN_CLIENT_MAX];
+
+	login_client(addr, prefix, out);
+	return out;
+}
+
+START_TEST(login_clients)
+{
+	ck_assert_str_eq(client("127.0.0.2", 64), "127.0.0.2");
+	ck_assert_str_eq(client("203.0.113.7", 64), "203.0.113.7");
+	/* One host holds a whole IPv6 prefix: its addresses are one client. */
+	ck_assert_str_eq(client("2001:db8:1:2:aaaa::1", 64), "2001:db8:1:2::/64");
+	ck_assert_str_eq(client("2001:DB8:1:2:ffff:ffff:ffff:ffff", 64), "2001:db8:1:2::/64");
+	ck_assert_str_eq(client("2001:db8:1:2:aaaa::1", 56), "2001:db8:1::/56");
+	ck_assert_str_eq(client("2001:db8:1:2ff:aaaa::1", 60), "2001:db8:1:2f0::/60");
+	ck_assert_str_eq(client("2001:db8::1", 128), "2001:db8::1/128");
+	ck_assert_str_eq(client("::1", 64), "::/64");
+	/* An IPv4 client seen over IPv6 is that IPv4 client. */
+	ck_assert_str_eq(client("::ffff:198.51.100.4", 64), "198.51.100.4");
+	/* No address, or not one: those requests share a key. */
+	ck_assert_str_eq(client(NULL, 64), "-");
+	ck_assert_str_eq(client("", 64), "-");
+	ck_assert_str_eq(client("unix:/run/x.sock", 64), "-");
+	ck_assert_str_eq(client("127.0.0.1, 10.0.0.1", 64), "-");
+}
+END_TEST
+
+/* jansson's allocator, made to fail once: the allocation number json_fail_at from now. */
+static int json_fail_at;
+
+static void *
+failing_malloc(size_t n)
+{
+	if (json_fail_at > 0 && --json_fail_at == 0)
+		return NULL;
+	return malloc(n);
+}
+
+/* Runs h_jwks in ctx; returns the serialised response in out. */
+static int
+jwks_response(struct ctx *ctx, struct buf *out)
+{
+	char		*env[] = { "REQUEST_METHOD=GET", "REQUEST_URI=/auth/jwks.json", NULL };
+	struct req	 r;
+	int		 status;
+
+	ck_assert_int_eq(req_init(&r, ctx, env, NULL, NULL), 0);
+	h_jwks(&r);
+	json_set_alloc_funcs(malloc, free);
+	ck_assert_int_eq(resp_serialize(&r, out), 0);
+	status = r.status;
+	req_free(&r);
+	return status;
+}
+
+START_TEST(jwks_only_success_is_cacheable)
+{
+	struct service	 svc = { .name = "auth" };
+	struct ctx	 ctx;
+	struct buf	 out = BUF_INIT;
+	EVP_PKEY	*key = EVP_EC_gen("P-256");
+	char		 err[256];
+
+	memset(&ctx, 0, sizeof(ctx));
+	ctx.svc = &svc;
+	ck_assert_ptr_nonnull(key);
+	ck_assert_int_eq(tok_verifier_init(&ctx.tokens, tok_keyset_of(key, err, sizeof(err)),
+	    "quire-auth", "quire-auth", 30, 0), 0);
+	ck_assert_int_eq(jwks_response(&ctx, &out), 200);
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), "Cache-Control: public, max-age=300\r\n"));
+
+	/* The JWK Set cannot be made (memory runs out): a 500 no cache may keep. */
+	buf_reset(&out);
+	json_fail_at = 1;
+	json_set_alloc_funcs(failing_malloc, free);
+	ck_assert_int_eq(jwks_response(&ctx, &out), 500);
+	ck_assert_ptr_null(strstr(buf_str(&out), "public"));
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), "Cache-Control: no-store\r\n"));
+	buf_free(&out);
+	tok_verifier_free(&ctx.tokens);
+	EVP_PKEY_free(key);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -97,9 +222,13 @@ main(void)
 
 	tcase_set_timeout(t, 30);
 	tcase_add_test(t, hash_and_check);
+	tcase_add_test(t, outdated_hashes);
 	tcase_add_test(t, usernames);
 	tcase_add_test(t, password_rules);
+	tcase_add_test(t, generated_passwords);
 	tcase_add_test(t, refresh_tokens);
+	tcase_add_test(t, login_clients);
+	tcase_add_test(t, jwks_only_success_is_cacheable);
 	suite_add_tcase(s, t);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

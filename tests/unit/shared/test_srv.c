@@ -81,6 +81,28 @@ START_TEST(max_body_shared_key_wins_too)
 }
 END_TEST
 
+/* A program whose start-up fails without saying why (as auth_init could). */
+static int
+init_fails_silently(struct ctx *ctx, char *err, size_t errlen)
+{
+	(void)ctx;
+	(void)err;
+	(void)errlen;
+	return -1;
+}
+
+START_TEST(failed_init_still_says_something)
+{
+	struct service	 svc = { .name = "auth", .init = init_fails_silently };
+	struct ctx	 ctx;
+	char		 err[512] = "left over from before";
+
+	write_files("[auth]\ndatabase = dbname=x\n");
+	ck_assert_int_eq(srv_ctx_open(&ctx, &svc, conf_path, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "quire-auth could not start (no reason given)");
+}
+END_TEST
+
 Suite *
 srv_suite(void)
 {
@@ -90,6 +112,7 @@ srv_suite(void)
 	tcase_add_checked_fixture(t, setup, teardown);
 	tcase_add_test(t, max_body_defaults_per_program);
 	tcase_add_test(t, max_body_shared_key_wins_too);
+	tcase_add_test(t, failed_init_still_says_something);
 	suite_add_tcase(s, t);
 	return s;
 }

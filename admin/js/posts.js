@@ -1,0 +1,106 @@
+/* posts: the list of posts, with a status filter, search and pages. */
+import * as api from './api.js';
+import { h, field, when, newId, pager } from './dom.js';
+import { hasDraft } from './drafts.js';
+
+const PER_PAGE = 20;
+const FILTERS = [
+	['any', 'All'],
+	['draft', 'Drafts'],
+	['scheduled', 'Scheduled'],
+	['published', 'Published'],
+];
+
+/* The list's state survives going into a post and back. */
+const state = { status: 'any', q: '', page: 1 };
+
+export function renderPosts(main, ctx) {
+	const table = h('div', { class: 'table-wrap' });
+	const nav = h('nav', { class: 'pager', 'aria-label': 'Pages of posts' });
+	const count = h('p', { class: 'muted count', 'aria-live': 'polite' });
+
+	const name = newId('status');
+	const filter = h('fieldset', { class: 'segmented' },
+	    h('legend', { text: 'Show' }),
+	    FILTERS.map(([value, text]) => {
+		const id = newId('st');
+		return h('span', {},
+		    h('input', { type: 'radio', name, id, value, checked: state.status === value,
+			onchange: () => { state.status = value; state.page = 1; load(); } }),
+		    h('label', { for: id, text }));
+	    }));
+	const search = field('Search', 'input', { type: 'search', value: state.q,
+	    placeholder: 'Words in the title or text' });
+	let timer = null;
+	search.input.addEventListener('input', () => {
+		clearTimeout(timer);
+		timer = setTimeout(() => { state.q = search.input.value.trim(); state.page = 1; load(); }, 300);
+	});
+
+	main.replaceChildren(
+	    h('div', { class: 'screen-head' },
+		h('h1', { text: 'Posts' }),
+		h('a', { class: 'button primary', href: '#/new', text: 'New post' })),
+	    h('div', { class: 'filters' }, filter, search.row),
+	    count, table, nav);
+
+	async function load() {
+		const p = new URLSearchParams({ page: state.page, per_page: PER_PAGE });
+		p.set('status', state.status);
+		/* Published posts are everyone's: an author's desk lists their own. */
+		if (state.status === 'published' && !ctx.isEditor())
+			p.set('author', ctx.me.id);
+		if (state.q)
+			p.set('q', state.q);
+		table.setAttribute('aria-busy', 'true');
+		try {
+			const { data } = await api.call('GET', `/posts?${p}`);
+			for (const item of data.items)
+				if ('kind' in item)
+					ctx.features.kind = true;
+			draw(data);
+		} catch (e) {
+			table.replaceChildren(h('p', { class: 'error', text: e.message }));
+		} finally {
+			table.removeAttribute('aria-busy');
+		}
+	}
+
+	function draw(data) {
+		const pages = Math.max(1, Math.ceil(data.total / data.per_page));
+		count.textContent = data.total === 1 ? '1 post' : `${data.total} posts`;
+		if (data.items.length === 0) {
+			table.replaceChildren(h('p', { class: 'empty', text: state.q
+			    ? 'No post matches this search.' : 'No posts here yet.' }));
+			nav.replaceChildren();
+			return;
+		}
+		table.replaceChildren(h('table', { class: 'posts' },
+		    h('caption', { class: 'sr-only', text: 'Posts' }),
+		    h('thead', {}, h('tr', {},
+			h('th', { scope: 'col', text: 'Title' }),
+			h('th', { scope: 'col', text: 'Status' }),
+			h('th', { scope: 'col', text: 'Tags' }),
+			h('th', { scope: 'col', text: 'Author' }),
+			h('th', { scope: 'col', text: 'Updated' }))),
+		    h('tbody', {}, data.items.map((post) => h('tr', {},
+			h('td', {}, h('a', { href: `#/posts/${post.id}`, text: post.title || '(untitled)' }),
+			    hasDraft(ctx.me.id, post.id) ? h('span', { class: 'badge local', text: 'unsaved edits' }) : null,
+			    h('div', { class: 'slug', text: `/${post.slug}` })),
+			h('td', {}, statusBadge(post)),
+			h('td', {}, h('ul', { class: 'tags' }, (post.tags || []).map((t) => h('li', { text: t })))),
+			h('td', { text: post.author_name || '' }),
+			h('td', {}, h('time', { datetime: post.updated_at, text: when(post.updated_at) })))))));
+		pager(nav, state.page, pages, (n) => { state.page = n; load(); });
+	}
+
+	load();
+}
+
+/* A status as a badge, with the date a scheduled post goes out. */
+export function statusBadge(post) {
+	const text = post.status === 'scheduled'
+	    ? `Scheduled · ${when(post.published_at)}`
+	    : post.status === 'published' ? 'Published' : 'Draft';
+	return h('span', { class: `badge ${post.status}`, text });
+}
