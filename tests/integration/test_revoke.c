@@ -1,11 +1,12 @@
 /*
  * Revocations over real HTTP: once Auth disables, deletes, demotes or
- * promotes a user, or the user changes their password, or a refresh token
- * is presented twice, Post, Media and Auth refuse the user's older access
+ * promotes a user, or the user changes their password or logs out
+ * everywhere, or a refresh token is presented twice, Post, Media and Auth refuse the user's older access
  * tokens within seconds (401 invalid_token), while a fresh login, where one
  * is allowed, works. Programs that were not listening when it happened
  * learn it from GET /auth/revocations: one started afterwards, one whose
- * connection was cut while it happened. And after PostgreSQL restarts, the
+ * connection was cut while it happened. A reload (SIGHUP) keeps what was
+ * revoked and hears of what comes after. And after PostgreSQL restarts, the
  * notifications arrive again at idle workers.
  *
  * Delivery takes a moment, so each check polls until every program has
@@ -316,6 +317,22 @@ START_TEST(refresh_token_reused)
 }
 END_TEST
 
+START_TEST(logged_out_everywhere)
+{
+	struct http_resp r;
+	char		 name[65], *tok = new_user("author", name, NULL), *fresh;
+
+	assert_accepted(tok);
+	ck_assert_int_eq(api("POST", "/auth/logout/all", tok, "", &r), 204);
+	http_resp_free(&r);
+	fresh = login(name, USER_PASSWORD);
+	assert_refused_soon(tok, false);
+	assert_accepted(fresh);
+	free(fresh);
+	free(tok);
+}
+END_TEST
+
 START_TEST(list_of_revocations)
 {
 	struct http_resp r;
@@ -408,6 +425,70 @@ START_TEST(program_started_after_revocation)
 	stop_process(web, SIGTERM, 5000, true);
 	stop_process(post, SIGTERM, 5000, true);
 	stop_process(media, SIGTERM, 5000, true);
+	free(tok);
+}
+END_TEST
+
+/*
+ * Sends SIGHUP to every process of the stack's programs: lighttpd's
+ * children, or the masters of Apache's (which forward it to their
+ * workers). Returns how many processes got it.
+ */
+static int
+sighup_programs(void)
+{
+	char	 path[64], stat[512], *p;
+	FILE	*f;
+	int	 pid, ppid, n = 0;
+	size_t	 i;
+
+	if (test_stack.apache) {
+		for (i = 0; i < STACK_MAX_PROGRAMS; i++)
+			if (test_stack.program_pids[i] > 0 && kill(test_stack.program_pids[i], SIGHUP) == 0)
+				n++;
+		return n;
+	}
+	for (pid = 2; pid < 4194304; pid++) {
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		p = fgets(stat, sizeof(stat), f);
+		fclose(f);
+		/* "pid (comm) state ppid …": comm may hold spaces, so from the last ')'. */
+		if (p == NULL || (p = strrchr(stat, ')')) == NULL ||
+		    sscanf(p + 1, " %*c %d", &ppid) != 1 || ppid != test_stack.web_pid)
+			continue;
+		if (kill(pid, SIGHUP) == 0)
+			n++;
+	}
+	return n;
+}
+
+START_TEST(reloaded_programs_keep_revocations)
+{
+	char	 name[65], id[37], other_id[37], *tok = new_user("author", name, id);
+	char	*other = new_user("author", (char[65]){ 0 }, other_id), *fresh;
+	int64_t	 deadline = mono_usec() + DEADLINE_USEC;
+	int	 before = program_log_count("SIGHUP:"), signalled;
+
+	assert_accepted(tok);
+	assert_accepted(other);
+	admin_patch(id, "{\"role\":\"editor\"}");
+	assert_refused_soon(tok, false);
+	/* Every process reads its configuration again and makes a fresh context... */
+	ck_assert_int_gt(signalled = sighup_programs(), 0);
+	while (program_log_count("SIGHUP:") < before + signalled && mono_usec() < deadline)
+		usleep(20000);
+	ck_assert_int_ge(program_log_count("SIGHUP:"), before + signalled);
+	/* ...which still refuses what was revoked before... */
+	assert_refused_soon(tok, true);
+	/* ...and hears of what is revoked after. */
+	admin_patch(other_id, "{\"role\":\"editor\"}");
+	assert_refused_soon(other, false);
+	fresh = login(name, USER_PASSWORD);
+	assert_accepted(fresh);
+	free(fresh);
+	free(other);
 	free(tok);
 }
 END_TEST
@@ -522,11 +603,13 @@ revoke_suite(void)
 	tcase_add_test(t, promoted_user);
 	tcase_add_test(t, password_changed);
 	tcase_add_test(t, refresh_token_reused);
+	tcase_add_test(t, logged_out_everywhere);
 	tcase_add_test(t, list_of_revocations);
 	suite_add_tcase(s, t);
 	tcase_set_timeout(late, 120);
 	tcase_add_checked_fixture(late, setup_base, NULL);
 	tcase_add_test(late, program_started_after_revocation);
+	tcase_add_test(late, reloaded_programs_keep_revocations);
 	suite_add_tcase(s, late);
 	tcase_set_timeout(cut, 120);
 	tcase_add_checked_fixture(cut, setup_base, NULL);
