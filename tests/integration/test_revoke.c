@@ -26,6 +26,7 @@
 
 #include "client.h"
 #include "proc.h"
+#include "standalone.h"
 #include "util.h"
 
 #define DEADLINE_USEC	20000000
@@ -437,10 +438,8 @@ END_TEST
 static int
 sighup_programs(void)
 {
-	char	 path[64], stat[512], *p;
-	FILE	*f;
-	int	 pid, ppid, n = 0;
-	size_t	 i;
+	pid_t	 pids[64];
+	int	 i, n = 0, found;
 
 	if (test_stack.apache) {
 		for (i = 0; i < STACK_MAX_PROGRAMS; i++)
@@ -448,19 +447,10 @@ sighup_programs(void)
 				n++;
 		return n;
 	}
-	for (pid = 2; pid < 4194304; pid++) {
-		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
-		if ((f = fopen(path, "r")) == NULL)
-			continue;
-		p = fgets(stat, sizeof(stat), f);
-		fclose(f);
-		/* "pid (comm) state ppid …": comm may hold spaces, so from the last ')'. */
-		if (p == NULL || (p = strrchr(stat, ')')) == NULL ||
-		    sscanf(p + 1, " %*c %d", &ppid) != 1 || ppid != test_stack.web_pid)
-			continue;
-		if (kill(pid, SIGHUP) == 0)
+	found = standalone_worker_pids(test_stack.web_pid, pids, 64);
+	for (i = 0; i < found && i < 64; i++)
+		if (kill(pids[i], SIGHUP) == 0)
 			n++;
-	}
 	return n;
 }
 
