@@ -72,7 +72,7 @@ TEST_PROGRAMS	:= $(UNIT_NAMES:%=$(BUILD)/tests/unit-%) $(INTEGRATION:%=$(BUILD)/
 
 # Extra pkg-config packages of one program (PKGS_post := libcmark libcurl).
 PKGS_auth	:=
-PKGS_media	:= MagickWand
+PKGS_media	:= MagickWand libcurl
 PKGS_post	:= libcmark libcurl
 # tests/unit/site: the reader pages of the Post program (templates, theme, pages).
 PKGS_site	:= $(PKGS_post)

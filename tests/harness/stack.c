@@ -212,7 +212,7 @@ struct conf_key {
 	char		 value[2048];
 };
 
-enum { CONF_PUBLIC_KEYS, CONF_AUTH_DB, CONF_PRIVATE_KEY, CONF_POST_DB, CONF_PUBLIC_URL,
+enum { CONF_PUBLIC_KEYS, CONF_AUTH_URL, CONF_AUTH_DB, CONF_PRIVATE_KEY, CONF_POST_DB, CONF_PUBLIC_URL,
 	CONF_MEDIA_URL, CONF_MEDIA_DB, CONF_CACHE_DIR, CONF_NKEYS };
 
 /* Fills keys with the settings that follow from the command line. */
@@ -221,6 +221,7 @@ derived_keys(const struct stack *s, const struct stack_opts *o, struct conf_key 
 {
 	static const char *const names[CONF_NKEYS][2] = {
 		[CONF_PUBLIC_KEYS] = { "", "public_keys" },
+		[CONF_AUTH_URL] = { "", "auth_url" },
 		[CONF_AUTH_DB] = { "auth", "database" },
 		[CONF_PRIVATE_KEY] = { "auth", "private_key" },
 		[CONF_POST_DB] = { "post", "database" },
@@ -236,6 +237,7 @@ derived_keys(const struct stack *s, const struct stack_opts *o, struct conf_key 
 		keys[i].key = names[i][1];
 	}
 	xsnprintf(keys[CONF_PUBLIC_KEYS].value, sizeof(keys[0].value), "%s/keys/public", s->var);
+	xsnprintf(keys[CONF_AUTH_URL].value, sizeof(keys[0].value), "%s", s->base_url);
 	xsnprintf(keys[CONF_AUTH_DB].value, sizeof(keys[0].value), "%s", stack_dsn(s, "quire_auth"));
 	xsnprintf(keys[CONF_PRIVATE_KEY].value, sizeof(keys[0].value), "%s/keys/private.pem",
 	    s->var);
