@@ -153,7 +153,7 @@ h_feed(struct req *r)
 
 	if (srv_authenticate(r) == -1)
 		return;
-	if ((st = db_exec0(r->ctx->db, S_FEED, &res)) != DB_OK) {
+	if ((st = db_exec0(srv_db_read(r), S_FEED, &res)) != DB_OK) {
 		resp_db_error(r, st);
 		return;
 	}

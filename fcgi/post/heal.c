@@ -18,7 +18,7 @@ heal_post(struct req *r, PGresult *res)
 {
 	struct post_app		*app = post_app(r);
 	struct db		*db = r->ctx->db;
-	struct media_lookup	 look = { app, true, false };
+	struct media_lookup	 look = { app, true, false, req_env(r, "HTTP_AUTHORIZATION") };
 	struct render		 out;
 	PGresult		*claim = NULL, *upd = NULL;
 	const char		*etag = PQgetvalue(res, 0, RC_ETAG);

@@ -69,7 +69,8 @@ fail:
 static int
 prepare(struct req *r, struct post_write *w, const struct post_input *in, json_t *tags)
 {
-	struct media_lookup	 look = { post_app(r), false, false };
+	struct media_lookup	 look = { post_app(r), false, false,
+				     req_env(r, "HTTP_AUTHORIZATION") };
 	struct input_error	 e;
 	time_t			 when = 0;
 	char			 err[256];
