@@ -66,14 +66,20 @@ stack_free_port(void)
 	return port;
 }
 
+/* Writes to dsn[4096] the connection string of role on the server at sock, port. */
+static const char *
+dsn_of(char *dsn, const char *sock, const char *port, const char *role)
+{
+	xsnprintf(dsn, 4096, "host=%s port=%s dbname=quire user=%s", sock, port, role);
+	return dsn;
+}
+
 const char *
 stack_dsn(const struct stack *s, const char *role)
 {
 	static char dsn[4096];
 
-	xsnprintf(dsn, sizeof(dsn), "host=%s port=" PG_PORT " dbname=quire user=%s",
-	    s->pg_socket_dir, role);
-	return dsn;
+	return dsn_of(dsn, s->pg_socket_dir, PG_PORT, role);
 }
 
 const char *
@@ -81,9 +87,7 @@ stack_standby_dsn(const struct stack *s, const char *role)
 {
 	static char dsn[4096];
 
-	xsnprintf(dsn, sizeof(dsn), "host=%s port=" STANDBY_PORT " dbname=quire user=%s",
-	    s->standby_socket_dir, role);
-	return dsn;
+	return dsn_of(dsn, s->standby_socket_dir, STANDBY_PORT, role);
 }
 
 /*
@@ -357,6 +361,7 @@ derived_keys(const struct stack *s, const struct stack_opts *o, struct conf_key 
 	for (i = 0; i < CONF_NKEYS; i++) {
 		keys[i].section = names[i][0];
 		keys[i].key = names[i][1];
+		keys[i].value[0] = '\0';
 	}
 	xsnprintf(keys[CONF_PUBLIC_KEYS].value, sizeof(keys[0].value), "%s/keys/public", s->var);
 	xsnprintf(keys[CONF_AUTH_URL].value, sizeof(keys[0].value), "%s", s->base_url);
