@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -214,8 +215,14 @@ time_rfc3339(time_t t, char out[21])
 {
 	struct tm tm;
 
-	/* Years past 9999 do not fit: the epoch is written instead of a cut-off string. */
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	/*
+	 * RFC 3339 years are four digits: %Y would write 999, so the fields are
+	 * written with widths. Years outside 1 to 9999 do not fit: the epoch is
+	 * written instead of a cut-off string.
+	 */
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < 1 - 1900 || tm.tm_year > 9999 - 1900 ||
+	    snprintf(out, 21, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) != 20)
 		strcpy(out, "1970-01-01T00:00:00Z");
 }
 

@@ -126,6 +126,27 @@ START_TEST(times)
 }
 END_TEST
 
+/* Issue 10 item 10: years before 1000 keep four digits; the range's edges hold. */
+START_TEST(times_four_digit_years)
+{
+	char	 a[21];
+
+	time_rfc3339(-62135596800LL, a);
+	ck_assert_str_eq(a, "0001-01-01T00:00:00Z");
+	time_rfc3339(-30610224001LL, a);
+	ck_assert_str_eq(a, "0999-12-31T23:59:59Z");
+	time_rfc3339(-30610224000LL, a);
+	ck_assert_str_eq(a, "1000-01-01T00:00:00Z");
+	time_rfc3339(253402300799LL, a);
+	ck_assert_str_eq(a, "9999-12-31T23:59:59Z");
+	/* Outside years 1 to 9999: the epoch, as documented. */
+	time_rfc3339(253402300800LL, a);
+	ck_assert_str_eq(a, "1970-01-01T00:00:00Z");
+	time_rfc3339(-62135596801LL, a);
+	ck_assert_str_eq(a, "1970-01-01T00:00:00Z");
+}
+END_TEST
+
 START_TEST(rfc3339)
 {
 	time_t	 t;
@@ -202,6 +223,7 @@ util_suite(void)
 	tcase_add_test(t, controls);
 	tcase_add_test(t, percent);
 	tcase_add_test(t, times);
+	tcase_add_test(t, times_four_digit_years);
 	tcase_add_test(t, rfc3339);
 	tcase_add_test(t, misc);
 	tcase_add_test(t, buffers);
