@@ -200,14 +200,20 @@ utf8_valid(const char *str, size_t len)
 }
 
 size_t
-utf8_length(const char *s)
+utf8_count(const char *s, size_t len)
 {
-	size_t	 n = 0;
+	size_t	 n = 0, i;
 
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
 			n++;
 	return n;
+}
+
+size_t
+utf8_length(const char *s)
+{
+	return utf8_count(s, strlen(s));
 }
 
 void

@@ -1109,6 +1109,33 @@ START_TEST(bad_forms_leave_nothing)
 }
 END_TEST
 
+/*
+ * Issue 10 item 5: an alt sent as a form part is measured by the part's
+ * length: 1000 characters pass (the boundary after them does not count),
+ * 1001 do not.
+ */
+START_TEST(form_alt_measured_by_its_length)
+{
+	struct http_resp r;
+	struct blob	 jpg = make_image("JPEG", 90, 70, "orange", "purple", false);
+	char		 owner[37], *tok = new_user("author", (char[65]){ 0 }, owner);
+	char		 alt[1002];
+
+	memset(alt, 'a', 1001);
+	alt[1001] = '\0';
+	post_form(tok, (const char *)jpg.data, jpg.len, "a.jpg", alt, &r);
+	ck_error(&r, 400, "invalid_field");
+	http_resp_free(&r);
+	alt[1000] = '\0';
+	post_form(tok, (const char *)jpg.data, jpg.len, "a.jpg", alt, &r);
+	ck_assert_msg(r.status == 201, "%ld %s", r.status, buf_str(&r.body));
+	ck_assert_str_eq(resp_str(&r, "alt"), alt);
+	http_resp_free(&r);
+	blob_free(&jpg);
+	free(tok);
+}
+END_TEST
+
 START_TEST(bad_images_leave_nothing)
 {
 	static const char svg[] = "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
@@ -1332,6 +1359,7 @@ media_suite(void)
 	tcase_add_test(t, patch_alt);
 	tcase_add_test(t, list_own_or_everyone);
 	tcase_add_test(t, bad_forms_leave_nothing);
+	tcase_add_test(t, form_alt_measured_by_its_length);
 	tcase_add_test(t, bad_images_leave_nothing);
 	tcase_add_test(t, pixel_floods_refused_from_headers);
 	tcase_add_test(t, killed_uploads_and_lying_lengths_leave_nothing);

@@ -82,6 +82,9 @@ START_TEST(utf8)
 	ck_assert_uint_eq(utf8_length("plain"), 5);
 	ck_assert_uint_eq(utf8_length("\xc3\xa9t\xc3\xa9"), 3);
 	ck_assert_uint_eq(utf8_length("a\xf0\x9f\x98\x80" "b"), 3);
+	/* utf8_count stops at the length given, not at a NUL. */
+	ck_assert_uint_eq(utf8_count("\xc3\xa9t\xc3\xa9--bound", 5), 3);
+	ck_assert_uint_eq(utf8_count("ab\0cd", 5), 5);
 }
 END_TEST
 
