@@ -18,6 +18,7 @@ static const struct err_info err_table[ERR__COUNT] = {
 	[ERR_INVALID_QUERY] =		{ 400, "invalid_query" },
 	[ERR_INVALID_ID] =		{ 400, "invalid_id" },
 	[ERR_CONTROL_CHARACTER] =	{ 400, "control_character" },
+	[ERR_INVALID_PRECONDITION] =	{ 400, "invalid_precondition" },
 	[ERR_MISSING_TOKEN] =		{ 401, "missing_token" },
 	[ERR_INVALID_TOKEN] =		{ 401, "invalid_token" },
 	[ERR_FORBIDDEN] =		{ 403, "forbidden" },

@@ -319,21 +319,23 @@ update_post(struct req *r, const struct post_write *w, PGresult *cur)
 /*
  * PATCH /posts/{id} (its author, an editor, an admin) with If-Match
  * Any of the fields of POST; "excerpt": null makes it generated again.
- * 200 with the post and its new ETag; 400; 403; 404; 409 slug_taken;
- * 412 for a stale If-Match; 413; 415; 428 without If-Match; 503.
+ * 200 with the post and its new ETag; 400 (invalid_precondition for a
+ * malformed If-Match); 403; 404; 409 slug_taken; 412 for a stale If-Match;
+ * 413; 415; 428 without If-Match; 503.
  */
 void
 h_post_patch(struct req *r)
 {
 	struct post_input	 in;
 	struct post_write	 w = { 0 };
-	const char		*id, *if_match = req_env(r, "HTTP_IF_MATCH");
+	const char		*id, *if_match;
 	PGresult		*cur = NULL;
 	json_t			*body;
 	enum db_status		 st;
 	char			 etag[ETAG_MAX];
 
-	if ((id = req_id_param(r, "post")) == NULL)
+	if ((id = req_id_param(r, "post")) == NULL ||
+	    req_etag_header(r, "HTTP_IF_MATCH", &if_match) == -1)
 		return;
 	if (if_match == NULL) {
 		resp_error(r, ERR_PRECONDITION_REQUIRED, "a change needs If-Match with the post's "
@@ -366,17 +368,19 @@ out:
 
 /*
  * DELETE /posts/{id} (its author, an editor, an admin); If-Match optional
- * 204: the post, its revisions and redirects are gone; 400; 403; 404;
- * 412 for a stale If-Match; 503.
+ * 204: the post, its revisions and redirects are gone; 400
+ * (invalid_precondition for a malformed If-Match); 403; 404; 412 for a
+ * stale If-Match; 503.
  */
 void
 h_post_delete(struct req *r)
 {
-	const char	*id, *if_match = req_env(r, "HTTP_IF_MATCH");
+	const char	*id, *if_match;
 	PGresult	*cur = NULL, *res = NULL;
 	enum db_status	 st;
 
-	if ((id = req_id_param(r, "post")) == NULL)
+	if ((id = req_id_param(r, "post")) == NULL ||
+	    req_etag_header(r, "HTTP_IF_MATCH", &if_match) == -1)
 		return;
 	if ((st = DB_QUERY(r->ctx->db, S_POST_META, &cur, id)) != DB_OK) {
 		resp_db_error(r, st);

@@ -430,6 +430,54 @@ START_TEST(if_match_is_required_and_checked)
 }
 END_TEST
 
+/*
+ * Issue 10 item 11 (b): a malformed If-Match or If-None-Match (an unquoted
+ * value) is 400 invalid_precondition, not 412 "changed since", and changes
+ * nothing.
+ */
+START_TEST(malformed_preconditions_are_400)
+{
+	struct http_resp r;
+	char		*author = new_user("author", (char[65]){ 0 }, NULL);
+	char		 id[37], etag[128], path[128], word[16], hdr[300];
+	const char	*bad[] = { "If-Match: abc", "If-Match: \"abc", "If-Match: *, \"a\"",
+		    "If-Match: \"a\" \"b\"", "If-Match: ,", "If-Match: w/\"a\"" };
+	size_t		 i;
+
+	unique_word(word);
+	publish(author, word, "unchanged", id, NULL);
+	current_etag(NULL, id, etag);
+	snprintf(path, sizeof(path), "/posts/%s", id);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		api_with("PATCH", path, author, "{\"body\":\"changed\"}", bad[i], &r);
+		ck_error(&r, 400, "invalid_precondition");
+		http_resp_free(&r);
+		api_with("DELETE", path, author, NULL, bad[i], &r);
+		ck_error(&r, 400, "invalid_precondition");
+		http_resp_free(&r);
+	}
+	ck_assert_int_eq(get_post(NULL, id, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "body"), "unchanged");
+	ck_assert_str_eq(etag_of(&r, path), etag);
+	http_resp_free(&r);
+	snprintf(path, sizeof(path), "/posts/%s", id);
+	api_with("GET", path, NULL, NULL, "If-None-Match: abc", &r);
+	ck_error(&r, 400, "invalid_precondition");
+	http_resp_free(&r);
+	api_with("GET", "/posts/feed.atom", NULL, NULL, "If-None-Match: abc", &r);
+	ck_error(&r, 400, "invalid_precondition");
+	http_resp_free(&r);
+	/* Well-formed lists still work: a list naming the ETag, and "*". */
+	snprintf(hdr, sizeof(hdr), "If-None-Match: \"other\", W/%s", etag);
+	ck_assert_int_eq(api_with("GET", path, NULL, NULL, hdr, &r), 304);
+	http_resp_free(&r);
+	ck_assert_int_eq(api_with("PATCH", path, author, "{\"body\":\"changed\"}",
+	    "If-Match: *", &r), 200);
+	http_resp_free(&r);
+	free(author);
+}
+END_TEST
+
 START_TEST(who_may_change_what)
 {
 	struct http_resp r;
@@ -1450,6 +1498,7 @@ post_suite(void)
 	tcase_add_test(t, slugs);
 	tcase_add_test(t, unicode_titles_make_sensible_slugs);
 	tcase_add_test(t, if_match_is_required_and_checked);
+	tcase_add_test(t, malformed_preconditions_are_400);
 	tcase_add_test(t, who_may_change_what);
 	tcase_add_test(t, delete_removes_at_once);
 	tcase_add_test(t, bad_input_changes_nothing);
