@@ -36,6 +36,7 @@ struct post_conf {
 	long long	 media_breaker_seconds;
 	const char	*search_config;
 	const char	*feed_title;
+	long long	 render_budget;		/* milliseconds one rendering may take */
 };
 
 /*
@@ -78,6 +79,7 @@ enum post_stmt {
 	S_OLD_SLUG_CLEAR,
 	S_HEAL_CLAIM,
 	S_HEAL_APPLY,
+	S_HEAL_GIVE_UP,
 	S_LIST_PUBLISHED,
 	S_LIST_FILTERED,
 	S_COUNT_FILTERED,
@@ -186,15 +188,30 @@ struct render {
 	size_t	 unresolved;
 };
 
+enum render_result {
+	RENDER_OK,
+	RENDER_INVALID,		/* bad input: a media: reference that is not a UUID, too many */
+	RENDER_TOO_COSTLY,	/* over the budget: the body is refused, not stored */
+	RENDER_FAILED		/* no memory, no process: the server's fault */
+};
+
 /*
- * Renders Markdown md[0..len) (valid UTF-8) in cmark's safe mode. Each
- * ![alt](media:ID) becomes an <img> with a srcset when lookup finds ID, else
- * a plain link to the original with its alt text. Returns 0; -1 with why in
- * err for bad input (a media: reference that is not a UUID, more than
- * MEDIA_REFS_MAX items); -2 when memory runs out. Lookups happen only for
- * good input. Free out with render_free().
+ * Renders Markdown md[0..len) (valid UTF-8) in cmark's safe mode, in a child
+ * process given budget_ms milliseconds (and as many CPU seconds, rounded
+ * up). Each ![alt](media:ID) becomes an <img> with a srcset when lookup
+ * finds ID, else a plain link to the original with its alt text. Lookups
+ * happen in this process, only for good input, once per distinct id.
+ * Returns RENDER_OK, or another result with why in err. Free out with
+ * render_free() (nothing to free unless RENDER_OK).
  */
-int	 render_markdown(const char *md, size_t len, media_lookup_fn lookup, void *arg,
+enum render_result render_markdown(const char *md, size_t len, long long budget_ms,
+	    media_lookup_fn lookup, void *arg, struct render *out, char *err, size_t errlen);
+/*
+ * render_markdown() for a request of the Post program: its render_budget,
+ * and Media behind the process's breaker (read: one failure ends the
+ * lookups, for reads that must not wait).
+ */
+enum render_result post_render(struct req *, const char *md, size_t len, bool read,
 	    struct render *out, char *err, size_t errlen);
 void	 render_free(struct render *);
 /* Appends s[0..len) to b with & < > " ' escaped for HTML text and attributes. */

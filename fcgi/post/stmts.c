@@ -125,6 +125,10 @@ const struct db_stmt post_stmts[S_POST_STMT_COUNT] = {
 	    "rendition = rendition + 1, updated_at = now() "
 	    "WHERE id = $1 AND etag = $2 RETURNING " DOC_COLUMNS,
 	    5, false },
+	/* A body that cannot be rendered again: no read tries it again, only an edit. */
+	[S_HEAL_GIVE_UP] = { "heal_give_up",
+	    "UPDATE post.posts SET render_tried_at = 'infinity' WHERE id = $1 AND etag = $2",
+	    2, false },
 	/* The hot list: published posts, newest first, and how many there are. */
 	[S_LIST_PUBLISHED] = { "list_published",
 	    "SELECT item, 'published', count(*) OVER () FROM post.posts "

@@ -64,16 +64,14 @@ fail:
 /*
  * Checks the status the write leaves, then renders w->body (asking Media
  * through the breaker) and fills the derived fields of w. Returns 0, or -1
- * with the response set (400, 500).
+ * with the response set (400, 422 body_too_complex, 500).
  */
 static int
 prepare(struct req *r, struct post_write *w, const struct post_input *in, json_t *tags)
 {
-	struct media_lookup	 look = { post_app(r), false, false };
 	struct input_error	 e;
 	time_t			 when = 0;
-	char			 err[256];
-	int			 rc;
+	char			 err[300];
 
 	if (w->published_at != NULL)
 		parse_rfc3339(w->published_at, &when);
@@ -82,9 +80,17 @@ prepare(struct req *r, struct post_write *w, const struct post_input *in, json_t
 		resp_error(r, e.code, "%s", e.msg);
 		return -1;
 	}
-	if ((rc = render_markdown(w->body, strlen(w->body), media_lookup, &look, &w->render, err,
-	    sizeof(err))) != 0) {
-		resp_error(r, rc == -1 ? ERR_INVALID_FIELD : ERR_INTERNAL, "%s", err);
+	switch (post_render(r, w->body, strlen(w->body), false, &w->render, err, sizeof(err))) {
+	case RENDER_OK:
+		break;
+	case RENDER_INVALID:
+		resp_error(r, ERR_INVALID_FIELD, "%s", err);
+		return -1;
+	case RENDER_TOO_COSTLY:
+		resp_error(r, ERR_BODY_TOO_COMPLEX, "%s", err);
+		return -1;
+	case RENDER_FAILED:
+		resp_error(r, ERR_INTERNAL, "cannot render the body: %s", err);
 		return -1;
 	}
 	if (!w->excerpt_given)
@@ -197,7 +203,8 @@ fail:
  * POST /posts (author, editor, admin)
  * {"title","body","slug"?,"status"?,"published_at"?,"tags"?,"excerpt"?}
  * 201 with Location, ETag and the post; 400 (fields, invalid_slug,
- * control_character, media references); 409 slug_taken; 413 (a body over
+ * control_character, media references); 409 slug_taken; 422 body_too_complex
+ * (over render_budget); 413 (a body over
  * 1 MiB, or a request over max_body); 415; 503.
  */
 void
@@ -321,7 +328,7 @@ update_post(struct req *r, const struct post_write *w, PGresult *cur)
  * Any of the fields of POST; "excerpt": null makes it generated again.
  * 200 with the post and its new ETag; 400 (invalid_precondition for a
  * malformed If-Match); 403; 404; 409 slug_taken; 412 for a stale If-Match;
- * 413; 415; 428 without If-Match; 503.
+ * 413; 415; 422 body_too_complex; 428 without If-Match; 503.
  */
 void
 h_post_patch(struct req *r)

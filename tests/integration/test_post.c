@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cmark.h>
 #include <libpq-fe.h>
 
 #include "client.h"
@@ -21,6 +22,8 @@
 #include "util.h"
 
 #define BREAKER_SECONDS	2	/* [post] media_breaker_seconds in these tests */
+#define RENDER_BUDGET	5000	/* [post] render_budget (ms): several times what 1a takes */
+#define BODY_MAX	1048576	/* bytes of Markdown Post takes in a body */
 #define MEDIA_ID	"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 
 static struct relay	 media_relay;
@@ -1283,6 +1286,154 @@ START_TEST(reads_ask_media_at_most_once_per_interval)
 }
 END_TEST
 
+/* Returns the Markdown of issue 10 item 1b: 1 MiB of "![[]()" (to free). */
+static char *
+quadratic_markdown(void)
+{
+	char	*md = malloc(BODY_MAX + 1);
+	size_t	 i;
+
+	for (i = 0; i + 6 <= BODY_MAX; i += 6)
+		memcpy(md + i, "![[]()", 6);
+	md[i] = '\0';
+	return md;
+}
+
+/* Returns whether this cmark is quadratic on "![[]()" (before 0.30.3). */
+static bool
+cmark_quadratic(void)
+{
+	return cmark_version() < 0x001e03;
+}
+
+/* Returns how many times needle occurs in s. */
+static size_t
+occurrences(const char *s, const char *needle)
+{
+	size_t		 n = 0;
+	const char	*end = s + strlen(s);
+
+	for (; (s = memmem(s, (size_t)(end - s), needle, strlen(needle))) != NULL;
+	    s += strlen(needle))
+		n++;
+	return n;
+}
+
+/*
+ * Issue 10 item 1: a body that renders past render_budget is 422
+ * body_too_complex and changes nothing, on POST and PATCH, and the worker
+ * goes on answering; a deep body with many media images (item 1a) is saved
+ * whole.
+ */
+START_TEST(render_budget_bounds_every_write)
+{
+	struct http_resp r;
+	char		*author = new_user("author", (char[65]){ 0 }, NULL);
+	char		*quad = quadratic_markdown(), id[37], etag[128], word[16];
+	struct buf	 deep = BUF_INIT;
+	size_t		 i;
+
+	unique_word(word);
+	if (cmark_quadratic()) {
+		create(author, json_pack("{s:s, s:s}", "title", word, "body", quad), &r);
+		ck_error(&r, 422, "body_too_complex");
+		http_resp_free(&r);
+		ck_assert_int_eq(list_total(author, "/posts?status=any"), 0);
+	}
+	/* The worker still answers, and writes. */
+	ck_assert_int_eq(api("GET", "/posts/health", NULL, NULL, &r), 200);
+	http_resp_free(&r);
+	publish(author, word, "short and *sweet*", id, NULL);
+	current_etag(author, id, etag);
+	if (cmark_quadratic()) {
+		patch(author, id, etag, json_pack("{s:s}", "body", quad), &r);
+		ck_error(&r, 422, "body_too_complex");
+		http_resp_free(&r);
+	}
+	ck_assert_int_eq(get_post(NULL, id, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "body"), "short and *sweet*");
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 1);
+	http_resp_free(&r);
+
+	/* 1a: 524,000 nested quotes and 10,928 media images, 1 MiB: saved, each image there. */
+	for (i = 0; i < 524000; i++)
+		buf_puts(&deep, ">");
+	buf_puts(&deep, " x\n");
+	for (i = 0; i < 10928; i++)
+		buf_puts(&deep, "![](media:" MEDIA_ID ")\n");
+	ck_assert_uint_le(deep.len, BODY_MAX);
+	create_ok(author, json_pack("{s:s, s:s}", "title", word, "body", deep.data), &r, NULL);
+	ck_assert_uint_eq(occurrences(resp_str(&r, "html"),
+	    "<a href=\"/media/" MEDIA_ID "/original\">image</a>"), 10928);
+	ck_assert_str_eq(media_state(&r, 0), "unresolved");
+	http_resp_free(&r);
+	ck_assert_int_eq(list_total(author, "/posts?status=any"), 2);
+	buf_free(&deep);
+	free(quad);
+	free(author);
+}
+END_TEST
+
+/* Sets the body of post id behind Post's back, as its own role. */
+static void
+set_post_body(const char *id, const char *body)
+{
+	const char	*params[2] = { id, body };
+	PGconn		*c = PQconnectdb(stack_dsn(&test_stack, "quire_post"));
+	PGresult	*res;
+
+	res = PQexecParams(c, "UPDATE post.posts SET body = $2 WHERE id = $1", 2, NULL, params,
+	    NULL, NULL, 0);
+	ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+	ck_assert_str_eq(PQcmdTuples(res), "1");
+	PQclear(res);
+	PQfinish(c);
+}
+
+/*
+ * Issue 10 item 1: the self-healing read renders under the same budget,
+ * and a stored body that cannot be rendered within it (stored before the
+ * budget existed, say) is not tried again on later reads: anonymous reads
+ * answer the stored post, at once after the one attempt.
+ */
+START_TEST(healing_reads_keep_the_budget)
+{
+	struct http_resp r;
+	char		*author = new_user("author", (char[65]){ 0 }, NULL);
+	char		*quad = quadratic_markdown(), id[37], word[16], line[128], *tried;
+
+	if (!cmark_quadratic()) {
+		free(quad);
+		free(author);
+		return;
+	}
+	unique_word(word);
+	create_ok(author, json_pack("{s:s, s:s, s:s}", "title", word, "body",
+	    "![x](media:" MEDIA_ID ")", "status", "published"), &r, id);
+	http_resp_free(&r);
+	set_post_body(id, quad);
+	snprintf(line, sizeof(line), "post %s: cannot render again, not tried again", id);
+	/* After the interval one read tries, is cut off, and answers what is stored. */
+	usleep((useconds_t)(BREAKER_SECONDS * 1000000 + 200000));
+	ck_assert_int_eq(get_post(NULL, id, &r), 200);
+	ck_assert_str_eq(media_state(&r, 0), "unresolved");
+	http_resp_free(&r);
+	ck_assert_int_eq(program_log_count(line), 1);
+	tried = post_column(id, "render_tried_at");
+	ck_assert_str_eq(tried, "infinity");
+	free(tried);
+	/* Another interval later: no read tries again. */
+	usleep((useconds_t)(BREAKER_SECONDS * 1000000 + 200000));
+	ck_assert_int_eq(get_post(NULL, id, &r), 200);
+	http_resp_free(&r);
+	ck_assert_int_eq(get_post(NULL, id, &r), 200);
+	http_resp_free(&r);
+	ck_assert_int_eq(program_log_count(line), 1);
+	free(quad);
+	free(author);
+}
+END_TEST
+
 /*
  * Uploads a PNG of width x height to Media as token's. Returns the status,
  * with the item id copied to id.
@@ -1512,6 +1663,8 @@ post_suite(void)
 	tcase_add_test(t, atom_feed_parses);
 	tcase_add_test(t, media_down_every_status_is_2xx);
 	tcase_add_test(t, reads_ask_media_at_most_once_per_interval);
+	tcase_add_test(t, render_budget_bounds_every_write);
+	tcase_add_test(t, healing_reads_keep_the_budget);
 	tcase_add_test(t, media_comes_back_and_references_resolve);
 	tcase_add_test(t, unknown_paths_and_methods);
 	tcase_add_test(t, post_role_reads_only_its_schema);
@@ -1542,7 +1695,8 @@ main(void)
 	if (relay_init(&media_relay) == -1)
 		return 1;
 	snprintf(media_url, sizeof(media_url), "http://127.0.0.1:%d", media_relay.port);
-	snprintf(post_conf, sizeof(post_conf), "media_breaker_seconds = %d\n", BREAKER_SECONDS);
+	snprintf(post_conf, sizeof(post_conf), "media_breaker_seconds = %d\nrender_budget = %d\n",
+	    BREAKER_SECONDS, RENDER_BUDGET);
 	o.media_url = media_url;
 	o.post_conf = post_conf;
 	return client_run(post_suite(), outage_suite(), &o);
