@@ -110,6 +110,20 @@ post_cache_headers(struct req *r, bool visible, const char *etag, const char *la
 	resp_header(r, "Last-Modified", "%s", last_modified);
 }
 
+void
+post_answer_warnings(struct req *r, json_t *warnings)
+{
+	char	*text;
+
+	if (json_array_size(warnings) == 0 || r->out.len < 2 ||
+	    r->out.data[r->out.len - 1] != '}' ||
+	    (text = json_dumps(warnings, JSON_COMPACT)) == NULL)
+		return;
+	r->out.data[--r->out.len] = '\0';
+	buf_printf(&r->out, ",\"warnings\":%s}", text);
+	free(text);
+}
+
 int
 post_store_and_answer(struct req *r, PGresult *res, int status, bool location)
 {

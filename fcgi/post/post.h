@@ -185,6 +185,7 @@ struct render {
 	char	*html;		/* to free */
 	char	*excerpt;	/* generated excerpt, to free */
 	json_t	*media;		/* [{"id","state",…}], a reference to release */
+	json_t	*warnings;	/* [{"code","message","id"|"ids"}] for the writer, a reference */
 	size_t	 unresolved;
 };
 
@@ -293,6 +294,11 @@ const char *post_status(const char *stored, bool time_come);
  * Returns 0, or -1 with the error response set.
  */
 int	 post_store_and_answer(struct req *, PGresult *res, int status, bool location);
+/*
+ * Adds "warnings" (an array, borrowed) to the post answered in r, when it is
+ * not empty.
+ */
+void	 post_answer_warnings(struct req *, json_t *warnings);
 /* Sets Cache-Control, ETag and Last-Modified (an HTTP date) of a post answer. */
 void	 post_cache_headers(struct req *, bool visible, const char *etag,
 	    const char *last_modified);

@@ -304,6 +304,40 @@ refs_json(const struct refs *refs)
 	return list;
 }
 
+/*
+ * Returns what a writer should know of the references (an array, empty when
+ * all resolved): one "unknown_media" per id Media does not have, and one
+ * "media_unavailable" naming the ids Media could not be asked about.
+ */
+static json_t *
+refs_warnings(const struct refs *refs)
+{
+	json_t	*list = json_array(), *unasked = json_array();
+	size_t	 i;
+
+	for (i = 0; i < refs->n; i++)
+		switch (refs->items[i].result) {
+		case MEDIA_FOUND:
+			break;
+		case MEDIA_UNKNOWN:
+			json_array_append_new(list, json_pack("{s:s, s:s, s:s++}", "code",
+			    "unknown_media", "id", refs->items[i].id, "message", "Media has no item ",
+			    refs->items[i].id, ": the image is shown as a link to it"));
+			break;
+		case MEDIA_FAILED:
+		case MEDIA_SKIPPED:
+			json_array_append_new(unasked, json_string(refs->items[i].id));
+			break;
+		}
+	if (json_array_size(unasked) > 0)
+		json_array_append_new(list, json_pack("{s:s, s:O, s:s}", "code",
+		    "media_unavailable", "ids", unasked, "message", "Media could not be asked "
+		    "about these items: they are shown as links until a read after Media is "
+		    "back resolves them"));
+	json_decref(unasked);
+	return list;
+}
+
 /* Returns whether c is a blank of the excerpt's text. */
 static bool
 blank(char c)
@@ -514,7 +548,8 @@ render_markdown(const char *md, size_t len, long long budget_ms, media_lookup_fn
 		snprintf(err, errlen, "the renderer's answer is not the promised shape");
 		goto out;
 	}
-	if ((out->excerpt = strdup(excerpt)) == NULL || (out->media = refs_json(refs)) == NULL) {
+	if ((out->excerpt = strdup(excerpt)) == NULL || (out->media = refs_json(refs)) == NULL ||
+	    (out->warnings = refs_warnings(refs)) == NULL) {
 		snprintf(err, errlen, "out of memory");
 		goto out;
 	}
@@ -550,5 +585,6 @@ render_free(struct render *r)
 	free(r->html);
 	free(r->excerpt);
 	json_decref(r->media);
+	json_decref(r->warnings);
 	memset(r, 0, sizeof(*r));
 }

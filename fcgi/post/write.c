@@ -188,7 +188,8 @@ insert_post(struct req *r, const struct post_write *w, bool slug_given)
 			resp_db_error(r, st);
 			goto fail;
 		}
-		post_store_and_answer(r, res, 201, true);
+		if (post_store_and_answer(r, res, 201, true) == 0)
+			post_answer_warnings(r, w->render.warnings);
 		PQclear(res);
 		return;
 	}
@@ -315,7 +316,8 @@ update_post(struct req *r, const struct post_write *w, PGresult *cur)
 	    (st = DB_QUERY(db, S_OLD_SLUG_ADD, NULL, old_slug, id)) != DB_OK)))
 		resp_db_error(r, st);
 	else {
-		post_store_and_answer(r, res, 200, false);
+		if (post_store_and_answer(r, res, 200, false) == 0)
+			post_answer_warnings(r, w->render.warnings);
 		PQclear(res);
 		return;
 	}

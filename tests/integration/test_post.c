@@ -25,6 +25,7 @@
 #define RENDER_BUDGET	5000	/* [post] render_budget (ms): several times what 1a takes */
 #define BODY_MAX	1048576	/* bytes of Markdown Post takes in a body */
 #define MEDIA_ID	"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+#define UNKNOWN_MEDIA	"00000000-0000-4000-8000-00000000dead"	/* never a Media item */
 
 static struct relay	 media_relay;
 
@@ -149,6 +150,31 @@ list_total(const char *token, const char *path)
 	total = json_integer_value(json_object_get(r.json, "total"));
 	http_resp_free(&r);
 	return total;
+}
+
+/*
+ * Asserts that a write's answer warns exactly once, with code, naming id
+ * (as "id", or among "ids").
+ */
+static void
+expect_warning(const struct http_resp *r, const char *code, const char *id)
+{
+	json_t	*w = json_array_get(json_object_get(r->json, "warnings"), 0), *ids;
+	size_t	 i;
+
+	ck_assert_msg(json_array_size(json_object_get(r->json, "warnings")) == 1, "%s",
+	    buf_str(&r->body));
+	ck_assert_str_eq(json_string_value(json_object_get(w, "code")), code);
+	ck_assert(json_is_string(json_object_get(w, "message")));
+	if (json_object_get(w, "id") != NULL) {
+		ck_assert_str_eq(json_string_value(json_object_get(w, "id")), id);
+		return;
+	}
+	ids = json_object_get(w, "ids");
+	for (i = 0; i < json_array_size(ids); i++)
+		if (strcmp(json_string_value(json_array_get(ids, i)), id) == 0)
+			return;
+	ck_abort_msg("%s is not named in %s", id, buf_str(&r->body));
 }
 
 /* Returns the "media" list's entry i state of a post answer, or "". */
@@ -1216,15 +1242,20 @@ START_TEST(media_down_every_status_is_2xx)
 	ck_assert_ptr_nonnull(strstr(html, "<a href=\"/media/" MEDIA_ID "/original\">a cat</a>"));
 	ck_assert_ptr_nonnull(strstr(html, "<a href=\"/media/0a1b2c3d-4e5f-4a6b-8c7d-000000000001"
 	    "/original\">image</a>"));
+	/* Issue 10 item 11 (c): saved, and the writer is told Media could not be asked. */
+	expect_warning(&r, "media_unavailable", MEDIA_ID);
+	expect_warning(&r, "media_unavailable", "0a1b2c3d-4e5f-4a6b-8c7d-000000000001");
 	etag_of(&r, etag);
 	http_resp_free(&r);
 
 	ck_assert_int_eq(get_post(NULL, id, &g), 200);
 	ck_assert_str_eq(media_state(&g, 0), "unresolved");
+	ck_assert_ptr_null(json_object_get(g.json, "warnings"));	/* a write's answer only */
 	http_resp_free(&g);
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "title", "still fine"), &r),
 	    200);
 	ck_assert_str_eq(media_state(&r, 0), "unresolved");
+	expect_warning(&r, "media_unavailable", MEDIA_ID);
 	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/posts?author=%s", aid);
 	ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
@@ -1536,9 +1567,21 @@ START_TEST(media_comes_back_and_references_resolve)
 	ck_assert_ptr_nonnull(strstr(html, want));
 	ck_assert_str_ne(etag_of(&r, etag2), etag);
 	http_resp_free(&r);
-	/* Written while Media answers: resolved at once. */
+	/* Written while Media answers: resolved at once, with nothing to warn of. */
+	create_ok(author, json_pack("{s:s, s:s}", "title", word, "body", body), &r, id);
+	ck_assert_str_eq(media_state(&r, 0), "resolved");
+	ck_assert_ptr_null(json_object_get(r.json, "warnings"));
+	etag_of(&r, etag);
+	http_resp_free(&r);
+	/* Issue 10 item 11 (c): an id Media does not have is saved, with a warning naming it. */
+	snprintf(body, sizeof(body), "![a cat](media:%s) ![gone](media:" UNKNOWN_MEDIA ")", mid);
 	create_ok(author, json_pack("{s:s, s:s}", "title", word, "body", body), &r, NULL);
 	ck_assert_str_eq(media_state(&r, 0), "resolved");
+	ck_assert_str_eq(media_state(&r, 1), "unresolved");
+	expect_warning(&r, "unknown_media", UNKNOWN_MEDIA);
+	http_resp_free(&r);
+	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "body", body), &r), 200);
+	expect_warning(&r, "unknown_media", UNKNOWN_MEDIA);
 	http_resp_free(&r);
 	relay_close(&media_relay);
 	free(author);

@@ -203,6 +203,42 @@ START_TEST(unresolved_references_become_links)
 }
 END_TEST
 
+/*
+ * Issue 10 item 11 (c): the writer is told of each id Media does not have,
+ * and of the ids Media could not be asked about.
+ */
+START_TEST(warnings_name_unknown_and_unasked_items)
+{
+	struct fake_media	 m = { 0, false, known_json };
+	struct render		 out;
+	json_t			*w;
+
+	render("![a](media:" KNOWN ") ![b](media:" UNKNOWN ")", &m, &out);
+	ck_assert_int_eq(json_array_size(out.warnings), 1);
+	w = json_array_get(out.warnings, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(w, "code")), "unknown_media");
+	ck_assert_str_eq(json_string_value(json_object_get(w, "id")), UNKNOWN);
+	ck_assert_str_eq(json_string_value(json_object_get(w, "message")),
+	    "Media has no item " UNKNOWN ": the image is shown as a link to it");
+	render_free(&out);
+	/* Media down: one warning naming every item not asked. */
+	m.down = true;
+	render("![a](media:" KNOWN ") ![b](media:" UNKNOWN ")", &m, &out);
+	ck_assert_int_eq(json_array_size(out.warnings), 1);
+	w = json_array_get(out.warnings, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(w, "code")), "media_unavailable");
+	ck_assert_int_eq(json_array_size(json_object_get(w, "ids")), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(w, "ids"), 1)), UNKNOWN);
+	ck_assert_ptr_nonnull(json_object_get(w, "message"));
+	render_free(&out);
+	/* All found, or no reference: no warning. */
+	m.down = false;
+	render("![a](media:" KNOWN ") plain", &m, &out);
+	ck_assert_int_eq(json_array_size(out.warnings), 0);
+	render_free(&out);
+}
+END_TEST
+
 START_TEST(references_are_looked_up_once_each)
 {
 	struct fake_media	 m = { 0, false, known_json };
@@ -423,6 +459,7 @@ render_suite(void)
 	tcase_add_test(t, resolved_references_become_img_with_srcset);
 	tcase_add_test(t, unresolved_references_become_links);
 	tcase_add_test(t, references_are_looked_up_once_each);
+	tcase_add_test(t, warnings_name_unknown_and_unasked_items);
 	tcase_add_test(t, bad_references_are_refused_before_any_lookup);
 	tcase_add_test(t, excerpts_are_plain_text);
 	tcase_add_test(t, invalid_utf8_is_replaced);
