@@ -70,6 +70,9 @@ enum post_stmt {
 	S_POST_META,
 	S_POST_FOR_WRITE,
 	S_SLUG_FAMILY,
+	S_SLUG_HOLDERS,
+	S_SLUG_USED,
+	S_POST_RENAME,
 	S_POST_INSERT,
 	S_POST_UPDATE,
 	S_POST_SET_DOC,
@@ -232,6 +235,21 @@ bool	 slug_shaped(const char *s);
 /* Writes base, or base-n when n > 1, into out (SLUG_MAX + 1 bytes). */
 void	 slug_candidate(const char *base, long long n, char out[SLUG_MAX + 1]);
 
+/* slugs.c: slugs inside a write's transaction (see there for what they may reveal) */
+/*
+ * Picks a free slug of the family of base (base, base-2, base-3, …): the
+ * smallest that no post the caller may read holds, current or old, and that
+ * slug_invalid() allows. Returns 0, or -1 with the response set.
+ */
+int	 slug_pick(struct req *, const char *base, char out[SLUG_MAX + 1]);
+/*
+ * Makes slug free for post self (NULL: a new post): a post hidden from the
+ * caller gives it way (renamed, or its redirect dropped); self's own old
+ * slug is taken back. Returns 0 when it is free, 1 when a post the caller
+ * may read holds it (nothing changed), or -1 with the response set.
+ */
+int	 slug_claim(struct req *, const char *slug, const char *self);
+
 /* input.c: the fields of POST and PATCH bodies */
 struct post_input {
 	const char	*title, *body, *slug, *status, *excerpt;	/* borrowed; NULL: absent */
@@ -287,6 +305,12 @@ int	 post_etag_id(const char *etag, char id[UUID_LEN + 1]);
  * scheduled) as of now, given whether its published_at has come.
  */
 const char *post_status(const char *stored, bool time_come);
+/*
+ * Builds and stores the JSON, ETag and Last-Modified of the post written in
+ * res (row 0), inside the caller's transaction (no commit), and fills etag
+ * and modified. Returns 0, or -1 with the response set (500, 503).
+ */
+int	 post_doc_store(struct req *, PGresult *res, char etag[ETAG_MAX], char modified[30]);
 /*
  * Stores doc and item for the post written in res (row 0) and answers
  * status with it, an ETag and, when location, a Location header. In a

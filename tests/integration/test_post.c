@@ -349,24 +349,181 @@ START_TEST(slugs)
 	ck_assert_str_eq(resp_str(&r, "id"), id);
 	etag_of(&r, etag);
 	http_resp_free(&r);
-	/* The second post may take the freed slug: then it is that post's. */
+	/*
+	 * Issue 10 item 4: an old slug stays its post's: another post cannot
+	 * take it (the redirect stays), only its own post takes it back.
+	 */
 	current_etag(author, id2, title);
-	ck_assert_int_eq(patch(author, id2, title, json_pack("{s:s}", "slug", slug), &r), 200);
+	patch(author, id2, title, json_pack("{s:s}", "slug", slug), &r);
+	ck_error(&r, 409, "slug_taken");
+	http_resp_free(&r);
+	create(other, json_pack("{s:s, s:s, s:s}", "title", "x", "body", "", "slug", slug), &r);
+	ck_error(&r, 409, "slug_taken");
+	http_resp_free(&r);
+	ck_assert_int_eq(get_post(NULL, slug, &r), 301);
+	http_resp_free(&r);
+	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "slug", slug), &r), 200);
+	etag_of(&r, etag);
 	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, slug, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "id"), id2);
+	ck_assert_str_eq(resp_str(&r, "id"), id);
+	http_resp_free(&r);
+	snprintf(expect, sizeof(expect), "renamed-%s", word);
+	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "slug", expect), &r), 200);
+	etag_of(&r, etag);
 	http_resp_free(&r);
 	/* Taking another post's current slug: 409. */
-	patch(author, id, etag, json_pack("{s:s}", "slug", slug), &r);
+	patch(author, id, etag, json_pack("{s:s}", "slug", slug2), &r);
 	ck_error(&r, 409, "slug_taken");
 	http_resp_free(&r);
 	/* An old slug of a draft leads nowhere for others. */
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "status", "draft"), &r), 200);
 	http_resp_free(&r);
-	snprintf(expect, sizeof(expect), "renamed-%s", word);
 	expect_not_found(other, expect);
+	expect_not_found(other, slug);
 	free(author);
 	free(other);
+}
+END_TEST
+
+/* Creates a post of token with fields (released) and returns its id and slug. */
+static void
+create_with(const char *token, json_t *fields, char id[37], char slug[121])
+{
+	struct http_resp r;
+
+	create_ok(token, fields, &r, id);
+	snprintf(slug, 121, "%s", resp_str(&r, "slug"));
+	http_resp_free(&r);
+}
+
+/*
+ * Asserts that post id of token has given way its slug was: a slug made of
+ * its own id, a new version, and a revision by no one (Post itself).
+ */
+static void
+expect_gave_way(const char *token, const char *id, const char *was)
+{
+	struct http_resp r;
+	char		 want[160], path[128];
+
+	snprintf(want, sizeof(want), "%s-%.8s", was, id);
+	ck_assert_int_eq(get_post(token, id, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "slug"), want);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 2);
+	http_resp_free(&r);
+	snprintf(path, sizeof(path), "/posts/%s/revisions", id);
+	ck_assert_int_eq(api("GET", path, token, NULL, &r), 200);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(r.json,
+	    "items"), 0), "editor_id")), "00000000-0000-0000-0000-000000000000");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(r.json,
+	    "items"), 0), "slug")), want);
+	http_resp_free(&r);
+}
+
+/*
+ * Issue 10 item 4: no answer tells an author of a post they may not read.
+ * A draft or scheduled post of another author never blocks a slug, current
+ * or old: it gives way (renamed after its id, or its redirect dropped).
+ * Posts the caller may read keep their slugs (409), and editors, who read
+ * everything, get 409 for any holder.
+ */
+START_TEST(hidden_posts_give_way_and_reveal_nothing)
+{
+	struct http_resp r;
+	char		*a = new_user("author", (char[65]){ 0 }, NULL), *b, *editor;
+	char		 word[16], s[128], title[128], bid[37], bslug[121], aid[37], aslug[121];
+	char		 etag[128], mine[37], mslug[121];
+
+	b = new_user("author", (char[65]){ 0 }, NULL);
+	editor = new_user("editor", (char[65]){ 0 }, NULL);
+	unique_word(word);
+
+	/* A draft's slug, explicitly: A gets it as if it were free. */
+	snprintf(s, sizeof(s), "draft-%s", word);
+	create_with(b, json_pack("{s:s, s:s, s:s}", "title", "b", "body", "", "slug", s), bid,
+	    bslug);
+	create_with(a, json_pack("{s:s, s:s, s:s}", "title", "a", "body", "", "slug", s), aid,
+	    aslug);
+	ck_assert_str_eq(aslug, s);
+	expect_gave_way(b, bid, s);
+
+	/* A scheduled post's slug: the same, until its time comes. */
+	snprintf(s, sizeof(s), "later-%s", word);
+	create_with(b, json_pack("{s:s, s:s, s:s, s:s, s:s}", "title", "b", "body", "", "slug", s,
+	    "status", "scheduled", "published_at", "2999-01-01T00:00:00Z"), bid, bslug);
+	create_with(a, json_pack("{s:s, s:s, s:s}", "title", "a", "body", "", "slug", s), aid,
+	    aslug);
+	ck_assert_str_eq(aslug, s);
+	expect_gave_way(b, bid, s);
+
+	/* A slug made from a title: the first free one as A sees them, never "-2". */
+	snprintf(title, sizeof(title), "Hidden Title %s", word);
+	create_with(b, json_pack("{s:s, s:s}", "title", title, "body", ""), bid, bslug);
+	create_with(a, json_pack("{s:s, s:s}", "title", title, "body", ""), aid, aslug);
+	ck_assert_str_eq(aslug, bslug);
+	expect_gave_way(b, bid, bslug);
+
+	/* PATCH to a hidden post's slug: the same. */
+	snprintf(s, sizeof(s), "patched-%s", word);
+	create_with(b, json_pack("{s:s, s:s, s:s}", "title", "b", "body", "", "slug", s), bid,
+	    bslug);
+	current_etag(a, aid, etag);
+	ck_assert_int_eq(patch(a, aid, etag, json_pack("{s:s}", "slug", s), &r), 200);
+	ck_assert_str_eq(resp_str(&r, "slug"), s);
+	http_resp_free(&r);
+	expect_gave_way(b, bid, s);
+
+	/* A hidden post's old slug: its redirect (404 to A anyway) is dropped. */
+	snprintf(s, sizeof(s), "was-%s", word);
+	create_with(b, json_pack("{s:s, s:s, s:s, s:s}", "title", "b", "body", "", "slug", s,
+	    "status", "published"), bid, bslug);
+	current_etag(b, bid, etag);
+	snprintf(title, sizeof(title), "now-%s", word);
+	ck_assert_int_eq(patch(b, bid, etag, json_pack("{s:s, s:s}", "slug", title, "status",
+	    "draft"), &r), 200);
+	http_resp_free(&r);
+	create_with(a, json_pack("{s:s, s:s, s:s, s:s}", "title", "a", "body", "", "slug", s,
+	    "status", "published"), aid, aslug);
+	ck_assert_str_eq(aslug, s);
+	ck_assert_int_eq(get_post(b, s, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "id"), aid);
+	http_resp_free(&r);
+
+	/* What A may read keeps its slug: A's own draft, a published post's old slug. */
+	snprintf(s, sizeof(s), "own-%s", word);
+	create_with(a, json_pack("{s:s, s:s, s:s}", "title", "a", "body", "", "slug", s), mine,
+	    mslug);
+	create(a, json_pack("{s:s, s:s, s:s}", "title", "a", "body", "", "slug", s), &r);
+	ck_error(&r, 409, "slug_taken");
+	http_resp_free(&r);
+	snprintf(s, sizeof(s), "public-%s", word);
+	create_with(b, json_pack("{s:s, s:s, s:s, s:s}", "title", "b", "body", "", "slug", s,
+	    "status", "published"), bid, bslug);
+	current_etag(b, bid, etag);
+	snprintf(title, sizeof(title), "public-now-%s", word);
+	ck_assert_int_eq(patch(b, bid, etag, json_pack("{s:s}", "slug", title), &r), 200);
+	http_resp_free(&r);
+	create(a, json_pack("{s:s, s:s, s:s}", "title", "a", "body", "", "slug", s), &r);
+	ck_error(&r, 409, "slug_taken");
+	http_resp_free(&r);
+	ck_assert_int_eq(get_post(NULL, s, &r), 301);
+	http_resp_free(&r);
+
+	/* Editors read every post: a draft's slug is 409 to them, and the draft keeps it. */
+	snprintf(s, sizeof(s), "kept-%s", word);
+	create_with(b, json_pack("{s:s, s:s, s:s}", "title", "b", "body", "", "slug", s), bid,
+	    bslug);
+	create(editor, json_pack("{s:s, s:s, s:s}", "title", "e", "body", "", "slug", s), &r);
+	ck_error(&r, 409, "slug_taken");
+	http_resp_free(&r);
+	ck_assert_int_eq(get_post(b, bid, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "slug"), s);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 1);
+	http_resp_free(&r);
+	free(a);
+	free(b);
+	free(editor);
 }
 END_TEST
 
@@ -1691,6 +1848,7 @@ post_suite(void)
 	tcase_add_test(t, write_publish_read);
 	tcase_add_test(t, slugs);
 	tcase_add_test(t, unicode_titles_make_sensible_slugs);
+	tcase_add_test(t, hidden_posts_give_way_and_reveal_nothing);
 	tcase_add_test(t, if_match_is_required_and_checked);
 	tcase_add_test(t, malformed_preconditions_are_400);
 	tcase_add_test(t, who_may_change_what);
