@@ -18,6 +18,7 @@
 #include <libpq-fe.h>
 
 #include "client.h"
+#include "markdown.h"
 #include "relay.h"
 #include "util.h"
 
@@ -1474,37 +1475,11 @@ START_TEST(reads_ask_media_at_most_once_per_interval)
 }
 END_TEST
 
-/* Returns the Markdown of issue 10 item 1b: 1 MiB of "![[]()" (to free). */
-static char *
-quadratic_markdown(void)
-{
-	char	*md = malloc(BODY_MAX + 1);
-	size_t	 i;
-
-	for (i = 0; i + 6 <= BODY_MAX; i += 6)
-		memcpy(md + i, "![[]()", 6);
-	md[i] = '\0';
-	return md;
-}
-
 /* Returns whether this cmark is quadratic on "![[]()" (before 0.30.3). */
 static bool
 cmark_quadratic(void)
 {
 	return cmark_version() < 0x001e03;
-}
-
-/* Returns how many times needle occurs in s. */
-static size_t
-occurrences(const char *s, const char *needle)
-{
-	size_t		 n = 0;
-	const char	*end = s + strlen(s);
-
-	for (; (s = memmem(s, (size_t)(end - s), needle, strlen(needle))) != NULL;
-	    s += strlen(needle))
-		n++;
-	return n;
 }
 
 /*
@@ -1517,9 +1492,8 @@ START_TEST(render_budget_bounds_every_write)
 {
 	struct http_resp r;
 	char		*author = new_user("author", (char[65]){ 0 }, NULL);
-	char		*quad = quadratic_markdown(), id[37], etag[128], word[16];
-	struct buf	 deep = BUF_INIT;
-	size_t		 i;
+	char		*quad = md_quadratic(BODY_MAX), id[37], etag[128], word[16];
+	char		*deep = md_deep_images(MEDIA_ID);
 
 	unique_word(word);
 	if (cmark_quadratic()) {
@@ -1544,19 +1518,14 @@ START_TEST(render_budget_bounds_every_write)
 	http_resp_free(&r);
 
 	/* 1a: 524,000 nested quotes and 10,928 media images, 1 MiB: saved, each image there. */
-	for (i = 0; i < 524000; i++)
-		buf_puts(&deep, ">");
-	buf_puts(&deep, " x\n");
-	for (i = 0; i < 10928; i++)
-		buf_puts(&deep, "![](media:" MEDIA_ID ")\n");
-	ck_assert_uint_le(deep.len, BODY_MAX);
-	create_ok(author, json_pack("{s:s, s:s}", "title", word, "body", deep.data), &r, NULL);
-	ck_assert_uint_eq(occurrences(resp_str(&r, "html"),
+	ck_assert_uint_le(strlen(deep), BODY_MAX);
+	create_ok(author, json_pack("{s:s, s:s}", "title", word, "body", deep), &r, NULL);
+	ck_assert_uint_eq(count_of(resp_str(&r, "html"),
 	    "<a href=\"/media/" MEDIA_ID "/original\">image</a>"), 10928);
 	ck_assert_str_eq(media_state(&r, 0), "unresolved");
 	http_resp_free(&r);
 	ck_assert_int_eq(list_total(author, "/posts?status=any"), 2);
-	buf_free(&deep);
+	free(deep);
 	free(quad);
 	free(author);
 }
@@ -1588,7 +1557,7 @@ START_TEST(healing_reads_keep_the_budget)
 {
 	struct http_resp r;
 	char		*author = new_user("author", (char[65]){ 0 }, NULL);
-	char		*quad = quadratic_markdown(), id[37], word[16], line[128], *tried;
+	char		*quad = md_quadratic(BODY_MAX), id[37], word[16], line[128], *tried;
 
 	if (!cmark_quadratic()) {
 		free(quad);

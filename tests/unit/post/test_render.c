@@ -10,6 +10,7 @@
 
 #include <cmark.h>
 
+#include "markdown.h"
 #include "post/post.h"
 #include "suites.h"
 
@@ -337,19 +338,6 @@ START_TEST(invalid_utf8_is_replaced)
 }
 END_TEST
 
-/* Returns how many times needle occurs in s. */
-static size_t
-count_of(const char *s, const char *needle)
-{
-	size_t		 n = 0;
-	const char	*end = s + strlen(s);
-
-	for (; (s = memmem(s, (size_t)(end - s), needle, strlen(needle))) != NULL;
-	    s += strlen(needle))
-		n++;
-	return n;
-}
-
 /*
  * Issue 10 item 1a: images deep in one paragraph cost no walk to the root
  * each. 524,000 nested quotes, then 10,928 media images (1 MiB): before,
@@ -360,24 +348,17 @@ START_TEST(deep_quotes_with_many_media_images)
 {
 	struct fake_media	 m = { 0, false, known_json };
 	struct render		 out;
-	struct buf		 md = BUF_INIT;
-	char			 err[300];
-	size_t			 i;
+	char			 err[300], *md = md_deep_images(KNOWN);
 
-	for (i = 0; i < 524000; i++)
-		buf_puts(&md, ">");
-	buf_puts(&md, " x\n");
-	for (i = 0; i < 10928; i++)
-		buf_puts(&md, "![](media:" KNOWN ")\n");
-	ck_assert_uint_le(md.len, BODY_MAX);
-	ck_assert_msg(render_markdown(md.data, md.len, 10000, fake_lookup, &m, &out, err,
+	ck_assert_uint_le(strlen(md), BODY_MAX);
+	ck_assert_msg(render_markdown(md, strlen(md), 10000, fake_lookup, &m, &out, err,
 	    sizeof(err)) == RENDER_OK, "%s", err);
 	ck_assert_int_eq(m.calls, 1);
 	ck_assert_uint_eq(count_of(out.html, "<img src=\"/media/" KNOWN "/w/1280.webp\""), 10928);
 	ck_assert_ptr_null(strstr(out.html, "quire:"));	/* no placeholder left */
 	ck_assert_uint_eq(out.unresolved, 0);
 	render_free(&out);
-	buf_free(&md);
+	free(md);
 }
 END_TEST
 
@@ -392,12 +373,12 @@ START_TEST(quadratic_brackets_are_cut_off)
 	struct fake_media	 m = { 0, false, known_json };
 	struct render		 out;
 	struct buf		 md = BUF_INIT;
-	char			 err[300];
+	char			 err[300], *quad = md_quadratic(BODY_MAX - 64);
 	enum render_result	 rc;
 
-	while (md.len + 6 <= BODY_MAX)
-		buf_puts(&md, "![[]()");
+	buf_puts(&md, quad);
 	buf_puts(&md, "![](media:" KNOWN ")");
+	free(quad);
 	rc = render_markdown(md.data, md.len, 1000, fake_lookup, &m, &out, err, sizeof(err));
 	if (cmark_version() < 0x001e03) {
 		ck_assert_int_eq(rc, RENDER_TOO_COSTLY);
