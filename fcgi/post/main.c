@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "post.h"
 
 /* The feed and health routes come before {id}, which would match them too. */
@@ -92,15 +90,9 @@ post_init(struct ctx *ctx, char *err, size_t errlen)
 		    "configuration such as simple or english, not '%s'", conf->search_config);
 		return -1;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(err, errlen, "cannot set up libcurl");
-		return -1;
-	}
 	if ((a->media = media_client_new(conf->media_url, conf->media_timeout, err, errlen)) ==
-	    NULL) {
-		curl_global_cleanup();
+	    NULL)
 		return -1;
-	}
 	breaker_init(&a->breaker, (int)conf->media_breaker_failures,
 	    conf->media_breaker_seconds * 1000000);
 	snprintf(a->breaker_seconds, sizeof(a->breaker_seconds), "%lld",
@@ -114,10 +106,7 @@ post_fini(struct ctx *ctx)
 {
 	struct post_app *a = ctx->app;
 
-	if (a->media != NULL) {
-		media_client_free(a->media);
-		curl_global_cleanup();
-	}
+	media_client_free(a->media);
 	free(a);
 	ctx->app = NULL;
 }
@@ -135,6 +124,7 @@ static const struct service post_service = {
 	.max_body_default = "4194304",
 	.init = post_init,
 	.fini = post_fini,
+	.revocations = &revoke_from_auth,
 };
 
 int

@@ -161,14 +161,15 @@ class Api:
 
 # --- The browser ------------------------------------------------------------
 
-def chromium():
+def chromium(profile):
+    """Starts Chromium with a fresh profile in the folder profile (removed with the stack)."""
     o = webdriver.ChromeOptions()
     o.binary_location = "/usr/bin/chromium"
     # As root Chromium needs --no-sandbox; the rest keeps it off the (closed) network.
     for a in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
               "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
               "--disable-default-apps", "--disable-extensions", "--window-size=1400,900",
-              "--user-data-dir=" + tempfile.mkdtemp(prefix="quire-chromium-")):
+              "--user-data-dir=" + profile):
         o.add_argument(a)
     o.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     d = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=o)
@@ -741,7 +742,7 @@ def run_web(args, web, axe):
     driver = None
     try:
         api = Api(stack.base)
-        driver = chromium()
+        driver = chromium(os.path.join(stack.var, "chromium"))
         print(f"== browser tests behind {web} ({stack.base}, stack up in {time.time() - start:.1f} s)",
               flush=True)
         for scenario in ([s_tour] if args.shots else SCENARIOS):

@@ -12,5 +12,6 @@ Suite	*tok_suite(void);
 Suite	*errors_suite(void);
 Suite	*srv_suite(void);
 Suite	*bound_suite(void);
+Suite	*deny_suite(void);
 
 #endif
