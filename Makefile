@@ -60,7 +60,7 @@ SHARED_SRC	:= $(wildcard shared/*.c)
 STACK_SRC	:= tests/harness/stack.c tests/harness/web.c tests/harness/proc.c
 HARNESS_SRC	:= $(STACK_SRC) tests/harness/client.c tests/harness/forge.c \
 	tests/harness/standalone.c \
-	tests/harness/fcgi_client.c tests/harness/relay.c
+	tests/harness/fcgi_client.c tests/harness/relay.c tests/harness/markdown.c
 NAMES		:= $(patsubst fcgi/%/,%,$(wildcard fcgi/*/))
 UNIT_NAMES	:= $(patsubst tests/unit/%/,%,$(wildcard tests/unit/*/))
 INTEGRATION	:= $(patsubst tests/integration/test_%.c,%,$(wildcard tests/integration/test_*.c))
@@ -144,7 +144,8 @@ $(BUILD)/quire-stack: $(call obj,tests/harness/main.c $(STACK_SRC)) $(LIB)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
 
 # One unit test program per folder of tests/unit: shared, or a program's name.
-$(BUILD)/tests/unit-%: $$(call obj,$$(wildcard tests/unit/$$*/*.c) tests/harness/forge.c) \
+$(BUILD)/tests/unit-%: $$(call obj,$$(wildcard tests/unit/$$*/*.c) tests/harness/forge.c \
+		tests/harness/markdown.c) \
 		$$(call program_objs,$$*) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"

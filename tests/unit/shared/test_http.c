@@ -323,6 +323,46 @@ START_TEST(entity_tags)
 }
 END_TEST
 
+/* Issue 10 item 11 (b): what a well-formed If-Match / If-None-Match is. */
+START_TEST(entity_tag_lists)
+{
+	const char	*good[] = { "*", " * ", "\"a1\"", "W/\"a1\"", "\"\"", "\"x\", \"a1\"",
+		    "\"x\",W/\"y\"", ", \"x\" ,, \"y\" ,", "\t\"x\"\t", "\"caf\xc3\xa9\"" };
+	const char	*bad[] = { "", " ", ",", "abc", "\"abc", "abc\"", "\"a\" \"b\"",
+		    "*, \"a\"", "\"a\", *", "w/\"a\"", "W/abc", "W/", "\"a b\"", "\"a\x01\"",
+		    "\"a\"x" };
+	char		*env_bad[] = { "HTTP_IF_MATCH=abc", NULL };
+	char		*env_good[] = { "HTTP_IF_NONE_MATCH=\"a\"", NULL };
+	char		*env_none[] = { NULL };
+	struct mem_body	 b = { "", 0, 0 };
+	struct req	 r;
+	const char	*v;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(etag_list_valid(good[i]), "%s", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!etag_list_valid(bad[i]), "%s", bad[i]);
+	make_req(&r, env_bad, &b);
+	ck_assert_int_eq(req_etag_header(&r, "HTTP_IF_MATCH", &v), -1);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.out), "\"invalid_precondition\""));
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.out), "If-Match"));
+	req_free(&r);
+	make_req(&r, env_good, &b);
+	ck_assert_int_eq(req_etag_header(&r, "HTTP_IF_NONE_MATCH", &v), 0);
+	ck_assert_str_eq(v, "\"a\"");
+	ck_assert_int_eq(req_etag_header(&r, "HTTP_IF_MATCH", &v), 0);
+	ck_assert_ptr_null(v);
+	ck_assert_int_eq(r.status, 0);
+	req_free(&r);
+	make_req(&r, env_none, &b);
+	ck_assert_int_eq(req_etag_header(&r, "HTTP_IF_NONE_MATCH", &v), 0);
+	ck_assert_ptr_null(v);
+	req_free(&r);
+}
+END_TEST
+
 START_TEST(sendfile_has_no_body)
 {
 	char		*env[] = { "REQUEST_URI=/x", "HTTP_X_REQUEST_ID=r2", NULL };
@@ -518,6 +558,7 @@ http_suite(void)
 	tcase_add_test(t, pagination_of_serialised_items);
 	tcase_add_test(t, error_table);
 	tcase_add_test(t, entity_tags);
+	tcase_add_test(t, entity_tag_lists);
 	tcase_add_test(t, sendfile_has_no_body);
 	suite_add_tcase(s, t);
 	return s;
