@@ -1,5 +1,6 @@
 #include "page.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,6 +52,21 @@ append_uri(struct buf *b, const char *s, size_t len)
 	}
 }
 
+/*
+ * Returns whether the parameter q[0..len) of a query string is page, its
+ * name read as req_query() reads it (%-decoded: "pag%65=5" is page too).
+ */
+static bool
+is_page_param(const char *q, size_t len)
+{
+	const char	*eq = memchr(q, '=', len);
+	size_t		 klen = eq != NULL ? (size_t)(eq - q) : len;
+	char		 key[13];
+
+	/* "page" takes at most 12 bytes escaped (%70%61%67%65). */
+	return klen <= 12 && percent_decode(q, klen, key, true) == 4 && memcmp(key, "page", 4) == 0;
+}
+
 /* Appends the request's path and query without its page parameter, then page=n. */
 static void
 link_target(struct buf *b, const struct req *r, long long n)
@@ -63,7 +79,7 @@ link_target(struct buf *b, const struct req *r, long long n)
 	while (*q != '\0') {
 		amp = strchr(q, '&');
 		len = amp != NULL ? (size_t)(amp - q) : strlen(q);
-		if (len > 0 && strncmp(q, "page=", 5) != 0 && !(len == 4 && strncmp(q, "page", 4) == 0)) {
+		if (len > 0 && !is_page_param(q, len)) {
 			append_uri(b, q, len);
 			buf_puts(b, "&");
 		}

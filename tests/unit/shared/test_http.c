@@ -472,6 +472,27 @@ START_TEST(pagination_of_serialised_items)
 }
 END_TEST
 
+/* A page parameter written with escapes is the page parameter: links replace it too. */
+START_TEST(pagination_links_replace_an_escaped_page)
+{
+	char		*env[] = { "REQUEST_URI=/t/list", "QUERY_STRING=pag%65=5&q=x&%70age=7", NULL };
+	struct mem_body	 b = { "", 0, 0 };
+	struct req	 r;
+	struct page	 p;
+
+	make_req(&r, env, &b);
+	ck_assert_int_eq(page_parse(&r, 20, &p), 0);
+	ck_assert_int_eq(p.page, 5);
+	page_respond(&r, &p, 200, json_array());
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.headers),
+	    "</t/list?q=x&page=6>; rel=\"next\""));
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.headers),
+	    "</t/list?q=x&page=4>; rel=\"prev\""));
+	ck_assert_ptr_null(strstr(buf_str(&r.headers), "age=5"));
+	req_free(&r);
+}
+END_TEST
+
 START_TEST(error_table)
 {
 	ck_assert_int_eq(err_info(ERR_SLUG_TAKEN)->status, 409);
@@ -501,6 +522,7 @@ http_suite(void)
 	tcase_add_test(t, dispatch_routes_and_roles);
 	tcase_add_test(t, pagination);
 	tcase_add_test(t, pagination_of_serialised_items);
+	tcase_add_test(t, pagination_links_replace_an_escaped_page);
 	tcase_add_test(t, error_table);
 	tcase_add_test(t, entity_tags);
 	tcase_add_test(t, sendfile_has_no_body);
