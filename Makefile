@@ -294,7 +294,12 @@ $(FUZZ)/fuzz-%: $(FUZZ)/obj/tests/fuzz/%/fuzz.o $$(FUZZ_EXTRA_$$*) $$(call fuzz_
 	$(Q)$(FUZZ_CC) $(FUZZ_SANFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) \
 		$(if $(PKGS_$(FUZZ_PROG_$*)),$(shell pkg-config --libs $(PKGS_$(FUZZ_PROG_$*))))
 
-fuzz-build: $(FUZZ_NAMES:%=$(FUZZ)/fuzz-%)
+# Writes out what a harness sees of an input file: build/fuzz/expand FILE.
+$(FUZZ)/expand: $(FUZZ)/obj/tests/fuzz/expand.o $(FUZZ)/libquire.a
+	@echo "  LD      $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_SANFLAGS) -fsanitize=fuzzer-no-link -o $@ $^ $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_NAMES:%=$(FUZZ)/fuzz-%) $(FUZZ)/expand
 
 # Each harness for FUZZ_SECONDS, going on after a finding (libFuzzer's fork
 # mode), then one line each: executions, cov/ft and findings. Fails when any

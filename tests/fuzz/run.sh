@@ -14,6 +14,9 @@
 # a finding (libFuzzer's fork mode), else it stops at its first.
 # Exits 1 when any harness found something or failed a regression.
 set -u
+# A smaller quarantine than ASan's 256 MiB, so that RSS_MB measures the parser.
+ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}quarantine_size_mb=64
+export ASAN_OPTIONS
 
 build=$1 seconds=$2 timeout=$3 rss=$4
 shift 4
@@ -52,9 +55,9 @@ for spec in "$@"; do
 
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 	line=$(grep -E '^#[0-9]+:?[[:space:]].*cov: [0-9]+ ft: [0-9]+' "$log" | tail -n 1)
-	[ -n "$execs" ] || execs=$(echo "$line" | sed -n 's/^#\([0-9]*\).*/\1/p')
-	cov=$(echo "$line" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
-	ft=$(echo "$line" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
+	[ -n "$execs" ] || execs=$(printf "%s\n" "$line" | sed -n 's/^#\([0-9]*\).*/\1/p')
+	cov=$(printf "%s\n" "$line" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
+	ft=$(printf "%s\n" "$line" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
 	found=$(ls "$findings" | grep -cE '^(crash|timeout|oom|leak)-')
 	what=$found
 	if [ "$found" -gt 0 ]; then
