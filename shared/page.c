@@ -11,10 +11,24 @@ int
 page_parse(struct req *r, long long default_per_page, struct page *p)
 {
 	const char	*v;
+	char		*scratch;
+	size_t		 len = strlen(r->query);
 	int		 rc;
 
 	p->page = 1;
 	p->per_page = default_per_page;
+	/*
+	 * req_query() reads no further than the name it finds; the Link targets
+	 * put page last, so a bad escape anywhere would make them 400s.
+	 */
+	if ((scratch = req_alloc(r, len + 1)) == NULL) {
+		resp_error(r, ERR_INTERNAL, "out of memory");
+		return -1;
+	}
+	if (percent_decode(r->query, len, scratch, true) < 0) {
+		resp_error(r, ERR_INVALID_QUERY, "the query string is malformed");
+		return -1;
+	}
 	if ((rc = req_query(r, "page", &v)) == -1 ||
 	    (rc == 0 && parse_int(v, 1, 1000000, &p->page) == -1)) {
 		resp_error(r, ERR_INVALID_QUERY, "page must be a whole number from 1");

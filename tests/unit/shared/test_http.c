@@ -493,6 +493,26 @@ START_TEST(pagination_links_replace_an_escaped_page)
 }
 END_TEST
 
+/*
+ * A bad escape anywhere in the query is a 400, even after page and per_page:
+ * else the links, which put page last, would lead to a 400.
+ */
+START_TEST(pagination_refuses_a_bad_escape_anywhere)
+{
+	char		*env[] = { "REQUEST_URI=/t/list", "QUERY_STRING=page=2&per_page=5&q=%zz",
+		    NULL };
+	struct mem_body	 b = { "", 0, 0 };
+	struct req	 r;
+	struct page	 p;
+
+	make_req(&r, env, &b);
+	ck_assert_int_eq(page_parse(&r, 20, &p), -1);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.out), "\"code\":\"invalid_query\""));
+	req_free(&r);
+}
+END_TEST
+
 START_TEST(error_table)
 {
 	ck_assert_int_eq(err_info(ERR_SLUG_TAKEN)->status, 409);
@@ -523,6 +543,7 @@ http_suite(void)
 	tcase_add_test(t, pagination);
 	tcase_add_test(t, pagination_of_serialised_items);
 	tcase_add_test(t, pagination_links_replace_an_escaped_page);
+	tcase_add_test(t, pagination_refuses_a_bad_escape_anywhere);
 	tcase_add_test(t, error_table);
 	tcase_add_test(t, entity_tags);
 	tcase_add_test(t, sendfile_has_no_body);
