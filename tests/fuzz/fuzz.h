@@ -10,11 +10,16 @@
  * a few bytes can stand for the large, repetitive bodies that make a parser
  * slow: each following line is "COUNT*PIECE" (or PIECE, once), PIECE with
  * the escapes \n \r \t \\ \0 \xHH, and \# for the repetition's index as 12
- * decimal digits (distinct keys, distinct ids).
+ * decimal digits (distinct keys, distinct ids). After "#!max\n" the counts
+ * are proportions: all of them are multiplied by one factor so that the
+ * whole is as large as the harness allows, where a cost that grows faster
+ * than the input shows most (a seed "1*>\n1*![](media:…)" is half a body
+ * of '>' and half of images).
  */
 #ifndef QUIRE_FUZZ_H
 #define QUIRE_FUZZ_H
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +47,7 @@ int	LLVMFuzzerInitialize(int *argc, char ***argv);
 } while (0)
 
 #define FUZZ_REP_MAGIC	"#!rep\n"
+#define FUZZ_MAX_MAGIC	"#!max\n"	/* as long as FUZZ_REP_MAGIC */
 
 /* Decodes the PIECE of one expansion line [p, end) into out. Returns 0, or -1 when out of memory. */
 static inline int
@@ -83,30 +89,80 @@ fuzz_piece(const char *p, const char *end, struct buf *out, size_t index)
 }
 
 /*
- * Expands an "#!rep\n" input into out, up to max bytes (the rest is cut).
+ * Reads the count of the line at *p (up to eol): "N*" moves *p past it and
+ * sets *starred; else the count is 1.
+ */
+static inline unsigned long
+fuzz_count(const char **p, const char *eol, bool *starred)
+{
+	const char	*star = memchr(*p, '*', (size_t)(eol - *p));
+	unsigned long	 n;
+
+	*starred = star != NULL && star > *p &&
+	    strspn(*p, "0123456789") == (size_t)(star - *p);
+	if (!*starred)
+		return 1;
+	n = strtoul(*p, NULL, 10);
+	*p = star + 1;
+	return n;
+}
+
+/*
+ * Returns the factor by which the counts of the starred lines of an
+ * expansion s[0..len) (after its magic line) are multiplied so that the
+ * whole fills max bytes ("#!max"), at least 1.
+ */
+static inline unsigned long
+fuzz_scale(const char *s, size_t len, size_t max)
+{
+	const char	*p = (const char *)memchr(s, '\n', len) + 1, *end = s + len, *eol;
+	struct buf	 piece = BUF_INIT;
+	unsigned long	 n, k;
+	size_t		 fixed = 0, scaled = 0;
+	bool		 starred;
+
+	for (; p < end; p = eol + 1) {
+		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			eol = end;
+		n = fuzz_count(&p, eol, &starred);
+		buf_reset(&piece);
+		if (fuzz_piece(p, eol, &piece, 0) == -1)
+			abort();
+		if (!starred)
+			fixed += piece.len;
+		else if (piece.len > 0)
+			scaled += n == 0 ? 0 : n > max / piece.len ? max : n * piece.len;
+		if (fixed > max || scaled > max || eol == end)
+			break;
+	}
+	buf_free(&piece);
+	k = scaled > 0 && fixed < max ? (unsigned long)((max - fixed) / scaled) : 1;
+	return k > 0 ? k : 1;
+}
+
+/*
+ * Expands the lines of s[0..len) after its magic line into out, each
+ * starred count multiplied by scale, up to max bytes (the rest is cut).
  * Returns 0, or -1 when out of memory.
  */
 static inline int
-fuzz_expand(const char *s, size_t len, size_t max, struct buf *out)
+fuzz_expand(const char *s, size_t len, size_t max, unsigned long scale, struct buf *out)
 {
-	const char	*p = s + strlen(FUZZ_REP_MAGIC), *end = s + len, *eol, *star;
+	const char	*p = (const char *)memchr(s, '\n', len) + 1, *end = s + len, *eol;
 	struct buf	 piece = BUF_INIT;
 	unsigned long	 count, i;
-	bool		 indexed;
+	bool		 indexed, starred;
 
 	for (; p < end && out->len < max; p = eol + 1) {
 		if ((eol = memchr(p, '\n', (size_t)(end - p))) == NULL)
 			eol = end;
-		count = 1;
-		star = memchr(p, '*', (size_t)(eol - p));
-		if (star != NULL && star > p && strspn(p, "0123456789") == (size_t)(star - p)) {
-			count = strtoul(p, NULL, 10);
-			p = star + 1;
-		}
+		count = fuzz_count(&p, eol, &starred);
+		if (starred)
+			count = count > ULONG_MAX / scale ? ULONG_MAX : count * scale;
 		indexed = memmem(p, (size_t)(eol - p), "\\#", 2) != NULL;
-		buf_reset(&piece);
 		for (i = 0; i < count && out->len < max; i++) {
-			if ((i == 0 || indexed) && (buf_reset(&piece), fuzz_piece(p, eol, &piece, i)) == -1)
+			if ((i == 0 || indexed) && (buf_reset(&piece),
+			    fuzz_piece(p, eol, &piece, i)) == -1)
 				goto oom;
 			if (piece.len == 0)
 				break;
@@ -139,10 +195,13 @@ fuzz_input(const uint8_t *data, size_t size, size_t max, bool nul, size_t *len)
 	struct buf	 b = BUF_INIT;
 	const char	*src = (const char *)data;
 	char		*out;
+	bool		 rep, fill;
 
 	*len = size;
-	if (size >= magic && memcmp(data, FUZZ_REP_MAGIC, magic) == 0) {
-		if (fuzz_expand(src, size, max, &b) == -1)
+	rep = size >= magic && memcmp(data, FUZZ_REP_MAGIC, magic) == 0;
+	fill = size >= magic && memcmp(data, FUZZ_MAX_MAGIC, magic) == 0;
+	if (rep || fill) {
+		if (fuzz_expand(src, size, max, fill ? fuzz_scale(src, size, max) : 1, &b) == -1)
 			abort();
 		src = buf_str(&b);
 		*len = b.len;
