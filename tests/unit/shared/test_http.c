@@ -527,6 +527,47 @@ START_TEST(pagination_of_serialised_items)
 }
 END_TEST
 
+/* A page parameter written with escapes is the page parameter: links replace it too. */
+START_TEST(pagination_links_replace_an_escaped_page)
+{
+	char		*env[] = { "REQUEST_URI=/t/list", "QUERY_STRING=pag%65=5&q=x&%70age=7", NULL };
+	struct mem_body	 b = { "", 0, 0 };
+	struct req	 r;
+	struct page	 p;
+
+	make_req(&r, env, &b);
+	ck_assert_int_eq(page_parse(&r, 20, &p), 0);
+	ck_assert_int_eq(p.page, 5);
+	page_respond(&r, &p, 200, json_array());
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.headers),
+	    "</t/list?q=x&page=6>; rel=\"next\""));
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.headers),
+	    "</t/list?q=x&page=4>; rel=\"prev\""));
+	ck_assert_ptr_null(strstr(buf_str(&r.headers), "age=5"));
+	req_free(&r);
+}
+END_TEST
+
+/*
+ * A bad escape anywhere in the query is a 400, even after page and per_page:
+ * else the links, which put page last, would lead to a 400.
+ */
+START_TEST(pagination_refuses_a_bad_escape_anywhere)
+{
+	char		*env[] = { "REQUEST_URI=/t/list", "QUERY_STRING=page=2&per_page=5&q=%zz",
+		    NULL };
+	struct mem_body	 b = { "", 0, 0 };
+	struct req	 r;
+	struct page	 p;
+
+	make_req(&r, env, &b);
+	ck_assert_int_eq(page_parse(&r, 20, &p), -1);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.out), "\"code\":\"invalid_query\""));
+	req_free(&r);
+}
+END_TEST
+
 START_TEST(error_table)
 {
 	ck_assert_int_eq(err_info(ERR_SLUG_TAKEN)->status, 409);
@@ -556,6 +597,8 @@ http_suite(void)
 	tcase_add_test(t, dispatch_routes_and_roles);
 	tcase_add_test(t, pagination);
 	tcase_add_test(t, pagination_of_serialised_items);
+	tcase_add_test(t, pagination_links_replace_an_escaped_page);
+	tcase_add_test(t, pagination_refuses_a_bad_escape_anywhere);
 	tcase_add_test(t, error_table);
 	tcase_add_test(t, entity_tags);
 	tcase_add_test(t, entity_tag_lists);
