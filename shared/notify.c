@@ -307,13 +307,14 @@ notify_current(const struct notify *n)
 	return n->nsubs == 0 || (!n->pending && db_conn(n->db) != NULL);
 }
 
-void
+bool
 notify_catch_up(struct notify *n)
 {
 	if (notify_current(n))
-		return;
+		return true;
 	if (db_conn(n->db) == NULL)
 		db_ping(n->db);
 	if (n->pending)
 		run_resyncs(n, mono_usec());
+	return db_conn(n->db) != NULL;
 }

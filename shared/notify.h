@@ -93,7 +93,9 @@ bool		 notify_current(const struct notify *);
  * For a request that needs the subscriptions current (a token to check):
  * reconnects when the connection is lost (as often as the db handle allows)
  * and runs the resyncs that are due, now. Whatever fails stays due.
+ * Returns whether a connection listens now (always true without
+ * subscriptions): without one, what was sent meanwhile is unknown.
  */
-void		 notify_catch_up(struct notify *);
+bool		 notify_catch_up(struct notify *);
 
 #endif

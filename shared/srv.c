@@ -368,9 +368,17 @@ srv_authenticate(struct req *r)
 		return 0;
 	for (tok = h + 7; *tok == ' '; tok++)
 		;
-	/* After a lost connection, learn what was revoked meanwhile first. */
-	if (r->ctx->notify != NULL)
-		notify_catch_up(r->ctx->notify);
+	/*
+	 * After a lost connection, learn what was revoked meanwhile first. While
+	 * no connection listens, a revocation could be missed: were the
+	 * connection back before the handler's first statement, a revoked
+	 * token would write. So a token waits for the database, as its request
+	 * would.
+	 */
+	if (r->ctx->notify != NULL && !notify_catch_up(r->ctx->notify)) {
+		resp_error(r, ERR_UNAVAILABLE, "the database is unavailable; try again shortly");
+		return -1;
+	}
 	e = tok_verify(&r->ctx->tokens, tok, strlen(tok), time(NULL), &r->claims_buf);
 	if (e != TOK_OK) {
 		resp_error(r, ERR_INVALID_TOKEN, "%s", tok_strerror(e));

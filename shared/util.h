@@ -47,6 +47,8 @@ bool	has_control(const char *s, size_t len, bool multiline);
 
 /* Returns whether s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
 bool	utf8_valid(const char *s, size_t len);
+/* Returns the number of characters (code points) of valid UTF-8 s[0..len). */
+size_t	utf8_count(const char *s, size_t len);
 /* Returns the number of characters (code points) of a valid UTF-8 string. */
 size_t	utf8_length(const char *s);
 

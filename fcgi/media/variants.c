@@ -246,8 +246,8 @@ send_cached(struct req *r, const char *path, const char *content_type)
 /*
  * GET /media/{id}/original (public)
  * 200 with the stored original (X-Sendfile, or its bytes), a strong ETag
- * and a year of caching; 304 on If-None-Match; 400 invalid_id; 404; 500;
- * 503.
+ * and a year of caching; 304 on If-None-Match; 400 invalid_precondition
+ * (a malformed If-None-Match), invalid_id; 404; 500; 503.
  */
 void
 h_media_original(struct req *r)
@@ -255,14 +255,15 @@ h_media_original(struct req *r)
 	PGresult	*item;
 	struct db	*db;
 	char		 id[UUID_LEN + 1], path[PATH_MAX], etag[80];
-	const char	*mime;
+	const char	*mime, *if_none_match;
 	bool		 made;
 
-	if ((item = item_fetch(r, id, &db)) == NULL)
+	if (req_etag_header(r, "HTTP_IF_NONE_MATCH", &if_none_match) == -1 ||
+	    (item = item_fetch(r, id, &db)) == NULL)
 		return;
 	mime = img_mime(mime_type(PQgetvalue(item, 0, COL_MIME)));
 	snprintf(etag, sizeof(etag), "\"%s\"", PQgetvalue(item, 0, COL_SHA256));
-	if (etag_matches(req_env(r, "HTTP_IF_NONE_MATCH"), etag, true)) {
+	if (etag_matches(if_none_match, etag, true)) {
 		resp_empty(r, 304);
 	} else if (cache_path(path, sizeof(path), media_conf(r)->cache_dir, id, "original") == -1) {
 		resp_error(r, ERR_INTERNAL, "the cache path is too long");

@@ -135,13 +135,13 @@ fnv1a(uint64_t h, const char *s)
 /*
  * GET /posts/feed.atom (anyone)
  * 200 application/atom+xml with the FEED_ENTRIES latest published posts,
- * ETag and Last-Modified; 304 for a matching If-None-Match; 401 for a bad
- * token; 503.
+ * ETag and Last-Modified; 304 for a matching If-None-Match; 400
+ * invalid_precondition (a malformed one); 401 for a bad token; 503.
  */
 void
 h_feed(struct req *r)
 {
-	const char		*base = post_app(r)->public_url;
+	const char		*base = post_app(r)->public_url, *if_none_match;
 	struct feed_entry	 e;
 	struct buf		 xml = BUF_INIT;
 	PGresult		*res;
@@ -151,7 +151,8 @@ h_feed(struct req *r)
 	time_t			 t;
 	int			 i;
 
-	if (srv_authenticate(r) == -1)
+	if (srv_authenticate(r) == -1 ||
+	    req_etag_header(r, "HTTP_IF_NONE_MATCH", &if_none_match) == -1)
 		return;
 	if ((st = db_exec0(srv_db_read(r), S_FEED, &res)) != DB_OK) {
 		resp_db_error(r, st);
@@ -166,7 +167,7 @@ h_feed(struct req *r)
 		    PQgetvalue(res, i, FC_VERSION)), PQgetvalue(res, i, FC_RENDITION));
 	}
 	snprintf(etag, sizeof(etag), "\"feed-%016llx\"", (unsigned long long)h);
-	if (etag_matches(req_env(r, "HTTP_IF_NONE_MATCH"), etag, true))
+	if (etag_matches(if_none_match, etag, true))
 		resp_empty(r, 304);
 	else {
 		feed_open(&xml, base, post_conf(r)->feed_title, updated);

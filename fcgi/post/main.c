@@ -34,6 +34,7 @@ static const struct cfg_key post_keys[] = {
 	KEY("media_breaker_seconds", CFG_INT, "30", 1, 86400, media_breaker_seconds),
 	KEY("search_config", CFG_STR, "simple", 0, 0, search_config),
 	KEY("feed_title", CFG_STR, "Quire", 0, 0, feed_title),
+	KEY("render_budget", CFG_INT, "2000", 50, 60000, render_budget),
 };
 
 /* PostgreSQL 15's built-in text search configurations. */
