@@ -239,20 +239,12 @@ time_http(time_t t, char out[30])
 	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	struct tm tm;
-	char	 rest[21];
 
-	/* Day and month names are fixed by RFC 9110, whatever the locale. */
+	/* Day and month names are fixed by RFC 9110, whatever the locale;
+	 * the year has four digits, also before 1000 (%Y would not pad it). */
 	gmtime_r(&t, &tm);
-	strftime(rest, sizeof(rest), " %Y %H:%M:%S GMT", &tm);
-	memcpy(out, days[tm.tm_wday], 3);
-	out[3] = ',';
-	out[4] = ' ';
-	out[5] = (char)('0' + tm.tm_mday / 10);
-	out[6] = (char)('0' + tm.tm_mday % 10);
-	out[7] = ' ';
-	memcpy(out + 8, months[tm.tm_mon], 3);
-	memcpy(out + 11, rest, 18);
-	out[29] = '\0';
+	snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
+	    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
 /* Reads n digits at s into *out. Returns 0 or -1. */

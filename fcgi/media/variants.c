@@ -43,6 +43,9 @@ variant_name_parse(const char *s, long long *width, enum img_type *type)
 
 	if (dot == NULL || (n = (size_t)(dot - s)) == 0 || n >= sizeof(digits) || s[0] == '0')
 		return -1;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
 	memcpy(digits, s, n);
 	digits[n] = '\0';
 	if (parse_int(digits, 1, 1000000, width) == -1)

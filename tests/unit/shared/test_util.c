@@ -148,7 +148,7 @@ END_TEST
 /* Issue 10 item 10: years before 1000 keep four digits; the range's edges hold. */
 START_TEST(times_four_digit_years)
 {
-	char	 a[21];
+	char	 a[21], b[30];
 
 	time_rfc3339(-62135596800LL, a);
 	ck_assert_str_eq(a, "0001-01-01T00:00:00Z");
@@ -163,6 +163,9 @@ START_TEST(times_four_digit_years)
 	ck_assert_str_eq(a, "1970-01-01T00:00:00Z");
 	time_rfc3339(-62135596801LL, a);
 	ck_assert_str_eq(a, "1970-01-01T00:00:00Z");
+	/* HTTP dates too (found by fuzzing). */
+	time_http(-30610224001LL, b);
+	ck_assert_str_eq(b, "Tue, 31 Dec 0999 23:59:59 GMT");
 }
 END_TEST
 
