@@ -240,11 +240,17 @@ time_http(time_t t, char out[30])
 	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	struct tm tm;
 
-	/* Day and month names are fixed by RFC 9110, whatever the locale;
-	 * the year has four digits, also before 1000 (%Y would not pad it). */
-	gmtime_r(&t, &tm);
-	snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday], tm.tm_mday,
-	    months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+	/*
+	 * Day and month names are fixed by RFC 9110, whatever the locale; the
+	 * year has four digits, also before 1000 (%Y would not pad it). Years
+	 * outside 1 to 9999 do not fit: the epoch is written, as by
+	 * time_rfc3339().
+	 */
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < 1 - 1900 || tm.tm_year > 9999 - 1900 ||
+	    snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
+	    tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec) != 29)
+		strcpy(out, "Thu, 01 Jan 1970 00:00:00 GMT");
 }
 
 /* Reads n digits at s into *out. Returns 0 or -1. */

@@ -58,7 +58,10 @@ size_t	utf8_length(const char *s);
  * comes out as the epoch.
  */
 void	time_rfc3339(time_t t, char out[21]);
-/* Formats t as an HTTP date ("Thu, 26 Nov 2026 06:14:52 GMT") into out[30]. */
+/*
+ * Formats t as an HTTP date ("Thu, 26 Nov 2026 06:14:52 GMT") into out[30];
+ * a time outside years 1 to 9999 comes out as the epoch.
+ */
 void	time_http(time_t t, char out[30]);
 
 /*
