@@ -62,7 +62,7 @@ LDFLAGS_ALL	 = $(SANFLAGS) $(LDFLAGS)
 SHARED_SRC	:= $(wildcard shared/*.c)
 STACK_SRC	:= tests/harness/stack.c tests/harness/web.c tests/harness/proc.c
 HARNESS_SRC	:= $(STACK_SRC) tests/harness/client.c tests/harness/forge.c \
-	tests/harness/standalone.c \
+	tests/harness/standalone.c tests/harness/node.c tests/harness/load.c \
 	tests/harness/fcgi_client.c tests/harness/relay.c tests/harness/markdown.c
 NAMES		:= $(patsubst fcgi/%/,%,$(wildcard fcgi/*/))
 UNIT_NAMES	:= $(patsubst tests/unit/%/,%,$(wildcard tests/unit/*/))

@@ -1,11 +1,15 @@
 #include "http.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "srv.h"
@@ -84,6 +88,8 @@ req_free(struct req *r)
 	buf_free(&r->body);
 	buf_free(&r->headers);
 	buf_free(&r->out);
+	if (r->has_file)
+		close(r->file_fd);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -399,6 +405,16 @@ etag_matches(const char *header, const char *etag, bool weak)
 	return false;
 }
 
+/* Drops the file body of a resp_file() answer, if any. */
+static void
+resp_drop_file(struct req *r)
+{
+	if (r->has_file)
+		close(r->file_fd);
+	r->has_file = false;
+	r->file_len = 0;
+}
+
 /* Returns whether c may be inside an entity tag's quotes (RFC 9110 etagc). */
 static bool
 etagc(unsigned char c)
@@ -459,6 +475,7 @@ req_etag_header(struct req *r, const char *name, const char **value)
 static void
 resp_reset(struct req *r)
 {
+	resp_drop_file(r);
 	buf_reset(&r->headers);
 	buf_reset(&r->out);
 	r->cache_control = false;
@@ -550,6 +567,7 @@ resp_error(struct req *r, enum err e, const char *fmt, ...)
 void
 resp_empty(struct req *r, int status)
 {
+	resp_drop_file(r);
 	r->status = status;
 	r->content_type = NULL;
 	buf_reset(&r->out);
@@ -558,6 +576,7 @@ resp_empty(struct req *r, int status)
 void
 resp_body(struct req *r, int status, const char *content_type, const char *data, size_t len)
 {
+	resp_drop_file(r);
 	r->status = status;
 	r->content_type = content_type;
 	buf_reset(&r->out);
@@ -575,6 +594,61 @@ resp_sendfile(struct req *r, const char *path, const char *content_type)
 }
 
 int
+resp_file(struct req *r, const char *path, const char *content_type)
+{
+	struct stat	 st;
+	int		 fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1) {
+		log_msg("cannot read %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_msg("cannot send %s: not a file", path);
+		errno = EISDIR;
+		goto fail;
+	}
+	resp_empty(r, 200);
+	r->content_type = content_type;
+	r->has_file = true;
+	r->file_fd = fd;
+	r->file_len = (size_t)st.st_size;
+	return 0;
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	resp_error(r, ERR_INTERNAL, "the file to send cannot be read");
+	errno = saved;
+	return -1;
+}
+
+int
+resp_send_file(const struct req *r, int (*put)(void *, const char *, size_t), void *arg)
+{
+	char	 chunk[65536];
+	size_t	 left;
+	ssize_t	 n;
+
+	if (!r->has_file || r->head)
+		return 0;
+	for (left = r->file_len; left > 0; left -= (size_t)n) {
+		n = read(r->file_fd, chunk, left < sizeof(chunk) ? left : sizeof(chunk));
+		if (n == -1 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0) {
+			log_msg("%s: the file to send ended early", r->path);
+			return -1;
+		}
+		if (put(arg, chunk, (size_t)n) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
 resp_serialize(const struct req *r, struct buf *out)
 {
 	bool	 has_body = r->status != 204 && r->status != 304 && !r->sendfile;
@@ -584,7 +658,8 @@ resp_serialize(const struct req *r, struct buf *out)
 	if (r->content_type != NULL)
 		rc |= buf_printf(out, "Content-Type: %s\r\n", r->content_type);
 	if (has_body)
-		rc |= buf_printf(out, "Content-Length: %zu\r\n", r->out.len);
+		rc |= buf_printf(out, "Content-Length: %zu\r\n",
+		    r->has_file ? r->file_len : r->out.len);
 	rc |= buf_printf(out, "X-Request-Id: %s\r\n", r->request_id);
 	rc |= buf_puts(out, "X-Content-Type-Options: nosniff\r\n");
 	if (!r->cache_control)

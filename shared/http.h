@@ -70,6 +70,9 @@ struct req {
 	struct buf		 out;		/* response body */
 	bool			 cache_control;	/* a handler set Cache-Control */
 	bool			 sendfile;	/* the web server sends the body */
+	bool			 has_file;	/* the body is file_fd's file_len bytes */
+	int			 file_fd;
+	size_t			 file_len;
 };
 
 /*
@@ -185,9 +188,26 @@ int		 resp_header(struct req *, const char *name, const char *fmt, ...)
 void		 resp_sendfile(struct req *, const char *path, const char *content_type);
 
 /*
- * Serialises the response (CGI "Status:" form, headers, then body) into out.
- * Returns 0 or -1 when memory runs out.
+ * Answers 200 with the bytes of the file at path, which the program sends
+ * itself (for a web server that cannot see the file): opened now, streamed
+ * after the headers (resp_send_file). content_type is a static string.
+ * Returns 0, or -1 with 500 set and errno kept when the file cannot be read.
+ */
+int		 resp_file(struct req *, const char *path, const char *content_type);
+
+/*
+ * Serialises the response (CGI "Status:" form, headers, then body) into out;
+ * a file body is not included (resp_send_file sends it). Returns 0 or -1
+ * when memory runs out.
  */
 int		 resp_serialize(const struct req *, struct buf *out);
+
+/*
+ * Sends the file body of a resp_file() answer (none for HEAD) with put,
+ * which returns 0 or -1. Returns 0, or -1 when the file could not be read
+ * whole or put failed (logged).
+ */
+int		 resp_send_file(const struct req *, int (*put)(void *arg, const char *p, size_t n),
+		    void *arg);
 
 #endif

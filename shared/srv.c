@@ -30,11 +30,12 @@
 #define DEFAULT_CONFIG	"/etc/quire/quire.conf"
 #define MAX_WORKERS	256
 
-#define NCOMMON_KEYS	10
+#define NCOMMON_KEYS	11
 
 /* Keep max_body last: srv_ctx_open gives it the program's own default. */
 static const struct cfg_key common_keys[NCOMMON_KEYS] = {
 	{ "database", CFG_STR, NULL, 0, 0, offsetof(struct common_conf, database) },
+	{ "database_read", CFG_STR, "", 0, 0, offsetof(struct common_conf, database_read) },
 	{ "db_connect_timeout", CFG_INT, "2", 1, 60,
 	    offsetof(struct common_conf, db_connect_timeout) },
 	{ "db_statement_timeout", CFG_INT, "5000", 0, 3600000,
@@ -46,6 +47,12 @@ static const struct cfg_key common_keys[NCOMMON_KEYS] = {
 	{ "auth_url", CFG_STR, "http://127.0.0.1", 0, 0, offsetof(struct common_conf, auth_url) },
 	{ "auth_timeout", CFG_INT, "1000", 10, 10000, offsetof(struct common_conf, auth_timeout) },
 	{ "max_body", CFG_INT, "65536", 1024, 1073741824, offsetof(struct common_conf, max_body) },
+};
+
+/* One channel of the program, subscribed for the context that serves. */
+struct srv_listener {
+	struct ctx			*ctx;
+	const struct srv_channel	*channel;
 };
 
 /* Set by signal handlers, read by the loops. */
@@ -99,6 +106,11 @@ ctx_read(struct ctx *ctx, const struct service *svc, const char *path, char *err
 	}
 	if (cfg_check_unused(ctx->cfg, svc->name, err, errlen) == -1)
 		goto fail;
+	if (svc->primary_only && ctx->conf.database_read[0] != '\0') {
+		snprintf(err, errlen, "[%s] database_read: quire-%s reads nothing that may lag "
+		    "behind the primary; remove it", svc->name, svc->name);
+		goto fail;
+	}
 	/* libjwt would check nothing without a key: never start without one. */
 	if ((keys = tok_keyset_load(ctx->conf.public_keys, err, errlen)) == NULL)
 		goto fail;
@@ -114,12 +126,27 @@ fail:
 	return -1;
 }
 
-/* Returns a database handle made with ctx's settings (not yet connected), or NULL. */
-static struct db *
-ctx_db_new(const struct ctx *ctx)
+/*
+ * Makes ctx's database handles (not yet connected) from its settings: the
+ * primary, and the read-only one when database_read is set, whose sessions
+ * are named "<program>-read" (in pg_stat_activity and the server's log).
+ * Returns 0, or -1 when memory runs out.
+ */
+static int
+ctx_db_open(struct ctx *ctx)
 {
-	return db_new(ctx->conf.database, ctx->program, ctx->svc->stmts, ctx->svc->nstmts,
-	    ctx->conf.db_connect_timeout, ctx->conf.db_statement_timeout);
+	char	 name[48];
+
+	ctx->db = db_new(ctx->conf.database, DB_PRIMARY, ctx->program, ctx->svc->stmts,
+	    ctx->svc->nstmts, ctx->conf.db_connect_timeout, ctx->conf.db_statement_timeout);
+	if (ctx->db == NULL)
+		return -1;
+	if (ctx->conf.database_read[0] == '\0')
+		return 0;
+	snprintf(name, sizeof(name), "%s-read", ctx->program);
+	ctx->db_read = db_new(ctx->conf.database_read, DB_STANDBY, name, ctx->svc->stmts,
+	    ctx->svc->nstmts, ctx->conf.db_connect_timeout, ctx->conf.db_statement_timeout);
+	return ctx->db_read == NULL ? -1 : 0;
 }
 
 /* Returns whether a and b reach the database the same way. */
@@ -127,33 +154,71 @@ static bool
 db_conf_equal(const struct common_conf *a, const struct common_conf *b)
 {
 	return strcmp(a->database, b->database) == 0 &&
+	    strcmp(a->database_read, b->database_read) == 0 &&
 	    a->db_connect_timeout == b->db_connect_timeout &&
 	    a->db_statement_timeout == b->db_statement_timeout;
 }
 
+/* notify_fn of a program's channel. */
+static void
+listener_message(void *arg, const char *payload)
+{
+	struct srv_listener	*l = arg;
+
+	l->channel->on_message(l->ctx, payload);
+}
+
+/* notify_resync_fn of a program's channel. */
+static int
+listener_resync(void *arg)
+{
+	struct srv_listener	*l = arg;
+
+	return l->channel->resync(l->ctx);
+}
+
 /*
  * Sets up what ctx listens to (ctx->notify, not yet bound to a database
- * handle) and, when the program tracks them, its revocations. Returns 0, or
- * -1 with err set.
+ * handle): its revocations when the program tracks them, and its own
+ * channels. Returns 0, or -1 with err set.
  */
 static int
 ctx_listen_open(struct ctx *ctx, char *err, size_t errlen)
 {
-	if ((ctx->notify = notify_new()) == NULL) {
+	const struct srv_channel	*ch;
+	size_t				 i;
+
+	if ((ctx->notify = notify_new()) == NULL ||
+	    (ctx->svc->nchannels > 0 && (ctx->listeners = calloc(ctx->svc->nchannels,
+	    sizeof(*ctx->listeners))) == NULL)) {
 		snprintf(err, errlen, "out of memory");
 		return -1;
 	}
 	if (ctx->svc->revocations != NULL &&
 	    revoke_open(ctx, ctx->svc->revocations, err, errlen) == -1)
 		return -1;
+	for (i = 0; i < ctx->svc->nchannels; i++) {
+		ch = &ctx->svc->channels[i];
+		ctx->listeners[i].ctx = ctx;
+		ctx->listeners[i].channel = ch;
+		if (notify_subscribe(ctx->notify, ch->name, listener_message,
+		    ch->resync != NULL ? listener_resync : NULL, &ctx->listeners[i]) == -1) {
+			snprintf(err, errlen, "cannot listen on %s", ch->name);
+			return -1;
+		}
+	}
 	return 0;
 }
 
-/* Binds what ctx listens to to ctx itself and its database handle. */
+/* Binds what ctx listens to to ctx itself (where it lives now) and its database handle. */
 static void
 ctx_listen_attach(struct ctx *ctx)
 {
+	size_t	 i;
+
 	revoke_attach(ctx);
+	for (i = 0; i < ctx->svc->nchannels; i++)
+		ctx->listeners[i].ctx = ctx;
 	notify_attach(ctx->notify, ctx->db);
 }
 
@@ -166,7 +231,7 @@ srv_ctx_open(struct ctx *ctx, const struct service *svc, const char *path, char 
 	if (ctx_read(ctx, svc, path, err, errlen) == -1)
 		return -1;
 	log_init(ctx->program);
-	if ((ctx->db = ctx_db_new(ctx)) == NULL) {
+	if (ctx_db_open(ctx) == -1) {
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
@@ -192,7 +257,9 @@ srv_ctx_free(struct ctx *ctx)
 		ctx->svc->fini(ctx);
 	revoke_close(ctx);
 	notify_free(ctx->notify);
+	free(ctx->listeners);
 	db_free(ctx->db);
+	db_free(ctx->db_read);
 	tok_verifier_free(&ctx->tokens);
 	free(ctx->app_conf);
 	cfg_free(ctx->cfg);
@@ -209,7 +276,7 @@ srv_ctx_reload(struct ctx *ctx)
 
 	if (ctx_read(&fresh, svc, ctx->config_path, err, sizeof(err)) == -1)
 		goto fail;
-	if (!db_conf_equal(&fresh.conf, &ctx->conf) && (fresh.db = ctx_db_new(&fresh)) == NULL) {
+	if (!db_conf_equal(&fresh.conf, &ctx->conf) && ctx_db_open(&fresh) == -1) {
 		snprintf(err, sizeof(err), "out of memory");
 		srv_ctx_free(&fresh);
 		goto fail;
@@ -223,7 +290,8 @@ srv_ctx_reload(struct ctx *ctx)
 	/* Nothing fails from here: the connection stays when the settings did. */
 	if (fresh.db == NULL) {
 		fresh.db = ctx->db;
-		ctx->db = NULL;
+		fresh.db_read = ctx->db_read;
+		ctx->db = ctx->db_read = NULL;
 	}
 	memcpy(fresh.request_prefix, ctx->request_prefix, sizeof(fresh.request_prefix));
 	fresh.request_count = ctx->request_count;
@@ -249,6 +317,32 @@ resp_db_error(struct req *r, enum db_status st)
 		resp_error(r, ERR_UNAVAILABLE, "the database is unavailable; try again shortly");
 	else
 		resp_error(r, ERR_INTERNAL, "a database statement failed");
+}
+
+struct db *
+srv_db_read(const struct req *r)
+{
+	if (r->ctx->db_read == NULL || req_env(r, "HTTP_AUTHORIZATION") != NULL)
+		return r->ctx->db;
+	return r->ctx->db_read;
+}
+
+enum db_status
+srv_read(struct req *r, size_t stmt, int nparams, const char *const *values, PGresult **res,
+    struct db **answered)
+{
+	struct db	*db = srv_db_read(r);
+	enum db_status	 st;
+
+	st = db_exec(db, stmt, nparams, values, NULL, NULL, res);
+	if (st == DB_OK && PQntuples(*res) == 0 && db != r->ctx->db) {
+		PQclear(*res);
+		db = r->ctx->db;
+		st = db_exec(db, stmt, nparams, values, NULL, NULL, res);
+	}
+	if (answered != NULL)
+		*answered = db;
+	return st;
 }
 
 void
@@ -344,6 +438,13 @@ fcgx_read(void *arg, char *p, int n)
 	return FCGX_GetStr(p, n, (FCGX_Stream *)arg);
 }
 
+/* Writes p[0..n) to the FastCGI output stream. Returns 0 or -1. */
+static int
+fcgx_put(void *arg, const char *p, size_t n)
+{
+	return FCGX_PutStr(p, (int)n, (FCGX_Stream *)arg) == (int)n ? 0 : -1;
+}
+
 /* Serves one accepted FastCGI request and logs it. */
 static void
 serve_one(struct ctx *ctx, FCGX_Request *fr)
@@ -357,8 +458,8 @@ serve_one(struct ctx *ctx, FCGX_Request *fr)
 		return;
 	}
 	srv_dispatch(&r);
-	if (resp_serialize(&r, &out) == -1 ||
-	    FCGX_PutStr(buf_str(&out), (int)out.len, fr->out) < 0)
+	if (resp_serialize(&r, &out) == -1 || fcgx_put(fr->out, buf_str(&out), out.len) == -1 ||
+	    resp_send_file(&r, fcgx_put, fr->out) == -1)
 		log_msg("could not write the response to %s", r.path);
 	log_request(r.method, r.path, r.status, mono_usec() - r.start_usec, r.request_id);
 	buf_free(&out);
@@ -448,6 +549,8 @@ worker_loop(struct ctx *ctx, int fd)
 	/* Connect and prepare now, not on the first request (which may find it down). */
 	if (db_ping(ctx->db) != DB_OK)
 		log_msg("the database is not reachable yet: %s", db_last_error(ctx->db));
+	if (ctx->db_read != NULL && db_ping(ctx->db_read) != DB_OK)
+		log_msg("database_read is not reachable yet: %s", db_last_error(ctx->db_read));
 
 	while (!got_stop) {
 		if (got_reload) {

@@ -113,6 +113,8 @@ static const struct service auth_service = {
 	.reload = auth_reload,
 	.fini = auth_fini,
 	.revocations = &auth_revocations,
+	/* Logins, refreshes and revocations must see the last write: no standby. */
+	.primary_only = true,
 };
 
 int

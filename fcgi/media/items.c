@@ -50,14 +50,14 @@ alt_check(struct req *r, const char *alt, size_t len)
 }
 
 PGresult *
-item_fetch(struct req *r, char id[UUID_LEN + 1])
+item_fetch(struct req *r, char id[UUID_LEN + 1], struct db **db)
 {
 	PGresult	*res;
 	enum db_status	 st;
 
 	if (media_id_param(r, id) == -1)
 		return NULL;
-	if ((st = DB_QUERY(r->ctx->db, S_ITEM_BY_ID, &res, id)) != DB_OK) {
+	if ((st = SRV_READ(r, S_ITEM_BY_ID, &res, db, id)) != DB_OK) {
 		resp_db_error(r, st);
 		return NULL;
 	}
@@ -79,7 +79,7 @@ item_for_change(struct req *r, char id[UUID_LEN + 1])
 {
 	PGresult	*res;
 
-	if ((res = item_fetch(r, id)) == NULL)
+	if ((res = item_fetch(r, id, NULL)) == NULL)
 		return NULL;
 	if (r->claims->role < ROLE_EDITOR &&
 	    strcasecmp(PQgetvalue(res, 0, COL_OWNER), r->claims->sub) != 0) {
@@ -103,7 +103,7 @@ h_media_get(struct req *r)
 	PGresult	*res;
 	char		 id[UUID_LEN + 1];
 
-	if ((res = item_fetch(r, id)) == NULL)
+	if ((res = item_fetch(r, id, NULL)) == NULL)
 		return;
 	resp_json(r, 200, item_json(media_state(r), res, 0));
 	PQclear(res);
@@ -188,8 +188,9 @@ out:
 
 /*
  * DELETE /media/{id} (the owner, an editor or an admin)
- * 204: the row, the original and every cached file are gone; 400; 403;
- * 404; 500 when cached files could not be removed; 503.
+ * 204: the row, the original and every cached file of this node are gone
+ * (other nodes' go on the notification, coherence.c); 400; 403; 404; 500
+ * when cached files could not be removed; 503.
  */
 void
 h_media_delete(struct req *r)
@@ -201,7 +202,7 @@ h_media_delete(struct req *r)
 	if ((item = item_for_change(r, id)) == NULL)
 		return;
 	PQclear(item);
-	if ((st = DB_QUERY(r->ctx->db, S_ITEM_DELETE, NULL, id)) != DB_OK) {
+	if ((st = DB_QUERY(r->ctx->db, S_ITEM_DELETE, NULL, id, MEDIA_CHANNEL)) != DB_OK) {
 		resp_db_error(r, st);
 		return;
 	}

@@ -41,6 +41,7 @@ static const struct cfg_key media_keys[] = {
 	KEY("magick_memory", CFG_INT, "256", 16, 1048576, magick_memory),
 	KEY("magick_map", CFG_INT, "512", 16, 1048576, magick_map),
 	KEY("magick_disk", CFG_INT, "1024", 0, 1048576, magick_disk),
+	KEY("x_sendfile", CFG_BOOL, "yes", 0, 0, x_sendfile),
 };
 
 static void
@@ -135,6 +136,8 @@ static const struct service media_service = {
 	.reload = media_reload,
 	.fini = media_fini,
 	.revocations = &revoke_from_auth,
+	.channels = media_channels,
+	.nchannels = sizeof(media_channels) / sizeof(media_channels[0]),
 };
 
 int

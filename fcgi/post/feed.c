@@ -154,7 +154,7 @@ h_feed(struct req *r)
 	if (srv_authenticate(r) == -1 ||
 	    req_etag_header(r, "HTTP_IF_NONE_MATCH", &if_none_match) == -1)
 		return;
-	if ((st = db_exec0(r->ctx->db, S_FEED, &res)) != DB_OK) {
+	if ((st = db_exec0(srv_db_read(r), S_FEED, &res)) != DB_OK) {
 		resp_db_error(r, st);
 		return;
 	}

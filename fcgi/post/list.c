@@ -93,6 +93,7 @@ h_posts_list(struct req *r)
 {
 	struct list_filter	 f;
 	struct page		 p;
+	struct db		*db = srv_db_read(r);
 	struct buf		 items = BUF_INIT;
 	PGresult		*res = NULL, *count = NULL;
 	const char		*cfg = post_conf(r)->search_config;
@@ -106,13 +107,13 @@ h_posts_list(struct req *r)
 	page_sql_params(&p, limit, offset);
 	if (f.tag == NULL && f.author == NULL && f.q == NULL && f.owner == NULL &&
 	    strcmp(f.which, "published") == 0)
-		st = DB_QUERY(r->ctx->db, S_LIST_PUBLISHED, &res, limit, offset);
+		st = DB_QUERY(db, S_LIST_PUBLISHED, &res, limit, offset);
 	else
-		st = DB_QUERY(r->ctx->db, S_LIST_FILTERED, &res, f.tag, f.author, f.q, cfg,
+		st = DB_QUERY(db, S_LIST_FILTERED, &res, f.tag, f.author, f.q, cfg,
 		    f.which, f.owner, limit, offset);
 	/* Past the last page there is no row to carry the total: count. */
 	if (st == DB_OK && PQntuples(res) == 0 && p.page > 1)
-		st = DB_QUERY(r->ctx->db, S_COUNT_FILTERED, &count, f.tag, f.author, f.q, cfg,
+		st = DB_QUERY(db, S_COUNT_FILTERED, &count, f.tag, f.author, f.q, cfg,
 		    f.which, f.owner);
 	if (st != DB_OK) {
 		resp_db_error(r, st);

@@ -150,7 +150,8 @@ out:
 }
 
 enum media_result
-media_client_get(struct media_client *c, const char *id, struct media_info *out)
+media_client_get(struct media_client *c, const char *id, const char *authorization,
+    struct media_info *out)
 {
 	const struct buf	*body;
 	char			 path[64], err[1200];
@@ -159,7 +160,7 @@ media_client_get(struct media_client *c, const char *id, struct media_info *out)
 	if (!uuid_valid(id))
 		return MEDIA_UNKNOWN;
 	snprintf(path, sizeof(path), "/media/%s", id);
-	if ((status = fetch_get(c->fetch, path, &body, err, sizeof(err))) == -1) {
+	if ((status = fetch_get(c->fetch, path, authorization, &body, err, sizeof(err))) == -1) {
 		log_msg("media %s: %s", id, err);
 		return MEDIA_FAILED;
 	}
@@ -190,7 +191,7 @@ media_lookup(void *arg, const char *id, struct media_info *out)
 
 	if ((l->stop_on_failure && l->failed) || !breaker_allow(b, mono_usec()))
 		return MEDIA_SKIPPED;
-	res = media_client_get(l->app->media, id, out);
+	res = media_client_get(l->app->media, id, l->authorization, out);
 	if (res == MEDIA_FAILED) {
 		breaker_failure(b, mono_usec());
 		l->failed = true;

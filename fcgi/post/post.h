@@ -166,8 +166,14 @@ typedef enum media_result (*media_lookup_fn)(void *arg, const char *id, struct m
 struct media_client *media_client_new(const char *base_url, long long timeout_ms,
 		    char *err, size_t errlen);
 void		 media_client_free(struct media_client *);
-/* Asks Media for id. Returns the result; *out on MEDIA_FOUND (free with media_info_free). */
-enum media_result media_client_get(struct media_client *, const char *id, struct media_info *out);
+/*
+ * Asks Media for id, passing authorization (NULL: none) on as the request's
+ * Authorization header: Media reads a writer's lookups on the primary, so a
+ * post saved right after its image was uploaded finds it. Returns the
+ * result; *out on MEDIA_FOUND (free with media_info_free).
+ */
+enum media_result media_client_get(struct media_client *, const char *id,
+		    const char *authorization, struct media_info *out);
 /*
  * Reads Media's metadata body (JSON). Returns 0 and fills *out (to free with
  * media_info_free), or -1 when it is not the promised shape.
@@ -180,6 +186,7 @@ struct media_lookup {
 	struct post_app	*app;
 	bool		 stop_on_failure;	/* reads: one failure ends the attempt */
 	bool		 failed;
+	const char	*authorization;	/* the request's Authorization header, or NULL */
 };
 enum media_result media_lookup(void *arg, const char *id, struct media_info *out);
 

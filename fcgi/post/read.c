@@ -1,7 +1,8 @@
 /*
  * GET /posts/{id-or-slug}: one post. The hot path is one prepared query and
  * the post's stored JSON; the renderer runs only to heal media references
- * once Media answers again (heal.c).
+ * once Media answers again (heal.c). An anonymous read goes to the standby
+ * (database_read), a post it does not have yet to the primary (srv_read).
  */
 #include <string.h>
 #include <strings.h>
@@ -33,7 +34,7 @@ redirect_old_slug(struct req *r, const char *slug)
 	PGresult	*res;
 	enum db_status	 st;
 
-	if ((st = DB_QUERY(r->ctx->db, S_OLD_SLUG, &res, slug)) != DB_OK) {
+	if ((st = SRV_READ(r, S_OLD_SLUG, &res, NULL, slug)) != DB_OK) {
 		resp_db_error(r, st);
 		return;
 	}
@@ -69,7 +70,7 @@ h_post_get(struct req *r)
 		resp_error(r, ERR_NOT_FOUND, "no such post");
 		return;
 	}
-	st = DB_QUERY(r->ctx->db, by_id ? S_POST_BY_ID : S_POST_BY_SLUG, &res, key,
+	st = SRV_READ(r, by_id ? S_POST_BY_ID : S_POST_BY_SLUG, &res, NULL, key,
 	    r->claims != NULL ? r->claims->sub : NULL);
 	if (st != DB_OK) {
 		resp_db_error(r, st);

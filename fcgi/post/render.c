@@ -573,7 +573,7 @@ enum render_result
 post_render(struct req *r, const char *md, size_t len, bool read, struct render *out,
     char *err, size_t errlen)
 {
-	struct media_lookup	 look = { post_app(r), read, false };
+	struct media_lookup	 look = { post_app(r), read, false, req_env(r, "HTTP_AUTHORIZATION") };
 
 	return render_markdown(md, len, post_conf(r)->render_budget, media_lookup, &look, out,
 	    err, errlen);

@@ -142,15 +142,16 @@ api_with(const char *method, const char *path, const char *token, const char *js
 	return api_from(NULL, method, path, token, json, header, out);
 }
 
-long
-api_from(const char *source, const char *method, const char *path, const char *token,
-    const char *json, const char *header, struct http_resp *out)
+/* api_with() from source (NULL: any) to the web server at base. */
+static long
+api_call(const char *source, const char *base, const char *method, const char *path,
+    const char *token, const char *json, const char *header, struct http_resp *out)
 {
 	char		 url[2048], auth[4200];
 	const char	*headers[4];
 	size_t		 n = 0;
 
-	snprintf(url, sizeof(url), "%s%s", test_stack.base_url, path);
+	snprintf(url, sizeof(url), "%s%s", base, path);
 	if (token != NULL) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 		headers[n++] = auth;
@@ -162,6 +163,20 @@ api_from(const char *source, const char *method, const char *path, const char *t
 	headers[n] = NULL;
 	return http_request_from(source, method, url, headers, json,
 	    json != NULL ? strlen(json) : 0, out);
+}
+
+long
+api_at(const char *base, const char *method, const char *path, const char *token,
+    const char *json, const char *header, struct http_resp *out)
+{
+	return api_call(NULL, base, method, path, token, json, header, out);
+}
+
+long
+api_from(const char *source, const char *method, const char *path, const char *token,
+    const char *json, const char *header, struct http_resp *out)
+{
+	return api_call(source, test_stack.base_url, method, path, token, json, header, out);
 }
 
 long

@@ -233,22 +233,28 @@ web_spawn(struct stack *s, const char *name)
 }
 
 void
-web_routes(const struct stack *s, const char *run, char *out, size_t len)
+web_routes(const struct stack *s, const char *run, const char *cache, char *out, size_t len)
 {
+	char	 dir[1100];
+
+	if (cache != NULL)
+		xsnprintf(dir, sizeof(dir), "%s", cache);
+	else
+		xsnprintf(dir, sizeof(dir), "%s/media-cache", s->var);
 	if (s->apache)
 		xsnprintf(out, len,
 		    "Define QUIRE_RUN %s\n"
-		    "Define QUIRE_CACHE %s/media-cache\n"
+		    "Define QUIRE_CACHE %s\n"
 		    "Define QUIRE_ADMIN %s/admin\n"
-		    "Include %s/web-conf/apache/quire.conf\n", run, s->var, s->repo, s->repo);
+		    "Include %s/web-conf/apache/quire.conf\n", run, dir, s->repo, s->repo);
 	else
 		xsnprintf(out, len,
 		    "var.quire_web_conf = \"%s/web-conf/lighttpd\"\n"
 		    "var.quire_backends = \"sockets\"\n"
 		    "var.quire_run = \"%s\"\n"
-		    "var.quire_cache = \"%s/media-cache\"\n"
+		    "var.quire_cache = \"%s\"\n"
 		    "var.quire_admin = \"%s/admin\"\n"
-		    "include var.quire_web_conf + \"/quire.conf\"\n", s->repo, run, s->var, s->repo);
+		    "include var.quire_web_conf + \"/quire.conf\"\n", s->repo, run, dir, s->repo);
 }
 
 int
@@ -258,7 +264,7 @@ web_start(struct stack *s, const struct stack_opts *o)
 
 	if (s->apache) {
 		xsnprintf(run, sizeof(run), "%s/run", s->var);
-		web_routes(s, run, tail, sizeof(tail));
+		web_routes(s, run, NULL, tail, sizeof(tail));
 		if (write_apache_conf(s, "apache2", s->port, tail) == -1 ||
 		    programs_start(s, o) == -1)
 			return -1;

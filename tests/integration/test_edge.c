@@ -109,7 +109,7 @@ START_TEST(programs_down_get_503_in_the_error_shape)
 
 	snprintf(run, sizeof(run), "%s/run/nobody", test_stack.var);
 	ck_assert_int_eq(make_dir(run, 0755), 0);
-	web_routes(&test_stack, run, routes, sizeof(routes));
+	web_routes(&test_stack, run, NULL, routes, sizeof(routes));
 	ck_assert_int_gt(web = web_start_extra(&test_stack, "programs-down", port, routes), 0);
 	for (i = 0; i < sizeof(gets) / sizeof(gets[0]) + 1; i++) {
 		if (i < sizeof(gets) / sizeof(gets[0])) {

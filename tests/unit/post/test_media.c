@@ -75,8 +75,8 @@ START_TEST(client_urls)
 	ck_assert_ptr_null(media_client_new("127.0.0.1:80", 300, err, sizeof(err)));
 	ck_assert_ptr_nonnull(c = media_client_new("http://127.0.0.1:1/", 100, err, sizeof(err)));
 	/* Not an id: not asked at all. Port 1 refuses: a failure, quickly. */
-	ck_assert_int_eq(media_client_get(c, "../../etc", &m), MEDIA_UNKNOWN);
-	ck_assert_int_eq(media_client_get(c, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", &m),
+	ck_assert_int_eq(media_client_get(c, "../../etc", NULL, &m), MEDIA_UNKNOWN);
+	ck_assert_int_eq(media_client_get(c, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", NULL, &m),
 	    MEDIA_FAILED);
 	media_client_free(c);
 }

@@ -1,6 +1,9 @@
 /* Unit tests of http.c, page.c and srv_dispatch(): requests built in memory. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/ec.h>
 
@@ -383,6 +386,69 @@ START_TEST(sendfile_has_no_body)
 }
 END_TEST
 
+/* A put function of resp_send_file: appends to the buf at arg. */
+static int
+put_buf(void *arg, const char *p, size_t n)
+{
+	return buf_append(arg, p, n);
+}
+
+START_TEST(file_bodies_are_streamed)
+{
+	char		*env[] = { "REQUEST_URI=/x", "HTTP_X_REQUEST_ID=r3", NULL };
+	char		*head_env[] = { "REQUEST_METHOD=HEAD", "REQUEST_URI=/x", NULL };
+	char		 path[] = "/tmp/quire-file-XXXXXX", *data;
+	struct mem_body	 b = { "", 0, 0 };
+	struct buf	 out = BUF_INIT, sent = BUF_INIT;
+	struct req	 r;
+	size_t		 i, len = 200001;	/* more than one read */
+	FILE		*f;
+	int		 fd;
+
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
+	ck_assert_ptr_nonnull(data = malloc(len));
+	for (i = 0; i < len; i++)
+		data[i] = (char)(i * 7);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	fclose(f);
+
+	make_req(&r, env, &b);
+	ck_assert_int_eq(resp_file(&r, path, "image/webp"), 0);
+	ck_assert_int_eq(resp_serialize(&r, &out), 0);
+	ck_assert_str_eq(buf_str(&out), "Status: 200 OK\r\nContent-Type: image/webp\r\n"
+	    "Content-Length: 200001\r\nX-Request-Id: r3\r\nX-Content-Type-Options: nosniff\r\n"
+	    "Cache-Control: no-store\r\n\r\n");
+	ck_assert_int_eq(resp_send_file(&r, put_buf, &sent), 0);
+	ck_assert_uint_eq(sent.len, len);
+	ck_assert_mem_eq(sent.data, data, len);
+	req_free(&r);
+
+	/* HEAD: the length, no bytes. */
+	buf_reset(&sent);
+	make_req(&r, head_env, &b);
+	ck_assert_int_eq(resp_file(&r, path, "image/webp"), 0);
+	ck_assert_int_eq(resp_send_file(&r, put_buf, &sent), 0);
+	ck_assert_uint_eq(sent.len, 0);
+	/* A later error drops the file. */
+	resp_error(&r, ERR_NOT_FOUND, "gone");
+	ck_assert(!r.has_file);
+	req_free(&r);
+
+	/* A file that is not there: 500, errno kept for the caller. */
+	unlink(path);
+	make_req(&r, env, &b);
+	ck_assert_int_eq(resp_file(&r, path, "image/webp"), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(r.status, 500);
+	ck_assert(!r.has_file);
+	req_free(&r);
+	buf_free(&out);
+	buf_free(&sent);
+	free(data);
+}
+END_TEST
+
 /* Dispatches GET path with an optional bearer token. Returns the status. */
 static int
 dispatch(const char *path, const char *token, struct buf *body)
@@ -603,6 +669,7 @@ http_suite(void)
 	tcase_add_test(t, entity_tags);
 	tcase_add_test(t, entity_tag_lists);
 	tcase_add_test(t, sendfile_has_no_body);
+	tcase_add_test(t, file_bodies_are_streamed);
 	suite_add_tcase(s, t);
 	return s;
 }
