@@ -12,8 +12,11 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "srv.h"
 #include "util.h"
+
+/* Request ids made here: a random prefix per process, then a counter. */
+static unsigned char	id_prefix[8];
+static uint32_t		id_count;
 
 struct req_mem {
 	struct req_mem	*next;
@@ -35,7 +38,14 @@ request_id_valid(const char *s)
 }
 
 int
-req_init(struct req *r, struct ctx *ctx, char **env, body_reader read, void *arg)
+req_ids_seed(void)
+{
+	return random_bytes(id_prefix, sizeof(id_prefix));
+}
+
+int
+req_init(struct req *r, struct ctx *ctx, size_t max_body, char **env, body_reader read,
+    void *arg)
 {
 	const char	*uri, *q, *rid;
 	unsigned char	 raw[12];
@@ -45,6 +55,7 @@ req_init(struct req *r, struct ctx *ctx, char **env, body_reader read, void *arg
 	memset(r, 0, sizeof(*r));
 	r->start_usec = mono_usec();
 	r->ctx = ctx;
+	r->max_body = max_body;
 	r->env = env;
 	r->read = read;
 	r->read_arg = arg;
@@ -65,8 +76,8 @@ req_init(struct req *r, struct ctx *ctx, char **env, body_reader read, void *arg
 		snprintf(r->request_id, sizeof(r->request_id), "%s", rid);
 	else {
 		/* A random prefix per worker and a counter: unique without a syscall. */
-		memcpy(raw, ctx->request_prefix, 8);
-		count = ctx->request_count++;
+		memcpy(raw, id_prefix, sizeof(id_prefix));
+		count = id_count++;
 		raw[8] = (unsigned char)(count >> 24);
 		raw[9] = (unsigned char)(count >> 16);
 		raw[10] = (unsigned char)(count >> 8);
@@ -270,7 +281,7 @@ req_json(struct req *r)
 		resp_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, "the body must be application/json");
 		return NULL;
 	}
-	if (req_read_body(r, (size_t)r->ctx->conf.max_body) == -1)
+	if (req_read_body(r, r->max_body) == -1)
 		return NULL;
 	if (!utf8_valid(buf_str(&r->body), r->body.len)) {
 		resp_error(r, ERR_INVALID_UTF8, "the body is not valid UTF-8");
@@ -562,6 +573,15 @@ resp_error(struct req *r, enum err e, const char *fmt, ...)
 		return;
 	}
 	resp_json(r, info->status, body);
+}
+
+void
+resp_db_error(struct req *r, enum db_status st)
+{
+	if (st == DB_UNAVAILABLE)
+		resp_error(r, ERR_UNAVAILABLE, "the database is unavailable; try again shortly");
+	else
+		resp_error(r, ERR_INTERNAL, "a database statement failed");
 }
 
 void

@@ -30,6 +30,7 @@
 #include "http.h"
 #include "notify.h"
 #include "revoke.h"
+#include "route.h"
 #include "tok.h"
 
 struct ctx;
@@ -113,8 +114,6 @@ struct ctx {
 	struct tok_verifier	 tokens;
 	char			 program[32];	/* "quire-auth" */
 	char			 audience[32];	/* "quire-auth" */
-	unsigned char		 request_prefix[8];	/* random, per worker process */
-	uint32_t		 request_count;	/* request ids: prefix, then this */
 };
 
 /*
@@ -191,8 +190,5 @@ enum db_status srv_read(struct req *, size_t stmt, int nparams, const char *cons
 
 /* GET /<service>/health: 200 {"status":"ok"} when the database answers, else 503. */
 void	srv_health(struct req *);
-
-/* Answers a database failure: 503 with Retry-After when unavailable, else 500. */
-void	resp_db_error(struct req *, enum db_status);
 
 #endif

@@ -251,7 +251,7 @@ fuzz_body_read(void *arg, char *out, int n)
 static inline void
 fuzz_req(struct req *r, struct ctx *ctx, char **env, struct fuzz_body *body)
 {
-	if (req_init(r, ctx, env, fuzz_body_read, body) == -1)
+	if (req_init(r, ctx, (size_t)ctx->conf.max_body, env, fuzz_body_read, body) == -1)
 		abort();
 }
 

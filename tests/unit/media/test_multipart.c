@@ -183,7 +183,7 @@ alt_check_status(const char *alt, size_t len, int *status)
 	struct req		 r;
 	int			 rc;
 
-	ck_assert_int_eq(req_init(&r, &ctx, env, NULL, NULL), 0);
+	ck_assert_int_eq(req_init(&r, &ctx, (size_t)ctx.conf.max_body, env, NULL, NULL), 0);
 	rc = alt_check(&r, alt, len);
 	*status = r.status;
 	req_free(&r);

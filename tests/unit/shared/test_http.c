@@ -88,7 +88,7 @@ teardown(void)
 static void
 make_req(struct req *r, char **env, struct mem_body *body)
 {
-	ck_assert_int_eq(req_init(r, &test_ctx, env, mem_read, body), 0);
+	ck_assert_int_eq(req_init(r, &test_ctx, (size_t)test_ctx.conf.max_body, env, mem_read, body), 0);
 }
 
 START_TEST(request_line_and_id)

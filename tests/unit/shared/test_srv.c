@@ -1,4 +1,4 @@
-/* Unit tests of srv.c: a context read from a configuration file. */
+/* Unit tests of ctx.c and dispatch.c: a context read from a configuration file, reads routed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -110,7 +110,7 @@ read_handle(struct ctx *ctx, char **env)
 	struct req	 r;
 	struct db	*db;
 
-	ck_assert_int_eq(req_init(&r, ctx, env, NULL, NULL), 0);
+	ck_assert_int_eq(req_init(&r, ctx, (size_t)ctx->conf.max_body, env, NULL, NULL), 0);
 	db = srv_db_read(&r);
 	req_free(&r);
 	return db;

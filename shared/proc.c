@@ -1,3 +1,8 @@
+/*
+ * proc: the processes of a program — the command line, the listening
+ * socket, privileges, the pre-fork master and its workers, and each
+ * worker's FastCGI loop.
+ */
 #include "srv.h"
 
 #include <errno.h>
@@ -12,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -24,412 +28,12 @@
 #include <fcgiapp.h>
 
 #include "log.h"
-#include "route.h"
 #include "util.h"
 
-#define DEFAULT_CONFIG	"/etc/quire/quire.conf"
 #define MAX_WORKERS	256
-
-#define NCOMMON_KEYS	11
-
-/* Keep max_body last: srv_ctx_open gives it the program's own default. */
-static const struct cfg_key common_keys[NCOMMON_KEYS] = {
-	{ "database", CFG_STR, NULL, 0, 0, offsetof(struct common_conf, database) },
-	{ "database_read", CFG_STR, "", 0, 0, offsetof(struct common_conf, database_read) },
-	{ "db_connect_timeout", CFG_INT, "2", 1, 60,
-	    offsetof(struct common_conf, db_connect_timeout) },
-	{ "db_statement_timeout", CFG_INT, "5000", 0, 3600000,
-	    offsetof(struct common_conf, db_statement_timeout) },
-	{ "public_keys", CFG_STR, NULL, 0, 0, offsetof(struct common_conf, public_keys) },
-	{ "issuer", CFG_STR, "quire-auth", 0, 0, offsetof(struct common_conf, issuer) },
-	{ "token_leeway", CFG_INT, "30", 0, 600, offsetof(struct common_conf, token_leeway) },
-	{ "token_cache", CFG_INT, "256", 0, 1000000, offsetof(struct common_conf, token_cache) },
-	{ "auth_url", CFG_STR, "http://127.0.0.1", 0, 0, offsetof(struct common_conf, auth_url) },
-	{ "auth_timeout", CFG_INT, "1000", 10, 10000, offsetof(struct common_conf, auth_timeout) },
-	{ "max_body", CFG_INT, "65536", 1024, 1073741824, offsetof(struct common_conf, max_body) },
-};
-
-/* One channel of the program, subscribed for the context that serves. */
-struct srv_listener {
-	struct ctx			*ctx;
-	const struct srv_channel	*channel;
-};
 
 /* Set by signal handlers, read by the loops. */
 static volatile sig_atomic_t got_stop, got_reload, got_child;
-
-const char *
-srv_config_path(const char *given)
-{
-	const char *env;
-
-	if (given != NULL)
-		return given;
-	if ((env = getenv("QUIRE_CONFIG")) != NULL && *env != '\0')
-		return env;
-	return DEFAULT_CONFIG;
-}
-
-/*
- * Reads the configuration file at path into ctx for svc: the common and the
- * program's settings, the public keys and the token verifier (no database
- * handle, no program state). Returns 0, or -1 with a message in err and ctx
- * freed.
- */
-static int
-ctx_read(struct ctx *ctx, const struct service *svc, const char *path, char *err,
-    size_t errlen)
-{
-	struct tok_keyset	*keys;
-	struct cfg_key		 common[NCOMMON_KEYS];
-
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->svc = svc;
-	ctx->config_path = path;
-	snprintf(ctx->program, sizeof(ctx->program), "quire-%s", svc->name);
-	snprintf(ctx->audience, sizeof(ctx->audience), "quire-%s", svc->name);
-	if ((ctx->cfg = cfg_load(path, err, errlen)) == NULL)
-		goto fail;
-	memcpy(common, common_keys, sizeof(common));
-	if (svc->max_body_default != NULL)
-		common[NCOMMON_KEYS - 1].def = svc->max_body_default;
-	if (cfg_read(ctx->cfg, svc->name, common, NCOMMON_KEYS, &ctx->conf, err, errlen) == -1)
-		goto fail;
-	if (svc->conf_size > 0) {
-		if ((ctx->app_conf = calloc(1, svc->conf_size)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-		if (cfg_read(ctx->cfg, svc->name, svc->keys, svc->nkeys, ctx->app_conf,
-		    err, errlen) == -1)
-			goto fail;
-	}
-	if (cfg_check_unused(ctx->cfg, svc->name, err, errlen) == -1)
-		goto fail;
-	if (svc->primary_only && ctx->conf.database_read[0] != '\0') {
-		snprintf(err, errlen, "[%s] database_read: quire-%s reads nothing that may lag "
-		    "behind the primary; remove it", svc->name, svc->name);
-		goto fail;
-	}
-	/* libjwt would check nothing without a key: never start without one. */
-	if ((keys = tok_keyset_load(ctx->conf.public_keys, err, errlen)) == NULL)
-		goto fail;
-	if (tok_verifier_init(&ctx->tokens, keys, ctx->conf.issuer, ctx->audience,
-	    ctx->conf.token_leeway, (size_t)ctx->conf.token_cache) == -1) {
-		tok_keyset_free(keys);
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	return 0;
-fail:
-	srv_ctx_free(ctx);
-	return -1;
-}
-
-/*
- * Makes ctx's database handles (not yet connected) from its settings: the
- * primary, and the read-only one when database_read is set, whose sessions
- * are named "<program>-read" (in pg_stat_activity and the server's log).
- * Returns 0, or -1 when memory runs out.
- */
-static int
-ctx_db_open(struct ctx *ctx)
-{
-	char	 name[48];
-
-	ctx->db = db_new(ctx->conf.database, DB_PRIMARY, ctx->program, ctx->svc->stmts,
-	    ctx->svc->nstmts, ctx->conf.db_connect_timeout, ctx->conf.db_statement_timeout);
-	if (ctx->db == NULL)
-		return -1;
-	if (ctx->conf.database_read[0] == '\0')
-		return 0;
-	snprintf(name, sizeof(name), "%s-read", ctx->program);
-	ctx->db_read = db_new(ctx->conf.database_read, DB_STANDBY, name, ctx->svc->stmts,
-	    ctx->svc->nstmts, ctx->conf.db_connect_timeout, ctx->conf.db_statement_timeout);
-	return ctx->db_read == NULL ? -1 : 0;
-}
-
-/* Returns whether a and b reach the database the same way. */
-static bool
-db_conf_equal(const struct common_conf *a, const struct common_conf *b)
-{
-	return strcmp(a->database, b->database) == 0 &&
-	    strcmp(a->database_read, b->database_read) == 0 &&
-	    a->db_connect_timeout == b->db_connect_timeout &&
-	    a->db_statement_timeout == b->db_statement_timeout;
-}
-
-/* notify_fn of a program's channel. */
-static void
-listener_message(void *arg, const char *payload)
-{
-	struct srv_listener	*l = arg;
-
-	l->channel->on_message(l->ctx, payload);
-}
-
-/* notify_resync_fn of a program's channel. */
-static int
-listener_resync(void *arg)
-{
-	struct srv_listener	*l = arg;
-
-	return l->channel->resync(l->ctx);
-}
-
-/*
- * Sets up what ctx listens to (ctx->notify, not yet bound to a database
- * handle): its revocations when the program tracks them, and its own
- * channels. Returns 0, or -1 with err set.
- */
-static int
-ctx_listen_open(struct ctx *ctx, char *err, size_t errlen)
-{
-	const struct srv_channel	*ch;
-	size_t				 i;
-
-	if ((ctx->notify = notify_new()) == NULL ||
-	    (ctx->svc->nchannels > 0 && (ctx->listeners = calloc(ctx->svc->nchannels,
-	    sizeof(*ctx->listeners))) == NULL)) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (ctx->svc->revocations != NULL &&
-	    revoke_open(ctx, ctx->svc->revocations, err, errlen) == -1)
-		return -1;
-	for (i = 0; i < ctx->svc->nchannels; i++) {
-		ch = &ctx->svc->channels[i];
-		ctx->listeners[i].ctx = ctx;
-		ctx->listeners[i].channel = ch;
-		if (notify_subscribe(ctx->notify, ch->name, listener_message,
-		    ch->resync != NULL ? listener_resync : NULL, &ctx->listeners[i]) == -1) {
-			snprintf(err, errlen, "cannot listen on %s", ch->name);
-			return -1;
-		}
-	}
-	return 0;
-}
-
-/* Binds what ctx listens to to ctx itself (where it lives now) and its database handle. */
-static void
-ctx_listen_attach(struct ctx *ctx)
-{
-	size_t	 i;
-
-	revoke_attach(ctx);
-	for (i = 0; i < ctx->svc->nchannels; i++)
-		ctx->listeners[i].ctx = ctx;
-	notify_attach(ctx->notify, ctx->db);
-}
-
-int
-srv_ctx_open(struct ctx *ctx, const struct service *svc, const char *path, char *err,
-    size_t errlen)
-{
-	if (errlen > 0)
-		err[0] = '\0';
-	if (ctx_read(ctx, svc, path, err, errlen) == -1)
-		return -1;
-	log_init(ctx->program);
-	if (ctx_db_open(ctx) == -1) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	if (ctx_listen_open(ctx, err, errlen) == -1)
-		goto fail;
-	ctx_listen_attach(ctx);
-	/* A hook that fails without a word must not leave err as it was. */
-	if (svc->init != NULL && svc->init(ctx, err, errlen) == -1) {
-		if (errlen > 0 && err[0] == '\0')
-			snprintf(err, errlen, "%s could not start (no reason given)", ctx->program);
-		goto fail;
-	}
-	return 0;
-fail:
-	srv_ctx_free(ctx);
-	return -1;
-}
-
-void
-srv_ctx_free(struct ctx *ctx)
-{
-	if (ctx->svc != NULL && ctx->svc->fini != NULL && ctx->app != NULL)
-		ctx->svc->fini(ctx);
-	revoke_close(ctx);
-	notify_free(ctx->notify);
-	free(ctx->listeners);
-	db_free(ctx->db);
-	db_free(ctx->db_read);
-	tok_verifier_free(&ctx->tokens);
-	free(ctx->app_conf);
-	cfg_free(ctx->cfg);
-	memset(ctx, 0, sizeof(*ctx));
-}
-
-int
-srv_ctx_reload(struct ctx *ctx)
-{
-	const struct service	*svc = ctx->svc;
-	struct ctx		 fresh, old;
-	char			 err[1024] = "";
-	int			 rc;
-
-	if (ctx_read(&fresh, svc, ctx->config_path, err, sizeof(err)) == -1)
-		goto fail;
-	if (!db_conf_equal(&fresh.conf, &ctx->conf) && ctx_db_open(&fresh) == -1) {
-		snprintf(err, sizeof(err), "out of memory");
-		srv_ctx_free(&fresh);
-		goto fail;
-	}
-	rc = svc->reload != NULL ? svc->reload(&fresh, ctx, err, sizeof(err)) :
-	    svc->init != NULL ? svc->init(&fresh, err, sizeof(err)) : 0;
-	if (rc == -1 || ctx_listen_open(&fresh, err, sizeof(err)) == -1) {
-		srv_ctx_free(&fresh);
-		goto fail;
-	}
-	/* Nothing fails from here: the connection stays when the settings did. */
-	if (fresh.db == NULL) {
-		fresh.db = ctx->db;
-		fresh.db_read = ctx->db_read;
-		ctx->db = ctx->db_read = NULL;
-	}
-	memcpy(fresh.request_prefix, ctx->request_prefix, sizeof(fresh.request_prefix));
-	fresh.request_count = ctx->request_count;
-	old = *ctx;
-	*ctx = fresh;
-	ctx->tokens.audience = ctx->audience;	/* it pointed into fresh */
-	/* Listens again on the connection kept, and loads the revocations anew. */
-	ctx_listen_attach(ctx);
-	srv_ctx_free(&old);
-	log_msg("SIGHUP: %s and %zu public key(s) loaded", ctx->config_path,
-	    tok_keyset_count(ctx->tokens.keys));
-	return 0;
-fail:
-	log_msg("SIGHUP: keeping the configuration and keys in use: %s",
-	    err[0] != '\0' ? err : "the program could not start again");
-	return -1;
-}
-
-void
-resp_db_error(struct req *r, enum db_status st)
-{
-	if (st == DB_UNAVAILABLE)
-		resp_error(r, ERR_UNAVAILABLE, "the database is unavailable; try again shortly");
-	else
-		resp_error(r, ERR_INTERNAL, "a database statement failed");
-}
-
-struct db *
-srv_db_read(const struct req *r)
-{
-	if (r->ctx->db_read == NULL || req_env(r, "HTTP_AUTHORIZATION") != NULL)
-		return r->ctx->db;
-	return r->ctx->db_read;
-}
-
-enum db_status
-srv_read(struct req *r, size_t stmt, int nparams, const char *const *values, PGresult **res,
-    struct db **answered)
-{
-	struct db	*db = srv_db_read(r);
-	enum db_status	 st;
-
-	st = db_exec(db, stmt, nparams, values, NULL, NULL, res);
-	if (st == DB_OK && PQntuples(*res) == 0 && db != r->ctx->db) {
-		PQclear(*res);
-		db = r->ctx->db;
-		st = db_exec(db, stmt, nparams, values, NULL, NULL, res);
-	}
-	if (answered != NULL)
-		*answered = db;
-	return st;
-}
-
-void
-srv_health(struct req *r)
-{
-	if (db_ping(r->ctx->db) != DB_OK) {
-		resp_error(r, ERR_UNAVAILABLE, "the database does not answer");
-		return;
-	}
-	resp_json(r, 200, json_pack("{s:s}", "status", "ok"));
-}
-
-int
-srv_authenticate(struct req *r)
-{
-	const char	*h = req_env(r, "HTTP_AUTHORIZATION"), *tok;
-	enum tok_err	 e;
-
-	if (r->claims != NULL)
-		return 0;
-	/* Only "Bearer" counts; the scheme is case-insensitive (RFC 9110). */
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
-		return 0;
-	for (tok = h + 7; *tok == ' '; tok++)
-		;
-	/*
-	 * After a lost connection, learn what was revoked meanwhile first. While
-	 * no connection listens, a revocation could be missed: were the
-	 * connection back before the handler's first statement, a revoked
-	 * token would write. So a token waits for the database, as its request
-	 * would.
-	 */
-	if (r->ctx->notify != NULL && !notify_catch_up(r->ctx->notify)) {
-		resp_error(r, ERR_UNAVAILABLE, "the database is unavailable; try again shortly");
-		return -1;
-	}
-	e = tok_verify(&r->ctx->tokens, tok, strlen(tok), time(NULL), &r->claims_buf);
-	if (e != TOK_OK) {
-		resp_error(r, ERR_INVALID_TOKEN, "%s", tok_strerror(e));
-		return -1;
-	}
-	r->claims = &r->claims_buf;
-	return 0;
-}
-
-void
-srv_dispatch(struct req *r)
-{
-	const struct service	*svc = r->ctx->svc;
-	struct buf		 allow = BUF_INIT;
-	char			*scratch;
-
-	if ((scratch = req_alloc(r, strlen(r->path) + REQ_MAX_PARAMS)) == NULL) {
-		resp_error(r, ERR_INTERNAL, "out of memory");
-		return;
-	}
-	switch (route_match(svc->routes, svc->nroutes, r->method, r->path, &r->route,
-	    scratch, r->params, &r->nparams, &allow)) {
-	case ROUTE_FOUND:
-		break;
-	case ROUTE_NOT_FOUND:
-		resp_error(r, ERR_NOT_FOUND, "no such resource");
-		return;
-	case ROUTE_BAD_METHOD:
-		resp_error(r, ERR_METHOD_NOT_ALLOWED, "this resource does not take %s", r->method);
-		resp_header(r, "Allow", "%s", buf_str(&allow));
-		buf_free(&allow);
-		return;
-	}
-	/* Public routes never look at a token unless the handler asks. */
-	if (r->route->min_role != ROLE_ANON) {
-		if (srv_authenticate(r) == -1)
-			return;
-		if (r->claims == NULL) {
-			resp_error(r, ERR_MISSING_TOKEN, "this resource needs a bearer token");
-			return;
-		}
-		if (r->claims->role < r->route->min_role) {
-			resp_error(r, ERR_FORBIDDEN, "this resource needs the %s role",
-			    role_name(r->route->min_role));
-			return;
-		}
-	}
-	r->route->handler(r);
-	if (r->status == 0)
-		resp_error(r, ERR_INTERNAL, "the handler set no response");
-}
 
 /* Reads body bytes from the FastCGI input stream. */
 static int
@@ -452,7 +56,7 @@ serve_one(struct ctx *ctx, FCGX_Request *fr)
 	struct req	 r;
 	struct buf	 out = BUF_INIT;
 
-	if (req_init(&r, ctx, fr->envp, fcgx_read, fr->in) == -1) {
+	if (req_init(&r, ctx, (size_t)ctx->conf.max_body, fr->envp, fcgx_read, fr->in) == -1) {
 		FCGX_PutS("Status: 500 Internal Server Error\r\n\r\n", fr->out);
 		req_free(&r);
 		return;
@@ -519,7 +123,7 @@ worker_loop(struct ctx *ctx, int fd)
 	uint32_t		 listen_events;
 	int			 rc, flags, i, n, timeout, ep = -1;
 
-	if (random_bytes(ctx->request_prefix, sizeof(ctx->request_prefix)) == -1 ||
+	if (req_ids_seed() == -1 ||
 	    FCGX_Init() != 0 || FCGX_InitRequest(&fr, fd, 0) != 0) {
 		log_msg("cannot initialise FastCGI");
 		return 1;
