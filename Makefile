@@ -129,10 +129,11 @@ $(BUILD)/obj/tests/%.o: tests/%.c
 	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-format-truncation \
 		$(call pkg_cflags,$(call test_pkgs,$<)) -Itests/harness -Ifcgi -c $< -o $@
 
+# Made anew each time, so that a removed source leaves no object behind.
 $(LIB): $(call obj,$(SHARED_SRC))
 	@mkdir -p $(dir $@)
 	@echo "  AR      $@"
-	$(Q)ar rcs $@ $^
+	$(Q)rm -f $@ && ar rcs $@ $^
 
 $(BUILD)/quire-%: $$(call obj,$$(wildcard fcgi/$$*/*.c)) $(LIB)
 	@echo "  LD      $@"

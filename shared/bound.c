@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "bound.h"
-#include "util.h"
+#include "times.h"
 
 /*
  * The child: limits itself, runs fn, writes its output to fd and ends
@@ -56,7 +56,7 @@ collect(int fd, int64_t deadline, struct buf *out)
 	int		 rc;
 
 	for (;;) {
-		if ((left = deadline - mono_usec()) <= 0)
+		if ((left = deadline - time_mono_usec()) <= 0)
 			return 0;
 		if ((rc = poll(&p, 1, (int)((left + 999) / 1000))) == -1 && errno != EINTR)
 			return -1;
@@ -78,7 +78,7 @@ enum bound_result
 bound_run(bound_fn fn, void *arg, int64_t budget_ms, struct buf *out, char *err,
     size_t errlen)
 {
-	int64_t		 deadline = mono_usec() + budget_ms * 1000;
+	int64_t		 deadline = time_mono_usec() + budget_ms * 1000;
 	pid_t		 parent = getpid(), pid;
 	int		 fds[2], status = 0, got;
 	enum bound_result rc;

@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "buf.h"
-#include "util.h"
+#include "text.h"
 
 #define CFG_MAX_FILE	(1024 * 1024)
 
@@ -257,7 +257,7 @@ cfg_read(struct cfg *c, const char *section, const struct cfg_key *keys, size_t 
 			memcpy(dst, &v, sizeof(v));
 			break;
 		case CFG_INT:
-			if (parse_int(v, k->min, k->max, &num) == -1) {
+			if (text_parse_int(v, k->min, k->max, &num) == -1) {
 				snprintf(err, errlen, "[%s] %s: '%s' is not a whole number from %lld to %lld",
 				    section, k->name, v, k->min, k->max);
 				return -1;

@@ -10,7 +10,6 @@
 #include <string.h>
 
 #include "log.h"
-#include "util.h"
 
 #define DEFAULT_CONFIG	"/etc/quire/quire.conf"
 
@@ -18,19 +17,17 @@
 
 /* Keep max_body last: srv_ctx_open gives it the program's own default. */
 static const struct cfg_key common_keys[NCOMMON_KEYS] = {
-	{ "database", CFG_STR, NULL, 0, 0, offsetof(struct common_conf, database) },
-	{ "database_read", CFG_STR, "", 0, 0, offsetof(struct common_conf, database_read) },
-	{ "db_connect_timeout", CFG_INT, "2", 1, 60,
-	    offsetof(struct common_conf, db_connect_timeout) },
-	{ "db_statement_timeout", CFG_INT, "5000", 0, 3600000,
-	    offsetof(struct common_conf, db_statement_timeout) },
-	{ "public_keys", CFG_STR, NULL, 0, 0, offsetof(struct common_conf, public_keys) },
-	{ "issuer", CFG_STR, "quire-auth", 0, 0, offsetof(struct common_conf, issuer) },
-	{ "token_leeway", CFG_INT, "30", 0, 600, offsetof(struct common_conf, token_leeway) },
-	{ "token_cache", CFG_INT, "256", 0, 1000000, offsetof(struct common_conf, token_cache) },
-	{ "auth_url", CFG_STR, "http://127.0.0.1", 0, 0, offsetof(struct common_conf, auth_url) },
-	{ "auth_timeout", CFG_INT, "1000", 10, 10000, offsetof(struct common_conf, auth_timeout) },
-	{ "max_body", CFG_INT, "65536", 1024, 1073741824, offsetof(struct common_conf, max_body) },
+	CFG_KEY(struct common_conf, database, CFG_STR, NULL, 0, 0),
+	CFG_KEY(struct common_conf, database_read, CFG_STR, "", 0, 0),
+	CFG_KEY(struct common_conf, db_connect_timeout, CFG_INT, "2", 1, 60),
+	CFG_KEY(struct common_conf, db_statement_timeout, CFG_INT, "5000", 0, 3600000),
+	CFG_KEY(struct common_conf, public_keys, CFG_STR, NULL, 0, 0),
+	CFG_KEY(struct common_conf, issuer, CFG_STR, "quire-auth", 0, 0),
+	CFG_KEY(struct common_conf, token_leeway, CFG_INT, "30", 0, 600),
+	CFG_KEY(struct common_conf, token_cache, CFG_INT, "256", 0, 1000000),
+	CFG_KEY(struct common_conf, auth_url, CFG_STR, "http://127.0.0.1", 0, 0),
+	CFG_KEY(struct common_conf, auth_timeout, CFG_INT, "1000", 10, 10000),
+	CFG_KEY(struct common_conf, max_body, CFG_INT, "65536", 1024, 1073741824),
 };
 
 /* One channel of the program, subscribed for the context that serves. */

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "util.h"
+#include "times.h"
 
 #define DB_RETRY_USEC	1000000	/* at most one connection attempt a second */
 
@@ -163,7 +163,7 @@ fail:
 		PQfinish(db->conn);
 		db->conn = NULL;
 	}
-	db->next_attempt = mono_usec() + DB_RETRY_USEC;
+	db->next_attempt = time_mono_usec() + DB_RETRY_USEC;
 	return -1;
 }
 
@@ -173,7 +173,7 @@ db_ensure(struct db *db)
 {
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		return 0;
-	if (db->in_tx || mono_usec() < db->next_attempt) {
+	if (db->in_tx || time_mono_usec() < db->next_attempt) {
 		snprintf(db->error, sizeof(db->error), "no database connection");
 		return -1;
 	}

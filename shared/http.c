@@ -12,7 +12,10 @@
 #include <unistd.h>
 
 #include "log.h"
-#include "util.h"
+#include "encode.h"
+#include "secret.h"
+#include "text.h"
+#include "times.h"
 
 /* Request ids made here: a random prefix per process, then a counter. */
 static unsigned char	id_prefix[8];
@@ -40,7 +43,7 @@ request_id_valid(const char *s)
 int
 req_ids_seed(void)
 {
-	return random_bytes(id_prefix, sizeof(id_prefix));
+	return secret_random(id_prefix, sizeof(id_prefix));
 }
 
 int
@@ -53,7 +56,7 @@ req_init(struct req *r, struct ctx *ctx, size_t max_body, char **env, body_reade
 	size_t		 len;
 
 	memset(r, 0, sizeof(*r));
-	r->start_usec = mono_usec();
+	r->start_usec = time_mono_usec();
 	r->ctx = ctx;
 	r->max_body = max_body;
 	r->env = env;
@@ -204,7 +207,7 @@ req_read_body(struct req *r, size_t max)
 
 	if (r->body_read)
 		return 0;
-	if (sized && parse_int(cl, 0, (long long)1 << 40, &want) == -1) {
+	if (sized && text_parse_int(cl, 0, (long long)1 << 40, &want) == -1) {
 		resp_error(r, ERR_INCOMPLETE_BODY, "Content-Length is not a number");
 		return -1;
 	}
@@ -373,7 +376,7 @@ req_string_field(struct req *r, json_t *obj, const char *name, size_t max)
 
 	if (v == NULL || !json_is_string(v))
 		return NULL;
-	if (has_control(json_string_value(v), json_string_length(v), false)) {
+	if (text_has_control(json_string_value(v), json_string_length(v), false)) {
 		resp_error(r, ERR_CONTROL_CHARACTER, "field \"%s\" holds a control character",
 		    name);
 		return NULL;

@@ -5,7 +5,8 @@
 #include <string.h>
 
 #include "buf.h"
-#include "util.h"
+#include "encode.h"
+#include "text.h"
 
 int
 page_parse(struct req *r, long long default_per_page, struct page *p)
@@ -30,12 +31,12 @@ page_parse(struct req *r, long long default_per_page, struct page *p)
 		return -1;
 	}
 	if ((rc = req_query(r, "page", &v)) == -1 ||
-	    (rc == 0 && parse_int(v, 1, 1000000, &p->page) == -1)) {
+	    (rc == 0 && text_parse_int(v, 1, 1000000, &p->page) == -1)) {
 		resp_error(r, ERR_INVALID_QUERY, "page must be a whole number from 1");
 		return -1;
 	}
 	if ((rc = req_query(r, "per_page", &v)) == -1 ||
-	    (rc == 0 && parse_int(v, 1, PAGE_MAX_PER_PAGE, &p->per_page) == -1)) {
+	    (rc == 0 && text_parse_int(v, 1, PAGE_MAX_PER_PAGE, &p->per_page) == -1)) {
 		resp_error(r, ERR_INVALID_QUERY, "per_page must be a whole number from 1 to %d",
 		    PAGE_MAX_PER_PAGE);
 		return -1;

@@ -28,7 +28,8 @@
 #include <fcgiapp.h>
 
 #include "log.h"
-#include "util.h"
+#include "text.h"
+#include "times.h"
 
 #define MAX_WORKERS	256
 
@@ -65,7 +66,7 @@ serve_one(struct ctx *ctx, FCGX_Request *fr)
 	if (resp_serialize(&r, &out) == -1 || fcgx_put(fr->out, buf_str(&out), out.len) == -1 ||
 	    resp_send_file(&r, fcgx_put, fr->out) == -1)
 		log_msg("could not write the response to %s", r.path);
-	log_request(r.method, r.path, r.status, mono_usec() - r.start_usec, r.request_id);
+	log_request(r.method, r.path, r.status, time_mono_usec() - r.start_usec, r.request_id);
 	buf_free(&out);
 	req_free(&r);
 }
@@ -421,7 +422,7 @@ srv_main(const struct service *svc, int argc, char **argv)
 			listen_spec = optarg;
 			break;
 		case 'w':
-			if (parse_int(optarg, 1, MAX_WORKERS, &workers) == -1) {
+			if (text_parse_int(optarg, 1, MAX_WORKERS, &workers) == -1) {
 				fprintf(stderr, "--workers: a number from 1 to %d\n", MAX_WORKERS);
 				return 2;
 			}

@@ -31,7 +31,7 @@
 
 #include "buf.h"
 #include "cfg.h"
-#include "util.h"
+#include "encode.h"
 
 #define DEFAULT_CONFIG	"/etc/quire/quire.conf"
 #define DEFAULT_SQL_DIR	"/usr/share/quire/sql"

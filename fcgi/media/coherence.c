@@ -27,7 +27,7 @@
 
 #include "log.h"
 #include "media.h"
-#include "util.h"
+#include "encode.h"
 
 #define SWEEP_BATCH	500	/* item ids asked about in one query */
 

@@ -12,7 +12,8 @@
 #include "log.h"
 #include "media.h"
 #include "page.h"
-#include "util.h"
+#include "encode.h"
+#include "text.h"
 
 #define COL_OWNER	1
 
@@ -38,7 +39,7 @@ alt_check(struct req *r, const char *alt, size_t len)
 		resp_error(r, ERR_INVALID_UTF8, "alt is not valid UTF-8");
 		return -1;
 	}
-	if (has_control(alt, len, false)) {
+	if (text_has_control(alt, len, false)) {
 		resp_error(r, ERR_CONTROL_CHARACTER, "alt holds a control character");
 		return -1;
 	}

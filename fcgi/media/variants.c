@@ -25,8 +25,11 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "nitems.h"
 #include "media.h"
-#include "util.h"
+#include "encode.h"
+#include "text.h"
+#include "times.h"
 
 #define IMMUTABLE	"public, max-age=31536000, immutable"
 
@@ -48,9 +51,9 @@ variant_name_parse(const char *s, long long *width, enum img_type *type)
 			return -1;
 	memcpy(digits, s, n);
 	digits[n] = '\0';
-	if (parse_int(digits, 1, 1000000, width) == -1)
+	if (text_parse_int(digits, 1, 1000000, width) == -1)
 		return -1;
-	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+	for (i = 0; i < nitems(exts); i++) {
 		if (strcmp(dot + 1, img_ext(exts[i])) == 0) {
 			*type = exts[i];
 			return 0;
@@ -83,7 +86,7 @@ widths_parse(const char *s, long long max, long long out[WIDTHS_MAX])
 			return -1;
 		memcpy(word, s, len);
 		word[len] = '\0';
-		if (parse_int(word, 1, max, &out[n++]) == -1)
+		if (text_parse_int(word, 1, max, &out[n++]) == -1)
 			return -1;
 		s += strcspn(s, ",");
 		if (*s == ',' && *++s == '\0')
@@ -145,7 +148,7 @@ cache_fill(struct req *r, struct db *db, const char *path, PGresult *item, long 
 	struct img_out		 img = { 0 };
 	struct stat		 sb;
 	enum db_status		 st;
-	int64_t			 t0 = mono_usec();
+	int64_t			 t0 = time_mono_usec();
 	int			 lock, rc = -1;
 
 	*made = false;
@@ -188,7 +191,7 @@ cache_fill(struct req *r, struct db *db, const char *path, PGresult *item, long 
 		goto out;
 	}
 	log_msg("made %s in %lld us, sent %s (request_id=%s)", path,
-	    (long long)(mono_usec() - t0), conf->x_sendfile ? "with X-Sendfile" : "by quire-media",
+	    (long long)(time_mono_usec() - t0), conf->x_sendfile ? "with X-Sendfile" : "by quire-media",
 	    r->request_id);
 	*made = true;
 	rc = 0;

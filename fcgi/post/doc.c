@@ -10,7 +10,9 @@
 #include <string.h>
 
 #include "post.h"
-#include "util.h"
+#include "encode.h"
+#include "text.h"
+#include "times.h"
 
 /* Returns a new JSON value parsed from column col of row, or NULL. */
 static json_t *
@@ -27,7 +29,7 @@ post_doc_build(PGresult *res, int row, char **doc, char **item)
 	int		 rc = -1;
 
 	*doc = *item = NULL;
-	parse_int(PQgetvalue(res, row, DC_VERSION), 1, INT32_MAX, &version);
+	text_parse_int(PQgetvalue(res, row, DC_VERSION), 1, INT32_MAX, &version);
 	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o*, s:o*, s:s, s:s, s:s?, s:I}",
 	    "id", PQgetvalue(res, row, DC_ID),
 	    "slug", PQgetvalue(res, row, DC_SLUG),
@@ -143,7 +145,7 @@ doc_store(struct req *r, PGresult *res, char etag[ETAG_MAX], char modified[30], 
 		return -1;
 	}
 	post_etag(id, PQgetvalue(res, 0, DC_VERSION), PQgetvalue(res, 0, DC_RENDITION), etag);
-	parse_int(PQgetvalue(res, 0, DC_UPDATED_EPOCH), 0, INT64_MAX, &updated);
+	text_parse_int(PQgetvalue(res, 0, DC_UPDATED_EPOCH), 0, INT64_MAX, &updated);
 	time_http((time_t)updated, modified);
 	st = DB_QUERY(r->ctx->db, S_POST_SET_DOC, NULL, id, d, item, etag, modified);
 	free(item);

@@ -10,7 +10,7 @@
 #include <time.h>
 
 #include "post.h"
-#include "util.h"
+#include "times.h"
 
 /* Columns of S_FEED; keep in sync with the statement in stmts.c. */
 enum feed_col {
@@ -186,7 +186,7 @@ h_feed(struct req *r)
 		feed_close(&xml);
 		resp_body(r, 200, "application/atom+xml", buf_str(&xml), xml.len);
 	}
-	if (parse_rfc3339(updated, &t) == -1)
+	if (time_parse_rfc3339(updated, &t) == -1)
 		t = time(NULL);
 	time_http(t, modified);
 	post_cache_headers(r, true, etag, modified);

@@ -14,7 +14,9 @@
 
 #include "log.h"
 #include "post.h"
-#include "util.h"
+#include "encode.h"
+#include "text.h"
+#include "times.h"
 
 bool
 heal_post(struct req *r, PGresult *res)
@@ -28,14 +30,14 @@ heal_post(struct req *r, PGresult *res)
 	char			 id[UUID_LEN + 1], err[300], *media = NULL;
 	bool			 answered = false;
 
-	if (!breaker_ready(&app->breaker, mono_usec()) || post_etag_id(etag, id) == -1)
+	if (!breaker_ready(&app->breaker, time_mono_usec()) || post_etag_id(etag, id) == -1)
 		return false;
 	if (DB_QUERY(db, S_HEAL_CLAIM, &claim, id, etag, app->breaker_seconds) != DB_OK ||
 	    PQntuples(claim) == 0) {
 		PQclear(claim);
 		return false;
 	}
-	parse_int(PQgetvalue(claim, 0, 1), 0, MEDIA_REFS_MAX, &before);
+	text_parse_int(PQgetvalue(claim, 0, 1), 0, MEDIA_REFS_MAX, &before);
 	switch (post_render(r, PQgetvalue(claim, 0, 0), (size_t)PQgetlength(claim, 0, 0), true,
 	    &out, err, sizeof(err))) {
 	case RENDER_OK:

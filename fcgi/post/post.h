@@ -12,7 +12,7 @@
 
 #include "http.h"
 #include "srv.h"
-#include "util.h"
+#include "encode.h"
 
 #define TITLE_MAX	300		/* characters */
 #define BODY_MAX	1048576		/* bytes of Markdown: 413 past it */

@@ -8,7 +8,7 @@
 #include <strings.h>
 
 #include "post.h"
-#include "util.h"
+#include "encode.h"
 
 bool
 may_manage(const struct req *r, bool own)

@@ -25,7 +25,9 @@
 
 #include "bound.h"
 #include "post.h"
-#include "util.h"
+#include "encode.h"
+#include "secret.h"
+#include "text.h"
 
 #define NONCE_LEN	16	/* hex digits of a placeholder's nonce */
 
@@ -499,7 +501,7 @@ render_markdown(const char *md, size_t len, long long budget_ms, media_lookup_fn
 	size_t			 i;
 
 	memset(out, 0, sizeof(*out));
-	if (random_bytes(nonce, sizeof(nonce)) == -1) {
+	if (secret_random(nonce, sizeof(nonce)) == -1) {
 		snprintf(err, errlen, "no random bytes for the placeholders");
 		return RENDER_FAILED;
 	}

@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "post.h"
-#include "util.h"
+#include "nitems.h"
+#include "encode.h"
 
 /* Slugs the routes take for themselves (GET /posts/health). */
 static const char *const reserved[] = { "health" };
@@ -36,7 +37,7 @@ static const char *const greek[] = {
 	"o", "y", "o",							/* 03CC-03CE */
 };
 
-_Static_assert(sizeof(greek) / sizeof(greek[0]) == 0x3ce - 0x386 + 1, "greek table");
+_Static_assert(nitems(greek) == 0x3ce - 0x386 + 1, "greek table");
 
 /* U+0430..U+044F (Cyrillic lowercase; uppercase is 0x20 below). */
 static const char *const cyrillic[] = {
@@ -44,7 +45,7 @@ static const char *const cyrillic[] = {
 	"r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya",
 };
 
-_Static_assert(sizeof(cyrillic) / sizeof(cyrillic[0]) == 32, "cyrillic table");
+_Static_assert(nitems(cyrillic) == 32, "cyrillic table");
 
 /*
  * Returns the ASCII letters of code point cp, "" for a character dropped
@@ -161,7 +162,7 @@ slug_invalid(const char *s)
 		return "a slug is 1 to 120 of a-z, 0-9 and '-'";
 	if (uuid_valid(s))
 		return "a slug may not look like a post id (a UUID)";
-	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+	for (i = 0; i < nitems(reserved); i++)
 		if (strcmp(s, reserved[i]) == 0)
 			return "this slug is reserved";
 	return NULL;

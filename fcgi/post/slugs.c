@@ -32,7 +32,8 @@
 #include <string.h>
 
 #include "post.h"
-#include "util.h"
+#include "nitems.h"
+#include "text.h"
 
 #define NIL_EDITOR	"00000000-0000-0000-0000-000000000000"
 
@@ -79,7 +80,7 @@ slug_pick(struct req *r, const char *base, char out[SLUG_MAX + 1])
 			continue;
 		if (strcmp(s, base) == 0)
 			taken[1] = true;
-		else if (s[blen] == '-' && parse_int(s + blen + 1, 2, (long long)n, &k) == 0)
+		else if (s[blen] == '-' && text_parse_int(s + blen + 1, 2, (long long)n, &k) == 0)
 			taken[k] = true;
 	}
 	for (i = 1; taken[i]; i++)
@@ -110,7 +111,7 @@ given_way_slug(struct req *r, const char *id, const char *slug, char out[SLUG_MA
 		if (id[i] != '-')
 			hex[j++] = id[i];
 	hex[j] = '\0';
-	for (k = 0; k < sizeof(widths) / sizeof(widths[0]); k++) {
+	for (k = 0; k < nitems(widths); k++) {
 		keep = strlen(slug);
 		if (keep > SLUG_MAX - 1 - widths[k])
 			keep = SLUG_MAX - 1 - widths[k];

@@ -12,7 +12,8 @@
 #include <string.h>
 
 #include "post.h"
-#include "util.h"
+#include "nitems.h"
+#include "times.h"
 
 #define SLUG_ATTEMPTS	5	/* races for a generated slug before giving up */
 
@@ -48,7 +49,7 @@ read_input(struct req *r, bool create, struct post_input *in)
 
 	if ((body = req_json(r)) == NULL)
 		return NULL;
-	if (req_check_fields(r, body, post_fields, sizeof(post_fields) / sizeof(post_fields[0]))
+	if (req_check_fields(r, body, post_fields, nitems(post_fields))
 	    == -1)
 		goto fail;
 	if (post_input_read(body, create, in, &e) == -1) {
@@ -74,7 +75,7 @@ prepare(struct req *r, struct post_write *w, const struct post_input *in, json_t
 	char			 err[300];
 
 	if (w->published_at != NULL)
-		parse_rfc3339(w->published_at, &when);
+		time_parse_rfc3339(w->published_at, &when);
 	if (post_status_check(w->status, w->published_at != NULL ? w->published_at : "", when,
 	    in->status != NULL || in->has_published_at, time(NULL), &e) == -1) {
 		resp_error(r, e.code, "%s", e.msg);

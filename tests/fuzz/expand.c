@@ -10,7 +10,7 @@
 #include <stdio.h>
 
 #include "fuzz.h"
-#include "util.h"
+#include "text.h"
 
 int
 main(int argc, char **argv)
@@ -21,7 +21,7 @@ main(int argc, char **argv)
 	long long	 n;
 	int		 rc;
 
-	if (argc == 3 && parse_int(argv[2], 1, (long long)1 << 30, &n) == 0)
+	if (argc == 3 && text_parse_int(argv[2], 1, (long long)1 << 30, &n) == 0)
 		max = (size_t)n;
 	else if (argc != 2) {
 		fprintf(stderr, "usage: expand FILE [MAX]\n");

@@ -8,7 +8,7 @@
 
 #include <curl/curl.h>
 
-#include "util.h"
+#include "secret.h"
 
 struct stack test_stack;
 
@@ -255,7 +255,7 @@ new_user(const char *role, char name[65], char id[37])
 	char		*admin, json[512];
 	unsigned char	 raw[4];
 
-	random_bytes(raw, sizeof(raw));
+	secret_random(raw, sizeof(raw));
 	snprintf(name, 65, "u%d-%u-%02x%02x%02x%02x", (int)getpid(), serial++, raw[0], raw[1],
 	    raw[2], raw[3]);
 	snprintf(json, sizeof(json), "{\"username\":\"%s\",\"password\":\"%s\",\"role\":\"%s\"}",

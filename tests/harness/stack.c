@@ -1,4 +1,5 @@
 #include "stack.h"
+#include "nitems.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -523,7 +524,7 @@ write_quire_conf(struct stack *s, const struct stack_opts *o)
 	    (rest = copy_lines(&out, buf_str(&local), NULL, true)) == (const char *)-1 ||
 	    buf_puts(&out, o->extra_conf != NULL ? o->extra_conf : "") == -1)
 		goto oom;
-	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+	for (i = 0; i < nitems(sections); i++)
 		if (buf_printf(&out, "\n[%s]\n", sections[i]) == -1 ||
 		    put_derived(&out, keys, user, sections[i]) == -1 ||
 		    (strcmp(sections[i], "post") == 0 &&
@@ -607,7 +608,7 @@ make_dirs(struct stack *s)
 	char	 path[4096];
 	size_t	 i;
 
-	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+	for (i = 0; i < nitems(sub); i++) {
 		xsnprintf(path, sizeof(path), "%s/%s", s->var, sub[i]);
 		if (make_dir(path, 0755) == -1)
 			return -1;

@@ -4,6 +4,7 @@
  * with the project's own configuration from web-conf/.
  */
 #include "stack.h"
+#include "nitems.h"
 
 #include <arpa/inet.h>
 #include <grp.h>
@@ -30,7 +31,7 @@ static const struct program {
 	{ "media", "/media/health" },
 };
 
-#define NPROGRAMS (sizeof(programs) / sizeof(programs[0]))
+#define NPROGRAMS (nitems(programs))
 
 int
 http_status_on(int port, const char *path)
@@ -101,7 +102,7 @@ write_apache_conf(struct stack *s, const char *name, int port, const char *tail)
 	char	 loads[4096] = "";
 	size_t	 i, n = 0;
 
-	for (i = 0; i < sizeof(modules) / sizeof(modules[0]); i++)
+	for (i = 0; i < nitems(modules); i++)
 		n += (size_t)snprintf(loads + n, sizeof(loads) - n,
 		    "LoadModule %s_module /usr/lib/apache2/modules/mod_%s.so\n", modules[i],
 		    modules[i]);

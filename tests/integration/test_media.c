@@ -19,7 +19,8 @@
 #include <wand/MagickWand.h>
 
 #include "client.h"
-#include "util.h"
+#include "nitems.h"
+#include "encode.h"
 
 #define BOUNDARY	"----QuireTestBoundary7MA4YWxkTrZu0gW"
 #define UPLOAD_MAX	4194304		/* set for this stack below */
@@ -701,7 +702,7 @@ START_TEST(unknown_variants_and_ids)
 	size_t		 i;
 
 	upload(tok, &jpg, id);
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (i = 0; i < nitems(names); i++) {
 		snprintf(path, sizeof(path), "/media/%s/w/%s", id, names[i]);
 		get(path, NULL, &r);
 		ck_error(&r, 404, "not_found");

@@ -18,7 +18,7 @@
 #include "client.h"
 #include "load.h"
 #include "proc.h"
-#include "util.h"
+#include "times.h"
 
 #define MAX_PIDS		64
 #define RECOVERY_DEADLINE_MS	20000	/* generous: the design says 2 s */
@@ -141,14 +141,14 @@ START_TEST(postgresql_restarted_under_load)
 	ck_assert_int_eq(stack_pg_stop(&test_stack), 0);
 	sleep(2);
 	ck_assert_int_eq(stack_pg_start(&test_stack), 0);
-	back = mono_usec();
+	back = time_mono_usec();
 	while (!all_answer(paths, tok)) {
-		ck_assert_msg(mono_usec() - back < RECOVERY_DEADLINE_MS * 1000LL,
+		ck_assert_msg(time_mono_usec() - back < RECOVERY_DEADLINE_MS * 1000LL,
 		    "not every program answers 2xx %d s after PostgreSQL came back",
 		    RECOVERY_DEADLINE_MS / 1000);
 		usleep(20000);
 	}
-	recovered = mono_usec() - back;
+	recovered = time_mono_usec() - back;
 	during = outage_wait(l);
 	/* Right after: every worker of every program answers, none with a 503 left. */
 	l = outage_load(script, 3);

@@ -18,9 +18,13 @@
 #include <libpq-fe.h>
 
 #include "client.h"
+#include "nitems.h"
 #include "markdown.h"
 #include "relay.h"
-#include "util.h"
+#include "encode.h"
+#include "secret.h"
+#include "text.h"
+#include "times.h"
 
 #define BREAKER_SECONDS	2	/* [post] media_breaker_seconds in these tests */
 #define RENDER_BUDGET	5000	/* [post] render_budget (ms): several times what 1a takes */
@@ -36,7 +40,7 @@ unique_word(char out[16])
 {
 	unsigned char	 raw[6];
 
-	random_bytes(raw, sizeof(raw));
+	secret_random(raw, sizeof(raw));
 	out[0] = 'w';
 	hex_encode(raw, sizeof(raw), out + 1);
 }
@@ -261,7 +265,7 @@ START_TEST(write_publish_read)
 	    200);
 	ck_assert_str_eq(resp_str(&r, "status"), "published");
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 2);
-	ck_assert_int_eq(parse_rfc3339(resp_str(&r, "published_at"), &t), 0);
+	ck_assert_int_eq(time_parse_rfc3339(resp_str(&r, "published_at"), &t), 0);
 	ck_assert_str_ne(etag_of(&r, etag2), etag);
 	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, id, &g), 200);
@@ -322,7 +326,7 @@ START_TEST(slugs)
 		    "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", "health", "caf\xc3\xa9" };
 		size_t i;
 
-		for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		for (i = 0; i < nitems(bad); i++) {
 			create(author, json_pack("{s:s, s:s, s:s}", "title", "x", "body", "",
 			    "slug", bad[i]), &r);
 			ck_error(&r, 400, "invalid_slug");
@@ -635,7 +639,7 @@ START_TEST(malformed_preconditions_are_400)
 	publish(author, word, "unchanged", id, NULL);
 	current_etag(NULL, id, etag);
 	snprintf(path, sizeof(path), "/posts/%s", id);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		api_with("PATCH", path, author, "{\"body\":\"changed\"}", bad[i], &r);
 		ck_error(&r, 400, "invalid_precondition");
 		http_resp_free(&r);
@@ -1082,12 +1086,12 @@ START_TEST(lists_paginate_and_filter)
 		const char *edge[] = { "/posts?tag=%ff", "/posts?tag=a%01b" };
 		size_t k;
 
-		for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+		for (k = 0; k < nitems(bad); k++) {
 			api("GET", bad[k], author, NULL, &r);
 			ck_error(&r, 400, "invalid_query");
 			http_resp_free(&r);
 		}
-		for (k = 0; k < sizeof(edge) / sizeof(edge[0]); k++) {
+		for (k = 0; k < nitems(edge); k++) {
 			ck_assert_int_eq(api("GET", edge[k], author, NULL, &r), 400);
 			http_resp_free(&r);
 		}
@@ -1332,15 +1336,15 @@ START_TEST(atom_feed_parses)
 	snprintf(expect, sizeof(expect), "%s/posts/feed.atom", test_stack.base_url);
 	ck_assert_str_eq(json_string_value(json_object_get(feed, "id")), expect);
 	ck_assert_str_eq(link_href(json_object_get(feed, "links"), "self"), expect);
-	ck_assert_int_eq(parse_rfc3339(json_string_value(json_object_get(feed, "updated")), &t), 0);
+	ck_assert_int_eq(time_parse_rfc3339(json_string_value(json_object_get(feed, "updated")), &t), 0);
 	ck_assert_int_le(json_array_size(json_object_get(feed, "entries")), 20);
 	json_array_foreach(json_object_get(feed, "entries"), i, e) {
 		/* Every entry: a stable id, RFC 3339 dates, an absolute link. */
 		ck_assert_int_eq(strncmp(json_string_value(json_object_get(e, "id")), "urn:uuid:", 9),
 		    0);
-		ck_assert_int_eq(parse_rfc3339(json_string_value(json_object_get(e, "published")),
+		ck_assert_int_eq(time_parse_rfc3339(json_string_value(json_object_get(e, "published")),
 		    &t), 0);
-		ck_assert_int_eq(parse_rfc3339(json_string_value(json_object_get(e, "updated")),
+		ck_assert_int_eq(time_parse_rfc3339(json_string_value(json_object_get(e, "updated")),
 		    &t), 0);
 		ck_assert_int_eq(strncmp(link_href(json_object_get(e, "links"), "alternate"),
 		    test_stack.base_url, strlen(test_stack.base_url)), 0);

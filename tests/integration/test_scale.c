@@ -36,7 +36,7 @@
 #include "load.h"
 #include "node.h"
 #include "proc.h"
-#include "util.h"
+#include "times.h"
 
 #define CONNECTIONS	8	/* wrk's: at most this many requests are in flight */
 #define PROCS		2	/* the stack's processes per program */
@@ -198,10 +198,10 @@ on_standby(const char *sql)
 static void
 standby_wait(const char *sql, const char *want)
 {
-	int64_t	 t0 = mono_usec();
+	int64_t	 t0 = time_mono_usec();
 
 	while (strcmp(on_standby(sql), want) != 0) {
-		ck_assert_msg(mono_usec() - t0 < DEADLINE_MS * 1000LL,
+		ck_assert_msg(time_mono_usec() - t0 < DEADLINE_MS * 1000LL,
 		    "the standby never answered %s to %s", want, sql);
 		usleep(20000);
 	}
@@ -396,9 +396,9 @@ START_TEST(a_writer_reads_what_they_wrote_while_the_standby_lags)
 	/* Once replay goes on, everyone reads the change. */
 	standby_resume();
 	snprintf(path, sizeof(path), "/posts/%s", first);
-	t0 = mono_usec();
+	t0 = time_mono_usec();
 	while (strcmp(title_of(test_stack.base_url, path, NULL), "After the lag") != 0)
-		ck_assert_int_lt(mono_usec() - t0, DEADLINE_MS * 1000LL);
+		ck_assert_int_lt(time_mono_usec() - t0, DEADLINE_MS * 1000LL);
 	free(tok);
 }
 END_TEST
@@ -428,15 +428,15 @@ static double
 poll_until(const char *base, const char *path, long status, const char *gone)
 {
 	struct http_resp r;
-	int64_t		 t0 = mono_usec();
+	int64_t		 t0 = time_mono_usec();
 	long		 got;
 
 	for (;;) {
 		got = api_at(base, "GET", path, NULL, NULL, NULL, &r);
 		http_resp_free(&r);
 		if (got == status && (gone == NULL || !exists(gone)))
-			return (double)(mono_usec() - t0) / 1000;
-		ck_assert_msg(mono_usec() - t0 < DEADLINE_MS * 1000LL, "%s%s: still %ld%s", base,
+			return (double)(time_mono_usec() - t0) / 1000;
+		ck_assert_msg(time_mono_usec() - t0 < DEADLINE_MS * 1000LL, "%s%s: still %ld%s", base,
 		    path, got, gone != NULL && exists(gone) ? ", its file still cached" : "");
 		usleep(5000);
 	}
@@ -528,11 +528,11 @@ START_TEST(a_change_through_one_node_is_seen_through_the_other)
 	    hdr, &r), 200);
 	http_resp_free(&r);
 	{
-		int64_t	 t0 = mono_usec();
+		int64_t	 t0 = time_mono_usec();
 
 		while (strcmp(title_of(test_stack.base_url, path, NULL), "Changed on B") != 0)
-			ck_assert_int_lt(mono_usec() - t0, DEADLINE_MS * 1000LL);
-		ms_post = (double)(mono_usec() - t0) / 1000;
+			ck_assert_int_lt(time_mono_usec() - t0, DEADLINE_MS * 1000LL);
+		ms_post = (double)(time_mono_usec() - t0) / 1000;
 	}
 	ck_assert_int_eq(api("DELETE", path, tok, NULL, &r), 204);
 	http_resp_free(&r);
@@ -545,16 +545,16 @@ START_TEST(a_change_through_one_node_is_seen_through_the_other)
 	    &r), 200);
 	http_resp_free(&r);
 	{
-		int64_t	 t0 = mono_usec();
+		int64_t	 t0 = time_mono_usec();
 		bool	 seen = false;
 
 		while (!seen) {
 			ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
 			seen = strcmp(resp_str(&r, "alt"), "seen on A") == 0;
 			http_resp_free(&r);
-			ck_assert_int_lt(mono_usec() - t0, DEADLINE_MS * 1000LL);
+			ck_assert_int_lt(time_mono_usec() - t0, DEADLINE_MS * 1000LL);
 		}
-		ms_alt = (double)(mono_usec() - t0) / 1000;
+		ms_alt = (double)(time_mono_usec() - t0) / 1000;
 	}
 
 	/*
@@ -713,17 +713,17 @@ START_TEST(the_standby_is_promoted_under_load)
 	sleep(2);
 
 	/* The primary goes; writes get 503 with Retry-After. */
-	t_stop = mono_usec();
+	t_stop = time_mono_usec();
 	ck_assert_int_eq(stack_pg_stop(&test_stack), 0);
 	while (write_probe(tok) != 503)
-		ck_assert_int_lt(mono_usec() - t_stop, DEADLINE_MS * 1000LL);
+		ck_assert_int_lt(time_mono_usec() - t_stop, DEADLINE_MS * 1000LL);
 	/* The standby is promoted; the programs find the new primary by themselves. */
-	t_promote = mono_usec();
+	t_promote = time_mono_usec();
 	ck_assert_int_eq(stack_standby_promote(&test_stack), 0);
-	t_promoted = mono_usec();
+	t_promoted = time_mono_usec();
 	while (write_probe(tok) != 201)
-		ck_assert_int_lt(mono_usec() - t_promoted, FAILOVER_MS * 1000LL);
-	t_ok = mono_usec();
+		ck_assert_int_lt(time_mono_usec() - t_promoted, FAILOVER_MS * 1000LL);
+	t_ok = time_mono_usec();
 	reads = counts_wait(&lr);
 	writes = counts_wait(&lw);
 	nnow = stack_program_pids(&test_stack, now, MAX_PIDS);

@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 
 #include "post/post.h"
+#include "nitems.h"
 #include "post/site.h"
 
 #define HARBOUR	"6f1c2a7e-3b1d-4c2e-9a5f-0d8e7b6c5a41"
@@ -111,7 +112,7 @@ static const struct demo_post demo_posts[] = {
 	  "Write to me instead.\n", { NULL, NULL, NULL }, 80 },
 };
 
-#define NPOSTS	(sizeof(demo_posts) / sizeof(demo_posts[0]))
+#define NPOSTS	(nitems(demo_posts))
 #define PER_PAGE 5
 
 static const struct site_link nav[] = {
@@ -120,7 +121,7 @@ static const struct site_link nav[] = {
 
 static const struct site_settings settings = {
 	"Field Notes", "Essays on slow software, small tools and the craft of making them last.",
-	"en", "https://fieldnotes.example", nav, sizeof(nav) / sizeof(nav[0])
+	"en", "https://fieldnotes.example", nav, nitems(nav)
 };
 
 /* Creates the folders of path (a file path). Exits on error. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "cfg.h"
+#include "nitems.h"
 #include "fuzz.h"
 
 struct settings {
@@ -21,16 +22,13 @@ struct settings {
 	int		 debug;
 };
 
-#define KEY(name, type, def, min, max, field) \
-	{ name, type, def, min, max, offsetof(struct settings, field) }
-
 static const struct cfg_key keys[] = {
-	KEY("database", CFG_STR, "dbname=quire", 0, 0, database),
-	KEY("public_keys", CFG_STR, "/etc/quire/keys", 0, 0, public_keys),
-	KEY("widths", CFG_STR, "320,640", 0, 0, widths),
-	KEY("max_body", CFG_INT, "65536", 1024, 1073741824, max_body),
-	KEY("workers", CFG_INT, "1", 1, 64, workers),
-	KEY("debug", CFG_BOOL, "no", 0, 0, debug),
+	CFG_KEY(struct settings, database, CFG_STR, "dbname=quire", 0, 0),
+	CFG_KEY(struct settings, public_keys, CFG_STR, "/etc/quire/keys", 0, 0),
+	CFG_KEY(struct settings, widths, CFG_STR, "320,640", 0, 0),
+	CFG_KEY(struct settings, max_body, CFG_INT, "65536", 1024, 1073741824),
+	CFG_KEY(struct settings, workers, CFG_INT, "1", 1, 64),
+	CFG_KEY(struct settings, debug, CFG_BOOL, "no", 0, 0),
 };
 
 /* Checks a string value v of key, and that "key = v" reads back as v. */
@@ -68,9 +66,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		    "refused with \"%s\"", err);
 		goto out;
 	}
-	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++) {
+	for (i = 0; i < nitems(sections); i++) {
 		memset(&s, 0, sizeof(s));
-		if (cfg_read(c, sections[i], keys, sizeof(keys) / sizeof(keys[0]), &s, err,
+		if (cfg_read(c, sections[i], keys, nitems(keys), &s, err,
 		    sizeof(err)) == 0) {
 			FUZZ_ASSERT(s.max_body >= 1024 && s.max_body <= 1073741824 &&
 			    s.workers >= 1 && s.workers <= 64 && (s.debug == 0 || s.debug == 1),

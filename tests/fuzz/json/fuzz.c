@@ -13,7 +13,8 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "util.h"
+#include "nitems.h"
+#include "text.h"
 
 #define MAX_BODY	65536	/* the default max_body */
 
@@ -32,7 +33,7 @@ check_fields(struct req *r, json_t *obj)
 {
 	const char	*key, *s;
 	json_t		*v;
-	size_t		 i, n = sizeof(fields) / sizeof(fields[0]);
+	size_t		 i, n = nitems(fields);
 	bool		 ok = true;
 
 	json_object_foreach(obj, key, v) {
@@ -51,7 +52,7 @@ check_fields(struct req *r, json_t *obj)
 		v = json_object_get(obj, "title");
 		if (s != NULL)
 			FUZZ_ASSERT(json_string_length(v) <= 16 && strlen(s) == json_string_length(v) &&
-			    !has_control(s, strlen(s), false), "the title \"%s\" is taken", s);
+			    !text_has_control(s, strlen(s), false), "the title \"%s\" is taken", s);
 		else if (v != NULL)
 			fuzz_check_error(r);
 	} else {

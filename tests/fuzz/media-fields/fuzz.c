@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "text.h"
 #include "media/media.h"
 #include "media/multipart.h"
 
@@ -39,7 +40,7 @@ check_alt(struct ctx *ctx, const char *data, size_t len)
 	memcpy(alt, data, len);
 	fuzz_req(&r, ctx, NULL, NULL);
 	rc = alt_check(&r, alt, len);
-	good = utf8_valid(alt, len) && !has_control(alt, len, false) &&
+	good = utf8_valid(alt, len) && !text_has_control(alt, len, false) &&
 	    chars(alt, len) <= ALT_MAX_CHARS;
 	FUZZ_ASSERT((rc == 0) == good, "alt_check of %zu bytes (%zu characters) returned %d",
 	    len, utf8_valid(alt, len) ? chars(alt, len) : 0, rc);

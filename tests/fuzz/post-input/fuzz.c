@@ -15,7 +15,8 @@
 
 #include "fuzz.h"
 #include "post/post.h"
-#include "util.h"
+#include "text.h"
+#include "times.h"
 
 /* Checks what post_input_read() took from obj. */
 static void
@@ -29,7 +30,7 @@ check_taken(json_t *obj, const struct post_input *in, bool create)
 	    "title or body");
 	if (in->title != NULL)
 		FUZZ_ASSERT(utf8_length(in->title) >= 1 && utf8_length(in->title) <= TITLE_MAX &&
-		    !has_control(in->title, strlen(in->title), false) &&
+		    !text_has_control(in->title, strlen(in->title), false) &&
 		    strspn(in->title, " ") < strlen(in->title), "the title \"%.300s\"", in->title);
 	if (in->body != NULL)
 		FUZZ_ASSERT(strlen(in->body) <= BODY_MAX, "a body of %zu bytes", strlen(in->body));
@@ -39,13 +40,13 @@ check_taken(json_t *obj, const struct post_input *in, bool create)
 		FUZZ_ASSERT(strcmp(in->status, "draft") == 0 || strcmp(in->status, "published") == 0
 		    || strcmp(in->status, "scheduled") == 0, "the status \"%s\"", in->status);
 	if (in->has_published_at && in->published_at[0] != '\0')
-		FUZZ_ASSERT(parse_rfc3339(in->published_at, &back) == 0 &&
+		FUZZ_ASSERT(time_parse_rfc3339(in->published_at, &back) == 0 &&
 		    back == in->published_time, "published_at %s is kept as \"%s\", which reads "
 		    "back as another time", json_string_value(json_object_get(obj, "published_at")),
 		    in->published_at);
 	if (in->excerpt != NULL)
 		FUZZ_ASSERT(utf8_length(in->excerpt) <= EXCERPT_MAX &&
-		    !has_control(in->excerpt, strlen(in->excerpt), false), "the excerpt");
+		    !text_has_control(in->excerpt, strlen(in->excerpt), false), "the excerpt");
 	if (in->tags != NULL) {
 		FUZZ_ASSERT(json_array_size(in->tags) <= TAGS_MAX, "%zu tags",
 		    json_array_size(in->tags));

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "nitems.h"
 #include "media/probe.h"
 
 /*
@@ -62,9 +63,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_ASSERT(magic_ok(p, len, t) && *img_mime(t) != '\0' && *img_ext(t) != '\0' &&
 		    *img_magick(t) != '\0', "sniffed as %s", img_mime(t));
 	else
-		for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+		for (i = 0; i < nitems(all); i++)
 			FUZZ_ASSERT(!magic_ok(p, len, all[i]), "a %s not sniffed", img_mime(all[i]));
-	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+	for (i = 0; i < nitems(all); i++)
 		check_probe(p, len, all[i]);
 	free(p);
 	return 0;

@@ -11,8 +11,9 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "nitems.h"
 #include "page.h"
-#include "util.h"
+#include "encode.h"
 
 /* Appends s[0..len) to b with every byte but letters and digits %-escaped. */
 static void
@@ -127,7 +128,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	envp[1] = "REQUEST_URI=/posts";
 	envp[2] = NULL;
 	fuzz_req(&r, &ctx, envp, NULL);
-	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+	for (i = 0; i < nitems(names); i++) {
 		rc = req_query(&r, names[i], &v);
 		FUZZ_ASSERT(rc == -1 || rc == 0 || rc == 1, "req_query returned %d", rc);
 	}

@@ -20,11 +20,13 @@
 #include <strings.h>
 
 #include "fuzz.h"
+#include "nitems.h"
 
 /* Post's default render_budget. */
 #define RENDER_BUDGET_MS	2000
 #include "post/post.h"
-#include "util.h"
+#include "encode.h"
+#include "text.h"
 
 /* The lookups of one render. */
 struct fake_media {
@@ -89,10 +91,10 @@ attr_decode(const char *s, size_t len, char *out, size_t outlen)
 				continue;
 			}
 		}
-		for (k = 0; k < sizeof(named) / sizeof(named[0]); k++)
+		for (k = 0; k < nitems(named); k++)
 			if (strncmp(s + i + 1, named[k].name, strlen(named[k].name)) == 0)
 				break;
-		if (k < sizeof(named) / sizeof(named[0])) {
+		if (k < nitems(named)) {
 			out[o++] = named[k].c;
 			i += strlen(named[k].name);
 		} else
@@ -123,7 +125,7 @@ url_unsafe(const char *v, size_t len)
 		return true;
 	if (strncmp(url, "data:", 5) != 0)
 		return false;
-	for (k = 0; k < sizeof(images) / sizeof(images[0]); k++)
+	for (k = 0; k < nitems(images); k++)
 		if (strncmp(url + 5, "image/", 6) == 0 &&
 		    strncmp(url + 11, images[k], strlen(images[k])) == 0)
 			return false;
@@ -209,7 +211,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	md = fuzz_input(data, size, BODY_MAX, true, &len);
 	/* What Post lets through (input.c): valid UTF-8, no controls but blanks. */
-	if (!utf8_valid(md, len) || has_control(md, len, true))
+	if (!utf8_valid(md, len) || text_has_control(md, len, true))
 		goto out;
 	rc = render_markdown(md, len, RENDER_BUDGET_MS, fake_lookup, &m, &out, err, sizeof(err));
 	FUZZ_ASSERT(rc != RENDER_FAILED, "render_markdown failed: %s", err);

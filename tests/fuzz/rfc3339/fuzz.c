@@ -1,12 +1,12 @@
 /*
- * RFC 3339 dates (published_at): parse_rfc3339, and time_rfc3339 and
+ * RFC 3339 dates (published_at): time_parse_rfc3339, and time_rfc3339 and
  * time_http writing the time back. What parses must come back, formatted,
  * as the same instant; a formatted time is always of its fixed shape.
  */
 #include <string.h>
 
 #include "fuzz.h"
-#include "util.h"
+#include "times.h"
 
 #define T_MIN	-62135596800LL	/* 0001-01-01T00:00:00Z */
 #define T_MAX	253402300799LL	/* 9999-12-31T23:59:59Z */
@@ -36,7 +36,7 @@ round_trip(time_t t, const char *from)
 	time_rfc3339(t, out);
 	FUZZ_ASSERT(rfc3339_shaped(out), "%lld (from \"%s\") is written \"%s\"", (long long)t,
 	    from, out);
-	FUZZ_ASSERT(parse_rfc3339(out, &back) == 0 && back == t,
+	FUZZ_ASSERT(time_parse_rfc3339(out, &back) == 0 && back == t,
 	    "%lld (from \"%s\") is written \"%s\", which does not parse back", (long long)t,
 	    from, out);
 	time_http(t, http);
@@ -51,7 +51,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	time_t		 t;
 	int64_t		 raw;
 
-	if (parse_rfc3339(s, &t) == 0) {
+	if (time_parse_rfc3339(s, &t) == 0) {
 		FUZZ_ASSERT(t >= T_MIN && t <= T_MAX, "\"%s\" parses to %lld", s, (long long)t);
 		round_trip(t, s);
 	}

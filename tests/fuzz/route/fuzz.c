@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "fuzz.h"
+#include "nitems.h"
 #include "route.h"
 
 #define R(m, p)	{ m, p, NULL, ROLE_ANON }
@@ -38,9 +39,9 @@ static const struct {
 	const struct route	*routes;
 	size_t			 n;
 } tables[] = {
-	{ auth, sizeof(auth) / sizeof(auth[0]) },
-	{ post, sizeof(post) / sizeof(post[0]) },
-	{ media, sizeof(media) / sizeof(media[0]) },
+	{ auth, nitems(auth) },
+	{ post, nitems(post) },
+	{ media, nitems(media) },
 };
 
 /* Matches path with a scratch buffer of exactly srv_dispatch()'s size. */
@@ -139,7 +140,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		method = fuzz_str((const uint8_t *)"GET", 3);
 		path = fuzz_str(data, size);
 	}
-	for (i = 0; i < sizeof(tables) / sizeof(tables[0]); i++)
+	for (i = 0; i < nitems(tables); i++)
 		check_table(tables[i].routes, tables[i].n, method, path);
 	free(method);
 	free(path);

@@ -12,7 +12,8 @@
 
 #include "fuzz.h"
 #include "post/post.h"
-#include "util.h"
+#include "encode.h"
+#include "text.h"
 
 /* Checks that s is a well-formed slug of 1..max characters. */
 static void

@@ -17,7 +17,7 @@
 #include "forge.h"
 #include "fuzz.h"
 #include "tok.h"
-#include "util.h"
+#include "encode.h"
 
 #define ISSUER		"quire"
 #define AUDIENCE	"quire-post"

@@ -6,6 +6,7 @@
 #include <openssl/ec.h>
 
 #include "auth/auth.h"
+#include "text.h"
 
 START_TEST(hash_and_check)
 {

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "post/post.h"
+#include "nitems.h"
 #include "suites.h"
 
 /* Parses json; returns what media_info_parse returned. */
@@ -52,7 +53,7 @@ START_TEST(anything_else_is_refused_or_skipped)
 	};
 	size_t			 i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < nitems(bad); i++)
 		ck_assert_msg(parse(bad[i], &m) == -1, "accepted %s", bad[i]);
 	/* Unusable variants are skipped, the usable ones kept. */
 	ck_assert_int_eq(parse("{\"width\":700,\"height\":400,\"urls\":{\"variants\":{"

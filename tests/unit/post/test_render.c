@@ -11,8 +11,10 @@
 #include <cmark.h>
 
 #include "markdown.h"
+#include "nitems.h"
 #include "post/post.h"
 #include "suites.h"
+#include "text.h"
 
 #define KNOWN	"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 #define UNKNOWN	"00000000-0000-4000-8000-000000000000"
@@ -117,7 +119,7 @@ START_TEST(xss_payloads_stay_inert)
 	size_t	 i;
 	char	*h;
 
-	for (i = 0; i < sizeof(payloads) / sizeof(payloads[0]); i++) {
+	for (i = 0; i < nitems(payloads); i++) {
 		h = html_of(payloads[i]);
 		ck_assert_msg(strstr(h, "<script") == NULL, "%s -> %s", payloads[i], h);
 		ck_assert_msg(strstr(h, "<svg") == NULL && strstr(h, "<iframe") == NULL &&

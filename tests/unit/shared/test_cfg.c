@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "nitems.h"
 #include "cfg.h"
 #include "suites.h"
 
@@ -13,9 +14,9 @@ struct sample {
 };
 
 static const struct cfg_key sample_keys[] = {
-	{ "name", CFG_STR, "none", 0, 0, offsetof(struct sample, name) },
-	{ "size", CFG_INT, "10", 1, 100, offsetof(struct sample, size) },
-	{ "flag", CFG_BOOL, "no", 0, 0, offsetof(struct sample, flag) },
+	CFG_KEY(struct sample, name, CFG_STR, "none", 0, 0),
+	CFG_KEY(struct sample, size, CFG_INT, "10", 1, 100),
+	CFG_KEY(struct sample, flag, CFG_BOOL, "no", 0, 0),
 };
 
 /* Parses text, failing the test on error. */
@@ -110,7 +111,7 @@ START_TEST(syntax_errors)
 	char	 err[256];
 	size_t	 i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		err[0] = '\0';
 		ck_assert_msg(cfg_parse(bad[i], strlen(bad[i]), err, sizeof(err)) == NULL,
 		    "accepted: %s", bad[i]);

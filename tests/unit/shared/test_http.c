@@ -8,10 +8,10 @@
 #include <openssl/ec.h>
 
 #include "forge.h"
+#include "nitems.h"
 #include "page.h"
 #include "srv.h"
 #include "suites.h"
-#include "util.h"
 
 /* A body in memory, read in small pieces like a socket would give it. */
 struct mem_body {
@@ -67,7 +67,7 @@ setup(void)
 	memset(&test_ctx, 0, sizeof(test_ctx));
 	test_svc.name = "test";
 	test_svc.routes = test_routes;
-	test_svc.nroutes = sizeof(test_routes) / sizeof(test_routes[0]);
+	test_svc.nroutes = nitems(test_routes);
 	test_ctx.svc = &test_svc;
 	test_ctx.conf.max_body = 100;
 	test_key = EVP_EC_gen("P-256");
@@ -342,9 +342,9 @@ START_TEST(entity_tag_lists)
 	const char	*v;
 	size_t		 i;
 
-	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+	for (i = 0; i < nitems(good); i++)
 		ck_assert_msg(etag_list_valid(good[i]), "%s", good[i]);
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < nitems(bad); i++)
 		ck_assert_msg(!etag_list_valid(bad[i]), "%s", bad[i]);
 	make_req(&r, env_bad, &b);
 	ck_assert_int_eq(req_etag_header(&r, "HTTP_IF_MATCH", &v), -1);

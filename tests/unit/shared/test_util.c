@@ -1,9 +1,12 @@
-/* Unit tests of util.c and buf.c. */
+/* Unit tests of encode.c, secret.c, text.c, times.c and buf.c. */
 #include <string.h>
 
 #include "buf.h"
 #include "suites.h"
-#include "util.h"
+#include "encode.h"
+#include "secret.h"
+#include "text.h"
+#include "times.h"
 
 START_TEST(b64url_round_trip)
 {
@@ -39,17 +42,17 @@ START_TEST(parse_int_ranges)
 {
 	long long v;
 
-	ck_assert_int_eq(parse_int("42", 0, 100, &v), 0);
+	ck_assert_int_eq(text_parse_int("42", 0, 100, &v), 0);
 	ck_assert_int_eq(v, 42);
-	ck_assert_int_eq(parse_int("-5", -10, 10, &v), 0);
+	ck_assert_int_eq(text_parse_int("-5", -10, 10, &v), 0);
 	ck_assert_int_eq(v, -5);
-	ck_assert_int_eq(parse_int("101", 0, 100, &v), -1);
-	ck_assert_int_eq(parse_int("", 0, 100, &v), -1);
-	ck_assert_int_eq(parse_int("4x", 0, 100, &v), -1);
-	ck_assert_int_eq(parse_int(" 4", 0, 100, &v), -1);
-	ck_assert_int_eq(parse_int("+4", 0, 100, &v), -1);
-	ck_assert_int_eq(parse_int("99999999999999999999", 0, 100, &v), -1);
-	ck_assert_int_eq(parse_int(NULL, 0, 100, &v), -1);
+	ck_assert_int_eq(text_parse_int("101", 0, 100, &v), -1);
+	ck_assert_int_eq(text_parse_int("", 0, 100, &v), -1);
+	ck_assert_int_eq(text_parse_int("4x", 0, 100, &v), -1);
+	ck_assert_int_eq(text_parse_int(" 4", 0, 100, &v), -1);
+	ck_assert_int_eq(text_parse_int("+4", 0, 100, &v), -1);
+	ck_assert_int_eq(text_parse_int("99999999999999999999", 0, 100, &v), -1);
+	ck_assert_int_eq(text_parse_int(NULL, 0, 100, &v), -1);
 }
 END_TEST
 
@@ -106,12 +109,12 @@ END_TEST
 
 START_TEST(controls)
 {
-	ck_assert(!has_control("plain \xc3\xa9", 8, false));
-	ck_assert(has_control("a\tb", 3, false));
-	ck_assert(!has_control("a\tb\r\n", 5, true));
-	ck_assert(has_control("a\x01b", 3, true));
-	ck_assert(has_control("a\x7f", 2, true));
-	ck_assert(has_control("a\0b", 3, false));
+	ck_assert(!text_has_control("plain \xc3\xa9", 8, false));
+	ck_assert(text_has_control("a\tb", 3, false));
+	ck_assert(!text_has_control("a\tb\r\n", 5, true));
+	ck_assert(text_has_control("a\x01b", 3, true));
+	ck_assert(text_has_control("a\x7f", 2, true));
+	ck_assert(text_has_control("a\0b", 3, false));
 }
 END_TEST
 
@@ -173,27 +176,27 @@ START_TEST(rfc3339)
 {
 	time_t	 t;
 
-	ck_assert_int_eq(parse_rfc3339("2026-11-26T06:34:52Z", &t), 0);
+	ck_assert_int_eq(time_parse_rfc3339("2026-11-26T06:34:52Z", &t), 0);
 	ck_assert_int_eq(t, 1795674892);
-	ck_assert_int_eq(parse_rfc3339("2026-11-26t07:34:52.123456+01:00", &t), 0);
+	ck_assert_int_eq(time_parse_rfc3339("2026-11-26t07:34:52.123456+01:00", &t), 0);
 	ck_assert_int_eq(t, 1795674892);
-	ck_assert_int_eq(parse_rfc3339("2026-11-26T01:04:52-05:30", &t), 0);
+	ck_assert_int_eq(time_parse_rfc3339("2026-11-26T01:04:52-05:30", &t), 0);
 	ck_assert_int_eq(t, 1795674892);
-	ck_assert_int_eq(parse_rfc3339("2024-02-29T00:00:00Z", &t), 0);
-	ck_assert_int_eq(parse_rfc3339("2023-02-29T00:00:00Z", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("2026-13-01T00:00:00Z", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("2026-04-31T00:00:00Z", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("2026-11-26T24:00:00Z", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("2026-11-26 06:34:52Z", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("2026-11-26T06:34:52", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("2026-11-26T06:34:52+0100", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("2026-11-26T06:34:52.Z", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("2026-11-26T06:34:52Zjunk", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("yesterday", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("2024-02-29T00:00:00Z", &t), 0);
+	ck_assert_int_eq(time_parse_rfc3339("2023-02-29T00:00:00Z", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("2026-13-01T00:00:00Z", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("2026-04-31T00:00:00Z", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("2026-11-26T24:00:00Z", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("2026-11-26 06:34:52Z", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("2026-11-26T06:34:52", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("2026-11-26T06:34:52+0100", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("2026-11-26T06:34:52.Z", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("2026-11-26T06:34:52Zjunk", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("yesterday", &t), -1);
 	/* An offset that carries the instant out of years 1 to 9999. */
-	ck_assert_int_eq(parse_rfc3339("0001-01-01T00:30:00+01:00", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("9999-12-31T23:59:59-01:00", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("9999-12-31T23:59:59Z", &t), 0);
+	ck_assert_int_eq(time_parse_rfc3339("0001-01-01T00:30:00+01:00", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("9999-12-31T23:59:59-01:00", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("9999-12-31T23:59:59Z", &t), 0);
 }
 END_TEST
 
@@ -204,10 +207,10 @@ START_TEST(misc)
 
 	hex_encode(raw, 3, hex);
 	ck_assert_str_eq(hex, "00abff");
-	ck_assert(ct_equal("abc", "abc", 3));
-	ck_assert(!ct_equal("abc", "abd", 3));
-	ck_assert_int_eq(random_bytes(r1, 16), 0);
-	ck_assert_int_eq(random_bytes(r2, 16), 0);
+	ck_assert(secret_equal("abc", "abc", 3));
+	ck_assert(!secret_equal("abc", "abd", 3));
+	ck_assert_int_eq(secret_random(r1, 16), 0);
+	ck_assert_int_eq(secret_random(r2, 16), 0);
 	ck_assert(memcmp(r1, r2, 16) != 0);
 }
 END_TEST
