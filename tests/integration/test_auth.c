@@ -3,6 +3,7 @@
  * a real PostgreSQL. Each test makes its own users, so order does not matter.
  */
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1424,6 +1425,22 @@ START_TEST(standalone_workers)
 }
 END_TEST
 
+/* Returns the one worker of master, once it has forked it (fails the test after a while). */
+static pid_t
+only_worker(pid_t master)
+{
+	pid_t	 worker = 0;
+	int	 i;
+
+	for (i = 0; i < PROC_EVENT_TIMEOUT_MS / 10; i++) {
+		if (standalone_worker_pids(master, &worker, 1) == 1)
+			return worker;
+		usleep(10000);
+	}
+	ck_abort_msg("quire-auth %d has no worker", (int)master);
+	return 0;
+}
+
 START_TEST(sigterm_finishes_the_request_in_flight)
 {
 	char		 dir[] = "/tmp/quire-standalone-XXXXXX", conf[600], sock[600], cmd[700];
@@ -1432,22 +1449,27 @@ START_TEST(sigterm_finishes_the_request_in_flight)
 	char		*params[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/auth/login",
 		    "CONTENT_TYPE=application/json", len, NULL };
 	struct buf	 out = BUF_INIT;
-	pid_t		 master;
+	pid_t		 master, worker;
 	int		 fd, status;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	standalone_conf(dir, conf, sizeof(conf));
 	snprintf(sock, sizeof(sock), "%s/auth.sock", dir);
 	master = start_standalone(conf, sock, 1);
+	worker = only_worker(master);
 	snprintf(len, sizeof(len), "CONTENT_LENGTH=%zu", strlen(body));
 
-	/* Half a body is in; then SIGTERM; then the rest. */
+	/* Half a body is in (the worker waits in read() for the rest); then SIGTERM... */
 	fd = fcgi_connect(sock);
 	ck_assert_int_eq(fcgi_begin(fd, params), 0);
 	ck_assert_int_eq(fcgi_stdin(fd, body, 10), 0);
-	usleep(200000);
+	ck_assert_msg(proc_wait_syscall(worker, SYS_read, PROC_EVENT_TIMEOUT_MS) == 0,
+	    "the worker never waited for the rest of the body");
 	kill(master, SIGTERM);
-	usleep(300000);
+	/* ...which the master passes on: the worker has it pending, mid-request... */
+	ck_assert_msg(proc_wait_pending(worker, SIGTERM, PROC_EVENT_TIMEOUT_MS) == 0,
+	    "the master did not pass SIGTERM on to its worker");
+	/* ...then the rest. */
 	ck_assert_int_eq(fcgi_stdin(fd, body + 10, strlen(body) - 10), 0);
 	ck_assert_int_eq(fcgi_stdin(fd, "", 0), 0);
 	ck_assert_int_eq(fcgi_read_response(fd, &out), 0);

@@ -10,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/time.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,6 +17,7 @@
 #include <libpq-fe.h>
 
 #include "client.h"
+#include "proc.h"
 #include "markdown.h"
 #include "relay.h"
 #include "util.h"
@@ -208,14 +208,55 @@ post_column(const char *id, const char *column)
 	return v;
 }
 
-/* Seconds since the epoch, with microseconds. */
-static double
-now_seconds(void)
+/*
+ * Returns whether a breaker interval has passed since the time since (text,
+ * as post_column gives it), by the database's clock: the very test Post
+ * makes before it asks Media again.
+ */
+static bool
+interval_over(const char *since)
 {
-	struct timeval	 tv;
+	char		 secs[16];
+	const char	*params[2] = { since, secs };
+	PGconn		*c = PQconnectdb(stack_dsn(&test_stack, "quire_post"));
+	PGresult	*res;
+	bool		 over;
 
-	gettimeofday(&tv, NULL);
-	return (double)tv.tv_sec + tv.tv_usec / 1e6;
+	snprintf(secs, sizeof(secs), "%d", BREAKER_SECONDS);
+	res = PQexecParams(c, "SELECT $1::timestamptz <= now() - make_interval(secs => $2::int)",
+	    2, NULL, params, NULL, NULL, 0);
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s", PQresultErrorMessage(res));
+	over = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+	PQclear(res);
+	PQfinish(c);
+	return over;
+}
+
+/* Waits until a breaker interval has passed since since (interval_over). */
+static void
+wait_interval_over(const char *since)
+{
+	int	 i;
+
+	for (i = 0; !interval_over(since); i++) {
+		ck_assert_msg(i < PROC_EVENT_TIMEOUT_MS / 50, "no interval over since %s", since);
+		usleep(50000);
+	}
+}
+
+/* Returns the database's clock (text, to free). */
+static char *
+db_now(void)
+{
+	PGconn		*c = PQconnectdb(stack_dsn(&test_stack, "quire_post"));
+	PGresult	*res = PQexec(c, "SELECT now()::text");
+	char		*v;
+
+	ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+	v = strdup(PQgetvalue(res, 0, 0));
+	PQclear(res);
+	PQfinish(c);
+	return v;
 }
 
 START_TEST(write_publish_read)
@@ -1435,10 +1476,8 @@ START_TEST(reads_ask_media_at_most_once_per_interval)
 	struct http_resp r;
 	char		*author = new_user("author", (char[65]){ 0 }, NULL);
 	char		 id[37], word[16], *t0, *t1, *t2;
-	double		 start;
 
 	unique_word(word);
-	start = now_seconds();
 	create_ok(author, json_pack("{s:s, s:s, s:s}", "title", word, "body",
 	    "![x](media:" MEDIA_ID ")", "status", "published"), &r, id);
 	http_resp_free(&r);
@@ -1450,11 +1489,11 @@ START_TEST(reads_ask_media_at_most_once_per_interval)
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
 	http_resp_free(&r);
 	t1 = post_column(id, "render_tried_at");
-	if (now_seconds() - start < BREAKER_SECONDS)
+	/* (When the interval is not over now, it was not over at those reads.) */
+	if (!interval_over(t0))
 		ck_assert_str_eq(t1, t0);
 	/* After it, one read asks again (still unresolved: 200 all the same), once. */
-	usleep((useconds_t)(BREAKER_SECONDS * 1000000 + 200000));
-	start = now_seconds();
+	wait_interval_over(t0);
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
 	ck_assert_str_eq(media_state(&r, 0), "unresolved");
 	http_resp_free(&r);
@@ -1466,7 +1505,7 @@ START_TEST(reads_ask_media_at_most_once_per_interval)
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
 	http_resp_free(&r);
 	t2 = post_column(id, "render_tried_at");
-	if (now_seconds() - start < BREAKER_SECONDS)
+	if (!interval_over(t1))
 		ck_assert_str_eq(t2, t1);
 	free(t0);
 	free(t1);
@@ -1558,6 +1597,7 @@ START_TEST(healing_reads_keep_the_budget)
 	struct http_resp r;
 	char		*author = new_user("author", (char[65]){ 0 }, NULL);
 	char		*quad = md_quadratic(BODY_MAX), id[37], word[16], line[128], *tried;
+	char		*at;
 
 	if (!cmark_quadratic()) {
 		free(quad);
@@ -1571,16 +1611,20 @@ START_TEST(healing_reads_keep_the_budget)
 	set_post_body(id, quad);
 	snprintf(line, sizeof(line), "post %s: cannot render again, not tried again", id);
 	/* After the interval one read tries, is cut off, and answers what is stored. */
-	usleep((useconds_t)(BREAKER_SECONDS * 1000000 + 200000));
+	tried = post_column(id, "render_tried_at");
+	wait_interval_over(tried);
+	free(tried);
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
 	ck_assert_str_eq(media_state(&r, 0), "unresolved");
 	http_resp_free(&r);
+	at = db_now();
 	ck_assert_int_eq(program_log_count(line), 1);
 	tried = post_column(id, "render_tried_at");
 	ck_assert_str_eq(tried, "infinity");
 	free(tried);
 	/* Another interval later: no read tries again. */
-	usleep((useconds_t)(BREAKER_SECONDS * 1000000 + 200000));
+	wait_interval_over(at);
+	free(at);
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
 	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
