@@ -8,6 +8,7 @@
 
 #include <curl/curl.h>
 
+#include "proc.h"
 #include "util.h"
 
 struct stack test_stack;
@@ -221,6 +222,19 @@ int
 program_log_count(const char *needle)
 {
 	return log_count(test_stack.program_log, needle);
+}
+
+int
+program_log_wait(const char *needle, int n)
+{
+	int	 i, got;
+
+	for (i = 0; (got = program_log_count(needle)) < n; i++) {
+		ck_assert_msg(i < PROC_EVENT_TIMEOUT_MS / 20, "%d line(s) of %s hold \"%s\", not %d",
+		    got, test_stack.program_log, needle, n);
+		usleep(20000);
+	}
+	return got;
 }
 
 char *

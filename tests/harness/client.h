@@ -99,6 +99,11 @@ const char	*resp_error_code(const struct http_resp *);
  * log, or the log of the programs the stack runs for Apache) hold needle.
  */
 int		 program_log_count(const char *needle);
+/*
+ * Waits until at least n lines of the programs' log hold needle (an event,
+ * within PROC_EVENT_TIMEOUT_MS, else the test fails). Returns their number.
+ */
+int		 program_log_wait(const char *needle, int n);
 /* Returns how many lines of the file at path hold needle (0 when it cannot be read). */
 int		 log_count(const char *path, const char *needle);
 

@@ -16,8 +16,13 @@ failures=0
 
 cleanup() {
 	for p in $pids; do kill "$p" 2>/dev/null || true; done
-	sleep 1
-	for p in $pids; do kill -9 "$p" 2>/dev/null || true; done
+	# Waits for each to exit; one still there after 10 s is killed.
+	for p in $pids; do
+		( sleep 10; kill -9 "$p" 2>/dev/null ) &
+		killer=$!
+		wait "$p" 2>/dev/null || true
+		kill "$killer" 2>/dev/null || true
+	done
 	[ -f "$tmp/pg/postmaster.pid" ] &&
 		runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$tmp/pg" -m fast -w stop >/dev/null 2>&1
 	dpkg --purge quire-media quire-post quire-auth quire-common >/dev/null 2>&1 || true
