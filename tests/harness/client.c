@@ -148,7 +148,7 @@ static long
 api_call(const char *source, const char *base, const char *method, const char *path,
     const char *token, const char *json, const char *header, struct http_resp *out)
 {
-	char		 url[2048], auth[4200];
+	char		 url[2048], auth[AUTH_HEADER_SIZE];
 	const char	*headers[4];
 	size_t		 n = 0;
 
@@ -262,7 +262,7 @@ admin_token(void)
 }
 
 char *
-new_user(const char *role, char name[65], char id[37])
+new_user(const char *role, char name[USERNAME_MAX + 1], char id[UUID_LEN + 1])
 {
 	static unsigned	 serial;
 	struct http_resp r;
@@ -285,10 +285,10 @@ new_user(const char *role, char name[65], char id[37])
 }
 
 long
-upload_png(const char *token, int width, int height, char id[37])
+upload_png(const char *token, int width, int height, char id[UUID_LEN + 1])
 {
 	struct http_resp r;
-	char		 dir[] = "/tmp/quire-png-XXXXXX", file[64], w[16], h[16], auth[4200];
+	char		 dir[] = "/tmp/quire-png-XXXXXX", file[64], w[16], h[16], auth[AUTH_HEADER_SIZE];
 	char		 url[256], *data;
 	char		*argv[] = { "/usr/bin/python3", "tests/integration/make_png.py", w, h, file,
 		    NULL };

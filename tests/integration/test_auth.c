@@ -203,7 +203,7 @@ same_params(const char *hash, const char *setting)
 START_TEST(login_me_refresh_logout)
 {
 	struct http_resp r, me, r2;
-	char		 name[65], id[37], *tok, auth[4200];
+	char		 name[USERNAME_MAX + 1], id[UUID_LEN + 1], *tok, auth[AUTH_HEADER_SIZE];
 	const char	*refresh;
 
 	tok = new_user("author", name, id);
@@ -244,7 +244,7 @@ END_TEST
 START_TEST(refresh_reuse_revokes_family)
 {
 	struct http_resp r1, r2, r3;
-	char		 name[65];
+	char		 name[USERNAME_MAX + 1];
 
 	free(new_user("author", name, NULL));
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r1), 200);
@@ -286,7 +286,7 @@ END_TEST
 START_TEST(wrong_password_and_unknown_user_look_the_same)
 {
 	struct http_resp a, b;
-	char		 name[65];
+	char		 name[USERNAME_MAX + 1];
 
 	free(new_user("author", name, NULL));
 	login_resp(name, "not-the-password", &a);
@@ -301,7 +301,7 @@ END_TEST
 
 START_TEST(brute_force_limit)
 {
-	char		 name[65];
+	char		 name[USERNAME_MAX + 1];
 
 	free(new_user("author", name, NULL));
 	fail_logins(NULL, NULL, NULL, name, 5);
@@ -322,7 +322,7 @@ END_TEST
 START_TEST(attacker_locks_out_only_itself)
 {
 	struct http_resp r;
-	char		 name[65], ghost[80];
+	char		 name[USERNAME_MAX + 1], ghost[80];
 	int		 i;
 
 	free(new_user("author", name, NULL));
@@ -357,7 +357,7 @@ END_TEST
 START_TEST(address_limit_caps_hashing)
 {
 	struct http_resp r;
-	char		 name[65], guess[96];
+	char		 name[USERNAME_MAX + 1], guess[96];
 	int		 i;
 
 	free(new_user("author", name, NULL));
@@ -381,7 +381,7 @@ END_TEST
 START_TEST(trusted_proxy_forwards_the_client_address)
 {
 	struct http_resp r;
-	char		 routes[4096], base[64], name[65];
+	char		 routes[4096], base[64], name[USERNAME_MAX + 1];
 	int		 port = stack_free_port();
 	pid_t		 web;
 
@@ -489,7 +489,7 @@ expect_rejected(const char *token, const char *why)
 START_TEST(forged_tokens_are_rejected)
 {
 	struct http_resp r;
-	char		 path[1200], id[37], name[65], kid[64], head[256], pub[4096];
+	char		 path[1200], id[UUID_LEN + 1], name[USERNAME_MAX + 1], kid[64], head[256], pub[4096];
 	char		*claims, *t, *ok, big[5000];
 	EVP_PKEY	*key, *stranger;
 	long long	 now = time(NULL);
@@ -606,7 +606,7 @@ END_TEST
 START_TEST(bearer_only_from_the_header)
 {
 	struct http_resp r;
-	char		*tok = admin_token(), path[4200], auth[4200], url[256];
+	char		*tok = admin_token(), path[4200], auth[AUTH_HEADER_SIZE], url[256];
 	const char	*headers[2] = { auth, NULL };
 
 	/* A token in the query string is ignored. */
@@ -632,7 +632,7 @@ END_TEST
 START_TEST(users_create_and_validate)
 {
 	struct http_resp r;
-	char		*admin = admin_token(), *author, name[65], body[512], loc[128];
+	char		*admin = admin_token(), *author, name[USERNAME_MAX + 1], body[512], loc[128];
 
 	author = new_user("author", name, NULL);
 	snprintf(body, sizeof(body),
@@ -725,7 +725,7 @@ END_TEST
 START_TEST(users_get_self_or_admin)
 {
 	struct http_resp r;
-	char		*admin = admin_token(), *a, *b, ida[37], idb[37], name[65], path[128];
+	char		*admin = admin_token(), *a, *b, ida[UUID_LEN + 1], idb[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
 
 	a = new_user("author", name, ida);
 	b = new_user("editor", name, idb);
@@ -756,7 +756,7 @@ END_TEST
 START_TEST(users_patch_role_and_disable)
 {
 	struct http_resp r, s;
-	char		*admin = admin_token(), *a, id[37], name[65], path[128];
+	char		*admin = admin_token(), *a, id[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
 
 	a = new_user("author", name, id);
 	snprintf(path, sizeof(path), "/auth/users/%s", id);
@@ -808,7 +808,7 @@ END_TEST
 START_TEST(users_change_own_password)
 {
 	struct http_resp r, s;
-	char		*a, *b, id[37], idb[37], name[65], nameb[65], path[128];
+	char		*a, *b, id[UUID_LEN + 1], idb[UUID_LEN + 1], name[USERNAME_MAX + 1], nameb[USERNAME_MAX + 1], path[128];
 
 	a = new_user("author", name, id);
 	b = new_user("author", nameb, idb);
@@ -866,7 +866,7 @@ ck_no_admin_power(const struct http_resp *r)
 START_TEST(disabled_user_cannot_change_password)
 {
 	struct http_resp r;
-	char		*admin = admin_token(), *a, id[37], name[65], path[128];
+	char		*admin = admin_token(), *a, id[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
 
 	a = new_user("author", name, id);
 	snprintf(path, sizeof(path), "/auth/users/%s", id);
@@ -904,7 +904,7 @@ END_TEST
 START_TEST(old_hashes_are_rehashed_on_login)
 {
 	struct http_resp r;
-	char		 name[65], *old, *now, *current;
+	char		 name[USERNAME_MAX + 1], *old, *now, *current;
 	const char	*prefixes[] = { "$y$", "$6$" };
 	unsigned long	 costs[] = { 3, 0 };
 	size_t		 i;
@@ -938,7 +938,7 @@ END_TEST
 START_TEST(demoted_admin_loses_power_at_once)
 {
 	struct http_resp r;
-	char		*admin = admin_token(), *second, *victim, id2[37], idv[37], name[65];
+	char		*admin = admin_token(), *second, *victim, id2[UUID_LEN + 1], idv[UUID_LEN + 1], name[USERNAME_MAX + 1];
 	char		 path[128], body[256];
 
 	second = new_user("admin", name, id2);
@@ -982,7 +982,7 @@ END_TEST
 START_TEST(password_change_is_throttled)
 {
 	struct http_resp r;
-	char		*a, id[37], name[65], path[128];
+	char		*a, id[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
 	int		 i;
 
 	a = new_user("author", name, id);
@@ -1007,7 +1007,7 @@ END_TEST
 START_TEST(users_delete)
 {
 	struct http_resp r, s;
-	char		*admin = admin_token(), *a, id[37], name[65], path[128];
+	char		*admin = admin_token(), *a, id[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
 
 	a = new_user("author", name, id);
 	snprintf(path, sizeof(path), "/auth/users/%s", id);
@@ -1034,7 +1034,7 @@ END_TEST
 START_TEST(last_admin_is_kept)
 {
 	struct http_resp r, me;
-	char		*admin = admin_token(), *second, id2[37], name[65], path[128];
+	char		*admin = admin_token(), *second, id2[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
 	char		 admin_path[128];
 
 	ck_assert_int_eq(api("GET", "/auth/me", admin, NULL, &me), 200);
@@ -1640,9 +1640,9 @@ browser_post(const char *path, bool session, const char *cookie, const char *ext
 	    body != NULL ? strlen(body) : 0, r);
 }
 
-/* Logs name in as a browser session; writes the cookie's token (44 bytes). */
+/* Logs name in as a browser session; writes the cookie's token. */
 static void
-browser_login(const char *name, char token[44], struct http_resp *r)
+browser_login(const char *name, char token[REFRESH_TOKEN_LEN + 1], struct http_resp *r)
 {
 	char	*body = creds(name, USER_PASSWORD), set[512];
 
@@ -1668,7 +1668,7 @@ ck_cookie_cleared(const struct http_resp *r)
 START_TEST(cookie_login_attributes)
 {
 	struct http_resp r, me;
-	char		 name[65], token[44], set[512];
+	char		 name[USERNAME_MAX + 1], token[REFRESH_TOKEN_LEN + 1], set[512];
 
 	free(new_user("author", name, NULL));
 	browser_login(name, token, &r);
@@ -1695,7 +1695,7 @@ END_TEST
 START_TEST(cookie_refresh_rotates_and_reuse_revokes)
 {
 	struct http_resp r, r2, r3;
-	char		 name[65], first[44], second[44], set[512], origin[128];
+	char		 name[USERNAME_MAX + 1], first[REFRESH_TOKEN_LEN + 1], second[REFRESH_TOKEN_LEN + 1], set[512], origin[128];
 
 	free(new_user("author", name, NULL));
 	browser_login(name, first, &r);
@@ -1728,7 +1728,7 @@ END_TEST
 START_TEST(cookie_csrf_refusals)
 {
 	struct http_resp r;
-	char		 name[65], token[44], *body;
+	char		 name[USERNAME_MAX + 1], token[REFRESH_TOKEN_LEN + 1], *body;
 
 	free(new_user("author", name, NULL));
 	browser_login(name, token, &r);
@@ -1773,7 +1773,7 @@ END_TEST
 START_TEST(cookie_logout_and_logout_everywhere)
 {
 	struct http_resp r, body_login;
-	char		 name[65], token[44], token2[44];
+	char		 name[USERNAME_MAX + 1], token[REFRESH_TOKEN_LEN + 1], token2[REFRESH_TOKEN_LEN + 1];
 
 	free(new_user("author", name, NULL));
 	browser_login(name, token, &r);
@@ -1815,7 +1815,7 @@ END_TEST
 START_TEST(body_clients_unchanged)
 {
 	struct http_resp r, r2;
-	char		 name[65], set[256];
+	char		 name[USERNAME_MAX + 1], set[256];
 
 	free(new_user("author", name, NULL));
 	/* Without the header: the refresh token in the body, and no cookie. */
@@ -1866,7 +1866,7 @@ fcgi_browser_login(const char *sock, const char *name, const char *https, const 
 START_TEST(cookie_secure_over_https)
 {
 	char		 dir[] = "/tmp/quire-secure-XXXXXX", conf[600], sock[600], cmd[700];
-	char		 name[65];
+	char		 name[USERNAME_MAX + 1];
 	struct buf	 out = BUF_INIT;
 	const char	*set;
 	pid_t		 master;

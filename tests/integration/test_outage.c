@@ -124,7 +124,7 @@ START_TEST(postgresql_restarted_under_load)
 	struct http_resp r;
 	struct load	 l;
 	struct load_result during, after;
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL), mid[37];
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), mid[UUID_LEN + 1];
 	char		 post[200], media[100], script[1100];
 	const char	*paths[3] = { post, media, "/auth/me" };
 	pid_t		 before[MAX_PIDS], now[MAX_PIDS];

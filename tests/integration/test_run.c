@@ -140,13 +140,13 @@ var_append(const char *name, const char *text)
 START_TEST(each_run_follows_its_command_line_and_keeps_the_rest)
 {
 	struct http_resp r;
-	char		*author, mid[37], old[4096], *local, *again;
+	char		*author, mid[UUID_LEN + 1], old[4096], *local, *again;
 	int		 a = new_port(0, 0), b, c;
 	pid_t		 pid;
 
 	/* First run: the image resolves through Media, reached at this run's port. */
 	pid = run_stack(a);
-	author = new_user("author", (char[65]){ 0 }, NULL);
+	author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	ck_assert_int_eq(upload_png(author, 400, 300, mid), 201);
 	ck_assert_str_eq(post_image_state(author, mid), "resolved");
 	stop_stack(pid);

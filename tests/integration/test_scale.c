@@ -35,6 +35,7 @@
 #include "client.h"
 #include "load.h"
 #include "node.h"
+#include "post/post.h"
 #include "proc.h"
 #include "util.h"
 
@@ -142,7 +143,7 @@ START_TEST(one_of_two_instances_killed_under_load)
 	web = web_start_extra(&test_stack, "two-posts", pw, routes);
 	ck_assert_int_gt(web, 0);
 
-	tok = new_user("author", (char[65]){ 0 }, NULL);
+	tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	ck_assert_int_eq(api("POST", "/posts", tok, "{\"title\":\"Two hosts\",\"body\":\"Load.\","
 	    "\"status\":\"published\"}", &r), 201);
 	snprintf(path, sizeof(path), "/posts/%s", resp_str(&r, "slug"));
@@ -271,10 +272,10 @@ standby_log_count(const char *a, const char *b)
 	return n;
 }
 
-/* Creates a published post as token's. Copies its slug and id (37 bytes), and its ETag. */
+/* Creates a published post as token's. Copies its slug and id, and its ETag. */
 static void
 new_post(const char *token, const char *title, const char *body, char *slug, size_t slen,
-    char id[37], char etag[64])
+    char id[UUID_LEN + 1], char etag[ETAG_MAX])
 {
 	struct http_resp r;
 	json_t		*j = json_pack("{s:s, s:s, s:s}", "title", title, "body", body, "status",
@@ -305,8 +306,8 @@ read_on_standby(const char *path, const char *session, const char *stmt)
 START_TEST(anonymous_reads_go_to_the_standby)
 {
 	struct http_resp r;
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL);
-	char		 slug[200], id[37], etag[64], path[300], mid[37];
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	char		 slug[200], id[UUID_LEN + 1], etag[ETAG_MAX], path[300], mid[UUID_LEN + 1];
 	int		 before;
 
 	new_post(tok, "Read on the standby", "From the replica.", slug, sizeof(slug), id, etag);
@@ -353,9 +354,9 @@ title_of(const char *base, const char *path, const char *token)
 START_TEST(a_writer_reads_what_they_wrote_while_the_standby_lags)
 {
 	struct http_resp r;
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL), *html;
-	char		 slug[200], id[37], first[37], etag[64], hdr[100], path[300], mid[37];
-	char		 mid2[37], json[300];
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *html;
+	char		 slug[200], id[UUID_LEN + 1], first[UUID_LEN + 1], etag[ETAG_MAX], hdr[100], path[300], mid[UUID_LEN + 1];
+	char		 mid2[UUID_LEN + 1], json[300];
 	int64_t		 t0;
 
 	new_post(tok, "Before the lag", "Old words.", slug, sizeof(slug), first, etag);
@@ -496,8 +497,8 @@ START_TEST(a_change_through_one_node_is_seen_through_the_other)
 {
 	struct http_resp r;
 	struct node	 b;
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL);
-	char		 m[37], slug[200], id[37], etag[64], hdr[100], path[300], variant[200];
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	char		 m[UUID_LEN + 1], slug[200], id[UUID_LEN + 1], etag[ETAG_MAX], hdr[100], path[300], variant[200];
 	char		 file_a[1400], file_b[1400], cache_a[1100];
 	double		 ms_a, ms_b, ms_post, ms_gone, ms_alt;
 
@@ -696,8 +697,8 @@ START_TEST(the_standby_is_promoted_under_load)
 	struct node	 b;
 	struct load	 lr, lw;
 	struct counts	 reads, writes;
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL);
-	char		 slug[200], id[37], etag[64], m[37], path[300], url[400], script_r[1100];
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	char		 slug[200], id[UUID_LEN + 1], etag[ETAG_MAX], m[UUID_LEN + 1], path[300], url[400], script_r[1100];
 	char		 script_w[1100], file_b[1400], read_line[400];
 	pid_t		 before[MAX_PIDS], now[MAX_PIDS];
 	size_t		 nbefore, nnow;
