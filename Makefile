@@ -2,7 +2,11 @@
 #
 #   make            build the programs into build/
 #   make run        the whole stack on 127.0.0.1:$(PORT) with a dev database in var/
-#                   (WEB=apache: behind Apache instead of lighttpd)
+#                   (WEB=apache: behind Apache instead of lighttpd; VAR=dir: another var/)
+#   make migrate-status   quire-migrate --status against the running dev stack
+#   make migrate          the pending migrations of sql/ applied to it
+#   make admin-password   a new password for a lost one, printed once
+#                   (ADMIN=name: another user than admin)
 #   make check      every test (unit, then integration against PostgreSQL and lighttpd)
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
 #   make check-browser the writer's desk in headless Chromium, behind both servers
@@ -16,6 +20,8 @@
 
 PORT	?= 8080
 WEB	?= lighttpd
+VAR	?= var
+ADMIN	?= admin
 SAN	?= 0
 # V=1 shows whole compiler command lines.
 V	?= 0
@@ -119,6 +125,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 program_objs = $(call obj,$(filter-out fcgi/$(1)/main.c,$(wildcard fcgi/$(1)/*.c)))
 
 .PHONY: all deps check check-unit check-integration check-browser run bench install deb \
+	migrate-status migrate admin-password \
 	check-packages check-units soak clean screenshots fuzz check-fuzz fuzz-build
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
@@ -257,7 +264,27 @@ check-browser: $(PROGRAMS) $(BUILD)/quire-stack $(AXE)
 
 run: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/quire-stack
-	$(BUILD)/quire-stack --var var --port $(PORT) --build $(BUILD) --web $(WEB)
+	$(BUILD)/quire-stack --var $(VAR) --port $(PORT) --build $(BUILD) --web $(WEB)
+
+# The admin commands a package user has (quire-migrate(8), quire-auth(8)),
+# against the dev stack that make run keeps in $(VAR)/: its configuration,
+# the checkout's sql/. The stack must be running (in another terminal).
+DEV_ARGS	:= --config $(VAR)/quire.conf
+dev_running	= @test -S $(VAR)/pg-socket/.s.PGSQL.5432 || { echo "The dev stack is not \
+	running in $(VAR)/: start it with make run (VAR=$(VAR)) in another terminal." >&2; exit 1; }
+
+migrate-status: $(BUILD)/quire-migrate
+	$(dev_running)
+	$(BUILD)/quire-migrate $(DEV_ARGS) --sql-dir sql --status
+
+migrate: $(BUILD)/quire-migrate
+	$(dev_running)
+	$(BUILD)/quire-migrate $(DEV_ARGS) --sql-dir sql
+
+# The password from QUIRE_ADMIN_PASSWORD when set, else generated.
+admin-password: $(BUILD)/quire-auth
+	$(dev_running)
+	$(BUILD)/quire-auth reset-password $(DEV_ARGS) $(ADMIN)
 
 # Installs into $(DESTDIR) the way the Debian packages lay things out.
 DESTDIR		?=
