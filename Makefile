@@ -8,6 +8,7 @@
 #   make admin-password   a new password for a lost one, printed once
 #                   (ADMIN=name: another user than admin)
 #   make check      every test (unit, then integration against PostgreSQL and lighttpd)
+#   make check-docs every setting of the key tables in quire.conf(5) and the sample config
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
 #   make check-browser the writer's desk in headless Chromium, behind both servers
 #   make bench      requests/second of the hot paths, as ratios (tests/bench/)
@@ -124,7 +125,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 # The objects of program $(1) without its main.c, for its unit tests.
 program_objs = $(call obj,$(filter-out fcgi/$(1)/main.c,$(wildcard fcgi/$(1)/*.c)))
 
-.PHONY: all deps check check-unit check-integration check-browser run bench install deb \
+.PHONY: all deps check check-docs check-unit check-integration check-browser run bench install deb \
 	migrate-status migrate admin-password \
 	check-packages check-units soak clean screenshots fuzz check-fuzz fuzz-build
 .DEFAULT_GOAL := all
@@ -232,13 +233,18 @@ screenshots: $(BUILD)/site/quire-site-fixture
 
 check: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(TEST_PROGRAMS) $(AXE)
-	@$(MAKE) --no-print-directory check-unit check-integration check-browser
+	@$(MAKE) --no-print-directory check-docs check-unit check-integration check-browser
 
 # Every test program runs, even after one fails; the target fails if any did.
 # Each works alone (make check-unit, make check-integration): it builds what it runs.
 check-unit: $(UNIT_NAMES:%=$(BUILD)/tests/unit-%)
 	@rc=0; for t in $(UNIT_NAMES); do echo "== unit-$$t"; \
 		$(BUILD)/tests/unit-$$t || rc=1; done; exit $$rc
+
+# Every key of the programs' key tables (read from the sources) is described in
+# quire.conf(5) with its default, and shown in packaging/quire.conf.
+check-docs:
+	@/usr/bin/python3 tests/docs/config_keys.py
 
 # The whole integration suite runs behind each web server.
 check-integration: $(PROGRAMS) $(BUILD)/quire-stack $(INTEGRATION:%=$(BUILD)/tests/test-%)
