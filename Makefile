@@ -103,14 +103,16 @@ PKG_MK		:= $(BUILD)/pkg.mk
 PKG_DEB		:= pkg-config:pkg-config fcgi:libfcgi-dev libpq:libpq-dev jansson:libjansson-dev \
 	libjwt:libjwt-dev openssl:libssl-dev libxcrypt:libcrypt-dev check:check \
 	libcurl:libcurl4-openssl-dev libcmark:libcmark-dev MagickWand:libmagickwand-6.q16-dev
-# Writes $(PKG_MK); prints the missing packages instead when there are any.
+# Writes $(PKG_MK) (whole: renamed into place, for a make running beside this
+# one); prints the missing packages instead when there are any.
 pkg_write	= $(shell command -v pkg-config >/dev/null || { echo pkg-config; exit 0; }; \
 	missing=; for p in $(sort $(foreach s,$(PKG_SETS),$(PKGS_$(s)))); do \
 		pkg-config --exists $$p || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then echo $$missing; exit 0; fi; \
 	mkdir -p $(BUILD) && { $(foreach s,$(PKG_SETS), \
 		echo "PC_CFLAGS_$(s) := $$(pkg-config --cflags $(PKGS_$(s)))" && \
-		echo "PC_LIBS_$(s) := $$(pkg-config --libs $(PKGS_$(s)))" &&) true; } >$(PKG_MK))
+		echo "PC_LIBS_$(s) := $$(pkg-config --libs $(PKGS_$(s)))" &&) true; } \
+		>$(PKG_MK).$$$$ && mv -f $(PKG_MK).$$$$ $(PKG_MK))
 pkg_deb		= $(or $(patsubst $(1):%,%,$(filter $(1):%,$(PKG_DEB))),$(1))
 pkg_load	= $(if $(PKG_LOADED),,$(eval PKG_LOADED := 1)$(eval PKG_MISSING := $(pkg_write))$\
 	$(if $(PKG_MISSING),$(error missing pkg-config package(s):$(foreach p,$(PKG_MISSING), $\
