@@ -79,6 +79,37 @@ enum auth_stmt {
 
 extern const struct db_stmt auth_stmts[S_AUTH_STMT_COUNT];
 
+/*
+ * Result columns, by statement. Keep each in sync with its column list in
+ * stmts.c.
+ */
+/* USER_COLUMNS (user_json() reads them), then S_USER_BY_ID's password_hash. */
+enum user_col {
+	UC_ID, UC_USERNAME, UC_ROLE, UC_DISABLED, UC_CREATED,
+	/* S_USER_BY_ID only */
+	UC_PASSWORD_HASH
+};
+
+/* LOGIN_COLUMNS: S_USER_BY_NAME. */
+enum login_col {
+	LC_ID, LC_PASSWORD_HASH, LC_ROLE, LC_DISABLED
+};
+
+/* FAILURES_COLUMNS: S_FAILURES_COUNT, per (address, username) pair and per address. */
+enum failures_col {
+	FC_PAIR, FC_PAIR_RETRY, FC_ADDRESS, FC_ADDRESS_RETRY
+};
+
+/* TOKEN_COLUMNS: S_TOKEN_LOOKUP, the token and its user. */
+enum token_col {
+	TC_FAMILY, TC_USER, TC_EXPIRED, TC_USED, TC_REVOKED, TC_USERNAME, TC_ROLE, TC_DISABLED
+};
+
+/* REVOCATION_COLUMNS: S_REVOCATIONS_LIST (S_REVOCATION_OF: revoked_at alone). */
+enum revocation_col {
+	RV_SUB, RV_REVOKED, RV_EXPIRES
+};
+
 static inline struct auth *
 auth_state(const struct req *r)
 {

@@ -81,10 +81,10 @@ login_allowed(struct req *r, const char *username, const char *client)
 		resp_db_error(r, st);
 		return -1;
 	}
-	pair = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	pair_retry = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	all = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-	all_retry = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+	pair = strtoll(PQgetvalue(res, 0, FC_PAIR), NULL, 10);
+	pair_retry = strtoll(PQgetvalue(res, 0, FC_PAIR_RETRY), NULL, 10);
+	all = strtoll(PQgetvalue(res, 0, FC_ADDRESS), NULL, 10);
+	all_retry = strtoll(PQgetvalue(res, 0, FC_ADDRESS_RETRY), NULL, 10);
 	PQclear(res);
 	if (pair >= conf->login_max_failures) {
 		why = "too many failed logins for this username from your address";

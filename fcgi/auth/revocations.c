@@ -111,9 +111,9 @@ h_revocations(struct req *r)
 	list = json_array();
 	for (i = 0; list != NULL && i < PQntuples(res); i++)
 		json_array_append_new(list, json_pack("{s:s, s:I, s:I}",
-		    "sub", PQgetvalue(res, i, 0),
-		    "revoked_at", (json_int_t)strtoll(PQgetvalue(res, i, 1), NULL, 10),
-		    "expires_at", (json_int_t)strtoll(PQgetvalue(res, i, 2), NULL, 10)));
+		    "sub", PQgetvalue(res, i, RV_SUB),
+		    "revoked_at", (json_int_t)strtoll(PQgetvalue(res, i, RV_REVOKED), NULL, 10),
+		    "expires_at", (json_int_t)strtoll(PQgetvalue(res, i, RV_EXPIRES), NULL, 10)));
 	PQclear(res);
 	resp_json(r, 200, json_pack("{s:o}", "revocations", list));
 }
@@ -134,8 +134,9 @@ load_own(struct ctx *ctx, void *state, struct deny *d)
 	}
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
-		if (deny_add(d, PQgetvalue(res, i, 0), strtoll(PQgetvalue(res, i, 1), NULL, 10),
-		    strtoll(PQgetvalue(res, i, 2), NULL, 10), now) == -1) {
+		if (deny_add(d, PQgetvalue(res, i, RV_SUB),
+		    strtoll(PQgetvalue(res, i, RV_REVOKED), NULL, 10),
+		    strtoll(PQgetvalue(res, i, RV_EXPIRES), NULL, 10), now) == -1) {
 			log_msg("revocations: out of memory");
 			break;
 		}

@@ -152,8 +152,9 @@ h_login(struct req *r)
 	}
 	/* Unknown users cost one hash too, so timing tells nothing. */
 	found = PQntuples(res) == 1;
-	hash = found ? PQgetvalue(res, 0, 1) : a->dummy_hash;
-	ok = password_check(password, hash) && found && strcmp(PQgetvalue(res, 0, 3), "f") == 0;
+	hash = found ? PQgetvalue(res, 0, LC_PASSWORD_HASH) : a->dummy_hash;
+	ok = password_check(password, hash) && found &&
+	    strcmp(PQgetvalue(res, 0, LC_DISABLED), "f") == 0;
 	if (!ok) {
 		if ((st = login_failed(r, username, client)) != DB_OK ||
 		    (st = db_commit(db)) != DB_OK) {
@@ -165,13 +166,14 @@ h_login(struct req *r)
 		goto out;
 	}
 	if ((st = login_succeeded(r, username, client)) != DB_OK ||
-	    (st = rehash_if_outdated(r, PQgetvalue(res, 0, 0), password, hash)) != DB_OK ||
+	    (st = rehash_if_outdated(r, PQgetvalue(res, 0, LC_ID), password, hash)) != DB_OK ||
 	    (st = db_exec0(db, S_TOKENS_PRUNE, NULL)) != DB_OK) {
 		db_rollback(db);
 		resp_db_error(r, st);
 		goto out;
 	}
-	issue_session(r, PQgetvalue(res, 0, 0), username, PQgetvalue(res, 0, 2), NULL, cookie);
+	issue_session(r, PQgetvalue(res, 0, LC_ID), username, PQgetvalue(res, 0, LC_ROLE), NULL,
+	    cookie);
 out:
 	PQclear(res);
 	json_decref(body);
@@ -246,28 +248,30 @@ h_refresh(struct req *r)
 	}
 	if (PQntuples(res) != 1)
 		why = "this refresh token is not valid";
-	else if (strcmp(PQgetvalue(res, 0, 4), "t") == 0)
+	else if (strcmp(PQgetvalue(res, 0, TC_REVOKED), "t") == 0)
 		why = "this refresh token was revoked";
-	else if (strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
+	else if (strcmp(PQgetvalue(res, 0, TC_USED), "t") == 0) {
 		/*
 		 * A used token presented again: someone holds a copy, and maybe
 		 * access tokens it got: the user's access tokens go too (other
 		 * logins of the user refresh theirs).
 		 */
-		if ((st = DB_QUERY(db, S_FAMILY_REVOKE, NULL, PQgetvalue(res, 0, 0))) != DB_OK ||
-		    (st = revocation_add(r, PQgetvalue(res, 0, 1))) != DB_OK ||
+		if ((st = DB_QUERY(db, S_FAMILY_REVOKE, NULL, PQgetvalue(res, 0, TC_FAMILY))) !=
+		    DB_OK ||
+		    (st = revocation_add(r, PQgetvalue(res, 0, TC_USER))) != DB_OK ||
 		    (st = db_commit(db)) != DB_OK) {
 			db_rollback(db);
 			resp_db_error(r, st);
 			goto out;
 		}
-		log_msg("refresh token reuse for user %s: family revoked", PQgetvalue(res, 0, 1));
+		log_msg("refresh token reuse for user %s: family revoked",
+		    PQgetvalue(res, 0, TC_USER));
 		resp_error(r, ERR_INVALID_REFRESH_TOKEN,
 		    "this refresh token was used already; the session is revoked");
 		goto out;
-	} else if (strcmp(PQgetvalue(res, 0, 2), "t") == 0)
+	} else if (strcmp(PQgetvalue(res, 0, TC_EXPIRED), "t") == 0)
 		why = "this refresh token has expired";
-	else if (strcmp(PQgetvalue(res, 0, 7), "t") == 0)
+	else if (strcmp(PQgetvalue(res, 0, TC_DISABLED), "t") == 0)
 		why = "this account is disabled";
 	if (why != NULL) {
 		db_rollback(db);
@@ -279,8 +283,8 @@ h_refresh(struct req *r)
 		resp_db_error(r, st);
 		goto out;
 	}
-	issue_session(r, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 6),
-	    PQgetvalue(res, 0, 0), cookie);
+	issue_session(r, PQgetvalue(res, 0, TC_USER), PQgetvalue(res, 0, TC_USERNAME),
+	    PQgetvalue(res, 0, TC_ROLE), PQgetvalue(res, 0, TC_FAMILY), cookie);
 out:
 	/* A browser holding a dead session's cookie is told to drop it. */
 	if (cookie && r->status == 401)
@@ -369,7 +373,7 @@ h_me(struct req *r)
 		resp_db_error(r, st);
 		return;
 	}
-	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
+	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, UC_DISABLED), "t") == 0) {
 		resp_error(r, ERR_INVALID_TOKEN, "the user is disabled or deleted");
 	} else {
 		user = user_json(res, 0);

@@ -30,11 +30,11 @@ json_t *
 user_json(PGresult *res, int row)
 {
 	return json_pack("{s:s, s:s, s:s, s:b, s:s}",
-	    "id", PQgetvalue(res, row, 0),
-	    "username", PQgetvalue(res, row, 1),
-	    "role", PQgetvalue(res, row, 2),
-	    "disabled", strcmp(PQgetvalue(res, row, 3), "t") == 0,
-	    "created_at", PQgetvalue(res, row, 4));
+	    "id", PQgetvalue(res, row, UC_ID),
+	    "username", PQgetvalue(res, row, UC_USERNAME),
+	    "role", PQgetvalue(res, row, UC_ROLE),
+	    "disabled", strcmp(PQgetvalue(res, row, UC_DISABLED), "t") == 0,
+	    "created_at", PQgetvalue(res, row, UC_CREATED));
 }
 
 /*
@@ -93,8 +93,8 @@ still_admin(struct req *r)
 		resp_db_error(r, st);
 		return -1;
 	}
-	ok = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 2), "admin") == 0 &&
-	    strcmp(PQgetvalue(res, 0, 3), "f") == 0;
+	ok = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, UC_ROLE), "admin") == 0 &&
+	    strcmp(PQgetvalue(res, 0, UC_DISABLED), "f") == 0;
 	PQclear(res);
 	if (!ok) {
 		resp_error(r, ERR_FORBIDDEN, "this account is no longer an active admin");
@@ -137,7 +137,7 @@ h_users_create(struct req *r)
 		resp_db_error(r, st);
 	else {
 		resp_json(r, 201, user_json(res, 0));
-		resp_header(r, "Location", "/auth/users/%s", PQgetvalue(res, 0, 0));
+		resp_header(r, "Location", "/auth/users/%s", PQgetvalue(res, 0, UC_ID));
 	}
 out:
 	PQclear(res);
@@ -280,10 +280,11 @@ patch_admin_fields(struct req *r, const char *id, const char *role, json_t *disa
 
 	if ((cur = admin_change_begin(r, id)) == NULL)
 		return NULL;
-	admin_after = strcmp(role != NULL ? role : PQgetvalue(cur, 0, 2), "admin") == 0 &&
-	    (dis != NULL ? strcmp(dis, "false") == 0 : strcmp(PQgetvalue(cur, 0, 3), "f") == 0);
+	admin_after = strcmp(role != NULL ? role : PQgetvalue(cur, 0, UC_ROLE), "admin") == 0 &&
+	    (dis != NULL ? strcmp(dis, "false") == 0 :
+	    strcmp(PQgetvalue(cur, 0, UC_DISABLED), "f") == 0);
 	disabling = dis != NULL && strcmp(dis, "true") == 0;
-	revoking = disabling || (role != NULL && strcmp(role, PQgetvalue(cur, 0, 2)) != 0);
+	revoking = disabling || (role != NULL && strcmp(role, PQgetvalue(cur, 0, UC_ROLE)) != 0);
 	if (keeps_an_admin(r, id, admin_after) == -1)
 		goto fail;
 	/* The UPDATE locks the user's row before the revocation is dated. */
@@ -338,7 +339,7 @@ patch_password(struct req *r, const char *id, json_t *body)
 		resp_error(r, ERR_NOT_FOUND, "no such user");
 		goto out;
 	}
-	username = PQgetvalue(cur, 0, 1);
+	username = PQgetvalue(cur, 0, UC_USERNAME);
 	if ((st = db_begin(db)) != DB_OK ||
 	    (st = DB_QUERY(db, S_LOGIN_LOCK, NULL, username)) != DB_OK) {
 		resp_db_error(r, st);
@@ -349,8 +350,8 @@ patch_password(struct req *r, const char *id, json_t *body)
 		goto out;	/* rolled back, 429 set */
 	/* A disabled account is refused as the login refuses it, after the same work. */
 	if (strlen(current) > PASSWORD_MAX_BYTES ||
-	    !password_check(current, PQgetvalue(cur, 0, 5)) ||
-	    strcmp(PQgetvalue(cur, 0, 3), "f") != 0) {
+	    !password_check(current, PQgetvalue(cur, 0, UC_PASSWORD_HASH)) ||
+	    strcmp(PQgetvalue(cur, 0, UC_DISABLED), "f") != 0) {
 		if ((st = login_failed(r, username, client)) != DB_OK ||
 		    (st = db_commit(db)) != DB_OK) {
 			resp_db_error(r, st);
@@ -455,8 +456,8 @@ h_users_delete(struct req *r)
 
 	if ((id = req_id_param(r, "user")) == NULL || (cur = admin_change_begin(r, id)) == NULL)
 		return;
-	active_admin = strcmp(PQgetvalue(cur, 0, 2), "admin") == 0 &&
-	    strcmp(PQgetvalue(cur, 0, 3), "f") == 0;
+	active_admin = strcmp(PQgetvalue(cur, 0, UC_ROLE), "admin") == 0 &&
+	    strcmp(PQgetvalue(cur, 0, UC_DISABLED), "f") == 0;
 	if (keeps_an_admin(r, id, !active_admin) == -1)
 		goto fail;
 	if ((st = DB_QUERY(db, S_USER_DELETE, NULL, id)) != DB_OK ||

@@ -15,8 +15,6 @@
 #include "encode.h"
 #include "text.h"
 
-#define COL_OWNER	1
-
 static const struct field patch_fields[] = {
 	{ "alt", JSON_STRING, true, false },
 };
@@ -83,7 +81,7 @@ item_for_change(struct req *r, char id[UUID_LEN + 1])
 	if ((res = item_fetch(r, id, NULL)) == NULL)
 		return NULL;
 	if (r->claims->role < ROLE_EDITOR &&
-	    strcasecmp(PQgetvalue(res, 0, COL_OWNER), r->claims->sub) != 0) {
+	    strcasecmp(PQgetvalue(res, 0, IC_OWNER), r->claims->sub) != 0) {
 		resp_error(r, ERR_FORBIDDEN, "only its owner, an editor or an admin may change "
 		    "this item");
 		PQclear(res);

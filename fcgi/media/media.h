@@ -55,6 +55,15 @@ enum media_stmt {
 
 extern const struct db_stmt media_stmts[S_MEDIA_STMT_COUNT];
 
+/*
+ * The columns of an item (ITEM_COLUMNS in stmts.c): every statement that
+ * returns items returns these. Keep in sync with ITEM_COLUMNS.
+ */
+enum item_col {
+	IC_ID, IC_OWNER, IC_MIME, IC_WIDTH, IC_HEIGHT, IC_BYTES, IC_SHA256, IC_ALT, IC_CREATED,
+	IC_EPOCH	/* created_at in whole seconds since the epoch */
+};
+
 static inline const struct media_conf *
 media_conf(const struct req *r)
 {

@@ -232,7 +232,7 @@ h_media_create(struct req *r)
 			resp_error(r, ERR_CONFLICT, "the item changed meanwhile; try again");
 	} else {
 		resp_json(r, 201, item_json(media_state(r), res, 0));
-		resp_header(r, "Location", "/media/%s", PQgetvalue(res, 0, 0));
+		resp_header(r, "Location", "/media/%s", PQgetvalue(res, 0, IC_ID));
 	}
 out:
 	PQclear(res);
