@@ -219,7 +219,7 @@ void	 login_client_of(const struct req *, char out[LOGIN_CLIENT_MAX]);
  * Checks the limits for username from client inside the caller's transaction
  * (which holds the username's S_LOGIN_LOCK). Returns 0 when the attempt may
  * go on, or -1 with the response set (429 with Retry-After, or a database
- * error) and the transaction rolled back.
+ * error); the caller rolls back.
  */
 int	 login_allowed(struct req *, const char *username, const char *client);
 /* Records a failure (and prunes old ones) in the caller's transaction. */

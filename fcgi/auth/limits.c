@@ -77,7 +77,6 @@ login_allowed(struct req *r, const char *username, const char *client)
 	snprintf(window, sizeof(window), "%lld", conf->login_window);
 	if ((st = DB_QUERY(r->ctx->db, S_FAILURES_COUNT, &res, client, username, window)) !=
 	    DB_OK) {
-		db_rollback(r->ctx->db);
 		resp_db_error(r, st);
 		return -1;
 	}
@@ -94,7 +93,6 @@ login_allowed(struct req *r, const char *username, const char *client)
 		retry = all_retry;
 	} else
 		return 0;
-	db_rollback(r->ctx->db);
 	resp_error(r, ERR_TOO_MANY_ATTEMPTS, "%s; try again later", why);
 	resp_header(r, "Retry-After", "%lld", retry > 0 ? retry : 1);
 	return -1;

@@ -99,14 +99,14 @@ revocation_wait(struct req *r, const char *user_id, time_t *now)
 void
 h_revocations(struct req *r)
 {
-	PGresult	*res;
+	PGresult	*res = NULL;
 	enum db_status	 st;
 	json_t		*list;
 	int		 i;
 
 	if ((st = current_list(r->ctx, &res)) != DB_OK) {
 		resp_db_error(r, st);
-		return;
+		goto out;
 	}
 	list = json_array();
 	for (i = 0; list != NULL && i < PQntuples(res); i++)
@@ -114,8 +114,9 @@ h_revocations(struct req *r)
 		    "sub", PQgetvalue(res, i, RV_SUB),
 		    "revoked_at", (json_int_t)strtoll(PQgetvalue(res, i, RV_REVOKED), NULL, 10),
 		    "expires_at", (json_int_t)strtoll(PQgetvalue(res, i, RV_EXPIRES), NULL, 10)));
-	PQclear(res);
 	resp_json(r, 200, json_pack("{s:o}", "revocations", list));
+out:
+	PQclear(res);
 }
 
 /* revoke_source load: Auth's own table, read directly. Returns 0 or -1 (logged). */

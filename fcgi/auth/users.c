@@ -111,14 +111,14 @@ still_admin(struct req *r)
 void
 h_users_create(struct req *r)
 {
-	json_t		*body;
+	json_t		*body = NULL;
 	PGresult	*res = NULL;
 	const char	*username, *password, *role;
 	char		*hash = NULL;
 	enum db_status	 st;
 
 	if (still_admin(r) == -1 || (body = req_json(r)) == NULL)
-		return;
+		goto out;
 	if (req_check_fields(r, body, create_fields, 3) == -1)
 		goto out;
 	username = json_string_value(json_object_get(body, "username"));
@@ -160,7 +160,7 @@ h_users_list(struct req *r)
 	int		 i;
 
 	if (still_admin(r) == -1 || page_parse(r, 20, &p) == -1)
-		return;
+		goto out;
 	page_sql_params(&p, limit, offset);
 	if ((st = db_exec0(r->ctx->db, S_USER_COUNT, &count)) != DB_OK ||
 	    (st = DB_QUERY(r->ctx->db, S_USER_LIST, &res, limit, offset)) != DB_OK) {
@@ -184,29 +184,30 @@ void
 h_users_get(struct req *r)
 {
 	const char	*id;
-	PGresult	*res;
+	PGresult	*res = NULL;
 	enum db_status	 st;
 
-	if ((id = req_id_param(r, "user")) == NULL)
-		return;
-	if (strcasecmp(id, r->claims->sub) != 0 && still_admin(r) == -1)
-		return;
+	if ((id = req_id_param(r, "user")) == NULL ||
+	    (strcasecmp(id, r->claims->sub) != 0 && still_admin(r) == -1))
+		goto out;
 	if ((st = DB_QUERY(r->ctx->db, S_USER_BY_ID, &res, id)) != DB_OK) {
 		resp_db_error(r, st);
-		return;
+		goto out;
 	}
 	if (PQntuples(res) == 0)
 		resp_error(r, ERR_NOT_FOUND, "no such user");
 	else
 		resp_json(r, 200, user_json(res, 0));
+out:
 	PQclear(res);
 }
 
 /*
  * Opens the transaction of a change to user id by an admin: takes the admins
  * lock, checks the caller is still an active admin, and reads the user.
- * Returns the user's row (to PQclear; the transaction stays open), or NULL
- * with the response set (403, 404, 503) and the transaction rolled back.
+ * Returns the user's row (to PQclear), or NULL with the response set (403,
+ * 404, 503). Either way the transaction stays open: the caller commits or
+ * rolls back.
  */
 static PGresult *
 admin_change_begin(struct req *r, const char *id)
@@ -217,23 +218,20 @@ admin_change_begin(struct req *r, const char *id)
 
 	if ((st = db_begin(db)) != DB_OK || (st = db_exec0(db, S_ADMINS_LOCK, NULL)) != DB_OK) {
 		resp_db_error(r, st);
-		goto fail;
+		return NULL;
 	}
 	if (still_admin(r) == -1)
-		goto fail;
+		return NULL;
 	if ((st = DB_QUERY(db, S_USER_BY_ID, &cur, id)) != DB_OK) {
 		resp_db_error(r, st);
-		goto fail;
+		return NULL;
 	}
 	if (PQntuples(cur) == 0) {
 		resp_error(r, ERR_NOT_FOUND, "no such user");
-		goto fail;
+		PQclear(cur);
+		return NULL;
 	}
 	return cur;
-fail:
-	db_rollback(db);
-	PQclear(cur);
-	return NULL;
 }
 
 /*
@@ -267,7 +265,7 @@ keeps_an_admin(struct req *r, const char *id, bool remains)
  * Changes role and/or disabled of user id (admin only), revoking the user's
  * refresh tokens when disabling, and their access tokens when disabling or
  * changing the role. Returns the updated row, or NULL with the response set
- * (404, 409 last_admin, 503).
+ * (404, 409 last_admin, 503); the caller rolls back.
  */
 static PGresult *
 patch_admin_fields(struct req *r, const char *id, const char *role, json_t *disabled)
@@ -298,7 +296,6 @@ patch_admin_fields(struct req *r, const char *id, const char *role, json_t *disa
 	PQclear(cur);
 	return res;
 fail:
-	db_rollback(db);
 	PQclear(cur);
 	PQclear(res);
 	return NULL;
@@ -311,7 +308,7 @@ fail:
  * caller's address, under the same limits; so does any attempt while the
  * account is disabled (its token is revoked, but may reach Auth before the
  * revocation does). Returns the updated row, or NULL with the response set
- * (400, 401 invalid_credentials, 404, 429, 503).
+ * (400, 401 invalid_credentials, 404, 429, 503); the caller rolls back.
  */
 static PGresult *
 patch_password(struct req *r, const char *id, json_t *body)
@@ -343,11 +340,11 @@ patch_password(struct req *r, const char *id, json_t *body)
 	if ((st = db_begin(db)) != DB_OK ||
 	    (st = DB_QUERY(db, S_LOGIN_LOCK, NULL, username)) != DB_OK) {
 		resp_db_error(r, st);
-		goto fail;
+		goto out;
 	}
 	login_client_of(r, client);
 	if (login_allowed(r, username, client) == -1)
-		goto out;	/* rolled back, 429 set */
+		goto out;
 	/* A disabled account is refused as the login refuses it, after the same work. */
 	if (strlen(current) > PASSWORD_MAX_BYTES ||
 	    !password_check(current, PQgetvalue(cur, 0, UC_PASSWORD_HASH)) ||
@@ -355,14 +352,14 @@ patch_password(struct req *r, const char *id, json_t *body)
 		if ((st = login_failed(r, username, client)) != DB_OK ||
 		    (st = db_commit(db)) != DB_OK) {
 			resp_db_error(r, st);
-			goto fail;
+			goto out;
 		}
 		resp_error(r, ERR_INVALID_CREDENTIALS, "current_password is wrong");
 		goto out;
 	}
 	if ((hash = password_hash(password, auth_conf(r)->password_cost)) == NULL) {
 		resp_error(r, ERR_INTERNAL, "could not hash the password");
-		goto fail;
+		goto out;
 	}
 	if ((st = DB_QUERY(db, S_USER_SET_PASSWORD, &res, id, hash)) != DB_OK ||
 	    (st = DB_QUERY(db, S_USER_TOKENS_REVOKE, NULL, id)) != DB_OK ||
@@ -372,11 +369,7 @@ patch_password(struct req *r, const char *id, json_t *body)
 		PQclear(res);
 		res = NULL;
 		resp_db_error(r, st);
-		goto fail;
 	}
-	goto out;
-fail:
-	db_rollback(db);
 out:
 	PQclear(cur);
 	free(hash);
@@ -394,12 +387,12 @@ void
 h_users_patch(struct req *r)
 {
 	const char	*id, *role;
-	json_t		*body, *disabled;
+	json_t		*body = NULL, *disabled;
 	PGresult	*res = NULL;
 	bool		 self, admin_fields, password_fields;
 
 	if ((id = req_id_param(r, "user")) == NULL || (body = req_json(r)) == NULL)
-		return;
+		goto out;
 	if (req_check_fields(r, body, patch_fields, 4) == -1)
 		goto out;
 	self = strcasecmp(id, r->claims->sub) == 0;
@@ -436,6 +429,7 @@ h_users_patch(struct req *r)
 	if (res != NULL)
 		resp_json(r, 200, user_json(res, 0));
 out:
+	db_rollback(r->ctx->db);
 	PQclear(res);
 	json_decref(body);
 }
@@ -455,21 +449,19 @@ h_users_delete(struct req *r)
 	bool		 active_admin;
 
 	if ((id = req_id_param(r, "user")) == NULL || (cur = admin_change_begin(r, id)) == NULL)
-		return;
+		goto out;
 	active_admin = strcmp(PQgetvalue(cur, 0, UC_ROLE), "admin") == 0 &&
 	    strcmp(PQgetvalue(cur, 0, UC_DISABLED), "f") == 0;
 	if (keeps_an_admin(r, id, !active_admin) == -1)
-		goto fail;
+		goto out;
 	if ((st = DB_QUERY(db, S_USER_DELETE, NULL, id)) != DB_OK ||
 	    (st = revocation_add(r, id)) != DB_OK ||
 	    (st = db_commit(db)) != DB_OK) {
 		resp_db_error(r, st);
-		goto fail;
+		goto out;
 	}
 	resp_empty(r, 204);
-	PQclear(cur);
-	return;
-fail:
+out:
 	db_rollback(db);
 	PQclear(cur);
 }

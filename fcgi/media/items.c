@@ -103,8 +103,9 @@ h_media_get(struct req *r)
 	char		 id[UUID_LEN + 1];
 
 	if ((res = item_fetch(r, id, NULL)) == NULL)
-		return;
+		goto out;
 	resp_json(r, 200, item_json(media_state(r), res, 0));
+out:
 	PQclear(res);
 }
 
@@ -126,15 +127,15 @@ h_media_list(struct req *r)
 	int		 i, rc;
 
 	if (page_parse(r, 20, &p) == -1)
-		return;
+		goto out;
 	if ((rc = req_query(r, "owner", &owner)) == -1 || (rc == 0 && !uuid_valid(owner))) {
 		resp_error(r, ERR_INVALID_QUERY, "owner must be a user id (a UUID)");
-		return;
+		goto out;
 	}
 	if (r->claims->role < ROLE_EDITOR) {
 		if (owner != NULL && strcasecmp(owner, r->claims->sub) != 0) {
 			resp_error(r, ERR_FORBIDDEN, "an author lists only their own items");
-			return;
+			goto out;
 		}
 		owner = r->claims->sub;
 	}
@@ -167,7 +168,7 @@ h_media_patch(struct req *r)
 	enum db_status	 st;
 
 	if ((item = item_for_change(r, id)) == NULL)
-		return;
+		goto out;
 	if ((body = req_json(r)) == NULL || req_check_fields(r, body, patch_fields, 1) == -1)
 		goto out;
 	alt = json_object_get(body, "alt");
@@ -199,16 +200,17 @@ h_media_delete(struct req *r)
 	enum db_status	 st;
 
 	if ((item = item_for_change(r, id)) == NULL)
-		return;
-	PQclear(item);
+		goto out;
 	if ((st = DB_QUERY(r->ctx->db, S_ITEM_DELETE, NULL, id, MEDIA_CHANNEL)) != DB_OK) {
 		resp_db_error(r, st);
-		return;
+		goto out;
 	}
 	if (cache_remove_item(media_conf(r)->cache_dir, id) == -1) {
 		log_msg("cannot remove the cached files of %s: %s", id, strerror(errno));
 		resp_error(r, ERR_INTERNAL, "the item is deleted, but not all its cached files");
-		return;
+		goto out;
 	}
 	resp_empty(r, 204);
+out:
+	PQclear(item);
 }

@@ -199,24 +199,24 @@ h_media_create(struct req *r)
 	if (read_upload(r, &up) == -1 ||
 	    (up.alt != NULL && alt_check(r, up.alt, up.alt_len) == -1) ||
 	    check_image(r, &up, &type) == -1)
-		return;
+		goto out;
 	SHA256((const unsigned char *)up.data, up.len, sha);
 	if (answer_existing(r, sha))
-		return;
+		goto out;
 	switch (image_clean(up.data, up.len, type, (int)media_conf(r)->quality, &img)) {
 	case IMG_OK:
 		break;
 	case IMG_INVALID:
 		resp_error(r, ERR_INVALID_IMAGE, "the %s could not be decoded (truncated or "
 		    "corrupt)", img_magick(type));
-		return;
+		goto out;
 	case IMG_TOO_LARGE:
 		resp_error(r, ERR_IMAGE_TOO_LARGE, "the image needs more than the configured "
 		    "resources to decode");
-		return;
+		goto out;
 	case IMG_FAILED:
 		resp_error(r, ERR_INTERNAL, "the image could not be processed");
-		return;
+		goto out;
 	}
 	if (img.len > INT_MAX) {
 		resp_error(r, ERR_IMAGE_TOO_LARGE, "the cleaned image is too large to store");

@@ -255,7 +255,7 @@ send_cached(struct req *r, const char *path, const char *content_type)
 void
 h_media_original(struct req *r)
 {
-	PGresult	*item;
+	PGresult	*item = NULL;
 	struct db	*db;
 	char		 id[UUID_LEN + 1], path[PATH_MAX], etag[80];
 	const char	*mime, *if_none_match;
@@ -263,7 +263,7 @@ h_media_original(struct req *r)
 
 	if (req_etag_header(r, "HTTP_IF_NONE_MATCH", &if_none_match) == -1 ||
 	    (item = item_fetch(r, id, &db)) == NULL)
-		return;
+		goto out;
 	mime = img_mime(mime_type(PQgetvalue(item, 0, IC_MIME)));
 	snprintf(etag, sizeof(etag), "\"%s\"", PQgetvalue(item, 0, IC_SHA256));
 	if (etag_matches(if_none_match, etag, true)) {
@@ -310,10 +310,10 @@ h_media_variant(struct req *r)
 		if (media_id_param(r, id) == 0)
 			resp_error(r, ERR_NOT_FOUND, "no such variant: widths are set in the "
 			    "configuration, extensions are jpg, webp and png");
-		return;
+		goto out;
 	}
 	if ((item = item_fetch(r, id, &db)) == NULL)
-		return;
+		goto out;
 	snprintf(name, sizeof(name), "w/%lld.%s", width, img_ext(type));
 	if (cache_path(path, sizeof(path), media_conf(r)->cache_dir, id, name) == -1) {
 		resp_error(r, ERR_INTERNAL, "the cache path is too long");
