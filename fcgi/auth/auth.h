@@ -9,6 +9,7 @@
 #include <openssl/evp.h>
 
 #include "http.h"
+#include "input.h"
 #include "srv.h"
 #include "tok.h"
 
@@ -137,16 +138,15 @@ bool	 password_check(const char *password, const char *hash);
  */
 bool	 password_outdated(const char *hash, long long cost);
 /*
- * Checks a username: 3-64 of [a-z0-9_.-]. Returns NULL when valid, else a
- * sentence saying why and the error in *e (control_character or
- * invalid_username).
+ * Checks a username: 3-64 of [a-z0-9_.-]. Returns 0, or -1 with e set
+ * (control_character or invalid_username).
  */
-const char *username_invalid(const char *, enum err *e);
+int	 username_check(const char *, struct input_error *e);
 /*
  * Checks a new password: at least min_length characters and at most
- * PASSWORD_MAX_BYTES bytes. Returns NULL when acceptable, else why not.
+ * PASSWORD_MAX_BYTES bytes. Returns 0, or -1 with e set (weak_password).
  */
-const char *password_weak(const char *, long long min_length);
+int	 password_rules_check(const char *, long long min_length, struct input_error *e);
 /*
  * Writes a random password of at least max(22, min_length) characters
  * (min_length at most 128) of base64url to out. Returns 0, or -1 when the

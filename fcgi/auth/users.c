@@ -37,38 +37,14 @@ user_json(PGresult *res, int row)
 	    "created_at", PQgetvalue(res, row, UC_CREATED));
 }
 
-/*
- * Checks a new username and password. Returns 0, or -1 with the response set
- * (400 control_character, invalid_username or weak_password).
- */
+/* Checks a role name. Returns 0, or -1 with e set (invalid_role). */
 static int
-credentials_check(struct req *r, const char *username, const char *password)
-{
-	const char	*why;
-	enum err	 e;
-
-	if (username != NULL && (why = username_invalid(username, &e)) != NULL) {
-		resp_error(r, e, "%s", why);
-		return -1;
-	}
-	if ((why = password_weak(password, auth_conf(r)->password_min_length)) != NULL) {
-		resp_error(r, ERR_WEAK_PASSWORD, "%s: a password has %lld to %d characters", why,
-		    auth_conf(r)->password_min_length, PASSWORD_MAX_BYTES);
-		return -1;
-	}
-	return 0;
-}
-
-/* Checks a role name. Returns 0, or -1 with 400 invalid_role set. */
-static int
-role_check(struct req *r, const char *role)
+role_check(const char *role, struct input_error *e)
 {
 	enum role	 ignored;
 
-	if (role_parse(role, &ignored) == -1) {
-		resp_error(r, ERR_INVALID_ROLE, "role is one of admin, editor, author");
-		return -1;
-	}
+	if (role_parse(role, &ignored) == -1)
+		return input_fail(e, ERR_INVALID_ROLE, "role is one of admin, editor, author");
 	return 0;
 }
 
@@ -111,11 +87,12 @@ still_admin(struct req *r)
 void
 h_users_create(struct req *r)
 {
-	json_t		*body = NULL;
-	PGresult	*res = NULL;
-	const char	*username, *password, *role;
-	char		*hash = NULL;
-	enum db_status	 st;
+	json_t			*body = NULL;
+	PGresult		*res = NULL;
+	const char		*username, *password, *role;
+	char			*hash = NULL;
+	struct input_error	 e;
+	enum db_status		 st;
 
 	if (still_admin(r) == -1 || (body = req_json(r)) == NULL)
 		goto out;
@@ -124,8 +101,12 @@ h_users_create(struct req *r)
 	username = json_string_value(json_object_get(body, "username"));
 	password = json_string_value(json_object_get(body, "password"));
 	role = json_string_value(json_object_get(body, "role"));
-	if (credentials_check(r, username, password) == -1 || role_check(r, role) == -1)
+	if (username_check(username, &e) == -1 ||
+	    password_rules_check(password, auth_conf(r)->password_min_length, &e) == -1 ||
+	    role_check(role, &e) == -1) {
+		resp_error(r, e.code, "%s", e.msg);
 		goto out;
+	}
 	if ((hash = password_hash(password, auth_conf(r)->password_cost)) == NULL) {
 		resp_error(r, ERR_INTERNAL, "could not hash the password");
 		goto out;
@@ -314,10 +295,11 @@ static PGresult *
 patch_password(struct req *r, const char *id, json_t *body)
 {
 	struct db	*db = r->ctx->db;
-	PGresult	*cur = NULL, *res = NULL;
-	const char	*current, *password, *username;
-	char		*hash = NULL, client[LOGIN_CLIENT_MAX];
-	enum db_status	 st;
+	PGresult		*cur = NULL, *res = NULL;
+	const char		*current, *password, *username;
+	char			*hash = NULL, client[LOGIN_CLIENT_MAX];
+	struct input_error	 e;
+	enum db_status		 st;
 
 	current = json_string_value(json_object_get(body, "current_password"));
 	password = json_string_value(json_object_get(body, "password"));
@@ -326,8 +308,10 @@ patch_password(struct req *r, const char *id, json_t *body)
 		    "\"current_password\" and \"password\"");
 		return NULL;
 	}
-	if (credentials_check(r, NULL, password) == -1)
+	if (password_rules_check(password, auth_conf(r)->password_min_length, &e) == -1) {
+		resp_error(r, e.code, "%s", e.msg);
 		return NULL;
+	}
 	if ((st = DB_QUERY(db, S_USER_BY_ID, &cur, id)) != DB_OK) {
 		resp_db_error(r, st);
 		return NULL;
@@ -386,10 +370,11 @@ out:
 void
 h_users_patch(struct req *r)
 {
-	const char	*id, *role;
-	json_t		*body = NULL, *disabled;
-	PGresult	*res = NULL;
-	bool		 self, admin_fields, password_fields;
+	const char		*id, *role;
+	json_t			*body = NULL, *disabled;
+	PGresult		*res = NULL;
+	struct input_error	 e;
+	bool			 self, admin_fields, password_fields;
 
 	if ((id = req_id_param(r, "user")) == NULL || (body = req_json(r)) == NULL)
 		goto out;
@@ -416,8 +401,10 @@ h_users_patch(struct req *r)
 			resp_error(r, ERR_FORBIDDEN, "only an admin may change role or disabled");
 			goto out;
 		}
-		if (role != NULL && role_check(r, role) == -1)
+		if (role != NULL && role_check(role, &e) == -1) {
+			resp_error(r, e.code, "%s", e.msg);
 			goto out;
+		}
 		res = patch_admin_fields(r, id, role, disabled);
 	} else {
 		if (!self) {

@@ -31,20 +31,15 @@ media_id_param(struct req *r, char id[UUID_LEN + 1])
 }
 
 int
-alt_check(struct req *r, const char *alt, size_t len)
+alt_check(const char *alt, size_t len, struct input_error *e)
 {
-	if (!utf8_valid(alt, len)) {
-		resp_error(r, ERR_INVALID_UTF8, "alt is not valid UTF-8");
-		return -1;
-	}
-	if (text_has_control(alt, len, false)) {
-		resp_error(r, ERR_CONTROL_CHARACTER, "alt holds a control character");
-		return -1;
-	}
-	if (utf8_count(alt, len) > ALT_MAX_CHARS) {
-		resp_error(r, ERR_INVALID_FIELD, "alt is longer than %d characters", ALT_MAX_CHARS);
-		return -1;
-	}
+	if (!utf8_valid(alt, len))
+		return input_fail(e, ERR_INVALID_UTF8, "alt is not valid UTF-8");
+	if (text_has_control(alt, len, false))
+		return input_fail(e, ERR_CONTROL_CHARACTER, "alt holds a control character");
+	if (utf8_count(alt, len) > ALT_MAX_CHARS)
+		return input_fail(e, ERR_INVALID_FIELD, "alt is longer than %d characters",
+		    ALT_MAX_CHARS);
 	return 0;
 }
 
@@ -162,18 +157,21 @@ out:
 void
 h_media_patch(struct req *r)
 {
-	PGresult	*item, *res = NULL;
-	json_t		*body = NULL, *alt;
-	char		 id[UUID_LEN + 1];
-	enum db_status	 st;
+	PGresult		*item, *res = NULL;
+	json_t			*body = NULL, *alt;
+	char			 id[UUID_LEN + 1];
+	struct input_error	 e;
+	enum db_status		 st;
 
 	if ((item = item_for_change(r, id)) == NULL)
 		goto out;
 	if ((body = req_json(r)) == NULL || req_check_fields(r, body, patch_fields, 1) == -1)
 		goto out;
 	alt = json_object_get(body, "alt");
-	if (alt_check(r, json_string_value(alt), json_string_length(alt)) == -1)
+	if (alt_check(json_string_value(alt), json_string_length(alt), &e) == -1) {
+		resp_error(r, e.code, "%s", e.msg);
 		goto out;
+	}
 	if ((st = DB_QUERY(r->ctx->db, S_ITEM_SET_ALT, &res, id, json_string_value(alt))) != DB_OK)
 		resp_db_error(r, st);
 	else if (PQntuples(res) == 0)

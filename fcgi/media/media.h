@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "http.h"
+#include "input.h"
 #include "probe.h"
 #include "srv.h"
 
@@ -97,9 +98,9 @@ PGresult *item_fetch(struct req *, char id[UUID_LEN + 1], struct db **db);
 /*
  * Checks an alt text: valid UTF-8 (400 invalid_utf8), no control characters
  * (400 control_character), at most ALT_MAX_CHARS characters (400
- * invalid_field). Returns 0, or -1 with the response set.
+ * invalid_field). Returns 0, or -1 with e set.
  */
-int	 alt_check(struct req *, const char *alt, size_t len);
+int	 alt_check(const char *alt, size_t len, struct input_error *e);
 
 /* store.c: the rows of media.items and media.originals */
 /*
