@@ -1,4 +1,21 @@
-/* Internal declarations of the Auth program (users, passwords, tokens). */
+/*
+ * Internal declarations of the Auth program (users, passwords, tokens).
+ *
+ * Routes (the table is auth_routes in main.c): URL -> handler -> file
+ *   POST   /auth/login         h_login          sessions.c
+ *   POST   /auth/refresh       h_refresh        sessions.c
+ *   POST   /auth/logout        h_logout         sessions.c
+ *   POST   /auth/logout/all    h_logout_all     sessions.c
+ *   GET    /auth/me            h_me             sessions.c
+ *   GET    /auth/jwks.json     h_jwks           sessions.c
+ *   GET    /auth/revocations   h_revocations    revocations.c
+ *   GET    /auth/health        srv_health       shared/dispatch.c
+ *   POST   /auth/users         h_users_create   users.c
+ *   GET    /auth/users         h_users_list     users.c
+ *   GET    /auth/users/{id}    h_users_get      users.c
+ *   PATCH  /auth/users/{id}    h_users_patch    users.c
+ *   DELETE /auth/users/{id}    h_users_delete   users.c
+ */
 #ifndef QUIRE_AUTH_H
 #define QUIRE_AUTH_H
 

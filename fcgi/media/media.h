@@ -1,4 +1,16 @@
-/* Internal declarations of the Media program (uploads, originals, variants). */
+/*
+ * Internal declarations of the Media program (uploads, originals, variants).
+ *
+ * Routes (the table is media_routes in main.c): URL -> handler -> file
+ *   POST   /media                  h_media_create    upload.c
+ *   GET    /media                  h_media_list      items.c
+ *   GET    /media/health           h_media_health    main.c
+ *   GET    /media/{id}             h_media_get       items.c
+ *   PATCH  /media/{id}             h_media_patch     items.c
+ *   DELETE /media/{id}             h_media_delete    items.c
+ *   GET    /media/{id}/original    h_media_original  variants.c
+ *   GET    /media/{id}/w/{name}    h_media_variant   variants.c
+ */
 #ifndef QUIRE_MEDIA_H
 #define QUIRE_MEDIA_H
 
