@@ -1,4 +1,21 @@
-/* Internal declarations of the Auth program (users, passwords, tokens). */
+/*
+ * Internal declarations of the Auth program (users, passwords, tokens).
+ *
+ * Routes (the table is auth_routes in main.c): URL -> handler -> file
+ *   POST   /auth/login         h_login          sessions.c
+ *   POST   /auth/refresh       h_refresh        sessions.c
+ *   POST   /auth/logout        h_logout         sessions.c
+ *   POST   /auth/logout/all    h_logout_all     sessions.c
+ *   GET    /auth/me            h_me             sessions.c
+ *   GET    /auth/jwks.json     h_jwks           sessions.c
+ *   GET    /auth/revocations   h_revocations    revocations.c
+ *   GET    /auth/health        srv_health       shared/dispatch.c
+ *   POST   /auth/users         h_users_create   users.c
+ *   GET    /auth/users         h_users_list     users.c
+ *   GET    /auth/users/{id}    h_users_get      users.c
+ *   PATCH  /auth/users/{id}    h_users_patch    users.c
+ *   DELETE /auth/users/{id}    h_users_delete   users.c
+ */
 #ifndef QUIRE_AUTH_H
 #define QUIRE_AUTH_H
 
@@ -9,6 +26,7 @@
 #include <openssl/evp.h>
 
 #include "http.h"
+#include "input.h"
 #include "srv.h"
 #include "tok.h"
 
@@ -79,6 +97,37 @@ enum auth_stmt {
 
 extern const struct db_stmt auth_stmts[S_AUTH_STMT_COUNT];
 
+/*
+ * Result columns, by statement. Keep each in sync with its column list in
+ * stmts.c.
+ */
+/* USER_COLUMNS (user_json() reads them), then S_USER_BY_ID's password_hash. */
+enum user_col {
+	UC_ID, UC_USERNAME, UC_ROLE, UC_DISABLED, UC_CREATED,
+	/* S_USER_BY_ID only */
+	UC_PASSWORD_HASH
+};
+
+/* LOGIN_COLUMNS: S_USER_BY_NAME. */
+enum login_col {
+	LC_ID, LC_PASSWORD_HASH, LC_ROLE, LC_DISABLED
+};
+
+/* FAILURES_COLUMNS: S_FAILURES_COUNT, per (address, username) pair and per address. */
+enum failures_col {
+	FC_PAIR, FC_PAIR_RETRY, FC_ADDRESS, FC_ADDRESS_RETRY
+};
+
+/* TOKEN_COLUMNS: S_TOKEN_LOOKUP, the token and its user. */
+enum token_col {
+	TC_FAMILY, TC_USER, TC_EXPIRED, TC_USED, TC_REVOKED, TC_USERNAME, TC_ROLE, TC_DISABLED
+};
+
+/* REVOCATION_COLUMNS: S_REVOCATIONS_LIST (S_REVOCATION_OF: revoked_at alone). */
+enum revocation_col {
+	RV_SUB, RV_REVOKED, RV_EXPIRES
+};
+
 static inline struct auth *
 auth_state(const struct req *r)
 {
@@ -106,16 +155,15 @@ bool	 password_check(const char *password, const char *hash);
  */
 bool	 password_outdated(const char *hash, long long cost);
 /*
- * Checks a username: 3-64 of [a-z0-9_.-]. Returns NULL when valid, else a
- * sentence saying why and the error in *e (control_character or
- * invalid_username).
+ * Checks a username: 3-64 of [a-z0-9_.-]. Returns 0, or -1 with e set
+ * (control_character or invalid_username).
  */
-const char *username_invalid(const char *, enum err *e);
+int	 username_check(const char *, struct input_error *e);
 /*
  * Checks a new password: at least min_length characters and at most
- * PASSWORD_MAX_BYTES bytes. Returns NULL when acceptable, else why not.
+ * PASSWORD_MAX_BYTES bytes. Returns 0, or -1 with e set (weak_password).
  */
-const char *password_weak(const char *, long long min_length);
+int	 password_rules_check(const char *, long long min_length, struct input_error *e);
 /*
  * Writes a random password of at least max(22, min_length) characters
  * (min_length at most 128) of base64url to out. Returns 0, or -1 when the
@@ -188,7 +236,7 @@ void	 login_client_of(const struct req *, char out[LOGIN_CLIENT_MAX]);
  * Checks the limits for username from client inside the caller's transaction
  * (which holds the username's S_LOGIN_LOCK). Returns 0 when the attempt may
  * go on, or -1 with the response set (429 with Retry-After, or a database
- * error) and the transaction rolled back.
+ * error); the caller rolls back.
  */
 int	 login_allowed(struct req *, const char *username, const char *client);
 /* Records a failure (and prunes old ones) in the caller's transaction. */

@@ -98,10 +98,10 @@ cmd_create_admin(const struct service *svc, int argc, char **argv)
 	struct ctx		 ctx;
 	const struct auth_conf	*conf;
 	PGresult		*res = NULL;
-	const char		*config = NULL, *user, *password, *why;
+	const char		*config = NULL, *user, *password;
 	char			 generated[PASSWORD_GENERATED_MAX], err[1024], *hash = NULL;
 	enum db_status		 st;
-	enum err		 e;
+	struct input_error	 e;
 	int			 ch, rc = 1;
 
 	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -127,9 +127,9 @@ cmd_create_admin(const struct service *svc, int argc, char **argv)
 		}
 		password = generated;
 	}
-	if ((why = username_invalid(user, &e)) != NULL ||
-	    (why = password_weak(password, conf->password_min_length)) != NULL) {
-		fprintf(stderr, "create-admin: %s\n", why);
+	if (username_check(user, &e) == -1 ||
+	    password_rules_check(password, conf->password_min_length, &e) == -1) {
+		fprintf(stderr, "create-admin: %s\n", e.msg);
 		goto out;
 	}
 	if ((st = db_exec0(ctx.db, S_ADMIN_EXISTS, &res)) != DB_OK) {

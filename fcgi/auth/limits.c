@@ -77,14 +77,13 @@ login_allowed(struct req *r, const char *username, const char *client)
 	snprintf(window, sizeof(window), "%lld", conf->login_window);
 	if ((st = DB_QUERY(r->ctx->db, S_FAILURES_COUNT, &res, client, username, window)) !=
 	    DB_OK) {
-		db_rollback(r->ctx->db);
 		resp_db_error(r, st);
 		return -1;
 	}
-	pair = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	pair_retry = strtoll(PQgetvalue(res, 0, 1), NULL, 10);
-	all = strtoll(PQgetvalue(res, 0, 2), NULL, 10);
-	all_retry = strtoll(PQgetvalue(res, 0, 3), NULL, 10);
+	pair = strtoll(PQgetvalue(res, 0, FC_PAIR), NULL, 10);
+	pair_retry = strtoll(PQgetvalue(res, 0, FC_PAIR_RETRY), NULL, 10);
+	all = strtoll(PQgetvalue(res, 0, FC_ADDRESS), NULL, 10);
+	all_retry = strtoll(PQgetvalue(res, 0, FC_ADDRESS_RETRY), NULL, 10);
 	PQclear(res);
 	if (pair >= conf->login_max_failures) {
 		why = "too many failed logins for this username from your address";
@@ -94,7 +93,6 @@ login_allowed(struct req *r, const char *username, const char *client)
 		retry = all_retry;
 	} else
 		return 0;
-	db_rollback(r->ctx->db);
 	resp_error(r, ERR_TOO_MANY_ATTEMPTS, "%s; try again later", why);
 	resp_header(r, "Retry-After", "%lld", retry > 0 ? retry : 1);
 	return -1;

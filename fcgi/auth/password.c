@@ -78,31 +78,33 @@ password_outdated(const char *hash, long long cost)
 	return outdated;
 }
 
-const char *
-username_invalid(const char *u, enum err *e)
+int
+username_check(const char *u, struct input_error *e)
 {
 	size_t	 len = strlen(u);
 
-	if (text_has_control(u, len, false)) {
-		*e = ERR_CONTROL_CHARACTER;
-		return "username holds a control character";
-	}
+	if (text_has_control(u, len, false))
+		return input_fail(e, ERR_CONTROL_CHARACTER, "username holds a control character");
 	if (len < USERNAME_MIN || len > USERNAME_MAX ||
-	    strspn(u, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != len) {
-		*e = ERR_INVALID_USERNAME;
-		return "a username is 3 to 64 of a-z, 0-9, '_', '.' and '-'";
-	}
-	return NULL;
+	    strspn(u, "abcdefghijklmnopqrstuvwxyz0123456789_.-") != len)
+		return input_fail(e, ERR_INVALID_USERNAME,
+		    "a username is 3 to 64 of a-z, 0-9, '_', '.' and '-'");
+	return 0;
 }
 
-const char *
-password_weak(const char *p, long long min_length)
+int
+password_rules_check(const char *p, long long min_length, struct input_error *e)
 {
+	const char	*why;
+
 	if ((long long)utf8_length(p) < min_length)
-		return "the password is too short";
-	if (strlen(p) > PASSWORD_MAX_BYTES)
-		return "the password is too long";
-	return NULL;
+		why = "the password is too short";
+	else if (strlen(p) > PASSWORD_MAX_BYTES)
+		why = "the password is too long";
+	else
+		return 0;
+	return input_fail(e, ERR_WEAK_PASSWORD, "%s: a password has %lld to %d characters", why,
+	    min_length, PASSWORD_MAX_BYTES);
 }
 
 int

@@ -99,23 +99,24 @@ revocation_wait(struct req *r, const char *user_id, time_t *now)
 void
 h_revocations(struct req *r)
 {
-	PGresult	*res;
+	PGresult	*res = NULL;
 	enum db_status	 st;
 	json_t		*list;
 	int		 i;
 
 	if ((st = current_list(r->ctx, &res)) != DB_OK) {
 		resp_db_error(r, st);
-		return;
+		goto out;
 	}
 	list = json_array();
 	for (i = 0; list != NULL && i < PQntuples(res); i++)
 		json_array_append_new(list, json_pack("{s:s, s:I, s:I}",
-		    "sub", PQgetvalue(res, i, 0),
-		    "revoked_at", (json_int_t)strtoll(PQgetvalue(res, i, 1), NULL, 10),
-		    "expires_at", (json_int_t)strtoll(PQgetvalue(res, i, 2), NULL, 10)));
-	PQclear(res);
+		    "sub", PQgetvalue(res, i, RV_SUB),
+		    "revoked_at", (json_int_t)strtoll(PQgetvalue(res, i, RV_REVOKED), NULL, 10),
+		    "expires_at", (json_int_t)strtoll(PQgetvalue(res, i, RV_EXPIRES), NULL, 10)));
 	resp_json(r, 200, json_pack("{s:o}", "revocations", list));
+out:
+	PQclear(res);
 }
 
 /* revoke_source load: Auth's own table, read directly. Returns 0 or -1 (logged). */
@@ -134,8 +135,9 @@ load_own(struct ctx *ctx, void *state, struct deny *d)
 	}
 	n = PQntuples(res);
 	for (i = 0; i < n; i++) {
-		if (deny_add(d, PQgetvalue(res, i, 0), strtoll(PQgetvalue(res, i, 1), NULL, 10),
-		    strtoll(PQgetvalue(res, i, 2), NULL, 10), now) == -1) {
+		if (deny_add(d, PQgetvalue(res, i, RV_SUB),
+		    strtoll(PQgetvalue(res, i, RV_REVOKED), NULL, 10),
+		    strtoll(PQgetvalue(res, i, RV_EXPIRES), NULL, 10), now) == -1) {
 			log_msg("revocations: out of memory");
 			break;
 		}

@@ -28,7 +28,8 @@ static const struct field refresh_fields[] = {
  * Issues an access token and a new refresh token in family (NULL: a new
  * family) inside the caller's transaction, commits, and answers 200: the
  * refresh token in the body, or in the cookie alone for a browser session.
- * On failure, rolls back and answers 500 or 503.
+ * On failure, answers 500 or 503 and leaves the transaction to the caller's
+ * rollback.
  */
 static void
 issue_session(struct req *r, const char *user_id, const char *username, const char *role,
@@ -43,19 +44,16 @@ issue_session(struct req *r, const char *user_id, const char *username, const ch
 
 	snprintf(ttl, sizeof(ttl), "%lld", conf->refresh_ttl);
 	if ((st = revocation_wait(r, user_id, &now)) != DB_OK) {
-		db_rollback(db);
 		resp_db_error(r, st);
 		goto out;
 	}
 	if (refresh_token_new(token, hash) == -1 ||
 	    (access = signer_issue(r->ctx, user_id, username, role, now)) == NULL) {
-		db_rollback(db);
 		resp_error(r, ERR_INTERNAL, "could not make a token");
 		goto out;
 	}
 	if ((st = DB_QUERY(db, S_TOKEN_INSERT, NULL, hash, family, user_id, ttl)) != DB_OK ||
 	    (st = db_commit(db)) != DB_OK) {
-		db_rollback(db);
 		resp_db_error(r, st);
 		goto out;
 	}
@@ -112,17 +110,15 @@ h_login(struct req *r)
 {
 	const struct auth	*a = auth_state(r);
 	struct db		*db = r->ctx->db;
-	json_t			*body;
+	json_t			*body = NULL;
 	PGresult		*res = NULL;
 	const char		*username, *password, *hash;
 	char			 client[LOGIN_CLIENT_MAX];
 	bool			 found, ok, cookie = browser_session(r);
 	enum db_status		 st;
 
-	if (cookie && browser_check_site(r) == -1)
-		return;
-	if ((body = req_json(r)) == NULL)
-		return;
+	if ((cookie && browser_check_site(r) == -1) || (body = req_json(r)) == NULL)
+		goto out;
 	if (req_check_fields(r, body, login_fields, 2) == -1)
 		goto out;
 	if ((username = req_string_field(r, body, "username", USERNAME_MAX)) == NULL ||
@@ -138,7 +134,6 @@ h_login(struct req *r)
 	}
 	if ((st = db_begin(db)) != DB_OK ||
 	    (st = DB_QUERY(db, S_LOGIN_LOCK, NULL, username)) != DB_OK) {
-		db_rollback(db);
 		resp_db_error(r, st);
 		goto out;
 	}
@@ -146,18 +141,17 @@ h_login(struct req *r)
 	if (login_allowed(r, username, client) == -1)
 		goto out;
 	if ((st = DB_QUERY(db, S_USER_BY_NAME, &res, username)) != DB_OK) {
-		db_rollback(db);
 		resp_db_error(r, st);
 		goto out;
 	}
 	/* Unknown users cost one hash too, so timing tells nothing. */
 	found = PQntuples(res) == 1;
-	hash = found ? PQgetvalue(res, 0, 1) : a->dummy_hash;
-	ok = password_check(password, hash) && found && strcmp(PQgetvalue(res, 0, 3), "f") == 0;
+	hash = found ? PQgetvalue(res, 0, LC_PASSWORD_HASH) : a->dummy_hash;
+	ok = password_check(password, hash) && found &&
+	    strcmp(PQgetvalue(res, 0, LC_DISABLED), "f") == 0;
 	if (!ok) {
 		if ((st = login_failed(r, username, client)) != DB_OK ||
 		    (st = db_commit(db)) != DB_OK) {
-			db_rollback(db);
 			resp_db_error(r, st);
 			goto out;
 		}
@@ -165,14 +159,15 @@ h_login(struct req *r)
 		goto out;
 	}
 	if ((st = login_succeeded(r, username, client)) != DB_OK ||
-	    (st = rehash_if_outdated(r, PQgetvalue(res, 0, 0), password, hash)) != DB_OK ||
+	    (st = rehash_if_outdated(r, PQgetvalue(res, 0, LC_ID), password, hash)) != DB_OK ||
 	    (st = db_exec0(db, S_TOKENS_PRUNE, NULL)) != DB_OK) {
-		db_rollback(db);
 		resp_db_error(r, st);
 		goto out;
 	}
-	issue_session(r, PQgetvalue(res, 0, 0), username, PQgetvalue(res, 0, 2), NULL, cookie);
+	issue_session(r, PQgetvalue(res, 0, LC_ID), username, PQgetvalue(res, 0, LC_ROLE), NULL,
+	    cookie);
 out:
+	db_rollback(db);
 	PQclear(res);
 	json_decref(body);
 }
@@ -240,48 +235,47 @@ h_refresh(struct req *r)
 		goto out;
 	if ((st = db_begin(db)) != DB_OK ||
 	    (st = DB_QUERY(db, S_TOKEN_LOOKUP, &res, hash)) != DB_OK) {
-		db_rollback(db);
 		resp_db_error(r, st);
 		goto out;
 	}
 	if (PQntuples(res) != 1)
 		why = "this refresh token is not valid";
-	else if (strcmp(PQgetvalue(res, 0, 4), "t") == 0)
+	else if (strcmp(PQgetvalue(res, 0, TC_REVOKED), "t") == 0)
 		why = "this refresh token was revoked";
-	else if (strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
+	else if (strcmp(PQgetvalue(res, 0, TC_USED), "t") == 0) {
 		/*
 		 * A used token presented again: someone holds a copy, and maybe
 		 * access tokens it got: the user's access tokens go too (other
 		 * logins of the user refresh theirs).
 		 */
-		if ((st = DB_QUERY(db, S_FAMILY_REVOKE, NULL, PQgetvalue(res, 0, 0))) != DB_OK ||
-		    (st = revocation_add(r, PQgetvalue(res, 0, 1))) != DB_OK ||
+		if ((st = DB_QUERY(db, S_FAMILY_REVOKE, NULL, PQgetvalue(res, 0, TC_FAMILY))) !=
+		    DB_OK ||
+		    (st = revocation_add(r, PQgetvalue(res, 0, TC_USER))) != DB_OK ||
 		    (st = db_commit(db)) != DB_OK) {
-			db_rollback(db);
 			resp_db_error(r, st);
 			goto out;
 		}
-		log_msg("refresh token reuse for user %s: family revoked", PQgetvalue(res, 0, 1));
+		log_msg("refresh token reuse for user %s: family revoked",
+		    PQgetvalue(res, 0, TC_USER));
 		resp_error(r, ERR_INVALID_REFRESH_TOKEN,
 		    "this refresh token was used already; the session is revoked");
 		goto out;
-	} else if (strcmp(PQgetvalue(res, 0, 2), "t") == 0)
+	} else if (strcmp(PQgetvalue(res, 0, TC_EXPIRED), "t") == 0)
 		why = "this refresh token has expired";
-	else if (strcmp(PQgetvalue(res, 0, 7), "t") == 0)
+	else if (strcmp(PQgetvalue(res, 0, TC_DISABLED), "t") == 0)
 		why = "this account is disabled";
 	if (why != NULL) {
-		db_rollback(db);
 		resp_error(r, ERR_INVALID_REFRESH_TOKEN, "%s", why);
 		goto out;
 	}
 	if ((st = DB_QUERY(db, S_TOKEN_MARK_USED, NULL, hash)) != DB_OK) {
-		db_rollback(db);
 		resp_db_error(r, st);
 		goto out;
 	}
-	issue_session(r, PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 5), PQgetvalue(res, 0, 6),
-	    PQgetvalue(res, 0, 0), cookie);
+	issue_session(r, PQgetvalue(res, 0, TC_USER), PQgetvalue(res, 0, TC_USERNAME),
+	    PQgetvalue(res, 0, TC_ROLE), PQgetvalue(res, 0, TC_FAMILY), cookie);
 out:
+	db_rollback(db);
 	/* A browser holding a dead session's cookie is told to drop it. */
 	if (cookie && r->status == 401)
 		browser_set_cookie(r, NULL);
@@ -309,20 +303,21 @@ h_logout(struct req *r)
 			resp_empty(r, 204);	/* no session to end */
 			browser_set_cookie(r, NULL);
 		}
-		return;
+		goto out;
 	}
 	/* The user row locked first, as a refresh does: no new token slips past. */
 	if ((st = db_begin(db)) != DB_OK ||
 	    (st = DB_QUERY(db, S_TOKEN_LOOKUP, NULL, hash)) != DB_OK ||
 	    (st = DB_QUERY(db, S_FAMILY_REVOKE_BY_TOKEN, NULL, hash)) != DB_OK ||
 	    (st = db_commit(db)) != DB_OK) {
-		db_rollback(db);
 		resp_db_error(r, st);
-		return;
+		goto out;
 	}
 	resp_empty(r, 204);
 	if (cookie)
 		browser_set_cookie(r, NULL);
+out:
+	db_rollback(db);
 }
 
 /*
@@ -344,13 +339,14 @@ h_logout_all(struct req *r)
 	    (st = DB_QUERY(db, S_USER_TOKENS_REVOKE, NULL, r->claims->sub)) != DB_OK ||
 	    (st = revocation_add(r, r->claims->sub)) != DB_OK ||
 	    (st = db_commit(db)) != DB_OK) {
-		db_rollback(db);
 		resp_db_error(r, st);
-		return;
+		goto out;
 	}
 	resp_empty(r, 204);
 	if (browser_has_cookie(r))
 		browser_set_cookie(r, NULL);
+out:
+	db_rollback(db);
 }
 
 /*
@@ -361,21 +357,22 @@ h_logout_all(struct req *r)
 void
 h_me(struct req *r)
 {
-	PGresult	*res;
+	PGresult	*res = NULL;
 	enum db_status	 st;
 	json_t		*user;
 
 	if ((st = DB_QUERY(r->ctx->db, S_USER_BY_ID, &res, r->claims->sub)) != DB_OK) {
 		resp_db_error(r, st);
-		return;
+		goto out;
 	}
-	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
+	if (PQntuples(res) != 1 || strcmp(PQgetvalue(res, 0, UC_DISABLED), "t") == 0) {
 		resp_error(r, ERR_INVALID_TOKEN, "the user is disabled or deleted");
-	} else {
-		user = user_json(res, 0);
-		json_object_del(user, "disabled");
-		resp_json(r, 200, user);
+		goto out;
 	}
+	user = user_json(res, 0);
+	json_object_del(user, "disabled");
+	resp_json(r, 200, user);
+out:
 	PQclear(res);
 }
 

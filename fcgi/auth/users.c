@@ -30,45 +30,21 @@ json_t *
 user_json(PGresult *res, int row)
 {
 	return json_pack("{s:s, s:s, s:s, s:b, s:s}",
-	    "id", PQgetvalue(res, row, 0),
-	    "username", PQgetvalue(res, row, 1),
-	    "role", PQgetvalue(res, row, 2),
-	    "disabled", strcmp(PQgetvalue(res, row, 3), "t") == 0,
-	    "created_at", PQgetvalue(res, row, 4));
+	    "id", PQgetvalue(res, row, UC_ID),
+	    "username", PQgetvalue(res, row, UC_USERNAME),
+	    "role", PQgetvalue(res, row, UC_ROLE),
+	    "disabled", strcmp(PQgetvalue(res, row, UC_DISABLED), "t") == 0,
+	    "created_at", PQgetvalue(res, row, UC_CREATED));
 }
 
-/*
- * Checks a new username and password. Returns 0, or -1 with the response set
- * (400 control_character, invalid_username or weak_password).
- */
+/* Checks a role name. Returns 0, or -1 with e set (invalid_role). */
 static int
-credentials_check(struct req *r, const char *username, const char *password)
-{
-	const char	*why;
-	enum err	 e;
-
-	if (username != NULL && (why = username_invalid(username, &e)) != NULL) {
-		resp_error(r, e, "%s", why);
-		return -1;
-	}
-	if ((why = password_weak(password, auth_conf(r)->password_min_length)) != NULL) {
-		resp_error(r, ERR_WEAK_PASSWORD, "%s: a password has %lld to %d characters", why,
-		    auth_conf(r)->password_min_length, PASSWORD_MAX_BYTES);
-		return -1;
-	}
-	return 0;
-}
-
-/* Checks a role name. Returns 0, or -1 with 400 invalid_role set. */
-static int
-role_check(struct req *r, const char *role)
+role_check(const char *role, struct input_error *e)
 {
 	enum role	 ignored;
 
-	if (role_parse(role, &ignored) == -1) {
-		resp_error(r, ERR_INVALID_ROLE, "role is one of admin, editor, author");
-		return -1;
-	}
+	if (role_parse(role, &ignored) == -1)
+		return input_fail(e, ERR_INVALID_ROLE, "role is one of admin, editor, author");
 	return 0;
 }
 
@@ -93,8 +69,8 @@ still_admin(struct req *r)
 		resp_db_error(r, st);
 		return -1;
 	}
-	ok = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 2), "admin") == 0 &&
-	    strcmp(PQgetvalue(res, 0, 3), "f") == 0;
+	ok = PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, UC_ROLE), "admin") == 0 &&
+	    strcmp(PQgetvalue(res, 0, UC_DISABLED), "f") == 0;
 	PQclear(res);
 	if (!ok) {
 		resp_error(r, ERR_FORBIDDEN, "this account is no longer an active admin");
@@ -111,21 +87,26 @@ still_admin(struct req *r)
 void
 h_users_create(struct req *r)
 {
-	json_t		*body;
-	PGresult	*res = NULL;
-	const char	*username, *password, *role;
-	char		*hash = NULL;
-	enum db_status	 st;
+	json_t			*body = NULL;
+	PGresult		*res = NULL;
+	const char		*username, *password, *role;
+	char			*hash = NULL;
+	struct input_error	 e;
+	enum db_status		 st;
 
 	if (still_admin(r) == -1 || (body = req_json(r)) == NULL)
-		return;
+		goto out;
 	if (req_check_fields(r, body, create_fields, 3) == -1)
 		goto out;
 	username = json_string_value(json_object_get(body, "username"));
 	password = json_string_value(json_object_get(body, "password"));
 	role = json_string_value(json_object_get(body, "role"));
-	if (credentials_check(r, username, password) == -1 || role_check(r, role) == -1)
+	if (username_check(username, &e) == -1 ||
+	    password_rules_check(password, auth_conf(r)->password_min_length, &e) == -1 ||
+	    role_check(role, &e) == -1) {
+		resp_error(r, e.code, "%s", e.msg);
 		goto out;
+	}
 	if ((hash = password_hash(password, auth_conf(r)->password_cost)) == NULL) {
 		resp_error(r, ERR_INTERNAL, "could not hash the password");
 		goto out;
@@ -137,7 +118,7 @@ h_users_create(struct req *r)
 		resp_db_error(r, st);
 	else {
 		resp_json(r, 201, user_json(res, 0));
-		resp_header(r, "Location", "/auth/users/%s", PQgetvalue(res, 0, 0));
+		resp_header(r, "Location", "/auth/users/%s", PQgetvalue(res, 0, UC_ID));
 	}
 out:
 	PQclear(res);
@@ -160,7 +141,7 @@ h_users_list(struct req *r)
 	int		 i;
 
 	if (still_admin(r) == -1 || page_parse(r, 20, &p) == -1)
-		return;
+		goto out;
 	page_sql_params(&p, limit, offset);
 	if ((st = db_exec0(r->ctx->db, S_USER_COUNT, &count)) != DB_OK ||
 	    (st = DB_QUERY(r->ctx->db, S_USER_LIST, &res, limit, offset)) != DB_OK) {
@@ -184,29 +165,30 @@ void
 h_users_get(struct req *r)
 {
 	const char	*id;
-	PGresult	*res;
+	PGresult	*res = NULL;
 	enum db_status	 st;
 
-	if ((id = req_id_param(r, "user")) == NULL)
-		return;
-	if (strcasecmp(id, r->claims->sub) != 0 && still_admin(r) == -1)
-		return;
+	if ((id = req_id_param(r, "user")) == NULL ||
+	    (strcasecmp(id, r->claims->sub) != 0 && still_admin(r) == -1))
+		goto out;
 	if ((st = DB_QUERY(r->ctx->db, S_USER_BY_ID, &res, id)) != DB_OK) {
 		resp_db_error(r, st);
-		return;
+		goto out;
 	}
 	if (PQntuples(res) == 0)
 		resp_error(r, ERR_NOT_FOUND, "no such user");
 	else
 		resp_json(r, 200, user_json(res, 0));
+out:
 	PQclear(res);
 }
 
 /*
  * Opens the transaction of a change to user id by an admin: takes the admins
  * lock, checks the caller is still an active admin, and reads the user.
- * Returns the user's row (to PQclear; the transaction stays open), or NULL
- * with the response set (403, 404, 503) and the transaction rolled back.
+ * Returns the user's row (to PQclear), or NULL with the response set (403,
+ * 404, 503). Either way the transaction stays open: the caller commits or
+ * rolls back.
  */
 static PGresult *
 admin_change_begin(struct req *r, const char *id)
@@ -217,23 +199,20 @@ admin_change_begin(struct req *r, const char *id)
 
 	if ((st = db_begin(db)) != DB_OK || (st = db_exec0(db, S_ADMINS_LOCK, NULL)) != DB_OK) {
 		resp_db_error(r, st);
-		goto fail;
+		return NULL;
 	}
 	if (still_admin(r) == -1)
-		goto fail;
+		return NULL;
 	if ((st = DB_QUERY(db, S_USER_BY_ID, &cur, id)) != DB_OK) {
 		resp_db_error(r, st);
-		goto fail;
+		return NULL;
 	}
 	if (PQntuples(cur) == 0) {
 		resp_error(r, ERR_NOT_FOUND, "no such user");
-		goto fail;
+		PQclear(cur);
+		return NULL;
 	}
 	return cur;
-fail:
-	db_rollback(db);
-	PQclear(cur);
-	return NULL;
 }
 
 /*
@@ -267,7 +246,7 @@ keeps_an_admin(struct req *r, const char *id, bool remains)
  * Changes role and/or disabled of user id (admin only), revoking the user's
  * refresh tokens when disabling, and their access tokens when disabling or
  * changing the role. Returns the updated row, or NULL with the response set
- * (404, 409 last_admin, 503).
+ * (404, 409 last_admin, 503); the caller rolls back.
  */
 static PGresult *
 patch_admin_fields(struct req *r, const char *id, const char *role, json_t *disabled)
@@ -280,10 +259,11 @@ patch_admin_fields(struct req *r, const char *id, const char *role, json_t *disa
 
 	if ((cur = admin_change_begin(r, id)) == NULL)
 		return NULL;
-	admin_after = strcmp(role != NULL ? role : PQgetvalue(cur, 0, 2), "admin") == 0 &&
-	    (dis != NULL ? strcmp(dis, "false") == 0 : strcmp(PQgetvalue(cur, 0, 3), "f") == 0);
+	admin_after = strcmp(role != NULL ? role : PQgetvalue(cur, 0, UC_ROLE), "admin") == 0 &&
+	    (dis != NULL ? strcmp(dis, "false") == 0 :
+	    strcmp(PQgetvalue(cur, 0, UC_DISABLED), "f") == 0);
 	disabling = dis != NULL && strcmp(dis, "true") == 0;
-	revoking = disabling || (role != NULL && strcmp(role, PQgetvalue(cur, 0, 2)) != 0);
+	revoking = disabling || (role != NULL && strcmp(role, PQgetvalue(cur, 0, UC_ROLE)) != 0);
 	if (keeps_an_admin(r, id, admin_after) == -1)
 		goto fail;
 	/* The UPDATE locks the user's row before the revocation is dated. */
@@ -297,7 +277,6 @@ patch_admin_fields(struct req *r, const char *id, const char *role, json_t *disa
 	PQclear(cur);
 	return res;
 fail:
-	db_rollback(db);
 	PQclear(cur);
 	PQclear(res);
 	return NULL;
@@ -310,16 +289,17 @@ fail:
  * caller's address, under the same limits; so does any attempt while the
  * account is disabled (its token is revoked, but may reach Auth before the
  * revocation does). Returns the updated row, or NULL with the response set
- * (400, 401 invalid_credentials, 404, 429, 503).
+ * (400, 401 invalid_credentials, 404, 429, 503); the caller rolls back.
  */
 static PGresult *
 patch_password(struct req *r, const char *id, json_t *body)
 {
 	struct db	*db = r->ctx->db;
-	PGresult	*cur = NULL, *res = NULL;
-	const char	*current, *password, *username;
-	char		*hash = NULL, client[LOGIN_CLIENT_MAX];
-	enum db_status	 st;
+	PGresult		*cur = NULL, *res = NULL;
+	const char		*current, *password, *username;
+	char			*hash = NULL, client[LOGIN_CLIENT_MAX];
+	struct input_error	 e;
+	enum db_status		 st;
 
 	current = json_string_value(json_object_get(body, "current_password"));
 	password = json_string_value(json_object_get(body, "password"));
@@ -328,8 +308,10 @@ patch_password(struct req *r, const char *id, json_t *body)
 		    "\"current_password\" and \"password\"");
 		return NULL;
 	}
-	if (credentials_check(r, NULL, password) == -1)
+	if (password_rules_check(password, auth_conf(r)->password_min_length, &e) == -1) {
+		resp_error(r, e.code, "%s", e.msg);
 		return NULL;
+	}
 	if ((st = DB_QUERY(db, S_USER_BY_ID, &cur, id)) != DB_OK) {
 		resp_db_error(r, st);
 		return NULL;
@@ -338,30 +320,30 @@ patch_password(struct req *r, const char *id, json_t *body)
 		resp_error(r, ERR_NOT_FOUND, "no such user");
 		goto out;
 	}
-	username = PQgetvalue(cur, 0, 1);
+	username = PQgetvalue(cur, 0, UC_USERNAME);
 	if ((st = db_begin(db)) != DB_OK ||
 	    (st = DB_QUERY(db, S_LOGIN_LOCK, NULL, username)) != DB_OK) {
 		resp_db_error(r, st);
-		goto fail;
+		goto out;
 	}
 	login_client_of(r, client);
 	if (login_allowed(r, username, client) == -1)
-		goto out;	/* rolled back, 429 set */
+		goto out;
 	/* A disabled account is refused as the login refuses it, after the same work. */
 	if (strlen(current) > PASSWORD_MAX_BYTES ||
-	    !password_check(current, PQgetvalue(cur, 0, 5)) ||
-	    strcmp(PQgetvalue(cur, 0, 3), "f") != 0) {
+	    !password_check(current, PQgetvalue(cur, 0, UC_PASSWORD_HASH)) ||
+	    strcmp(PQgetvalue(cur, 0, UC_DISABLED), "f") != 0) {
 		if ((st = login_failed(r, username, client)) != DB_OK ||
 		    (st = db_commit(db)) != DB_OK) {
 			resp_db_error(r, st);
-			goto fail;
+			goto out;
 		}
 		resp_error(r, ERR_INVALID_CREDENTIALS, "current_password is wrong");
 		goto out;
 	}
 	if ((hash = password_hash(password, auth_conf(r)->password_cost)) == NULL) {
 		resp_error(r, ERR_INTERNAL, "could not hash the password");
-		goto fail;
+		goto out;
 	}
 	if ((st = DB_QUERY(db, S_USER_SET_PASSWORD, &res, id, hash)) != DB_OK ||
 	    (st = DB_QUERY(db, S_USER_TOKENS_REVOKE, NULL, id)) != DB_OK ||
@@ -371,11 +353,7 @@ patch_password(struct req *r, const char *id, json_t *body)
 		PQclear(res);
 		res = NULL;
 		resp_db_error(r, st);
-		goto fail;
 	}
-	goto out;
-fail:
-	db_rollback(db);
 out:
 	PQclear(cur);
 	free(hash);
@@ -392,13 +370,14 @@ out:
 void
 h_users_patch(struct req *r)
 {
-	const char	*id, *role;
-	json_t		*body, *disabled;
-	PGresult	*res = NULL;
-	bool		 self, admin_fields, password_fields;
+	const char		*id, *role;
+	json_t			*body = NULL, *disabled;
+	PGresult		*res = NULL;
+	struct input_error	 e;
+	bool			 self, admin_fields, password_fields;
 
 	if ((id = req_id_param(r, "user")) == NULL || (body = req_json(r)) == NULL)
-		return;
+		goto out;
 	if (req_check_fields(r, body, patch_fields, 4) == -1)
 		goto out;
 	self = strcasecmp(id, r->claims->sub) == 0;
@@ -422,8 +401,10 @@ h_users_patch(struct req *r)
 			resp_error(r, ERR_FORBIDDEN, "only an admin may change role or disabled");
 			goto out;
 		}
-		if (role != NULL && role_check(r, role) == -1)
+		if (role != NULL && role_check(role, &e) == -1) {
+			resp_error(r, e.code, "%s", e.msg);
 			goto out;
+		}
 		res = patch_admin_fields(r, id, role, disabled);
 	} else {
 		if (!self) {
@@ -435,6 +416,7 @@ h_users_patch(struct req *r)
 	if (res != NULL)
 		resp_json(r, 200, user_json(res, 0));
 out:
+	db_rollback(r->ctx->db);
 	PQclear(res);
 	json_decref(body);
 }
@@ -454,21 +436,19 @@ h_users_delete(struct req *r)
 	bool		 active_admin;
 
 	if ((id = req_id_param(r, "user")) == NULL || (cur = admin_change_begin(r, id)) == NULL)
-		return;
-	active_admin = strcmp(PQgetvalue(cur, 0, 2), "admin") == 0 &&
-	    strcmp(PQgetvalue(cur, 0, 3), "f") == 0;
+		goto out;
+	active_admin = strcmp(PQgetvalue(cur, 0, UC_ROLE), "admin") == 0 &&
+	    strcmp(PQgetvalue(cur, 0, UC_DISABLED), "f") == 0;
 	if (keeps_an_admin(r, id, !active_admin) == -1)
-		goto fail;
+		goto out;
 	if ((st = DB_QUERY(db, S_USER_DELETE, NULL, id)) != DB_OK ||
 	    (st = revocation_add(r, id)) != DB_OK ||
 	    (st = db_commit(db)) != DB_OK) {
 		resp_db_error(r, st);
-		goto fail;
+		goto out;
 	}
 	resp_empty(r, 204);
-	PQclear(cur);
-	return;
-fail:
+out:
 	db_rollback(db);
 	PQclear(cur);
 }

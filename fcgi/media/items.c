@@ -15,8 +15,6 @@
 #include "encode.h"
 #include "text.h"
 
-#define COL_OWNER	1
-
 static const struct field patch_fields[] = {
 	{ "alt", JSON_STRING, true, false },
 };
@@ -33,20 +31,15 @@ media_id_param(struct req *r, char id[UUID_LEN + 1])
 }
 
 int
-alt_check(struct req *r, const char *alt, size_t len)
+alt_check(const char *alt, size_t len, struct input_error *e)
 {
-	if (!utf8_valid(alt, len)) {
-		resp_error(r, ERR_INVALID_UTF8, "alt is not valid UTF-8");
-		return -1;
-	}
-	if (text_has_control(alt, len, false)) {
-		resp_error(r, ERR_CONTROL_CHARACTER, "alt holds a control character");
-		return -1;
-	}
-	if (utf8_count(alt, len) > ALT_MAX_CHARS) {
-		resp_error(r, ERR_INVALID_FIELD, "alt is longer than %d characters", ALT_MAX_CHARS);
-		return -1;
-	}
+	if (!utf8_valid(alt, len))
+		return input_fail(e, ERR_INVALID_UTF8, "alt is not valid UTF-8");
+	if (text_has_control(alt, len, false))
+		return input_fail(e, ERR_CONTROL_CHARACTER, "alt holds a control character");
+	if (utf8_count(alt, len) > ALT_MAX_CHARS)
+		return input_fail(e, ERR_INVALID_FIELD, "alt is longer than %d characters",
+		    ALT_MAX_CHARS);
 	return 0;
 }
 
@@ -83,7 +76,7 @@ item_for_change(struct req *r, char id[UUID_LEN + 1])
 	if ((res = item_fetch(r, id, NULL)) == NULL)
 		return NULL;
 	if (r->claims->role < ROLE_EDITOR &&
-	    strcasecmp(PQgetvalue(res, 0, COL_OWNER), r->claims->sub) != 0) {
+	    strcasecmp(PQgetvalue(res, 0, IC_OWNER), r->claims->sub) != 0) {
 		resp_error(r, ERR_FORBIDDEN, "only its owner, an editor or an admin may change "
 		    "this item");
 		PQclear(res);
@@ -105,8 +98,9 @@ h_media_get(struct req *r)
 	char		 id[UUID_LEN + 1];
 
 	if ((res = item_fetch(r, id, NULL)) == NULL)
-		return;
+		goto out;
 	resp_json(r, 200, item_json(media_state(r), res, 0));
+out:
 	PQclear(res);
 }
 
@@ -128,15 +122,15 @@ h_media_list(struct req *r)
 	int		 i, rc;
 
 	if (page_parse(r, 20, &p) == -1)
-		return;
+		goto out;
 	if ((rc = req_query(r, "owner", &owner)) == -1 || (rc == 0 && !uuid_valid(owner))) {
 		resp_error(r, ERR_INVALID_QUERY, "owner must be a user id (a UUID)");
-		return;
+		goto out;
 	}
 	if (r->claims->role < ROLE_EDITOR) {
 		if (owner != NULL && strcasecmp(owner, r->claims->sub) != 0) {
 			resp_error(r, ERR_FORBIDDEN, "an author lists only their own items");
-			return;
+			goto out;
 		}
 		owner = r->claims->sub;
 	}
@@ -163,18 +157,21 @@ out:
 void
 h_media_patch(struct req *r)
 {
-	PGresult	*item, *res = NULL;
-	json_t		*body = NULL, *alt;
-	char		 id[UUID_LEN + 1];
-	enum db_status	 st;
+	PGresult		*item, *res = NULL;
+	json_t			*body = NULL, *alt;
+	char			 id[UUID_LEN + 1];
+	struct input_error	 e;
+	enum db_status		 st;
 
 	if ((item = item_for_change(r, id)) == NULL)
-		return;
+		goto out;
 	if ((body = req_json(r)) == NULL || req_check_fields(r, body, patch_fields, 1) == -1)
 		goto out;
 	alt = json_object_get(body, "alt");
-	if (alt_check(r, json_string_value(alt), json_string_length(alt)) == -1)
+	if (alt_check(json_string_value(alt), json_string_length(alt), &e) == -1) {
+		resp_error(r, e.code, "%s", e.msg);
 		goto out;
+	}
 	if ((st = DB_QUERY(r->ctx->db, S_ITEM_SET_ALT, &res, id, json_string_value(alt))) != DB_OK)
 		resp_db_error(r, st);
 	else if (PQntuples(res) == 0)
@@ -201,16 +198,17 @@ h_media_delete(struct req *r)
 	enum db_status	 st;
 
 	if ((item = item_for_change(r, id)) == NULL)
-		return;
-	PQclear(item);
+		goto out;
 	if ((st = DB_QUERY(r->ctx->db, S_ITEM_DELETE, NULL, id, MEDIA_CHANNEL)) != DB_OK) {
 		resp_db_error(r, st);
-		return;
+		goto out;
 	}
 	if (cache_remove_item(media_conf(r)->cache_dir, id) == -1) {
 		log_msg("cannot remove the cached files of %s: %s", id, strerror(errno));
 		resp_error(r, ERR_INTERNAL, "the item is deleted, but not all its cached files");
-		return;
+		goto out;
 	}
 	resp_empty(r, 204);
+out:
+	PQclear(item);
 }

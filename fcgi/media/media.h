@@ -1,4 +1,16 @@
-/* Internal declarations of the Media program (uploads, originals, variants). */
+/*
+ * Internal declarations of the Media program (uploads, originals, variants).
+ *
+ * Routes (the table is media_routes in main.c): URL -> handler -> file
+ *   POST   /media                  h_media_create    upload.c
+ *   GET    /media                  h_media_list      items.c
+ *   GET    /media/health           h_media_health    main.c
+ *   GET    /media/{id}             h_media_get       items.c
+ *   PATCH  /media/{id}             h_media_patch     items.c
+ *   DELETE /media/{id}             h_media_delete    items.c
+ *   GET    /media/{id}/original    h_media_original  variants.c
+ *   GET    /media/{id}/w/{name}    h_media_variant   variants.c
+ */
 #ifndef QUIRE_MEDIA_H
 #define QUIRE_MEDIA_H
 
@@ -8,6 +20,7 @@
 #include <time.h>
 
 #include "http.h"
+#include "input.h"
 #include "probe.h"
 #include "srv.h"
 
@@ -55,6 +68,15 @@ enum media_stmt {
 
 extern const struct db_stmt media_stmts[S_MEDIA_STMT_COUNT];
 
+/*
+ * The columns of an item (ITEM_COLUMNS in stmts.c): every statement that
+ * returns items returns these. Keep in sync with ITEM_COLUMNS.
+ */
+enum item_col {
+	IC_ID, IC_OWNER, IC_MIME, IC_WIDTH, IC_HEIGHT, IC_BYTES, IC_SHA256, IC_ALT, IC_CREATED,
+	IC_EPOCH	/* created_at in whole seconds since the epoch */
+};
+
 static inline const struct media_conf *
 media_conf(const struct req *r)
 {
@@ -88,9 +110,9 @@ PGresult *item_fetch(struct req *, char id[UUID_LEN + 1], struct db **db);
 /*
  * Checks an alt text: valid UTF-8 (400 invalid_utf8), no control characters
  * (400 control_character), at most ALT_MAX_CHARS characters (400
- * invalid_field). Returns 0, or -1 with the response set.
+ * invalid_field). Returns 0, or -1 with e set.
  */
-int	 alt_check(struct req *, const char *alt, size_t len);
+int	 alt_check(const char *alt, size_t len, struct input_error *e);
 
 /* store.c: the rows of media.items and media.originals */
 /*

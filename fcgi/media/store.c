@@ -11,8 +11,8 @@
 json_t *
 item_json(const struct media *m, PGresult *res, int row)
 {
-	const char	*id = PQgetvalue(res, row, 0);
-	long long	 width = strtoll(PQgetvalue(res, row, 3), NULL, 10);
+	const char	*id = PQgetvalue(res, row, IC_ID);
+	long long	 width = strtoll(PQgetvalue(res, row, IC_WIDTH), NULL, 10);
 	json_t		*variants, *item;
 	char		 key[24], url[96];
 	size_t		 i;
@@ -31,14 +31,14 @@ item_json(const struct media *m, PGresult *res, int row)
 	snprintf(url, sizeof(url), "/media/%s/original", id);
 	item = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:{s:s, s:o}}",
 	    "id", id,
-	    "owner_id", PQgetvalue(res, row, 1),
-	    "mime", PQgetvalue(res, row, 2),
+	    "owner_id", PQgetvalue(res, row, IC_OWNER),
+	    "mime", PQgetvalue(res, row, IC_MIME),
 	    "width", (json_int_t)width,
-	    "height", (json_int_t)strtoll(PQgetvalue(res, row, 4), NULL, 10),
-	    "bytes", (json_int_t)strtoll(PQgetvalue(res, row, 5), NULL, 10),
-	    "sha256", PQgetvalue(res, row, 6),
-	    "alt", PQgetvalue(res, row, 7),
-	    "created_at", PQgetvalue(res, row, 8),
+	    "height", (json_int_t)strtoll(PQgetvalue(res, row, IC_HEIGHT), NULL, 10),
+	    "bytes", (json_int_t)strtoll(PQgetvalue(res, row, IC_BYTES), NULL, 10),
+	    "sha256", PQgetvalue(res, row, IC_SHA256),
+	    "alt", PQgetvalue(res, row, IC_ALT),
+	    "created_at", PQgetvalue(res, row, IC_CREATED),
 	    "urls", "original", url, "variants", variants);
 	return item;
 }

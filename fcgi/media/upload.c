@@ -113,47 +113,38 @@ read_upload(struct req *r, struct upload *up)
 
 /*
  * Checks what the bytes are and what their headers declare. Returns 0 with
- * *type set, or -1 with the response set (400 empty_body, 413, 415
- * unsupported_image, 422 invalid_image or image_too_large).
+ * *type set, or -1 with e set (400 empty_body, 413, 415 unsupported_image,
+ * 422 invalid_image or image_too_large).
  */
 static int
-check_image(struct req *r, const struct upload *up, enum img_type *type)
+check_image(const struct media_conf *conf, const struct upload *up, enum img_type *type,
+    struct input_error *e)
 {
-	const struct media_conf	*conf = media_conf(r);
 	struct img_dims		 d;
 
-	if (up->len == 0) {
-		resp_error(r, ERR_EMPTY_BODY, "the image is empty (zero bytes)");
-		return -1;
-	}
-	if (up->len > (size_t)conf->upload_max) {
-		resp_error(r, ERR_BODY_TOO_LARGE, "the image is larger than %lld bytes",
+	if (up->len == 0)
+		return input_fail(e, ERR_EMPTY_BODY, "the image is empty (zero bytes)");
+	if (up->len > (size_t)conf->upload_max)
+		return input_fail(e, ERR_BODY_TOO_LARGE, "the image is larger than %lld bytes",
 		    conf->upload_max);
-		return -1;
-	}
-	if (!img_sniff(up->data, up->len, type)) {
-		resp_error(r, ERR_UNSUPPORTED_IMAGE, "the bytes are not a JPEG, PNG, GIF or "
-		    "WebP image (the type is read from the file, not its name)");
-		return -1;
-	}
+	if (!img_sniff(up->data, up->len, type))
+		return input_fail(e, ERR_UNSUPPORTED_IMAGE, "the bytes are not a JPEG, PNG, GIF "
+		    "or WebP image (the type is read from the file, not its name)");
 	switch (img_probe(up->data, up->len, *type, &d)) {
 	case PROBE_OK:
 		break;
 	case PROBE_TRUNCATED:
-		resp_error(r, ERR_INVALID_IMAGE, "the %s ends inside its headers (truncated?)",
-		    img_magick(*type));
-		return -1;
+		return input_fail(e, ERR_INVALID_IMAGE, "the %s ends inside its headers "
+		    "(truncated?)", img_magick(*type));
 	case PROBE_INVALID:
-		resp_error(r, ERR_INVALID_IMAGE, "the %s headers are invalid", img_magick(*type));
-		return -1;
+		return input_fail(e, ERR_INVALID_IMAGE, "the %s headers are invalid",
+		    img_magick(*type));
 	}
 	if (d.max_side > conf->max_side || d.pixels > (uint64_t)conf->max_pixels ||
-	    d.frames > MAX_FRAMES) {
-		resp_error(r, ERR_IMAGE_TOO_LARGE, "the image is %ux%u pixels in %u frame(s): "
-		    "at most %lld pixels in all, %lld on a side and %d frames are taken",
+	    d.frames > MAX_FRAMES)
+		return input_fail(e, ERR_IMAGE_TOO_LARGE, "the image is %ux%u pixels in %u "
+		    "frame(s): at most %lld pixels in all, %lld on a side and %d frames are taken",
 		    d.width, d.height, d.frames, conf->max_pixels, conf->max_side, MAX_FRAMES);
-		return -1;
-	}
 	return 0;
 }
 
@@ -194,29 +185,33 @@ h_media_create(struct req *r)
 	unsigned char		 sha[SHA256_DIGEST_LENGTH];
 	enum img_type		 type;
 	PGresult		*res = NULL;
+	struct input_error	 e;
 	enum db_status		 st;
 
-	if (read_upload(r, &up) == -1 ||
-	    (up.alt != NULL && alt_check(r, up.alt, up.alt_len) == -1) ||
-	    check_image(r, &up, &type) == -1)
-		return;
+	if (read_upload(r, &up) == -1)
+		goto out;
+	if ((up.alt != NULL && alt_check(up.alt, up.alt_len, &e) == -1) ||
+	    check_image(media_conf(r), &up, &type, &e) == -1) {
+		resp_error(r, e.code, "%s", e.msg);
+		goto out;
+	}
 	SHA256((const unsigned char *)up.data, up.len, sha);
 	if (answer_existing(r, sha))
-		return;
+		goto out;
 	switch (image_clean(up.data, up.len, type, (int)media_conf(r)->quality, &img)) {
 	case IMG_OK:
 		break;
 	case IMG_INVALID:
 		resp_error(r, ERR_INVALID_IMAGE, "the %s could not be decoded (truncated or "
 		    "corrupt)", img_magick(type));
-		return;
+		goto out;
 	case IMG_TOO_LARGE:
 		resp_error(r, ERR_IMAGE_TOO_LARGE, "the image needs more than the configured "
 		    "resources to decode");
-		return;
+		goto out;
 	case IMG_FAILED:
 		resp_error(r, ERR_INTERNAL, "the image could not be processed");
-		return;
+		goto out;
 	}
 	if (img.len > INT_MAX) {
 		resp_error(r, ERR_IMAGE_TOO_LARGE, "the cleaned image is too large to store");
@@ -232,7 +227,7 @@ h_media_create(struct req *r)
 			resp_error(r, ERR_CONFLICT, "the item changed meanwhile; try again");
 	} else {
 		resp_json(r, 201, item_json(media_state(r), res, 0));
-		resp_header(r, "Location", "/media/%s", PQgetvalue(res, 0, 0));
+		resp_header(r, "Location", "/media/%s", PQgetvalue(res, 0, IC_ID));
 	}
 out:
 	PQclear(res);

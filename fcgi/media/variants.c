@@ -33,9 +33,6 @@
 
 #define IMMUTABLE	"public, max-age=31536000, immutable"
 
-/* The item columns of ITEM_COLUMNS that serving needs. */
-enum { COL_ID, COL_MIME = 2, COL_WIDTH, COL_SHA256 = 6, COL_EPOCH = 9 };
-
 int
 variant_name_parse(const char *s, long long *width, enum img_type *type)
 {
@@ -163,7 +160,7 @@ cache_fill(struct req *r, struct db *db, const char *path, PGresult *item, long 
 		rc = 0;
 		goto out;
 	}
-	if ((st = store_original(db, PQgetvalue(item, 0, COL_ID), &orig)) != DB_OK) {
+	if ((st = store_original(db, PQgetvalue(item, 0, IC_ID), &orig)) != DB_OK) {
 		resp_db_error(r, st);
 		goto out;
 	}
@@ -172,7 +169,7 @@ cache_fill(struct req *r, struct db *db, const char *path, PGresult *item, long 
 		goto out;
 	}
 	if (width > 0 && image_variant(PQgetvalue(orig, 0, 0), (size_t)PQgetlength(orig, 0, 0),
-	    mime_type(PQgetvalue(item, 0, COL_MIME)), (size_t)width, out, (int)conf->quality,
+	    mime_type(PQgetvalue(item, 0, IC_MIME)), (size_t)width, out, (int)conf->quality,
 	    &img) != IMG_OK) {
 		resp_error(r, ERR_INTERNAL, "could not make the variant");
 		goto out;
@@ -185,7 +182,7 @@ cache_fill(struct req *r, struct db *db, const char *path, PGresult *item, long 
 	 */
 	if (cache_write(path, width > 0 ? (const char *)img.data : PQgetvalue(orig, 0, 0),
 	    width > 0 ? img.len : (size_t)PQgetlength(orig, 0, 0),
-	    (time_t)strtoll(PQgetvalue(item, 0, COL_EPOCH), NULL, 10) - 1) == -1) {
+	    (time_t)strtoll(PQgetvalue(item, 0, IC_EPOCH), NULL, 10) - 1) == -1) {
 		log_msg("cannot write %s: %s", path, strerror(errno));
 		resp_error(r, ERR_INTERNAL, "the cache directory is not writable");
 		goto out;
@@ -258,7 +255,7 @@ send_cached(struct req *r, const char *path, const char *content_type)
 void
 h_media_original(struct req *r)
 {
-	PGresult	*item;
+	PGresult	*item = NULL;
 	struct db	*db;
 	char		 id[UUID_LEN + 1], path[PATH_MAX], etag[80];
 	const char	*mime, *if_none_match;
@@ -266,9 +263,9 @@ h_media_original(struct req *r)
 
 	if (req_etag_header(r, "HTTP_IF_NONE_MATCH", &if_none_match) == -1 ||
 	    (item = item_fetch(r, id, &db)) == NULL)
-		return;
-	mime = img_mime(mime_type(PQgetvalue(item, 0, COL_MIME)));
-	snprintf(etag, sizeof(etag), "\"%s\"", PQgetvalue(item, 0, COL_SHA256));
+		goto out;
+	mime = img_mime(mime_type(PQgetvalue(item, 0, IC_MIME)));
+	snprintf(etag, sizeof(etag), "\"%s\"", PQgetvalue(item, 0, IC_SHA256));
 	if (etag_matches(if_none_match, etag, true)) {
 		resp_empty(r, 304);
 	} else if (cache_path(path, sizeof(path), media_conf(r)->cache_dir, id, "original") == -1) {
@@ -313,16 +310,16 @@ h_media_variant(struct req *r)
 		if (media_id_param(r, id) == 0)
 			resp_error(r, ERR_NOT_FOUND, "no such variant: widths are set in the "
 			    "configuration, extensions are jpg, webp and png");
-		return;
+		goto out;
 	}
 	if ((item = item_fetch(r, id, &db)) == NULL)
-		return;
+		goto out;
 	snprintf(name, sizeof(name), "w/%lld.%s", width, img_ext(type));
 	if (cache_path(path, sizeof(path), media_conf(r)->cache_dir, id, name) == -1) {
 		resp_error(r, ERR_INTERNAL, "the cache path is too long");
 		goto out;
 	}
-	width = variant_width(width, strtoll(PQgetvalue(item, 0, COL_WIDTH), NULL, 10));
+	width = variant_width(width, strtoll(PQgetvalue(item, 0, IC_WIDTH), NULL, 10));
 	if (cache_fill(r, db, path, item, width, type, &made) == -1 ||
 	    (made && still_there(r, id, path) == -1))
 		goto out;

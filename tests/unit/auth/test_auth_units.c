@@ -52,53 +52,62 @@ END_TEST
 
 START_TEST(usernames)
 {
-	enum err e;
+	struct input_error e;
 
-	ck_assert_ptr_null(username_invalid("alice", &e));
-	ck_assert_ptr_null(username_invalid("a.b_c-9", &e));
-	ck_assert_ptr_nonnull(username_invalid("ab", &e));
-	ck_assert_int_eq(e, ERR_INVALID_USERNAME);
-	ck_assert_ptr_nonnull(username_invalid("Alice", &e));
-	ck_assert_ptr_nonnull(username_invalid("al ice", &e));
-	ck_assert_ptr_nonnull(username_invalid("\xc3\xa9lise", &e));
-	ck_assert_int_eq(e, ERR_INVALID_USERNAME);
-	ck_assert_ptr_nonnull(username_invalid("al\tice", &e));
-	ck_assert_int_eq(e, ERR_CONTROL_CHARACTER);
-	ck_assert_ptr_nonnull(username_invalid("alice\x7f", &e));
-	ck_assert_int_eq(e, ERR_CONTROL_CHARACTER);
-	ck_assert_ptr_null(username_invalid(
-	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd", &e));
-	ck_assert_ptr_nonnull(username_invalid(
-	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcde", &e));
+	ck_assert_int_eq(username_check("alice", &e), 0);
+	ck_assert_int_eq(username_check("a.b_c-9", &e), 0);
+	ck_assert_int_eq(username_check("ab", &e), -1);
+	ck_assert_int_eq(e.code, ERR_INVALID_USERNAME);
+	ck_assert_str_eq(e.msg, "a username is 3 to 64 of a-z, 0-9, '_', '.' and '-'");
+	ck_assert_int_eq(username_check("Alice", &e), -1);
+	ck_assert_int_eq(username_check("al ice", &e), -1);
+	ck_assert_int_eq(username_check("\xc3\xa9lise", &e), -1);
+	ck_assert_int_eq(e.code, ERR_INVALID_USERNAME);
+	ck_assert_int_eq(username_check("al\tice", &e), -1);
+	ck_assert_int_eq(e.code, ERR_CONTROL_CHARACTER);
+	ck_assert_str_eq(e.msg, "username holds a control character");
+	ck_assert_int_eq(username_check("alice\x7f", &e), -1);
+	ck_assert_int_eq(e.code, ERR_CONTROL_CHARACTER);
+	ck_assert_int_eq(username_check(
+	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcd", &e), 0);
+	ck_assert_int_eq(username_check(
+	    "abcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcdefghijabcde", &e), -1);
 }
 END_TEST
 
 START_TEST(password_rules)
 {
-	char	 long_pw[PASSWORD_MAX_BYTES + 2];
+	char			 long_pw[PASSWORD_MAX_BYTES + 2];
+	struct input_error	 e;
 
-	ck_assert_ptr_null(password_weak("0123456789", 10));
-	ck_assert_ptr_nonnull(password_weak("012345678", 10));
+	ck_assert_int_eq(password_rules_check("0123456789", 10, &e), 0);
+	ck_assert_int_eq(password_rules_check("012345678", 10, &e), -1);
+	ck_assert_int_eq(e.code, ERR_WEAK_PASSWORD);
+	ck_assert_str_eq(e.msg, "the password is too short: a password has 10 to 1024 characters");
 	/* Characters, not bytes: ten accented letters are ten. */
-	ck_assert_ptr_null(password_weak("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
-	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 10));
-	ck_assert_ptr_nonnull(password_weak("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 10));
+	ck_assert_int_eq(password_rules_check("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9"
+	    "\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 10, &e), 0);
+	ck_assert_int_eq(password_rules_check("\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9\xc3\xa9", 10,
+	    &e), -1);
 	memset(long_pw, 'x', sizeof(long_pw) - 1);
 	long_pw[sizeof(long_pw) - 1] = '\0';
-	ck_assert_ptr_nonnull(password_weak(long_pw, 10));
+	ck_assert_int_eq(password_rules_check(long_pw, 10, &e), -1);
+	ck_assert_int_eq(e.code, ERR_WEAK_PASSWORD);
+	ck_assert_str_eq(e.msg, "the password is too long: a password has 10 to 1024 characters");
 	ck_assert_uint_eq(utf8_length("a\xc3\xa9\xf0\x9f\x98\x80"), 3);
 }
 END_TEST
 
 START_TEST(generated_passwords)
 {
-	char		 a[PASSWORD_GENERATED_MAX], b[PASSWORD_GENERATED_MAX];
-	long long	 min;
+	char			 a[PASSWORD_GENERATED_MAX], b[PASSWORD_GENERATED_MAX];
+	struct input_error	 e;
+	long long		 min;
 
 	for (min = 10; min <= 128; min++) {
 		ck_assert_int_eq(password_generate(a, min), 0);
 		ck_assert_uint_ge(strlen(a), min < 22 ? 22 : (size_t)min);
-		ck_assert_ptr_null(password_weak(a, min));
+		ck_assert_int_eq(password_rules_check(a, min, &e), 0);
 	}
 	ck_assert_int_eq(password_generate(a, 10), 0);
 	ck_assert_int_eq(password_generate(b, 10), 0);
