@@ -184,9 +184,10 @@ cmd_reset_password(const struct service *svc, int argc, char **argv)
 	struct req		 r = { .ctx = &ctx };	/* for revocation_add: no request */
 	const struct auth_conf	*conf;
 	PGresult		*res = NULL;
-	const char		*config = NULL, *user, *password, *why;
+	const char		*config = NULL, *user, *password;
 	char			 generated[PASSWORD_GENERATED_MAX], err[1024], *hash = NULL;
 	char			 id[UUID_LEN + 1];
+	struct input_error	 e;
 	enum db_status		 st;
 	int			 ch, rc = 1;
 
@@ -211,8 +212,8 @@ cmd_reset_password(const struct service *svc, int argc, char **argv)
 		}
 		password = generated;
 	}
-	if ((why = password_weak(password, conf->password_min_length)) != NULL) {
-		fprintf(stderr, "reset-password: %s\n", why);
+	if (password_rules_check(password, conf->password_min_length, &e) == -1) {
+		fprintf(stderr, "reset-password: %s\n", e.msg);
 		goto out;
 	}
 	if ((hash = password_hash(password, conf->password_cost)) == NULL)
@@ -224,7 +225,7 @@ cmd_reset_password(const struct service *svc, int argc, char **argv)
 		fprintf(stderr, "reset-password: there is no user named '%s'\n", user);
 		goto out;
 	}
-	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, LC_ID));
 	PQclear(res);
 	res = NULL;
 	if ((st = DB_QUERY(ctx.db, S_USER_LOCK, NULL, id)) != DB_OK ||

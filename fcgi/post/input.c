@@ -3,7 +3,6 @@
  * /posts/{id}): their types are checked by req_check_fields(), their values
  * here, each refusal with its own code and the field named.
  */
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,19 +20,6 @@ const struct field post_fields[7] = {
 	{ "excerpt", JSON_STRING, false, true },
 };
 
-/* Sets e and returns -1. */
-static int __attribute__((format(printf, 3, 4)))
-fail(struct input_error *e, enum err code, const char *fmt, ...)
-{
-	va_list	 ap;
-
-	e->code = code;
-	va_start(ap, fmt);
-	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
-	va_end(ap);
-	return -1;
-}
-
 /*
  * Checks that s (len bytes) holds no control character, but tab, LF and CR
  * when multiline. Returns 0, or -1 with e set (400 control_character).
@@ -42,7 +28,7 @@ static int
 no_controls(const char *name, const char *s, size_t len, bool multiline, struct input_error *e)
 {
 	if (text_has_control(s, len, multiline))
-		return fail(e, ERR_CONTROL_CHARACTER, "field \"%s\" holds a control character",
+		return input_fail(e, ERR_CONTROL_CHARACTER, "field \"%s\" holds a control character",
 		    name);
 	return 0;
 }
@@ -58,7 +44,7 @@ check_line(const char *name, json_t *v, size_t min, size_t max, struct input_err
 		return -1;
 	n = utf8_length(s);
 	if (n < min || n > max)
-		return fail(e, ERR_INVALID_FIELD, "field \"%s\" is %zu to %zu characters", name,
+		return input_fail(e, ERR_INVALID_FIELD, "field \"%s\" is %zu to %zu characters", name,
 		    min, max);
 	return 0;
 }
@@ -72,7 +58,7 @@ check_title(json_t *v, struct input_error *e)
 	if (check_line("title", v, 1, TITLE_MAX, e) == -1)
 		return -1;
 	if (strspn(s, " ") == strlen(s))
-		return fail(e, ERR_INVALID_FIELD, "field \"title\" is blank");
+		return input_fail(e, ERR_INVALID_FIELD, "field \"title\" is blank");
 	return 0;
 }
 
@@ -81,7 +67,7 @@ static int
 check_body(json_t *v, struct input_error *e)
 {
 	if (json_string_length(v) > BODY_MAX)
-		return fail(e, ERR_BODY_TOO_LARGE, "field \"body\" is larger than %d bytes (1 MiB)",
+		return input_fail(e, ERR_BODY_TOO_LARGE, "field \"body\" is larger than %d bytes (1 MiB)",
 		    BODY_MAX);
 	return no_controls("body", json_string_value(v), json_string_length(v), true, e);
 }
@@ -97,16 +83,16 @@ read_tags(json_t *v, struct input_error *e)
 	size_t	 i, j;
 
 	if (json_array_size(v) > TAGS_MAX) {
-		fail(e, ERR_INVALID_FIELD, "field \"tags\" holds at most %d tags", TAGS_MAX);
+		input_fail(e, ERR_INVALID_FIELD, "field \"tags\" holds at most %d tags", TAGS_MAX);
 		return NULL;
 	}
 	if ((out = json_array()) == NULL) {
-		fail(e, ERR_INTERNAL, "out of memory");
+		input_fail(e, ERR_INTERNAL, "out of memory");
 		return NULL;
 	}
 	json_array_foreach(v, i, t) {
 		if (!json_is_string(t)) {
-			fail(e, ERR_INVALID_TYPE, "field \"tags\" must be an array of strings");
+			input_fail(e, ERR_INVALID_TYPE, "field \"tags\" must be an array of strings");
 			goto fail;
 		}
 		if (check_line("tags", t, 1, TAG_MAX, e) == -1)
@@ -131,11 +117,11 @@ post_input_read(json_t *body, bool create, struct post_input *in, struct input_e
 
 	memset(in, 0, sizeof(*in));
 	if (create && json_object_get(body, "title") == NULL)
-		return fail(e, ERR_MISSING_FIELD, "field \"title\" is required");
+		return input_fail(e, ERR_MISSING_FIELD, "field \"title\" is required");
 	if (create && json_object_get(body, "body") == NULL)
-		return fail(e, ERR_MISSING_FIELD, "field \"body\" is required");
+		return input_fail(e, ERR_MISSING_FIELD, "field \"body\" is required");
 	if (!create && json_object_size(body) == 0)
-		return fail(e, ERR_MISSING_FIELD, "nothing to change: give at least one field");
+		return input_fail(e, ERR_MISSING_FIELD, "nothing to change: give at least one field");
 	if ((v = json_object_get(body, "title")) != NULL) {
 		if (check_title(v, e) == -1)
 			return -1;
@@ -148,21 +134,21 @@ post_input_read(json_t *body, bool create, struct post_input *in, struct input_e
 	}
 	if ((v = json_object_get(body, "slug")) != NULL) {
 		if ((why = slug_invalid(json_string_value(v))) != NULL)
-			return fail(e, ERR_INVALID_SLUG, "field \"slug\": %s", why);
+			return input_fail(e, ERR_INVALID_SLUG, "field \"slug\": %s", why);
 		in->slug = json_string_value(v);
 	}
 	if ((v = json_object_get(body, "status")) != NULL) {
 		in->status = json_string_value(v);
 		if (strcmp(in->status, "draft") != 0 && strcmp(in->status, "published") != 0 &&
 		    strcmp(in->status, "scheduled") != 0)
-			return fail(e, ERR_INVALID_FIELD, "field \"status\" is one of draft, "
+			return input_fail(e, ERR_INVALID_FIELD, "field \"status\" is one of draft, "
 			    "published, scheduled");
 	}
 	if ((v = json_object_get(body, "published_at")) != NULL) {
 		in->has_published_at = true;
 		if (json_is_string(v)) {
 			if (time_parse_rfc3339(json_string_value(v), &in->published_time) == -1)
-				return fail(e, ERR_INVALID_FIELD, "field \"published_at\" is an "
+				return input_fail(e, ERR_INVALID_FIELD, "field \"published_at\" is an "
 				    "RFC 3339 date-time, such as 2026-11-26T06:14:52Z");
 			time_rfc3339(in->published_time, in->published_at);
 		}
@@ -194,9 +180,9 @@ post_status_check(const char *status, const char *published_at, time_t when, boo
 	if (strcmp(status, "scheduled") != 0 || !asked)
 		return 0;
 	if (*published_at == '\0')
-		return fail(e, ERR_MISSING_FIELD, "a scheduled post needs \"published_at\"");
+		return input_fail(e, ERR_MISSING_FIELD, "a scheduled post needs \"published_at\"");
 	if (when <= now)
-		return fail(e, ERR_INVALID_FIELD, "\"published_at\" of a scheduled post must be "
+		return input_fail(e, ERR_INVALID_FIELD, "\"published_at\" of a scheduled post must be "
 		    "in the future");
 	return 0;
 }

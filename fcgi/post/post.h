@@ -10,9 +10,10 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
-#include "http.h"
-#include "srv.h"
 #include "encode.h"
+#include "http.h"
+#include "input.h"
+#include "srv.h"
 
 #define TITLE_MAX	300		/* characters */
 #define BODY_MAX	1048576		/* bytes of Markdown: 413 past it */
@@ -265,11 +266,6 @@ struct post_input {
 	char		 published_at[21];	/* normalised UTC; "" when null */
 	time_t		 published_time;
 	json_t		*tags;			/* deduplicated array (a reference), or NULL */
-};
-
-struct input_error {
-	enum err	 code;
-	char		 msg[200];
 };
 
 /* The fields of a post body, for req_check_fields(). */

@@ -28,27 +28,24 @@ chars(const char *s, size_t len)
 
 /* Checks alt_check() on alt[0..len), a part's data without a NUL after it. */
 static void
-check_alt(struct ctx *ctx, const char *data, size_t len)
+check_alt(const char *data, size_t len)
 {
-	struct req	 r;
-	char		*alt = malloc(len ? len : 1);
-	bool		 good;
-	int		 rc;
+	struct input_error	 e = { 0 };
+	char			*alt = malloc(len ? len : 1);
+	bool			 good;
+	int			 rc;
 
 	if (alt == NULL)
 		abort();
 	memcpy(alt, data, len);
-	fuzz_req(&r, ctx, NULL, NULL);
-	rc = alt_check(&r, alt, len);
+	rc = alt_check(alt, len, &e);
 	good = utf8_valid(alt, len) && !text_has_control(alt, len, false) &&
 	    chars(alt, len) <= ALT_MAX_CHARS;
 	FUZZ_ASSERT((rc == 0) == good, "alt_check of %zu bytes (%zu characters) returned %d",
 	    len, utf8_valid(alt, len) ? chars(alt, len) : 0, rc);
-	if (rc == -1) {
-		FUZZ_ASSERT(r.status == 400, "a refused alt answers %d", r.status);
-		fuzz_check_error(&r);
-	}
-	req_free(&r);
+	if (rc == -1)
+		FUZZ_ASSERT(err_info(e.code)->status == 400 && e.msg[0] != '\0',
+		    "a refused alt is a %d: \"%s\"", err_info(e.code)->status, e.msg);
 	free(alt);
 }
 
@@ -72,7 +69,6 @@ check_file(const char *data, size_t len)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static struct ctx ctx;
 	struct mp_part	 parts[4];
 	enum img_type	 type;
 	long long	 width;
@@ -82,7 +78,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (mp_parse((const char *)data, size, "q", parts, 4, &n) == MP_OK) {
 		for (i = 0; i < n; i++) {
 			if (mp_name_is(&parts[i], "alt"))
-				check_alt(&ctx, parts[i].data, parts[i].len);
+				check_alt(parts[i].data, parts[i].len);
 			else if (mp_name_is(&parts[i], "file"))
 				check_file(parts[i].data, parts[i].len);
 		}
