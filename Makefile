@@ -238,7 +238,8 @@ SHARE		:= $(DESTDIR)/usr/share/quire
 install: all
 	install -d $(DESTDIR)/usr/sbin $(SHARE)/web-conf/lighttpd $(DESTDIR)/etc/quire \
 		$(DESTDIR)/etc/lighttpd/conf-available $(DESTDIR)/etc/apache2/conf-available \
-		$(DESTDIR)/lib/systemd/system $(DESTDIR)/usr/share/man/man5 $(DESTDIR)/usr/share/man/man8
+		$(DESTDIR)/lib/systemd/system $(DESTDIR)/usr/share/man/man5 $(DESTDIR)/usr/share/man/man7 \
+		$(DESTDIR)/usr/share/man/man8
 	install -m 0755 $(PROGRAMS) packaging/quire-setup $(DESTDIR)/usr/sbin/
 	for f in $(wildcard sql/*/*.sql); do install -D -m 0644 $$f $(SHARE)/$$f || exit 1; done
 	install -m 0644 web-conf/lighttpd/quire.conf web-conf/lighttpd/backends-*.conf web-conf/lighttpd/*.lua \
@@ -251,6 +252,7 @@ install: all
 	install -m 0644 $(foreach n,$(NAMES),packaging/systemd/quire-$(n).socket \
 		packaging/systemd/quire-$(n).service) $(DESTDIR)/lib/systemd/system/
 	install -m 0644 packaging/man/*.5 $(DESTDIR)/usr/share/man/man5/
+	install -m 0644 packaging/man/*.7 $(DESTDIR)/usr/share/man/man7/
 	install -m 0644 packaging/man/*.8 $(DESTDIR)/usr/share/man/man8/
 
 # Debian packages from packaging/debian, built in build/deb from a copy of the tree.
