@@ -6,6 +6,7 @@
 #   make check      every test (unit, then integration against PostgreSQL and lighttpd)
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
 #   make check-browser the writer's desk in headless Chromium, behind both servers
+#   make check-docs the README's "Try it" against make run's stack; the man pages render
 #   make bench      requests/second of the hot paths, as ratios (tests/bench/)
 #   make screenshots   the default theme on a demo blog, photographed into docs/
 #   make check-units   the systemd units' sandboxing score (CI)
@@ -91,7 +92,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 # The objects of program $(1) without its main.c, for its unit tests.
 program_objs = $(call obj,$(filter-out fcgi/$(1)/main.c,$(wildcard fcgi/$(1)/*.c)))
 
-.PHONY: all deps check check-unit check-integration check-browser run bench install deb \
+.PHONY: all deps check check-unit check-integration check-browser check-docs run bench install deb \
 	check-packages check-units soak clean screenshots fuzz check-fuzz fuzz-build
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
@@ -199,7 +200,7 @@ screenshots: $(BUILD)/site/quire-site-fixture
 
 check: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(TEST_PROGRAMS) $(AXE)
-	@$(MAKE) --no-print-directory check-unit check-integration check-browser
+	@$(MAKE) --no-print-directory check-unit check-integration check-browser check-docs
 
 # Every test program runs, even after one fails; the target fails if any did.
 check-unit:
@@ -227,6 +228,17 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 # in build/browser/.
 check-browser: $(PROGRAMS) $(BUILD)/quire-stack $(AXE)
 	/usr/bin/python3 tests/browser/desk.py --build $(BUILD) --axe $(AXE) --out build/browser
+
+# The README's "Try it" blocks, as written but for the port, against the stack
+# `make run` starts (a fresh one on a free port), behind each web server; and
+# every man page rendered by groff without a warning about its macros.
+MAN_WARNINGS	:= -Wbreak -wmac -wfont -wchar -wdi -wel -wreg -wtab -wright-brace
+check-docs: $(PROGRAMS) $(BUILD)/quire-stack
+	@rc=0; for f in packaging/man/*.[0-9]; do \
+		w=$$(groff -man -Tutf8 -K utf8 -z $(MAN_WARNINGS) $$f 2>&1); \
+		if [ -n "$$w" ]; then echo "FAIL: $$f: $$w"; rc=1; fi; \
+	done; \
+	for web in lighttpd apache; do tests/docs/try_it.sh $(BUILD) $$web || rc=1; done; exit $$rc
 
 run: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/quire-stack
