@@ -231,13 +231,15 @@ check-browser: $(PROGRAMS) $(BUILD)/quire-stack $(AXE)
 
 # The README's "Try it" blocks, as written but for the port, against the stack
 # `make run` starts (a fresh one on a free port), behind each web server; and
-# every man page rendered by groff without a warning about its macros.
+# every man page rendered by groff without a warning about its macros; and
+# quire.conf(5) describing exactly the keys of the programs' key tables.
 MAN_WARNINGS	:= -Wbreak -wmac -wfont -wchar -wdi -wel -wreg -wtab -wright-brace
 check-docs: $(PROGRAMS) $(BUILD)/quire-stack
 	@rc=0; for f in packaging/man/*.[0-9]; do \
 		w=$$(groff -man -Tutf8 -K utf8 -z $(MAN_WARNINGS) $$f 2>&1); \
 		if [ -n "$$w" ]; then echo "FAIL: $$f: $$w"; rc=1; fi; \
 	done; \
+	sh tests/docs/conf_keys.sh || rc=1; \
 	for web in lighttpd apache; do tests/docs/try_it.sh $(BUILD) $$web || rc=1; done; exit $$rc
 
 run: deps
