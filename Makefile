@@ -2,11 +2,16 @@
 #
 #   make            build the programs into build/
 #   make run        the whole stack on 127.0.0.1:$(PORT) with a dev database in var/
-#                   (WEB=apache: behind Apache instead of lighttpd)
+#                   (WEB=apache: behind Apache instead of lighttpd; VAR=dir: another var/)
+#   make migrate-status   quire-migrate --status against the running dev stack
+#   make migrate          the pending migrations of sql/ applied to it
+#   make admin-password   a new password for a lost one, printed once
+#                   (ADMIN=name: another user than admin)
 #   make check      every test (unit, then integration against PostgreSQL and lighttpd)
+#   make check-docs every setting of the key tables in quire.conf(5) and the sample config;
+#                   the man pages render; the README's "Try it" against make run's stack
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
 #   make check-browser the writer's desk in headless Chromium, behind both servers
-#   make check-docs the README's "Try it" against make run's stack; the man pages render
 #   make bench      requests/second of the hot paths, as ratios (tests/bench/)
 #   make screenshots   the default theme on a demo blog, photographed into docs/
 #   make check-units   the systemd units' sandboxing score (CI)
@@ -17,6 +22,8 @@
 
 PORT	?= 8080
 WEB	?= lighttpd
+VAR	?= var
+ADMIN	?= admin
 SAN	?= 0
 # V=1 shows whole compiler command lines.
 V	?= 0
@@ -53,10 +60,10 @@ CC		?= cc
 CFLAGS		?= -O2 -g
 WARNINGS	:= -Wall -Wextra -Werror -Wstrict-prototypes -Wmissing-prototypes -Wshadow \
 	-Wpointer-arith -Wsign-compare -Wformat=2 -Wvla -Wno-format-nonliteral
-PKG_CFLAGS	 = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS	 = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-TEST_CFLAGS	 = $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
-TEST_LIBS	 = $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
+PKG_CFLAGS	 = $(call pc,CFLAGS,base)
+PKG_LIBS	 = $(call pc,LIBS,base)
+TEST_CFLAGS	 = $(call pc,CFLAGS,testing)
+TEST_LIBS	 = $(call pc,LIBS,testing)
 ALL_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARNINGS) $(CFLAGS) $(SANFLAGS) -Ishared $(PKG_CFLAGS) -MMD -MP
 LDFLAGS_ALL	 = $(SANFLAGS) $(LDFLAGS)
 
@@ -81,18 +88,48 @@ PKGS_post	:= libcmark libcurl
 # tests/unit/site: the reader pages of the Post program (templates, theme, pages).
 PKGS_site	:= $(PKGS_post)
 
-# The extra packages of the program a test source belongs to
-# (tests/unit/NAME/… or tests/integration/test_NAME.c).
-test_pkgs = $(PKGS_$(patsubst test_%.c,%,$(word 3,$(subst /, ,$(1)))))
+# The program a test source belongs to (tests/unit/NAME/… or tests/integration/test_NAME.c).
+test_prog = $(patsubst test_%.c,%,$(word 3,$(subst /, ,$(1))))
 
-# Their flags, with headers as system headers (MagickWand's would fail -Werror).
-pkg_cflags = $(if $(1),$(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(1))))
+# pkg-config runs once per build, at the first compile or link (a make that
+# compiles nothing never asks): one shell writes every flag the build uses to
+# $(BUILD)/pkg.mk as PC_CFLAGS_<set> and PC_LIBS_<set>, read back here. A set
+# is base ($(PKGS)), testing ($(TEST_PKGS)) or a name with PKGS_<name>. A
+# package that is missing stops the build, named with its Debian package.
+PKGS_base	:= $(PKGS)
+PKGS_testing	:= $(TEST_PKGS)
+PKG_SETS	:= base testing $(foreach n,$(sort $(NAMES) $(UNIT_NAMES)),$(if $(PKGS_$(n)),$(n)))
+PKG_MK		:= $(BUILD)/pkg.mk
+# The Debian package that has each pkg-config package (keep in sync with DEB_PACKAGES).
+PKG_DEB		:= pkg-config:pkg-config fcgi:libfcgi-dev libpq:libpq-dev jansson:libjansson-dev \
+	libjwt:libjwt-dev openssl:libssl-dev libxcrypt:libcrypt-dev check:check \
+	libcurl:libcurl4-openssl-dev libcmark:libcmark-dev MagickWand:libmagickwand-6.q16-dev
+# Writes $(PKG_MK) (whole: renamed into place, for a make running beside this
+# one); prints the missing packages instead when there are any.
+pkg_write	= $(shell command -v pkg-config >/dev/null || { echo pkg-config; exit 0; }; \
+	missing=; for p in $(sort $(foreach s,$(PKG_SETS),$(PKGS_$(s)))); do \
+		pkg-config --exists $$p || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then echo $$missing; exit 0; fi; \
+	mkdir -p $(BUILD) && { $(foreach s,$(PKG_SETS), \
+		echo "PC_CFLAGS_$(s) := $$(pkg-config --cflags $(PKGS_$(s)))" && \
+		echo "PC_LIBS_$(s) := $$(pkg-config --libs $(PKGS_$(s)))" &&) true; } \
+		>$(PKG_MK).$$$$ && mv -f $(PKG_MK).$$$$ $(PKG_MK))
+pkg_deb		= $(or $(patsubst $(1):%,%,$(filter $(1):%,$(PKG_DEB))),$(1))
+pkg_load	= $(if $(PKG_LOADED),,$(eval PKG_LOADED := 1)$(eval PKG_MISSING := $(pkg_write))$\
+	$(if $(PKG_MISSING),$(error missing pkg-config package(s):$(foreach p,$(PKG_MISSING), $\
+	$(p) (Debian package $(call pkg_deb,$(p)))). Run make deps to install them),$\
+	$(eval include $(PKG_MK))))
+# $(call pc,CFLAGS|LIBS,SET): the flags of a set (none for a name without packages).
+pc		= $(pkg_load)$(PC_$(1)_$(2))
+# The compiler flags of a set, its headers as system headers (MagickWand's would fail -Werror).
+pc_cflags	= $(patsubst -I%,-isystem %,$(call pc,CFLAGS,$(1)))
 
 obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 # The objects of program $(1) without its main.c, for its unit tests.
 program_objs = $(call obj,$(filter-out fcgi/$(1)/main.c,$(wildcard fcgi/$(1)/*.c)))
 
-.PHONY: all deps check check-unit check-integration check-browser check-docs run bench install deb \
+.PHONY: all deps check check-docs check-unit check-integration check-browser run bench install deb \
+	migrate-status migrate admin-password \
 	check-packages check-units soak clean screenshots fuzz check-fuzz fuzz-build
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
@@ -122,13 +159,13 @@ deps:
 $(BUILD)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
-	$(Q)$(CC) $(ALL_CFLAGS) $(call pkg_cflags,$(PKGS_$(word 2,$(subst /, ,$<)))) -c $< -o $@
+	$(Q)$(CC) $(ALL_CFLAGS) $(call pc_cflags,$(word 2,$(subst /, ,$<))) -c $< -o $@
 
 $(BUILD)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CC      $<"
 	$(Q)$(CC) $(ALL_CFLAGS) $(TEST_CFLAGS) -Wno-format-truncation \
-		$(call pkg_cflags,$(call test_pkgs,$<)) -Itests/harness -Ifcgi -c $< -o $@
+		$(call pc_cflags,$(call test_prog,$<)) -Itests/harness -Ifcgi -c $< -o $@
 
 # Made anew each time, so that a removed source leaves no object behind.
 $(LIB): $(call obj,$(SHARED_SRC))
@@ -138,7 +175,7 @@ $(LIB): $(call obj,$(SHARED_SRC))
 
 $(BUILD)/quire-%: $$(call obj,$$(wildcard fcgi/$$*/*.c)) $(LIB)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(if $(PKGS_$*),$(shell pkg-config --libs $(PKGS_$*)))
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(call pc,LIBS,$*)
 
 $(BUILD)/quire-migrate: $(call obj,sql/migrate.c) $(LIB)
 	@echo "  LD      $@"
@@ -154,7 +191,7 @@ $(BUILD)/tests/unit-%: $$(call obj,$$(wildcard tests/unit/$$*/*.c) tests/harness
 		$$(call program_objs,$$*) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter-out $(LIB),$^) $(LIB) $(TEST_LIBS) $(if $(PKGS_$*),$(shell pkg-config --libs $(PKGS_$*)))
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter-out $(LIB),$^) $(LIB) $(TEST_LIBS) $(call pc,LIBS,$*)
 
 # The reader site's unit tests link the Post program's objects.
 $(BUILD)/tests/unit-site: $(call program_objs,post)
@@ -163,7 +200,7 @@ $(BUILD)/tests/unit-site: $(call program_objs,post)
 $(BUILD)/tests/test-%: $$(call obj,tests/integration/test_$$*.c $(HARNESS_SRC)) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS) $(if $(PKGS_$*),$(shell pkg-config --libs $(PKGS_$*)))
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS) $(call pc,LIBS,$*)
 
 # The benchmark: its driver (on the test harness), the floor FastCGI program,
 # and Media's variant timing (its code path against vipsthumbnail).
@@ -181,7 +218,7 @@ $(BUILD)/bench/media-variant: $(call obj,tests/bench/media/variant.c) \
 		$(call program_objs,media) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs $(PKGS_media))
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(call pc,LIBS,media)
 
 # The demo blog through the default theme, and its screenshots in docs/ with
 # headless Chromium (home and post pages, desktop and phone, light and dark).
@@ -190,7 +227,7 @@ $(BUILD)/site/quire-site-fixture: $(call obj,tests/site/fixture.c) $(call progra
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter-out $(LIB),$^) $(LIB) $(PKG_LIBS) \
-		$(shell pkg-config --libs $(PKGS_post))
+		$(call pc,LIBS,post)
 
 screenshots: $(BUILD)/site/quire-site-fixture
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(SHOT_PACKAGES)"
@@ -200,15 +237,30 @@ screenshots: $(BUILD)/site/quire-site-fixture
 
 check: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(TEST_PROGRAMS) $(AXE)
-	@$(MAKE) --no-print-directory check-unit check-integration check-browser check-docs
+	@$(MAKE) --no-print-directory check-docs check-unit check-integration check-browser
 
 # Every test program runs, even after one fails; the target fails if any did.
-check-unit:
+# Each works alone (make check-unit, make check-integration): it builds what it runs.
+check-unit: $(UNIT_NAMES:%=$(BUILD)/tests/unit-%)
 	@rc=0; for t in $(UNIT_NAMES); do echo "== unit-$$t"; \
 		$(BUILD)/tests/unit-$$t || rc=1; done; exit $$rc
 
+# Every key of the programs' key tables (read from the sources) is described in
+# quire.conf(5) with its default, and shown in packaging/quire.conf; every man
+# page renders without a groff warning about its macros; and the README's
+# "Try it" blocks run, as written but for the port, against the stack `make run`
+# starts (a fresh one on a free port), behind each web server.
+MAN_WARNINGS	:= -Wbreak -wmac -wfont -wchar -wdi -wel -wreg -wtab -wright-brace
+check-docs: $(PROGRAMS) $(BUILD)/quire-stack
+	@rc=0; /usr/bin/python3 tests/docs/config_keys.py || rc=1; \
+	for f in packaging/man/*.[0-9]; do \
+		w=$$(groff -man -Tutf8 -K utf8 -z $(MAN_WARNINGS) $$f 2>&1); \
+		if [ -n "$$w" ]; then echo "FAIL: $$f: $$w"; rc=1; fi; \
+	done; \
+	for web in lighttpd apache; do tests/docs/try_it.sh $(BUILD) $$web || rc=1; done; exit $$rc
+
 # The whole integration suite runs behind each web server.
-check-integration:
+check-integration: $(PROGRAMS) $(BUILD)/quire-stack $(INTEGRATION:%=$(BUILD)/tests/test-%)
 	@rc=0; for web in lighttpd apache; do for t in $(INTEGRATION); do \
 		echo "== test-$$t behind $$web"; \
 		QUIRE_BUILD=$(BUILD) QUIRE_WEB=$$web $(BUILD)/tests/test-$$t || rc=1; \
@@ -229,22 +281,29 @@ $(AXE): tests/browser/package.json tests/browser/package-lock.json
 check-browser: $(PROGRAMS) $(BUILD)/quire-stack $(AXE)
 	/usr/bin/python3 tests/browser/desk.py --build $(BUILD) --axe $(AXE) --out build/browser
 
-# The README's "Try it" blocks, as written but for the port, against the stack
-# `make run` starts (a fresh one on a free port), behind each web server; and
-# every man page rendered by groff without a warning about its macros; and
-# quire.conf(5) describing exactly the keys of the programs' key tables.
-MAN_WARNINGS	:= -Wbreak -wmac -wfont -wchar -wdi -wel -wreg -wtab -wright-brace
-check-docs: $(PROGRAMS) $(BUILD)/quire-stack
-	@rc=0; for f in packaging/man/*.[0-9]; do \
-		w=$$(groff -man -Tutf8 -K utf8 -z $(MAN_WARNINGS) $$f 2>&1); \
-		if [ -n "$$w" ]; then echo "FAIL: $$f: $$w"; rc=1; fi; \
-	done; \
-	sh tests/docs/conf_keys.sh || rc=1; \
-	for web in lighttpd apache; do tests/docs/try_it.sh $(BUILD) $$web || rc=1; done; exit $$rc
-
 run: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/quire-stack
-	$(BUILD)/quire-stack --var var --port $(PORT) --build $(BUILD) --web $(WEB)
+	$(BUILD)/quire-stack --var $(VAR) --port $(PORT) --build $(BUILD) --web $(WEB)
+
+# The admin commands a package user has (quire-migrate(8), quire-auth(8)),
+# against the dev stack that make run keeps in $(VAR)/: its configuration,
+# the checkout's sql/. The stack must be running (in another terminal).
+DEV_ARGS	:= --config $(VAR)/quire.conf
+dev_running	= @test -S $(VAR)/pg-socket/.s.PGSQL.5432 || { echo "The dev stack is not \
+	running in $(VAR)/: start it with make run (VAR=$(VAR)) in another terminal." >&2; exit 1; }
+
+migrate-status: $(BUILD)/quire-migrate
+	$(dev_running)
+	$(BUILD)/quire-migrate $(DEV_ARGS) --sql-dir sql --status
+
+migrate: $(BUILD)/quire-migrate
+	$(dev_running)
+	$(BUILD)/quire-migrate $(DEV_ARGS) --sql-dir sql
+
+# The password from QUIRE_ADMIN_PASSWORD when set, else generated.
+admin-password: $(BUILD)/quire-auth
+	$(dev_running)
+	$(BUILD)/quire-auth reset-password $(DEV_ARGS) $(ADMIN)
 
 # Installs into $(DESTDIR) the way the Debian packages lay things out.
 DESTDIR		?=
@@ -364,13 +423,13 @@ fuzz_obj = $(patsubst %.c,$(FUZZ)/obj/%.o,$(1))
 $(FUZZ)/obj/%.o: %.c
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $<"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(call pkg_cflags,$(PKGS_$(word 2,$(subst /, ,$<)))) \
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(call pc_cflags,$(word 2,$(subst /, ,$<))) \
 		-MMD -MP -c $< -o $@
 
 $(FUZZ)/obj/tests/%.o: tests/%.c
 	@mkdir -p $(dir $@)
 	@echo "  CLANG   $<"
-	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(call pkg_cflags,$(PKGS_$(FUZZ_PROG_$(word 3,$(subst /, ,$<))))) \
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(call pc_cflags,$(FUZZ_PROG_$(word 3,$(subst /, ,$<)))) \
 		-Itests/fuzz -Itests/harness -Ifcgi -MMD -MP -c $< -o $@
 
 $(FUZZ)/libquire.a: $(call fuzz_obj,$(SHARED_SRC))
@@ -386,7 +445,7 @@ $(FUZZ)/fuzz-%: $(FUZZ)/obj/tests/fuzz/%/fuzz.o $$(FUZZ_EXTRA_$$*) $$(call fuzz_
 		$(FUZZ)/libquire.a
 	@echo "  LD      $@"
 	$(Q)$(FUZZ_CC) $(FUZZ_SANFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) \
-		$(if $(PKGS_$(FUZZ_PROG_$*)),$(shell pkg-config --libs $(PKGS_$(FUZZ_PROG_$*))))
+		$(call pc,LIBS,$(FUZZ_PROG_$*))
 
 # Writes out what a harness sees of an input file: build/fuzz/expand FILE.
 $(FUZZ)/expand: $(FUZZ)/obj/tests/fuzz/expand.o $(FUZZ)/libquire.a

@@ -14,7 +14,8 @@
 
 /*
  * The child: limits itself, runs fn, writes its output to fd and ends
- * without running the parent's exit handlers (libpq, FastCGI, sanitizers).
+ * without running the parent's exit or signal handlers (libpq, FastCGI,
+ * sanitizers, libFuzzer).
  */
 static void
 child_run(bound_fn fn, void *arg, int64_t budget_ms, int fd, pid_t parent)
@@ -23,10 +24,15 @@ child_run(bound_fn fn, void *arg, int64_t budget_ms, int fd, pid_t parent)
 	struct rlimit	 cpu;
 	size_t		 off = 0;
 	ssize_t		 n;
+	int		 sig;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	if (getppid() != parent)
 		_exit(2);
+	/* A crash here shows as the signal it is, not as the parent's handler would report it. */
+	for (sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			signal(sig, SIG_DFL);
 	cpu.rlim_cur = (rlim_t)((budget_ms + 999) / 1000);
 	cpu.rlim_max = cpu.rlim_cur + 1;
 	if (setrlimit(RLIMIT_CPU, &cpu) == -1 || fn(arg, &out) == -1)

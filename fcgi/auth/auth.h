@@ -236,5 +236,6 @@ extern const struct revoke_source auth_revocations;
 /* cli.c: commands run by an administrator, not by the web server */
 int	 cmd_keygen(int argc, char **argv);
 int	 cmd_create_admin(const struct service *, int argc, char **argv);
+int	 cmd_reset_password(const struct service *, int argc, char **argv);
 
 #endif

@@ -1,4 +1,4 @@
-/* Commands for the administrator: making a key pair, creating the first admin. */
+/* Commands for the administrator: a key pair, the first admin, a lost password. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -159,6 +159,95 @@ cmd_create_admin(const struct service *svc, int argc, char **argv)
 		printf("Created admin '%s' with the password from QUIRE_ADMIN_PASSWORD.\n", user);
 	rc = 0;
 out:
+	PQclear(res);
+	free(hash);
+	srv_ctx_free(&ctx);
+	return rc;
+}
+
+/*
+ * quire-auth reset-password [--config FILE] USERNAME
+ * For a lost password (an admin's, say): gives the user a new password, from
+ * $QUIRE_ADMIN_PASSWORD, else generated and printed once, and revokes the
+ * user's sessions and access tokens as a password change through the API
+ * does. Returns the exit status: 0, 1 on a failure (no such user included),
+ * 2 on a usage error.
+ */
+int
+cmd_reset_password(const struct service *svc, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct ctx		 ctx;
+	struct req		 r = { .ctx = &ctx };	/* for revocation_add: no request */
+	const struct auth_conf	*conf;
+	PGresult		*res = NULL;
+	const char		*config = NULL, *user, *password, *why;
+	char			 generated[PASSWORD_GENERATED_MAX], err[1024], *hash = NULL;
+	char			 id[UUID_LEN + 1];
+	enum db_status		 st;
+	int			 ch, rc = 1;
+
+	while ((ch = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (ch != 'c')
+			goto usage;
+		config = optarg;
+	}
+	if (optind != argc - 1)
+		goto usage;
+	user = argv[optind];
+	if (srv_ctx_open(&ctx, svc, srv_config_path(config), err, sizeof(err)) == -1) {
+		fprintf(stderr, "reset-password: %s\n", err);
+		return 1;
+	}
+	conf = ctx.app_conf;
+	if ((password = getenv("QUIRE_ADMIN_PASSWORD")) == NULL || *password == '\0') {
+		if (password_generate(generated, conf->password_min_length) == -1) {
+			fprintf(stderr, "reset-password: cannot read random bytes: %s\n",
+			    strerror(errno));
+			goto out;
+		}
+		password = generated;
+	}
+	if ((why = password_weak(password, conf->password_min_length)) != NULL) {
+		fprintf(stderr, "reset-password: %s\n", why);
+		goto out;
+	}
+	if ((hash = password_hash(password, conf->password_cost)) == NULL)
+		goto out;
+	if ((st = db_begin(ctx.db)) != DB_OK ||
+	    (st = DB_QUERY(ctx.db, S_USER_BY_NAME, &res, user)) != DB_OK)
+		goto db_fail;
+	if (PQntuples(res) == 0) {
+		fprintf(stderr, "reset-password: there is no user named '%s'\n", user);
+		goto out;
+	}
+	snprintf(id, sizeof(id), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	res = NULL;
+	if ((st = DB_QUERY(ctx.db, S_USER_LOCK, NULL, id)) != DB_OK ||
+	    (st = DB_QUERY(ctx.db, S_USER_SET_PASSWORD, NULL, id, hash)) != DB_OK ||
+	    (st = DB_QUERY(ctx.db, S_USER_TOKENS_REVOKE, NULL, id)) != DB_OK ||
+	    (st = revocation_add(&r, id)) != DB_OK ||
+	    (st = db_commit(ctx.db)) != DB_OK)
+		goto db_fail;
+	if (password == generated)
+		printf("New password of '%s': %s\n(shown once; its sessions and tokens are "
+		    "revoked)\n", user, password);
+	else
+		printf("Set the password of '%s' from QUIRE_ADMIN_PASSWORD; its sessions and "
+		    "tokens are revoked.\n", user);
+	rc = 0;
+	goto out;
+usage:
+	fprintf(stderr, "usage: quire-auth reset-password [--config FILE] USERNAME\n");
+	return 2;
+db_fail:
+	fprintf(stderr, "reset-password: %s\n", db_last_error(ctx.db));
+out:
+	db_rollback(ctx.db);
 	PQclear(res);
 	free(hash);
 	srv_ctx_free(&ctx);

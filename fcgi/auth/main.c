@@ -123,5 +123,7 @@ main(int argc, char **argv)
 		return cmd_keygen(argc - 1, argv + 1);
 	if (argc > 1 && strcmp(argv[1], "create-admin") == 0)
 		return cmd_create_admin(&auth_service, argc - 1, argv + 1);
+	if (argc > 1 && strcmp(argv[1], "reset-password") == 0)
+		return cmd_reset_password(&auth_service, argc - 1, argv + 1);
 	return srv_main(&auth_service, argc, argv);
 }

@@ -84,7 +84,7 @@ static struct {
 	{ "media", "" },
 };
 
-static char	 token[4200];
+static char	 token[TOK_MAX_LEN + 1];
 
 /* Reads a positive integer from the environment, or def. */
 static long long
@@ -204,7 +204,7 @@ static void
 setup_posts(void)
 {
 	struct http_resp r;
-	char		 admin[4200], body[512], when[21], *md;
+	char		 admin[AUTH_HEADER_SIZE], body[512], when[sizeof("2026-11-26T06:14:52Z")], *md;
 	json_t		*j;
 	int		 i;
 

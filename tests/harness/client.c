@@ -8,6 +8,8 @@
 
 #include <curl/curl.h>
 
+#include "proc.h"
+#include "encode.h"
 #include "secret.h"
 
 struct stack test_stack;
@@ -147,7 +149,7 @@ static long
 api_call(const char *source, const char *base, const char *method, const char *path,
     const char *token, const char *json, const char *header, struct http_resp *out)
 {
-	char		 url[2048], auth[4200];
+	char		 url[2048], auth[AUTH_HEADER_SIZE];
 	const char	*headers[4];
 	size_t		 n = 0;
 
@@ -223,6 +225,19 @@ program_log_count(const char *needle)
 	return log_count(test_stack.program_log, needle);
 }
 
+int
+program_log_wait(const char *needle, int n)
+{
+	int	 i, got;
+
+	for (i = 0; (got = program_log_count(needle)) < n; i++) {
+		ck_assert_msg(i < PROC_EVENT_TIMEOUT_MS / 20, "%d line(s) of %s hold \"%s\", not %d",
+		    got, test_stack.program_log, needle, n);
+		usleep(20000);
+	}
+	return got;
+}
+
 char *
 login(const char *username, const char *password)
 {
@@ -248,7 +263,7 @@ admin_token(void)
 }
 
 char *
-new_user(const char *role, char name[65], char id[37])
+new_user(const char *role, char name[USERNAME_MAX + 1], char id[UUID_LEN + 1])
 {
 	static unsigned	 serial;
 	struct http_resp r;
@@ -271,10 +286,10 @@ new_user(const char *role, char name[65], char id[37])
 }
 
 long
-upload_png(const char *token, int width, int height, char id[37])
+upload_png(const char *token, int width, int height, char id[UUID_LEN + 1])
 {
 	struct http_resp r;
-	char		 dir[] = "/tmp/quire-png-XXXXXX", file[64], w[16], h[16], auth[4200];
+	char		 dir[] = "/tmp/quire-png-XXXXXX", file[64], w[16], h[16], auth[AUTH_HEADER_SIZE];
 	char		 url[256], *data;
 	char		*argv[] = { "/usr/bin/python3", "tests/integration/make_png.py", w, h, file,
 		    NULL };

@@ -12,8 +12,11 @@
 #include <curl/curl.h>
 #include <jansson.h>
 
+#include "auth/auth.h"	/* USERNAME_MAX */
 #include "buf.h"
+#include "forge.h"
 #include "stack.h"
+#include "encode.h"
 
 #define ADMIN_USER	"admin"
 #define ADMIN_PASSWORD	"admin-password-for-tests"
@@ -99,6 +102,11 @@ const char	*resp_error_code(const struct http_resp *);
  * log, or the log of the programs the stack runs for Apache) hold needle.
  */
 int		 program_log_count(const char *needle);
+/*
+ * Waits until at least n lines of the programs' log hold needle (an event,
+ * within PROC_EVENT_TIMEOUT_MS, else the test fails). Returns their number.
+ */
+int		 program_log_wait(const char *needle, int n);
 /* Returns how many lines of the file at path hold needle (0 when it cannot be read). */
 int		 log_count(const char *path, const char *needle);
 
@@ -108,16 +116,16 @@ char		*login(const char *username, const char *password);
 char		*admin_token(void);
 /*
  * Creates a user with a fresh unique name, the role given and USER_PASSWORD.
- * Writes the name (65 bytes) and, when id is not NULL, the id (37 bytes).
+ * Writes the name and, when id is not NULL, the id.
  * Returns an access token for the new user (to free).
  */
-char		*new_user(const char *role, char name[65], char id[37]);
+char		*new_user(const char *role, char name[USERNAME_MAX + 1], char id[UUID_LEN + 1]);
 
 /*
  * Uploads a PNG of width x height (a gradient made by make_png.py) to Media
  * as token's. Returns the status, with the item id copied to id on 200 or 201.
  */
-long		 upload_png(const char *token, int width, int height, char id[37]);
+long		 upload_png(const char *token, int width, int height, char id[UUID_LEN + 1]);
 
 /*
  * The whole test program: starts the stack (extra_conf added to quire.conf),

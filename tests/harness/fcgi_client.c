@@ -1,4 +1,5 @@
 #include "fcgi_client.h"
+#include "forge.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -140,7 +141,7 @@ long
 fcgi_call(const char *sock, const char *method, const char *uri, const char *token,
     const char *json, struct buf *out)
 {
-	char		 m[64], u[1024], auth[4200], len[64];
+	char		 m[64], u[1024], auth[AUTH_HEADER_SIZE], len[64];
 	char		*params[7];
 	size_t		 n = 0, blen = json != NULL ? strlen(json) : 0;
 	long		 status = -1;

@@ -6,6 +6,14 @@
 
 #include <openssl/evp.h>
 
+#include "tok.h"
+
+/*
+ * Room for the Authorization header of any token a program accepts, as a
+ * request header or as the CGI variable ("HTTP_AUTHORIZATION=Bearer …").
+ */
+#define AUTH_HEADER_SIZE	(sizeof("HTTP_AUTHORIZATION=Bearer ") + TOK_MAX_LEN)
+
 /*
  * Returns a compact JWS (to free) of header and payload (JSON texts), with
  * a signature made by: key (ES256, raw R||S) when key is not NULL; else an

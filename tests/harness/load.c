@@ -1,5 +1,6 @@
 #include "load.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -56,4 +57,11 @@ load_wait(struct load *l, char *out, size_t len)
 	if (waitpid(l->pid, &status, 0) == -1)
 		return -1;
 	return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
+}
+
+int
+load_stop(struct load *l, char *out, size_t len)
+{
+	kill(l->pid, SIGINT);
+	return load_wait(l, out, len);
 }

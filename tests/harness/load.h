@@ -25,5 +25,11 @@ int	load_start(struct load *, const char *script, const char *url, int seconds,
  * len - 1 bytes) to out. Returns 0, or -1 when it did not exit with 0.
  */
 int	load_wait(struct load *, char *out, size_t len);
+/*
+ * Stops wrk now (SIGINT: it prints its figures and runs the script's done()
+ * as at its end), then does what load_wait does. Returns 0 or -1 as it does.
+ * Tests start wrk for longer than they need and stop it on an event.
+ */
+int	load_stop(struct load *, char *out, size_t len);
 
 #endif

@@ -170,3 +170,69 @@ stop_process(pid_t pid, int sig, int timeout_ms, bool group)
 	}
 	return rc;
 }
+
+/*
+ * Waits up to timeout_ms until pid sleeps in system call nr. Returns 0, or -1
+ * when it did not happen within the deadline or pid is gone.
+ */
+int
+proc_wait_syscall(pid_t pid, long nr, int timeout_ms)
+{
+	char	 path[64];
+	FILE	*f;
+	long	 got;
+	int	 i, n;
+
+	snprintf(path, sizeof(path), "/proc/%d/syscall", (int)pid);
+	for (i = 0; i < timeout_ms / 10; i++) {
+		if ((f = fopen(path, "r")) == NULL)
+			return -1;
+		n = fscanf(f, "%ld", &got);
+		fclose(f);
+		if (n == 1 && got == nr)
+			return 0;
+		usleep(10000);
+	}
+	return -1;
+}
+
+/*
+ * Returns whether sig is in the hexadecimal signal mask of line "Name:\tHEX"
+ * of /proc/PID/status when line starts with name.
+ */
+static bool
+status_mask_has(const char *line, const char *name, int sig)
+{
+	size_t			 len = strlen(name);
+	unsigned long long	 mask;
+
+	if (strncmp(line, name, len) != 0 || sscanf(line + len, "%llx", &mask) != 1)
+		return false;
+	return (mask >> (sig - 1)) & 1;
+}
+
+/*
+ * Waits up to timeout_ms until sig is pending for pid (its own or its thread
+ * group's pending set). Returns 0, or -1 when it did not happen or pid is gone.
+ */
+int
+proc_wait_pending(pid_t pid, int sig, int timeout_ms)
+{
+	char	 path[64], line[256];
+	FILE	*f;
+	bool	 pending = false;
+	int	 i;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	for (i = 0; i < timeout_ms / 10 && !pending; i++) {
+		if ((f = fopen(path, "r")) == NULL)
+			return -1;
+		while (!pending && fgets(line, sizeof(line), f) != NULL)
+			pending = status_mask_has(line, "SigPnd:", sig) ||
+			    status_mask_has(line, "ShdPnd:", sig);
+		fclose(f);
+		if (!pending)
+			usleep(10000);
+	}
+	return pending ? 0 : -1;
+}

@@ -37,4 +37,19 @@ int	wait_exit(pid_t pid);
  */
 int	stop_process(pid_t pid, int sig, int timeout_ms, bool group);
 
+/* How long a test waits for an event before it fails: generous, never what decides it. */
+#define PROC_EVENT_TIMEOUT_MS	30000
+
+/*
+ * Waits up to timeout_ms until pid sleeps in system call nr (SYS_read…),
+ * read from /proc/PID/syscall: an event to wait on instead of a pause.
+ * Returns 0, or -1 when it did not happen (or pid is gone).
+ */
+int	proc_wait_syscall(pid_t pid, long nr, int timeout_ms);
+/*
+ * Waits up to timeout_ms until sig is pending for pid (sent, blocked, not yet
+ * handled), read from /proc/PID/status. Returns 0, or -1.
+ */
+int	proc_wait_pending(pid_t pid, int sig, int timeout_ms);
+
 #endif

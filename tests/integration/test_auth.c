@@ -3,6 +3,7 @@
  * a real PostgreSQL. Each test makes its own users, so order does not matter.
  */
 #include <signal.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -204,7 +205,7 @@ same_params(const char *hash, const char *setting)
 START_TEST(login_me_refresh_logout)
 {
 	struct http_resp r, me, r2;
-	char		 name[65], id[37], *tok, auth[4200];
+	char		 name[USERNAME_MAX + 1], id[UUID_LEN + 1], *tok, auth[AUTH_HEADER_SIZE];
 	const char	*refresh;
 
 	tok = new_user("author", name, id);
@@ -245,7 +246,7 @@ END_TEST
 START_TEST(refresh_reuse_revokes_family)
 {
 	struct http_resp r1, r2, r3;
-	char		 name[65];
+	char		 name[USERNAME_MAX + 1];
 
 	free(new_user("author", name, NULL));
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r1), 200);
@@ -287,7 +288,7 @@ END_TEST
 START_TEST(wrong_password_and_unknown_user_look_the_same)
 {
 	struct http_resp a, b;
-	char		 name[65];
+	char		 name[USERNAME_MAX + 1];
 
 	free(new_user("author", name, NULL));
 	login_resp(name, "not-the-password", &a);
@@ -302,7 +303,7 @@ END_TEST
 
 START_TEST(brute_force_limit)
 {
-	char		 name[65];
+	char		 name[USERNAME_MAX + 1];
 
 	free(new_user("author", name, NULL));
 	fail_logins(NULL, NULL, NULL, name, 5);
@@ -323,7 +324,7 @@ END_TEST
 START_TEST(attacker_locks_out_only_itself)
 {
 	struct http_resp r;
-	char		 name[65], ghost[80];
+	char		 name[USERNAME_MAX + 1], ghost[80];
 	int		 i;
 
 	free(new_user("author", name, NULL));
@@ -358,7 +359,7 @@ END_TEST
 START_TEST(address_limit_caps_hashing)
 {
 	struct http_resp r;
-	char		 name[65], guess[96];
+	char		 name[USERNAME_MAX + 1], guess[96];
 	int		 i;
 
 	free(new_user("author", name, NULL));
@@ -382,7 +383,7 @@ END_TEST
 START_TEST(trusted_proxy_forwards_the_client_address)
 {
 	struct http_resp r;
-	char		 routes[4096], base[64], name[65];
+	char		 routes[4096], base[64], name[USERNAME_MAX + 1];
 	int		 port = stack_free_port();
 	pid_t		 web;
 
@@ -490,7 +491,7 @@ expect_rejected(const char *token, const char *why)
 START_TEST(forged_tokens_are_rejected)
 {
 	struct http_resp r;
-	char		 path[1200], id[37], name[65], kid[64], head[256], pub[4096];
+	char		 path[1200], id[UUID_LEN + 1], name[USERNAME_MAX + 1], kid[64], head[256], pub[4096];
 	char		*claims, *t, *ok, big[5000];
 	EVP_PKEY	*key, *stranger;
 	long long	 now = time(NULL);
@@ -607,7 +608,7 @@ END_TEST
 START_TEST(bearer_only_from_the_header)
 {
 	struct http_resp r;
-	char		*tok = admin_token(), path[4200], auth[4200], url[256];
+	char		*tok = admin_token(), path[4200], auth[AUTH_HEADER_SIZE], url[256];
 	const char	*headers[2] = { auth, NULL };
 
 	/* A token in the query string is ignored. */
@@ -633,7 +634,7 @@ END_TEST
 START_TEST(users_create_and_validate)
 {
 	struct http_resp r;
-	char		*admin = admin_token(), *author, name[65], body[512], loc[128];
+	char		*admin = admin_token(), *author, name[USERNAME_MAX + 1], body[512], loc[128];
 
 	author = new_user("author", name, NULL);
 	snprintf(body, sizeof(body),
@@ -726,7 +727,7 @@ END_TEST
 START_TEST(users_get_self_or_admin)
 {
 	struct http_resp r;
-	char		*admin = admin_token(), *a, *b, ida[37], idb[37], name[65], path[128];
+	char		*admin = admin_token(), *a, *b, ida[UUID_LEN + 1], idb[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
 
 	a = new_user("author", name, ida);
 	b = new_user("editor", name, idb);
@@ -757,7 +758,7 @@ END_TEST
 START_TEST(users_patch_role_and_disable)
 {
 	struct http_resp r, s;
-	char		*admin = admin_token(), *a, id[37], name[65], path[128];
+	char		*admin = admin_token(), *a, id[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
 
 	a = new_user("author", name, id);
 	snprintf(path, sizeof(path), "/auth/users/%s", id);
@@ -809,7 +810,7 @@ END_TEST
 START_TEST(users_change_own_password)
 {
 	struct http_resp r, s;
-	char		*a, *b, id[37], idb[37], name[65], nameb[65], path[128];
+	char		*a, *b, id[UUID_LEN + 1], idb[UUID_LEN + 1], name[USERNAME_MAX + 1], nameb[USERNAME_MAX + 1], path[128];
 
 	a = new_user("author", name, id);
 	b = new_user("author", nameb, idb);
@@ -867,7 +868,7 @@ ck_no_admin_power(const struct http_resp *r)
 START_TEST(disabled_user_cannot_change_password)
 {
 	struct http_resp r;
-	char		*admin = admin_token(), *a, id[37], name[65], path[128];
+	char		*admin = admin_token(), *a, id[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
 
 	a = new_user("author", name, id);
 	snprintf(path, sizeof(path), "/auth/users/%s", id);
@@ -905,7 +906,7 @@ END_TEST
 START_TEST(old_hashes_are_rehashed_on_login)
 {
 	struct http_resp r;
-	char		 name[65], *old, *now, *current;
+	char		 name[USERNAME_MAX + 1], *old, *now, *current;
 	const char	*prefixes[] = { "$y$", "$6$" };
 	unsigned long	 costs[] = { 3, 0 };
 	size_t		 i;
@@ -939,7 +940,7 @@ END_TEST
 START_TEST(demoted_admin_loses_power_at_once)
 {
 	struct http_resp r;
-	char		*admin = admin_token(), *second, *victim, id2[37], idv[37], name[65];
+	char		*admin = admin_token(), *second, *victim, id2[UUID_LEN + 1], idv[UUID_LEN + 1], name[USERNAME_MAX + 1];
 	char		 path[128], body[256];
 
 	second = new_user("admin", name, id2);
@@ -983,7 +984,7 @@ END_TEST
 START_TEST(password_change_is_throttled)
 {
 	struct http_resp r;
-	char		*a, id[37], name[65], path[128];
+	char		*a, id[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
 	int		 i;
 
 	a = new_user("author", name, id);
@@ -1008,7 +1009,7 @@ END_TEST
 START_TEST(users_delete)
 {
 	struct http_resp r, s;
-	char		*admin = admin_token(), *a, id[37], name[65], path[128];
+	char		*admin = admin_token(), *a, id[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
 
 	a = new_user("author", name, id);
 	snprintf(path, sizeof(path), "/auth/users/%s", id);
@@ -1035,7 +1036,7 @@ END_TEST
 START_TEST(last_admin_is_kept)
 {
 	struct http_resp r, me;
-	char		*admin = admin_token(), *second, id2[37], name[65], path[128];
+	char		*admin = admin_token(), *second, id2[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
 	char		 admin_path[128];
 
 	ck_assert_int_eq(api("GET", "/auth/me", admin, NULL, &me), 200);
@@ -1426,6 +1427,22 @@ START_TEST(standalone_workers)
 }
 END_TEST
 
+/* Returns the one worker of master, once it has forked it (fails the test after a while). */
+static pid_t
+only_worker(pid_t master)
+{
+	pid_t	 worker = 0;
+	int	 i;
+
+	for (i = 0; i < PROC_EVENT_TIMEOUT_MS / 10; i++) {
+		if (standalone_worker_pids(master, &worker, 1) == 1)
+			return worker;
+		usleep(10000);
+	}
+	ck_abort_msg("quire-auth %d has no worker", (int)master);
+	return 0;
+}
+
 START_TEST(sigterm_finishes_the_request_in_flight)
 {
 	char		 dir[] = "/tmp/quire-standalone-XXXXXX", conf[600], sock[600], cmd[700];
@@ -1434,22 +1451,27 @@ START_TEST(sigterm_finishes_the_request_in_flight)
 	char		*params[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/auth/login",
 		    "CONTENT_TYPE=application/json", len, NULL };
 	struct buf	 out = BUF_INIT;
-	pid_t		 master;
+	pid_t		 master, worker;
 	int		 fd, status;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	standalone_conf(dir, conf, sizeof(conf));
 	snprintf(sock, sizeof(sock), "%s/auth.sock", dir);
 	master = start_standalone(conf, sock, 1);
+	worker = only_worker(master);
 	snprintf(len, sizeof(len), "CONTENT_LENGTH=%zu", strlen(body));
 
-	/* Half a body is in; then SIGTERM; then the rest. */
+	/* Half a body is in (the worker waits in read() for the rest); then SIGTERM... */
 	fd = fcgi_connect(sock);
 	ck_assert_int_eq(fcgi_begin(fd, params), 0);
 	ck_assert_int_eq(fcgi_stdin(fd, body, 10), 0);
-	usleep(200000);
+	ck_assert_msg(proc_wait_syscall(worker, SYS_read, PROC_EVENT_TIMEOUT_MS) == 0,
+	    "the worker never waited for the rest of the body");
 	kill(master, SIGTERM);
-	usleep(300000);
+	/* ...which the master passes on: the worker has it pending, mid-request... */
+	ck_assert_msg(proc_wait_pending(worker, SIGTERM, PROC_EVENT_TIMEOUT_MS) == 0,
+	    "the master did not pass SIGTERM on to its worker");
+	/* ...then the rest. */
 	ck_assert_int_eq(fcgi_stdin(fd, body + 10, strlen(body) - 10), 0);
 	ck_assert_int_eq(fcgi_stdin(fd, "", 0), 0);
 	ck_assert_int_eq(fcgi_read_response(fd, &out), 0);
@@ -1620,9 +1642,9 @@ browser_post(const char *path, bool session, const char *cookie, const char *ext
 	    body != NULL ? strlen(body) : 0, r);
 }
 
-/* Logs name in as a browser session; writes the cookie's token (44 bytes). */
+/* Logs name in as a browser session; writes the cookie's token. */
 static void
-browser_login(const char *name, char token[44], struct http_resp *r)
+browser_login(const char *name, char token[REFRESH_TOKEN_LEN + 1], struct http_resp *r)
 {
 	char	*body = creds(name, USER_PASSWORD), set[512];
 
@@ -1648,7 +1670,7 @@ ck_cookie_cleared(const struct http_resp *r)
 START_TEST(cookie_login_attributes)
 {
 	struct http_resp r, me;
-	char		 name[65], token[44], set[512];
+	char		 name[USERNAME_MAX + 1], token[REFRESH_TOKEN_LEN + 1], set[512];
 
 	free(new_user("author", name, NULL));
 	browser_login(name, token, &r);
@@ -1675,7 +1697,7 @@ END_TEST
 START_TEST(cookie_refresh_rotates_and_reuse_revokes)
 {
 	struct http_resp r, r2, r3;
-	char		 name[65], first[44], second[44], set[512], origin[128];
+	char		 name[USERNAME_MAX + 1], first[REFRESH_TOKEN_LEN + 1], second[REFRESH_TOKEN_LEN + 1], set[512], origin[128];
 
 	free(new_user("author", name, NULL));
 	browser_login(name, first, &r);
@@ -1708,7 +1730,7 @@ END_TEST
 START_TEST(cookie_csrf_refusals)
 {
 	struct http_resp r;
-	char		 name[65], token[44], *body;
+	char		 name[USERNAME_MAX + 1], token[REFRESH_TOKEN_LEN + 1], *body;
 
 	free(new_user("author", name, NULL));
 	browser_login(name, token, &r);
@@ -1753,7 +1775,7 @@ END_TEST
 START_TEST(cookie_logout_and_logout_everywhere)
 {
 	struct http_resp r, body_login;
-	char		 name[65], token[44], token2[44];
+	char		 name[USERNAME_MAX + 1], token[REFRESH_TOKEN_LEN + 1], token2[REFRESH_TOKEN_LEN + 1];
 
 	free(new_user("author", name, NULL));
 	browser_login(name, token, &r);
@@ -1795,7 +1817,7 @@ END_TEST
 START_TEST(body_clients_unchanged)
 {
 	struct http_resp r, r2;
-	char		 name[65], set[256];
+	char		 name[USERNAME_MAX + 1], set[256];
 
 	free(new_user("author", name, NULL));
 	/* Without the header: the refresh token in the body, and no cookie. */
@@ -1846,7 +1868,7 @@ fcgi_browser_login(const char *sock, const char *name, const char *https, const 
 START_TEST(cookie_secure_over_https)
 {
 	char		 dir[] = "/tmp/quire-secure-XXXXXX", conf[600], sock[600], cmd[700];
-	char		 name[65];
+	char		 name[USERNAME_MAX + 1];
 	struct buf	 out = BUF_INIT;
 	const char	*set;
 	pid_t		 master;

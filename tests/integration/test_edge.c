@@ -31,7 +31,7 @@ static void
 post_body(const char *path, const char *token, const char *ct, const char *body, size_t len,
     bool chunked, struct http_resp *r)
 {
-	char		 url[256], auth[4200], type[128];
+	char		 url[256], auth[AUTH_HEADER_SIZE], type[128];
 	const char	*headers[4] = { type, NULL, NULL, NULL };
 	size_t		 n = 1;
 
@@ -66,7 +66,7 @@ START_TEST(bodies_over_the_limits_get_413_in_the_error_shape)
 		{ "/media", "image/png", 21 * 1024 * 1024 + 1, true },
 	};
 	struct http_resp r;
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL), *big;
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *big;
 	size_t		 i;
 	int		 chunked;
 

@@ -284,7 +284,7 @@ post_form(const char *token, const char *file, size_t len, const char *filename,
     const char *alt, struct http_resp *r)
 {
 	struct buf	 body = BUF_INIT;
-	char		 url[256], auth[4200];
+	char		 url[256], auth[AUTH_HEADER_SIZE];
 	const char	*headers[3];
 	long		 st;
 
@@ -313,7 +313,7 @@ static long
 post_raw(const char *token, const char *path, const char *content_type, const void *data,
     size_t len, struct http_resp *r)
 {
-	char		 url[2048], auth[4200], ct[256];
+	char		 url[2048], auth[AUTH_HEADER_SIZE], ct[256];
 	const char	*headers[3] = { auth, ct, NULL };
 
 	snprintf(url, sizeof(url), "%s%s", test_stack.base_url, path);
@@ -334,7 +334,7 @@ get(const char *path, const char *const *headers, struct http_resp *r)
 
 /* Uploads an image as a new item and copies its id; fails the test unless 201. */
 static void
-upload(const char *token, const struct blob *b, char id[37])
+upload(const char *token, const struct blob *b, char id[UUID_LEN + 1])
 {
 	struct http_resp r;
 
@@ -398,9 +398,9 @@ START_TEST(upload_and_metadata)
 {
 	struct http_resp r, m;
 	struct blob	 jpg = make_image("JPEG", 1000, 600, "red", "blue", false);
-	char		 name[65], owner[37], *tok, loc[128], path[128];
+	char		 name[USERNAME_MAX + 1], owner[UUID_LEN + 1], *tok, loc[128], path[128];
 	unsigned char	 sha[32];
-	char		 hex[65];
+	char		 hex[2 * SHA256_DIGEST_LENGTH + 1];
 	json_t		*urls, *variants;
 	const char	*key;
 	json_t		*v;
@@ -461,7 +461,7 @@ START_TEST(raw_uploads_and_types)
 	struct blob	 png = make_image("PNG", 300, 200, "white", "black", false);
 	struct blob	 webp = make_image("WEBP", 330, 100, "yellow", "green", false);
 	struct blob	 gif = make_animation(3, 60, 40);
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL), path[160];
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), path[160];
 	struct seen	 s;
 
 	/* The raw image with ?alt=; the Content-Type's subtype does not matter. */
@@ -510,8 +510,8 @@ START_TEST(same_bytes_same_item)
 {
 	struct http_resp a, b, c;
 	struct blob	 jpg = make_image("JPEG", 400, 300, "navy", "orange", false);
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL);
-	char		*other = new_user("author", (char[65]){ 0 }, NULL);
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	char		*other = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 
 	post_form(tok, (const char *)jpg.data, jpg.len, "a.jpg", "first", &a);
 	post_raw(tok, "/media?alt=second", "image/jpeg", jpg.data, jpg.len, &b);
@@ -537,7 +537,7 @@ START_TEST(gps_exif_removed_and_orientation_applied)
 	struct http_resp r;
 	struct blob	 plain = make_image("JPEG", 200, 100, "red", "blue", true);
 	struct blob	 exif = with_exif(&plain);
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL), id[37], path[160];
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), id[UUID_LEN + 1], path[160];
 	struct seen	 s;
 
 	/* The test image carries what must go. */
@@ -590,7 +590,7 @@ START_TEST(variants_miss_then_hit)
 {
 	struct http_resp miss, hit, nm;
 	struct blob	 jpg = make_image("JPEG", 1400, 700, "red", "blue", false);
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL), id[37], path[160];
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), id[UUID_LEN + 1], path[160];
 	char		 rid[64], h1[128], h2[128], inm[160], made[1200];
 	const char	*hdr[2] = { rid, NULL };
 	const char	*cond[2] = { inm, NULL };
@@ -673,7 +673,7 @@ START_TEST(png_with_alpha_flattened_for_jpeg)
 {
 	struct http_resp r;
 	struct blob	 png = make_image("PNG", 400, 200, "none", "none", false);
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL), id[37], path[160];
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), id[UUID_LEN + 1], path[160];
 	struct seen	 s;
 
 	upload(tok, &png, id);
@@ -696,7 +696,7 @@ START_TEST(unknown_variants_and_ids)
 {
 	struct http_resp r;
 	struct blob	 jpg = make_image("JPEG", 700, 300, "teal", "pink", false);
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL), id[37], path[160];
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), id[UUID_LEN + 1], path[160];
 	static const char *const names[] = { "333.webp", "640.gif", "640.WEBP", "0640.webp",
 	    "640", "640.webp.lock", "99999999.webp" };
 	size_t		 i;
@@ -753,7 +753,7 @@ START_TEST(cache_deleted_and_rebuilt)
 {
 	struct http_resp a, b;
 	struct blob	 jpg = make_image("JPEG", 900, 600, "purple", "gold", false);
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL), id[37], path[160];
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), id[UUID_LEN + 1], path[160];
 	char		 file[1200], cmd[1300], e1[128], e2[128];
 	struct stat	 sb;
 	int		 i;
@@ -790,7 +790,7 @@ END_TEST
 START_TEST(concurrent_first_requests_make_it_once)
 {
 	struct blob	 jpg = make_image("JPEG", 2400, 1600, "red", "blue", false);
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL), id[37], url[256];
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), id[UUID_LEN + 1], url[256];
 	char		 made[1200];
 	CURLM		*multi = curl_multi_init();
 	CURL		*h[6];
@@ -833,9 +833,9 @@ START_TEST(delete_removes_everything)
 {
 	struct http_resp r;
 	struct blob	 jpg = make_image("JPEG", 700, 500, "olive", "white", false);
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL), id[37], path[160];
-	char		*other = new_user("author", (char[65]){ 0 }, NULL);
-	char		*editor = new_user("editor", (char[65]){ 0 }, NULL);
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), id[UUID_LEN + 1], path[160];
+	char		*other = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	char		*editor = new_user("editor", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	char		 dir[1200];
 	struct stat	 sb;
 
@@ -905,7 +905,7 @@ START_TEST(deleted_variants_vanish_at_once)
 	static const char *const names[] = { "w/640.webp", "w/320.jpg" };
 	struct http_resp r;
 	struct blob	 jpg = make_image("JPEG", 700, 500, "teal", "white", false);
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL), id[37], path[160];
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), id[UUID_LEN + 1], path[160];
 	int		 round, i, hits;
 
 	for (round = 0; round < 3; round++) {
@@ -942,9 +942,9 @@ START_TEST(patch_alt)
 {
 	struct http_resp r;
 	struct blob	 jpg = make_image("JPEG", 100, 100, "red", "red", false);
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL), id[37], path[160];
-	char		*other = new_user("author", (char[65]){ 0 }, NULL);
-	char		*editor = new_user("editor", (char[65]){ 0 }, NULL);
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), id[UUID_LEN + 1], path[160];
+	char		*other = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	char		*editor = new_user("editor", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	char		*body = malloc(4200);
 	int		 i, n;
 
@@ -1004,10 +1004,10 @@ START_TEST(list_own_or_everyone)
 	struct http_resp r;
 	struct blob	 a = make_image("JPEG", 80, 80, "red", "blue", false);
 	struct blob	 b = make_image("JPEG", 80, 80, "blue", "red", false);
-	char		 owner[37], other_id[37], id[37], q[200], v[64];
-	char		*tok = new_user("author", (char[65]){ 0 }, owner);
-	char		*other = new_user("author", (char[65]){ 0 }, other_id);
-	char		*editor = new_user("editor", (char[65]){ 0 }, NULL);
+	char		 owner[UUID_LEN + 1], other_id[UUID_LEN + 1], id[UUID_LEN + 1], q[200], v[64];
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, owner);
+	char		*other = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, other_id);
+	char		*editor = new_user("editor", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 
 	upload(tok, &a, id);
 	upload(tok, &b, id);
@@ -1066,7 +1066,7 @@ START_TEST(bad_forms_leave_nothing)
 {
 	struct http_resp r;
 	struct blob	 jpg = make_image("JPEG", 120, 80, "red", "blue", false);
-	char		 owner[37], *tok = new_user("author", (char[65]){ 0 }, owner);
+	char		 owner[UUID_LEN + 1], *tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, owner);
 	struct buf	 two = BUF_INIT;
 	char		 alt[1100];
 	int		 before = cache_entries();
@@ -1158,7 +1158,7 @@ START_TEST(form_alt_measured_by_its_length)
 {
 	struct http_resp r;
 	struct blob	 jpg = make_image("JPEG", 90, 70, "orange", "purple", false);
-	char		 owner[37], *tok = new_user("author", (char[65]){ 0 }, owner);
+	char		 owner[UUID_LEN + 1], *tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, owner);
 	char		 alt[1002];
 
 	memset(alt, 'a', 1001);
@@ -1185,7 +1185,7 @@ START_TEST(malformed_if_none_match_is_400)
 {
 	struct http_resp r;
 	struct blob	 png = make_image("PNG", 60, 40, "teal", "maroon", false);
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL), id[37], path[160];
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), id[UUID_LEN + 1], path[160];
 	const char	*bad[] = { "If-None-Match: abc", NULL };
 	const char	*good[] = { "If-None-Match: \"abc\", W/\"def\"", NULL };
 
@@ -1213,7 +1213,7 @@ START_TEST(bad_images_leave_nothing)
 	struct http_resp r;
 	struct blob	 jpg = make_image("JPEG", 300, 200, "red", "blue", false);
 	struct blob	 png = make_image("PNG", 300, 200, "red", "blue", false);
-	char		 owner[37], *tok = new_user("author", (char[65]){ 0 }, owner);
+	char		 owner[UUID_LEN + 1], *tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, owner);
 	int		 before = cache_entries();
 
 	/* Named .jpg, sent as image/jpeg: still refused, by their bytes. */
@@ -1289,7 +1289,7 @@ START_TEST(pixel_floods_refused_from_headers)
 	struct blob	 flood = png_flood(100000, 100000);
 	struct blob	 wide = png_flood(20000, 10);
 	struct blob	 many = make_animation(1, 8, 8);
-	char		 owner[37], *tok = new_user("author", (char[65]){ 0 }, owner);
+	char		 owner[UUID_LEN + 1], *tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, owner);
 
 	/* 10 gigapixels: refused from IHDR, before any decoder allocates a byte. */
 	post_form(tok, (const char *)flood.data, flood.len, "flood.png", NULL, &r);
@@ -1343,7 +1343,7 @@ write_all(int fd, const void *p, size_t len)
 START_TEST(killed_uploads_and_lying_lengths_leave_nothing)
 {
 	struct blob	 jpg = make_image("JPEG", 1600, 1200, "red", "blue", false);
-	char		 owner[37], *tok = new_user("author", (char[65]){ 0 }, owner);
+	char		 owner[UUID_LEN + 1], *tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, owner);
 	char		 head[6000], resp[256];
 	struct http_resp r;
 	ssize_t		 n;

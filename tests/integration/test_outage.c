@@ -1,7 +1,7 @@
 /*
  * PostgreSQL restarted under load: wrk reads a post, a media item and the
  * current user (a prepared statement of each program) while PostgreSQL
- * stops and starts again. No program process may exit or be replaced;
+ * stops (until the load has met it) and starts again. No program process may exit or be replaced;
  * every answer meanwhile is a 2xx or a 503 service_unavailable with
  * Retry-After; once PostgreSQL is back every program answers 2xx again, its
  * statements prepared again, within a generous deadline. The time that
@@ -23,6 +23,8 @@
 #define MAX_PIDS		64
 #define RECOVERY_DEADLINE_MS	20000	/* generous: the design says 2 s */
 #define PROCS			2	/* the stack's processes per program */
+#define LOAD_MAX_SECONDS	120	/* wrk's run, cut short by events (load_stop) */
+#define LOAD_SEEN		10	/* answers logged that show the load going on */
 
 /* Writes the wrk script: GET each path in turn, counting statuses and wrong non-2xx answers. */
 static void
@@ -78,15 +80,21 @@ struct load_result {
 	long	 ok, unavailable, bad, socket_errors;
 };
 
-/* Waits for wrk and returns its counts (failing the test when it printed none). */
+/*
+ * Waits for wrk (stopping it first with stop) and returns its counts
+ * (failing the test when it printed none).
+ */
 static struct load_result
-outage_wait(struct load l)
+outage_wait(struct load l, bool stop)
 {
 	struct load_result res = { 0, 0, 0, 0 };
 	char		 out[8192];
 	const char	*p;
 
-	load_wait(&l, out, sizeof(out));
+	if (stop)
+		load_stop(&l, out, sizeof(out));
+	else
+		load_wait(&l, out, sizeof(out));
 	p = strstr(out, "ok=");
 	ck_assert_msg(p != NULL && sscanf(p, "ok=%ld unavailable=%ld bad=%ld socket_errors=%ld",
 	    &res.ok, &res.unavailable, &res.bad, &res.socket_errors) == 4, "wrk:\n%s", out);
@@ -116,13 +124,13 @@ START_TEST(postgresql_restarted_under_load)
 	struct http_resp r;
 	struct load	 l;
 	struct load_result during, after;
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL), mid[37];
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), mid[UUID_LEN + 1];
 	char		 post[200], media[100], script[1100];
 	const char	*paths[3] = { post, media, "/auth/me" };
 	pid_t		 before[MAX_PIDS], now[MAX_PIDS];
 	size_t		 nbefore, nnow;
 	int64_t		 back, recovered;
-	int		 replaced = program_log_count("replacing a worker");
+	int		 replaced = program_log_count("replacing a worker"), ok, unavailable;
 
 	ck_assert_int_eq(api("POST", "/posts", tok, "{\"title\":\"Through an outage\","
 	    "\"body\":\"Still here.\",\"status\":\"published\"}", &r), 201);
@@ -136,10 +144,15 @@ START_TEST(postgresql_restarted_under_load)
 
 	snprintf(script, sizeof(script), "%s/outage.lua", test_stack.var);
 	write_script(script, paths, tok);
-	l = outage_load(script, 10);
-	sleep(2);
+	/* Under load (answers logged)... */
+	ok = program_log_count(" status=200 ");
+	unavailable = program_log_count(" status=503 ");
+	l = outage_load(script, LOAD_MAX_SECONDS);
+	program_log_wait(" status=200 ", ok + LOAD_SEEN);
+	/* ...PostgreSQL stops, until the load has had 503s (nothing else asks meanwhile)... */
 	ck_assert_int_eq(stack_pg_stop(&test_stack), 0);
-	sleep(2);
+	program_log_wait(" status=503 ", unavailable + LOAD_SEEN);
+	/* ...and starts again. */
 	ck_assert_int_eq(stack_pg_start(&test_stack), 0);
 	back = time_mono_usec();
 	while (!all_answer(paths, tok)) {
@@ -149,10 +162,10 @@ START_TEST(postgresql_restarted_under_load)
 		usleep(20000);
 	}
 	recovered = time_mono_usec() - back;
-	during = outage_wait(l);
+	during = outage_wait(l, true);
 	/* Right after: every worker of every program answers, none with a 503 left. */
 	l = outage_load(script, 3);
-	after = outage_wait(l);
+	after = outage_wait(l, false);
 	nnow = stack_program_pids(&test_stack, now, MAX_PIDS);
 	fprintf(stderr, "PostgreSQL restarted under load behind %s: %ld answers 2xx, %ld 503 "
 	    "during the outage; every program answered 2xx again %.2f s after PostgreSQL was "

@@ -48,7 +48,7 @@ static long
 send_with(const char *method, const char *base, const char *path, const char *token,
     const char *ct, const void *body, size_t len, struct http_resp *r)
 {
-	char		 url[512], auth[4200], type[128];
+	char		 url[512], auth[AUTH_HEADER_SIZE], type[128];
 	const char	*headers[3] = { auth, type, NULL };
 
 	snprintf(url, sizeof(url), "%s%s", base, path);
@@ -161,7 +161,7 @@ setup_base(void)
 
 START_TEST(disabled_user)
 {
-	char	 name[65], id[37], *tok = new_user("author", name, id), *fresh;
+	char	 name[USERNAME_MAX + 1], id[UUID_LEN + 1], *tok = new_user("author", name, id), *fresh;
 
 	assert_accepted(tok);
 	admin_patch(id, "{\"disabled\":true}");
@@ -180,7 +180,7 @@ END_TEST
 START_TEST(deleted_user)
 {
 	struct http_resp r;
-	char		 name[65], id[37], path[128], *tok = new_user("editor", name, id);
+	char		 name[USERNAME_MAX + 1], id[UUID_LEN + 1], path[128], *tok = new_user("editor", name, id);
 	char		*admin = admin_token();
 
 	assert_accepted(tok);
@@ -221,7 +221,7 @@ assert_role_change(const char *name, const char *id, char *tok, const char *role
 
 START_TEST(demoted_user)
 {
-	char	 name[65], id[37], *tok = new_user("editor", name, id);
+	char	 name[USERNAME_MAX + 1], id[UUID_LEN + 1], *tok = new_user("editor", name, id);
 
 	assert_role_change(name, id, tok, "author");
 }
@@ -229,7 +229,7 @@ END_TEST
 
 START_TEST(promoted_user)
 {
-	char	 name[65], id[37], *tok = new_user("author", name, id);
+	char	 name[USERNAME_MAX + 1], id[UUID_LEN + 1], *tok = new_user("author", name, id);
 
 	assert_role_change(name, id, tok, "editor");
 }
@@ -238,7 +238,7 @@ END_TEST
 START_TEST(password_changed)
 {
 	struct http_resp r;
-	char		 name[65], id[37], path[128], json[256], *tok = new_user("author", name, id);
+	char		 name[USERNAME_MAX + 1], id[UUID_LEN + 1], path[128], json[256], *tok = new_user("author", name, id);
 	char		*fresh;
 
 	assert_accepted(tok);
@@ -292,7 +292,7 @@ refresh(const char *token, char **access, char **next)
 
 START_TEST(refresh_token_reused)
 {
-	char	 name[65], *first, *r1, *a2, *r2, *other, *other_r, *a3, *r3;
+	char	 name[USERNAME_MAX + 1], *first, *r1, *a2, *r2, *other, *other_r, *a3, *r3;
 
 	free(new_user("author", name, NULL));
 	first = login_pair(name, &r1);
@@ -321,7 +321,7 @@ END_TEST
 START_TEST(logged_out_everywhere)
 {
 	struct http_resp r;
-	char		 name[65], *tok = new_user("author", name, NULL), *fresh;
+	char		 name[USERNAME_MAX + 1], *tok = new_user("author", name, NULL), *fresh;
 
 	assert_accepted(tok);
 	ck_assert_int_eq(api("POST", "/auth/logout/all", tok, "", &r), 204);
@@ -337,13 +337,13 @@ END_TEST
 START_TEST(list_of_revocations)
 {
 	struct http_resp r;
-	char		 id[37], other[37], cc[128];
+	char		 id[UUID_LEN + 1], other[UUID_LEN + 1], cc[128];
 	json_t		*item, *found = NULL;
 	size_t		 i;
 	long long	 before = (long long)time(NULL), after;
 
-	free(new_user("author", (char[65]){ 0 }, id));
-	free(new_user("author", (char[65]){ 0 }, other));
+	free(new_user("author", (char[USERNAME_MAX + 1]){ 0 }, id));
+	free(new_user("author", (char[USERNAME_MAX + 1]){ 0 }, other));
 	admin_patch(id, "{\"role\":\"editor\"}");
 	after = (long long)time(NULL);
 	/* Public, like the JWK Set: no token. */
@@ -387,7 +387,7 @@ start_program(const char *name, int port)
 
 START_TEST(program_started_after_revocation)
 {
-	char	 name[65], id[37], routes[2048], *tok = new_user("author", name, id);
+	char	 name[USERNAME_MAX + 1], id[UUID_LEN + 1], routes[2048], *tok = new_user("author", name, id);
 	int	 pp = stack_free_port(), mp = stack_free_port(), wp = stack_free_port();
 	pid_t	 post, media, web;
 
@@ -456,8 +456,8 @@ sighup_programs(void)
 
 START_TEST(reloaded_programs_keep_revocations)
 {
-	char	 name[65], id[37], other_id[37], *tok = new_user("author", name, id);
-	char	*other = new_user("author", (char[65]){ 0 }, other_id), *fresh;
+	char	 name[USERNAME_MAX + 1], id[UUID_LEN + 1], other_id[UUID_LEN + 1], *tok = new_user("author", name, id);
+	char	*other = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, other_id), *fresh;
 	int64_t	 deadline = time_mono_usec() + DEADLINE_USEC;
 	int	 before = program_log_count("SIGHUP:"), signalled;
 
@@ -520,7 +520,7 @@ allow_login(void)
 
 START_TEST(program_reconnected_after_revocation)
 {
-	char	 name[65], id[37], *tok = new_user("author", name, id);
+	char	 name[USERNAME_MAX + 1], id[UUID_LEN + 1], *tok = new_user("author", name, id);
 	int64_t	 deadline = time_mono_usec() + DEADLINE_USEC;
 
 	assert_accepted(tok);
@@ -562,7 +562,7 @@ wait_connections(long n)
 
 START_TEST(postgresql_restarted)
 {
-	char	 name[65], id[37], *tok;
+	char	 name[USERNAME_MAX + 1], id[UUID_LEN + 1], *tok;
 
 	setup_base();
 	tok = new_user("author", name, id);

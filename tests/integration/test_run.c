@@ -6,11 +6,16 @@
  * the keys, the data, the admin and the user's own settings must stay. A
  * var/quire.conf written before local.conf existed is taken over: the
  * user's settings kept, the stale derived ones dropped.
+ *
+ * And the admin commands the Makefile documents for the dev stack (make
+ * migrate-status, make migrate, make admin-password), run as documented
+ * against a running stack, and refused with a clear message when it is not.
  */
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -18,6 +23,7 @@
 #include <curl/curl.h>
 
 #include "client.h"
+#include "nitems.h"
 #include "proc.h"
 
 #define UP_TIMEOUT	60	/* seconds for a run to answer every health check */
@@ -140,13 +146,13 @@ var_append(const char *name, const char *text)
 START_TEST(each_run_follows_its_command_line_and_keeps_the_rest)
 {
 	struct http_resp r;
-	char		*author, mid[37], old[4096], *local, *again;
+	char		*author, mid[UUID_LEN + 1], old[4096], *local, *again;
 	int		 a = new_port(0, 0), b, c;
 	pid_t		 pid;
 
 	/* First run: the image resolves through Media, reached at this run's port. */
 	pid = run_stack(a);
-	author = new_user("author", (char[65]){ 0 }, NULL);
+	author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	ck_assert_int_eq(upload_png(author, 400, 300, mid), 201);
 	ck_assert_str_eq(post_image_state(author, mid), "resolved");
 	stop_stack(pid);
@@ -204,6 +210,127 @@ START_TEST(each_run_follows_its_command_line_and_keeps_the_rest)
 }
 END_TEST
 
+/*
+ * Runs `make TARGET` (then VARS) in the checkout as a user would, with this
+ * test's var directory and build, apart from any make running the tests;
+ * env is prefixed (NAME=value …, or "env -u NAME"). Writes stdout and stderr to
+ * out. Returns the exit status.
+ */
+static int
+run_make(const char *env, const char *target, const char *vars, struct buf *out)
+{
+	char	 cmd[2048], line[1024];
+	FILE	*p;
+	int	 status;
+
+	snprintf(cmd, sizeof(cmd), "env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL %s make "
+	    "--no-print-directory %s VAR=%s BUILD=%s SAN=%d %s 2>&1", env, target, var,
+	    test_stack.build,
+	    strstr(test_stack.build, "san") != NULL, vars);
+	ck_assert_ptr_nonnull(p = popen(cmd, "r"));
+	buf_reset(out);
+	while (fgets(line, sizeof(line), p) != NULL)
+		buf_puts(out, line);
+	status = pclose(p);
+	ck_assert_msg(WIFEXITED(status), "%s", cmd);
+	return WEXITSTATUS(status);
+}
+
+/* Asserts that out has a line "SCHEMA: FILE applied" for every migration in sql/. */
+static void
+ck_all_applied(const struct buf *out)
+{
+	static const char *const schemas[] = { "auth", "post", "media" };
+	struct dirent	*de;
+	DIR		*d;
+	char		 path[300], line[600];
+	size_t		 i, n = 0;
+
+	for (i = 0; i < nitems(schemas); i++) {
+		snprintf(path, sizeof(path), "sql/%s", schemas[i]);
+		ck_assert_ptr_nonnull(d = opendir(path));
+		while ((de = readdir(d)) != NULL) {
+			if (strstr(de->d_name, ".sql") == NULL)
+				continue;
+			snprintf(line, sizeof(line), "%s: %s applied\n", schemas[i], de->d_name);
+			ck_assert_msg(strstr(buf_str(out), line) != NULL, "no \"%s\" in:\n%s",
+			    line, buf_str(out));
+			n++;
+		}
+		closedir(d);
+	}
+	ck_assert_uint_gt(n, 0);
+	ck_assert_ptr_null(strstr(buf_str(out), "pending"));
+}
+
+/* Waits until token is refused (401) by GET /auth/me: revoked. */
+static void
+ck_refused_soon(const char *token)
+{
+	struct http_resp r;
+	long		 st;
+	int		 i;
+
+	for (i = 0; ; i++) {
+		st = api("GET", "/auth/me", token, NULL, &r);
+		http_resp_free(&r);
+		if (st == 401)
+			return;
+		ck_assert_int_eq(st, 200);
+		ck_assert_msg(i < PROC_EVENT_TIMEOUT_MS / 50, "the token is still accepted");
+		usleep(50000);
+	}
+}
+
+START_TEST(admin_commands_work_on_the_dev_stack)
+{
+	struct http_resp r;
+	struct buf	 out = BUF_INIT;
+	char		 password[200], *tok;
+	const char	*p;
+	pid_t		 pid;
+
+	pid = run_stack(new_port(0, 0));
+	tok = admin_token();
+
+	/* make migrate-status: every migration of the checkout's sql/ applied, none pending. */
+	ck_assert_msg(run_make("", "migrate-status", "", &out) == 0, "%s", buf_str(&out));
+	ck_all_applied(&out);
+	/* make migrate: nothing to do. */
+	ck_assert_msg(run_make("", "migrate", "", &out) == 0, "%s", buf_str(&out));
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), "auth: up to date"));
+
+	/* make admin-password: a new password, printed once; the old one and the admin's tokens go. */
+	ck_assert_msg(run_make("-u QUIRE_ADMIN_PASSWORD", "admin-password", "", &out) == 0, "%s",
+	    buf_str(&out));
+	ck_assert_msg((p = strstr(buf_str(&out), "New password of '" ADMIN_USER "': ")) != NULL,
+	    "%s", buf_str(&out));
+	ck_assert_int_eq(sscanf(p + strlen("New password of '" ADMIN_USER "': "), "%199s",
+	    password), 1);
+	free(login(ADMIN_USER, password));
+	ck_assert_int_eq(api("POST", "/auth/login", NULL, "{\"username\":\"" ADMIN_USER "\","
+	    "\"password\":\"" ADMIN_PASSWORD "\"}", &r), 401);
+	ck_error(&r, 401, "invalid_credentials");
+	http_resp_free(&r);
+	ck_refused_soon(tok);
+	free(tok);
+
+	/* Back to the tests' password (QUIRE_ADMIN_PASSWORD), for any user by name (ADMIN=). */
+	ck_assert_msg(run_make("QUIRE_ADMIN_PASSWORD=" ADMIN_PASSWORD, "admin-password",
+	    "ADMIN=" ADMIN_USER, &out) == 0, "%s", buf_str(&out));
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), "from QUIRE_ADMIN_PASSWORD"));
+	free(admin_token());
+	ck_assert_int_ne(run_make("", "admin-password", "ADMIN=nobody-by-that-name", &out), 0);
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), "there is no user named 'nobody-by-that-name'"));
+	stop_stack(pid);
+
+	/* Without a running stack, each says so. */
+	ck_assert_int_ne(run_make("", "migrate-status", "", &out), 0);
+	ck_assert_ptr_nonnull(strstr(buf_str(&out), "The dev stack is not running"));
+	buf_free(&out);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -228,6 +355,7 @@ main(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	tcase_set_timeout(t, 300);
 	tcase_add_test(t, each_run_follows_its_command_line_and_keeps_the_rest);
+	tcase_add_test(t, admin_commands_work_on_the_dev_stack);
 	suite_add_tcase(s, t);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);

@@ -51,7 +51,7 @@ static const char *const program_names[] = { "quire-auth", "quire-post", "quire-
 /* What the setup made, shared by every client. */
 static struct {
 	char	 slugs[SEED_POSTS][130];
-	char	 media[SEED_MEDIA][37];
+	char	 media[SEED_MEDIA][UUID_LEN + 1];
 	char	*png[SEED_MEDIA];	/* the bytes of three images of different sizes */
 	size_t	 png_len[SEED_MEDIA];
 } seed;
@@ -60,12 +60,12 @@ static struct {
 struct client {
 	CURL		*curl;
 	unsigned	 rand;
-	char		 name[65];
-	char		 token[4200];
+	char		 name[USERNAME_MAX + 1];
+	char		 token[TOK_MAX_LEN + 1];
 	char		 refresh[256];
-	char		 posts[KEPT][37];	/* its posts, oldest first */
+	char		 posts[KEPT][UUID_LEN + 1];	/* its posts, oldest first */
 	int		 nposts;
-	char		 media[KEPT][37];
+	char		 media[KEPT][UUID_LEN + 1];
 	int		 nmedia;
 	struct tally	*tally;
 	int		 reported;
@@ -208,7 +208,7 @@ me(struct client *c, int a)
 
 /* Deletes the client's oldest post or image (kind "posts" or "media"). */
 static void
-drop_oldest(struct client *c, int a, const char *kind, char list[KEPT][37], int *n)
+drop_oldest(struct client *c, int a, const char *kind, char list[KEPT][UUID_LEN + 1], int *n)
 {
 	struct http_resp r;
 	char		 path[100];
@@ -543,7 +543,7 @@ setup(void)
 	static const int sizes[SEED_MEDIA][2] = { { 64, 48 }, { 400, 300 }, { 800, 600 } };
 	struct http_resp r;
 	struct buf	 b = BUF_INIT;
-	char		*tok = new_user("author", (char[65]){ 0 }, NULL), w[16], h[16], file[600];
+	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), w[16], h[16], file[600];
 	char		*argv[] = { "/usr/bin/python3", "tests/integration/make_png.py", w, h, file,
 		    NULL };
 	char		 body[400], err[200];

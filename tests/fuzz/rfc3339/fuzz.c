@@ -30,7 +30,7 @@ rfc3339_shaped(const char *s)
 static void
 round_trip(time_t t, const char *from)
 {
-	char	 out[21], http[30];
+	char	 out[sizeof("2026-11-26T06:14:52Z")], http[sizeof("Thu, 26 Nov 2026 06:14:52 GMT")];
 	time_t	 back;
 
 	time_rfc3339(t, out);

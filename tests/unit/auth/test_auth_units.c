@@ -4,6 +4,7 @@
 
 #include <check.h>
 #include <openssl/ec.h>
+#include <openssl/sha.h>
 
 #include "auth/auth.h"
 #include "text.h"
@@ -105,9 +106,12 @@ START_TEST(generated_passwords)
 }
 END_TEST
 
+/* What refresh_token_hash() writes: "\\x", 64 hex digits and a NUL. */
+#define REFRESH_HASH_SIZE	(sizeof("\\x") + 2 * SHA256_DIGEST_LENGTH)
+
 START_TEST(refresh_tokens)
 {
-	char	 t1[REFRESH_TOKEN_LEN + 1], t2[REFRESH_TOKEN_LEN + 1], h1[67], h2[67], h[67];
+	char	 t1[REFRESH_TOKEN_LEN + 1], t2[REFRESH_TOKEN_LEN + 1], h1[REFRESH_HASH_SIZE], h2[REFRESH_HASH_SIZE], h[REFRESH_HASH_SIZE];
 
 	ck_assert_int_eq(refresh_token_new(t1, h1), 0);
 	ck_assert_int_eq(refresh_token_new(t2, h2), 0);

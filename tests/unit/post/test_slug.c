@@ -93,7 +93,7 @@ END_TEST
 
 START_TEST(slug_rules)
 {
-	char	 s121[130];
+	char	 longest[SLUG_MAX + 2];
 
 	ck_assert_ptr_null(slug_invalid("hello-world"));
 	ck_assert_ptr_null(slug_invalid("2026"));
@@ -107,11 +107,11 @@ START_TEST(slug_rules)
 	ck_assert_ptr_nonnull(slug_invalid("feed.atom"));
 	ck_assert_ptr_nonnull(slug_invalid("health"));
 	ck_assert_ptr_nonnull(slug_invalid("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"));
-	memset(s121, 'a', 121);
-	s121[121] = '\0';
-	ck_assert_ptr_nonnull(slug_invalid(s121));
-	s121[120] = '\0';
-	ck_assert_ptr_null(slug_invalid(s121));
+	memset(longest, 'a', SLUG_MAX + 1);
+	longest[SLUG_MAX + 1] = '\0';
+	ck_assert_ptr_nonnull(slug_invalid(longest));
+	longest[SLUG_MAX] = '\0';
+	ck_assert_ptr_null(slug_invalid(longest));
 	ck_assert(slug_shaped("health"));
 	ck_assert(!slug_shaped("Health"));
 }

@@ -92,7 +92,7 @@ END_TEST
 START_TEST(many_subjects)
 {
 	struct deny	*d = deny_new(LEEWAY);
-	char		 sub[37];
+	char		 sub[UUID_LEN + 1];
 	int		 i;
 
 	for (i = 0; i < 5000; i++) {

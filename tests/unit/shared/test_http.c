@@ -453,7 +453,7 @@ END_TEST
 static int
 dispatch(const char *path, const char *token, struct buf *body)
 {
-	char		 uri[256], auth[4200];
+	char		 uri[256], auth[AUTH_HEADER_SIZE];
 	char		*env[] = { "REQUEST_METHOD=GET", uri, auth, NULL };
 	struct mem_body	 b = { "", 0, 0 };
 	struct req	 r;
