@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Every setting of the programs is documented where a user looks.
 
-Reads the key tables from the sources (each { "name", CFG_TYPE, default, ... }
-entry, written out or through a KEY() macro: shared/*.c for the keys every
+Reads the key tables from the sources (each CFG_KEY(struct conf, name,
+CFG_TYPE, default, ...) entry: shared/*.c for the keys every
 program reads, fcgi/NAME/*.c for the [NAME] section's) and checks that each
 key is described in packaging/man/quire.conf.5, in its section and with the
 code's default, and is present, commented or not, in the sample
@@ -15,7 +15,8 @@ import os
 import re
 import sys
 
-ENTRY = re.compile(r'(?:KEY\(|\{)\s*"([a-z_]+)",\s*CFG_(?:STR|INT|BOOL),\s*(NULL|"[^"]*")')
+# CFG_KEY(struct conf, field, CFG_TYPE, default, min, max): the key is named as its field.
+ENTRY = re.compile(r'CFG_KEY\(\s*struct \w+,\s*([a-z_]+),\s*CFG_(?:STR|INT|BOOL),\s*(NULL|"[^"]*")')
 SHARED = ""  # the section of the keys every program reads: before any [section]
 
 
