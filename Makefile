@@ -8,7 +8,8 @@
 #   make admin-password   a new password for a lost one, printed once
 #                   (ADMIN=name: another user than admin)
 #   make check      every test (unit, then integration against PostgreSQL and lighttpd)
-#   make check-docs every setting of the key tables in quire.conf(5) and the sample config
+#   make check-docs every setting of the key tables in quire.conf(5) and the sample config;
+#                   the man pages render; the README's "Try it" against make run's stack
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
 #   make check-browser the writer's desk in headless Chromium, behind both servers
 #   make bench      requests/second of the hot paths, as ratios (tests/bench/)
@@ -245,9 +246,18 @@ check-unit: $(UNIT_NAMES:%=$(BUILD)/tests/unit-%)
 		$(BUILD)/tests/unit-$$t || rc=1; done; exit $$rc
 
 # Every key of the programs' key tables (read from the sources) is described in
-# quire.conf(5) with its default, and shown in packaging/quire.conf.
-check-docs:
-	@/usr/bin/python3 tests/docs/config_keys.py
+# quire.conf(5) with its default, and shown in packaging/quire.conf; every man
+# page renders without a groff warning about its macros; and the README's
+# "Try it" blocks run, as written but for the port, against the stack `make run`
+# starts (a fresh one on a free port), behind each web server.
+MAN_WARNINGS	:= -Wbreak -wmac -wfont -wchar -wdi -wel -wreg -wtab -wright-brace
+check-docs: $(PROGRAMS) $(BUILD)/quire-stack
+	@rc=0; /usr/bin/python3 tests/docs/config_keys.py || rc=1; \
+	for f in packaging/man/*.[0-9]; do \
+		w=$$(groff -man -Tutf8 -K utf8 -z $(MAN_WARNINGS) $$f 2>&1); \
+		if [ -n "$$w" ]; then echo "FAIL: $$f: $$w"; rc=1; fi; \
+	done; \
+	for web in lighttpd apache; do tests/docs/try_it.sh $(BUILD) $$web || rc=1; done; exit $$rc
 
 # The whole integration suite runs behind each web server.
 check-integration: $(PROGRAMS) $(BUILD)/quire-stack $(INTEGRATION:%=$(BUILD)/tests/test-%)
@@ -301,7 +311,8 @@ SHARE		:= $(DESTDIR)/usr/share/quire
 install: all
 	install -d $(DESTDIR)/usr/sbin $(SHARE)/web-conf/lighttpd $(DESTDIR)/etc/quire \
 		$(DESTDIR)/etc/lighttpd/conf-available $(DESTDIR)/etc/apache2/conf-available \
-		$(DESTDIR)/lib/systemd/system $(DESTDIR)/usr/share/man/man5 $(DESTDIR)/usr/share/man/man8
+		$(DESTDIR)/lib/systemd/system $(DESTDIR)/usr/share/man/man5 $(DESTDIR)/usr/share/man/man7 \
+		$(DESTDIR)/usr/share/man/man8
 	install -m 0755 $(PROGRAMS) packaging/quire-setup $(DESTDIR)/usr/sbin/
 	for f in $(wildcard sql/*/*.sql); do install -D -m 0644 $$f $(SHARE)/$$f || exit 1; done
 	install -m 0644 web-conf/lighttpd/quire.conf web-conf/lighttpd/backends-*.conf web-conf/lighttpd/*.lua \
@@ -314,6 +325,7 @@ install: all
 	install -m 0644 $(foreach n,$(NAMES),packaging/systemd/quire-$(n).socket \
 		packaging/systemd/quire-$(n).service) $(DESTDIR)/lib/systemd/system/
 	install -m 0644 packaging/man/*.5 $(DESTDIR)/usr/share/man/man5/
+	install -m 0644 packaging/man/*.7 $(DESTDIR)/usr/share/man/man7/
 	install -m 0644 packaging/man/*.8 $(DESTDIR)/usr/share/man/man8/
 
 # Debian packages from packaging/debian, built in build/deb from a copy of the tree.

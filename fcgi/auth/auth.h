@@ -38,7 +38,7 @@
 #define USERNAME_MAX		64
 #define LOGIN_CLIENT_MAX	64	/* an IPv4 address, or an IPv6 prefix "…/64" */
 
-/* The [auth] settings (see the README for each). */
+/* The [auth] settings (see quire.conf(5) for each). */
 struct auth_conf {
 	const char	*private_key;
 	long long	 access_ttl;

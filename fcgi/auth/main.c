@@ -33,7 +33,7 @@ static const struct route auth_routes[] = {
 	{ "DELETE",	"/auth/users/{id}",	h_users_delete,		ROLE_ADMIN },
 };
 
-/* The [auth] settings; documented in the README. */
+/* The [auth] settings; documented in quire.conf(5). */
 static const struct cfg_key auth_keys[] = {
 	CFG_KEY(struct auth_conf, private_key, CFG_STR, NULL, 0, 0),
 	CFG_KEY(struct auth_conf, access_ttl, CFG_INT, "900", 60, 86400),

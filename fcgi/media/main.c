@@ -28,7 +28,7 @@ static const struct route media_routes[] = {
 	{ "GET",	"/media/{id}/w/{name}",		h_media_variant,	ROLE_ANON },
 };
 
-/* The [media] settings; documented in the README. */
+/* The [media] settings; documented in quire.conf(5). */
 static const struct cfg_key media_keys[] = {
 	CFG_KEY(struct media_conf, cache_dir, CFG_STR, "/var/cache/quire/media", 0, 0),
 	CFG_KEY(struct media_conf, upload_max, CFG_INT, "20971520", 1024, 1073741824),

@@ -30,7 +30,7 @@
 #define MAX_FRAMES	1000	/* frames of an animation at most */
 #define MEDIA_CHANNEL	"quire_media"	/* NOTIFY of a deleted item: its id */
 
-/* The [media] settings (see the README for each). */
+/* The [media] settings (see quire.conf(5) for each). */
 struct media_conf {
 	const char	*cache_dir;
 	long long	 upload_max;

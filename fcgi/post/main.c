@@ -23,7 +23,7 @@ static const struct route post_routes[] = {
 	{ "GET",	"/posts/{id}/revisions",	h_revisions_list,	ROLE_AUTHOR },
 };
 
-/* The [post] settings; documented in the README. */
+/* The [post] settings; documented in quire.conf(5). */
 static const struct cfg_key post_keys[] = {
 	CFG_KEY(struct post_conf, public_url, CFG_STR, NULL, 0, 0),
 	CFG_KEY(struct post_conf, media_url, CFG_STR, "http://127.0.0.1", 0, 0),

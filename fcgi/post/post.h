@@ -28,7 +28,7 @@
 #define FEED_ENTRIES	20
 #define ETAG_MAX	64
 
-/* The [post] settings (see the README for each). */
+/* The [post] settings (see quire.conf(5) for each). */
 struct post_conf {
 	const char	*public_url;
 	const char	*media_url;

@@ -326,7 +326,7 @@ out:
 #define CONF_OLD_HEADER	"# Written by the Quire dev stack (tests/harness/stack.c). Edit to try a\n" \
 	"# setting; delete it to get the defaults back. Keys: see README.md.\n"
 #define LOCAL_TEMPLATE	"# Your settings for the Quire dev stack (make run), in quire.conf's syntax\n" \
-	"# (see README.md, Configuration). The stack never writes this file; it\n" \
+	"# (man -l packaging/man/quire.conf.5). The stack never writes this file; it\n" \
 	"# makes var/quire.conf from it on every start, and a key set here wins\n" \
 	"# over the one the stack derives from the command line.\n"
 

@@ -376,7 +376,7 @@ END_TEST
 
 /*
  * Behind a reverse proxy (here 127.0.0.6), the web server takes the client's
- * address from the proxy's X-Forwarded-For, as the README configures it
+ * address from the proxy's X-Forwarded-For, as quire(7), LOGIN LIMITS, configures it
  * (lighttpd mod_extforward, Apache mod_remoteip), and from that proxy only:
  * each client behind it has its own limits.
  */
