@@ -9,7 +9,7 @@
 #                   (ADMIN=name: another user than admin)
 #   make check      every test (unit, then integration against PostgreSQL and lighttpd)
 #   make check-docs every setting of the key tables in quire.conf(5) and the sample config;
-#                   the man pages render; the README's "Try it" against make run's stack
+#                   each program's route map agrees with its table; the man pages render; the README's "Try it" against make run's stack
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
 #   make check-browser the writer's desk in headless Chromium, behind both servers
 #   make bench      requests/second of the hot paths, as ratios (tests/bench/)
@@ -253,6 +253,7 @@ check-unit: $(UNIT_NAMES:%=$(BUILD)/tests/unit-%)
 MAN_WARNINGS	:= -Wbreak -wmac -wfont -wchar -wdi -wel -wreg -wtab -wright-brace
 check-docs: $(PROGRAMS) $(BUILD)/quire-stack
 	@rc=0; /usr/bin/python3 tests/docs/config_keys.py || rc=1; \
+	/usr/bin/python3 tests/docs/route_maps.py || rc=1; \
 	for f in packaging/man/*.[0-9]; do \
 		w=$$(groff -man -Tutf8 -K utf8 -z $(MAN_WARNINGS) $$f 2>&1); \
 		if [ -n "$$w" ]; then echo "FAIL: $$f: $$w"; rc=1; fi; \

@@ -1,4 +1,16 @@
-/* Internal declarations of the Post program (posts, rendering, Media, feed). */
+/*
+ * Internal declarations of the Post program (posts, rendering, Media, feed).
+ *
+ * Routes (the table is post_routes in main.c): URL -> handler -> file
+ *   GET    /posts                  h_posts_list      list.c
+ *   POST   /posts                  h_post_create     write.c
+ *   GET    /posts/feed.atom        h_feed            feed.c
+ *   GET    /posts/health           srv_health        shared/dispatch.c
+ *   GET    /posts/{id}             h_post_get        read.c
+ *   PATCH  /posts/{id}             h_post_patch      write.c
+ *   DELETE /posts/{id}             h_post_delete     write.c
+ *   GET    /posts/{id}/revisions   h_revisions_list  revisions.c
+ */
 #ifndef QUIRE_POST_H
 #define QUIRE_POST_H
 
