@@ -9,7 +9,8 @@
 #                   (ADMIN=name: another user than admin)
 #   make check      every test (unit, then integration against PostgreSQL and lighttpd)
 #   make check-docs every setting of the key tables in quire.conf(5) and the sample config;
-#                   each program's route map agrees with its table; the man pages render; the README's "Try it" against make run's stack
+#                   each program's route map agrees with its table; the man pages
+#                   render; the README's "Try it" against make run's stack
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
 #   make check-browser the writer's desk in headless Chromium, behind both servers
 #   make bench      requests/second of the hot paths, as ratios (tests/bench/)
