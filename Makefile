@@ -7,7 +7,7 @@
 #   make migrate          the pending migrations of sql/ applied to it
 #   make admin-password   a new password for a lost one, printed once
 #                   (ADMIN=name: another user than admin)
-#   make check      every test (unit, then integration against PostgreSQL and lighttpd)
+#   make check      every test: docs, unit, integration and browser, behind lighttpd and Apache
 #   make check-docs every setting of the key tables in quire.conf(5) and the sample config;
 #                   each program's route map agrees with its table; the man pages
 #                   render; the README's "Try it" against make run's stack
