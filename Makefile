@@ -32,7 +32,7 @@ endif
 
 # Debian 12 packages the build, the tests and `make run` need.
 DEB_PACKAGES := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libpq-dev \
-	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev libcmark-dev check \
+	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev libcmark-dev zlib1g-dev check \
 	libmagickwand-6.q16-dev postgresql-15 lighttpd lighttpd-modules-lua apache2 \
 	libapache2-mod-xsendfile openssl python3 python3-html5lib procps jq libvips-tools wrk \
 	dpkg-dev debhelper lintian systemd chromium chromium-driver python3-selenium
@@ -71,7 +71,7 @@ TEST_PROGRAMS	:= $(UNIT_NAMES:%=$(BUILD)/tests/unit-%) $(INTEGRATION:%=$(BUILD)/
 # Extra pkg-config packages of one program (PKGS_post := libcmark libcurl).
 PKGS_auth	:=
 PKGS_media	:= MagickWand
-PKGS_post	:= libcmark libcurl
+PKGS_post	:= libcmark libcurl zlib
 # tests/unit/site: the reader pages of the Post program (templates, theme, pages).
 PKGS_site	:= $(PKGS_post)
 

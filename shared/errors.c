@@ -37,6 +37,7 @@ static const struct err_info err_table[ERR__COUNT] = {
 	[ERR_IMAGE_TOO_LARGE] =		{ 422, "image_too_large" },
 	[ERR_INVALID_SLUG] =		{ 400, "invalid_slug" },
 	[ERR_SLUG_TAKEN] =		{ 409, "slug_taken" },
+	[ERR_RESERVED_SLUG] =		{ 400, "reserved_slug" },
 	[ERR_CONFLICT] =		{ 409, "conflict" },
 	[ERR_PRECONDITION_FAILED] =	{ 412, "precondition_failed" },
 	[ERR_PRECONDITION_REQUIRED] =	{ 428, "precondition_required" },

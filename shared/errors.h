@@ -47,6 +47,7 @@ enum err {
 	/* post data */
 	ERR_INVALID_SLUG,
 	ERR_SLUG_TAKEN,
+	ERR_RESERVED_SLUG,
 	/* concurrency */
 	ERR_CONFLICT,
 	ERR_PRECONDITION_FAILED,

@@ -29,6 +29,7 @@
 
 #define DEFAULT_CONFIG	"/etc/quire/quire.conf"
 #define MAX_WORKERS	256
+#define TICK_MAX_MS	60000	/* a program's tick runs at least once a minute */
 
 #define NCOMMON_KEYS	8
 
@@ -264,7 +265,12 @@ srv_dispatch(struct req *r)
 	case ROUTE_FOUND:
 		break;
 	case ROUTE_NOT_FOUND:
-		resp_error(r, ERR_NOT_FOUND, "no such resource");
+		if (svc->fallback != NULL) {
+			svc->fallback(r);
+			if (r->status == 0)
+				resp_error(r, ERR_INTERNAL, "the fallback set no response");
+		} else
+			resp_error(r, ERR_NOT_FOUND, "no such resource");
 		return;
 	case ROUTE_BAD_METHOD:
 		resp_error(r, ERR_METHOD_NOT_ALLOWED, "this resource does not take %s", r->method);
@@ -353,12 +359,30 @@ set_handler(int sig, void (*handler)(int))
 }
 
 /*
+ * Runs the program's tick, if it has one. Returns the wait's timeout in
+ * milliseconds: what the tick asked, at most TICK_MAX_MS; -1 (no timeout)
+ * without a tick.
+ */
+static int
+tick_timeout(struct ctx *ctx)
+{
+	long	 ms;
+
+	if (ctx->svc->tick == NULL)
+		return -1;
+	ms = ctx->svc->tick(ctx);
+	return ms < 0 || ms > TICK_MAX_MS ? TICK_MAX_MS : (int)ms;
+}
+
+/*
  * The worker loop: accepts and serves requests on fd until SIGTERM.
  * Signals are blocked except while waiting for a connection, so a request in
  * flight is never interrupted; the listen socket is non-blocking, so losing
  * the race for a connection to another worker goes back to waiting. The
  * wait is exclusive (EPOLLEXCLUSIVE): a new connection wakes one waiting
  * worker, not all of them, which matters with several processes per program.
+ * Before each wait the program's tick runs, and the wait ends when the tick
+ * asked to run again; after each response, the program's after_response.
  * Returns the exit status.
  */
 static int
@@ -367,7 +391,7 @@ worker_loop(struct ctx *ctx, int fd)
 	FCGX_Request		 fr;
 	sigset_t		 block, waitmask;
 	struct epoll_event	 ev;
-	int			 rc, flags, ep = -1;
+	int			 rc, flags, n, ep = -1;
 
 	if (random_bytes(ctx->request_prefix, sizeof(ctx->request_prefix)) == -1 ||
 	    FCGX_Init() != 0 || FCGX_InitRequest(&fr, fd, 0) != 0) {
@@ -404,12 +428,14 @@ worker_loop(struct ctx *ctx, int fd)
 			got_reload = 0;
 			srv_ctx_reload(ctx);
 		}
-		if (epoll_pwait(ep, &ev, 1, -1, &waitmask) == -1) {
+		if ((n = epoll_pwait(ep, &ev, 1, tick_timeout(ctx), &waitmask)) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_msg("epoll: %s", strerror(errno));
 			break;
 		}
+		if (n == 0)
+			continue;	/* the tick's time: it runs before the next wait */
 		if (ev.events & EPOLLERR) {
 			log_msg("the listen socket failed");
 			break;
@@ -423,6 +449,8 @@ worker_loop(struct ctx *ctx, int fd)
 		}
 		serve_one(ctx, &fr);
 		FCGX_Finish_r(&fr);
+		if (ctx->svc->after_response != NULL)
+			ctx->svc->after_response(ctx);
 	}
 	close(ep);
 	FCGX_Free(&fr, 0);

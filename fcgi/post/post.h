@@ -11,6 +11,8 @@
 #include <libpq-fe.h>
 
 #include "http.h"
+#include "site.h"
+#include "sitedir.h"
 #include "srv.h"
 #include "util.h"
 
@@ -26,6 +28,7 @@
 #define QUERY_MAX	256		/* characters of ?q= */
 #define FEED_ENTRIES	20
 #define ETAG_MAX	64
+#define SETTINGS_NAV_MAX	20	/* links of the site's navigation */
 
 /* The [post] settings (see the README for each). */
 struct post_conf {
@@ -35,7 +38,13 @@ struct post_conf {
 	long long	 media_breaker_failures;
 	long long	 media_breaker_seconds;
 	const char	*search_config;
-	const char	*feed_title;
+	const char	*feed_title;		/* no longer read: the site's title is a setting */
+	const char	*site_dir;		/* the stored reader pages */
+	const char	*theme_dir;		/* the owner's theme files, taken first */
+	const char	*theme_default_dir;	/* the shipped theme */
+	long long	 page_max_bytes;	/* of one rendered page */
+	long long	 page_max_steps;	/* template steps of one page */
+	long long	 retry_after;		/* seconds, on the site's own 503 */
 };
 
 /*
@@ -59,6 +68,15 @@ struct post_app {
 	struct breaker		 breaker;
 	char			 public_url[512];	/* without a trailing '/' */
 	char			 breaker_seconds[24];	/* the interval, as a statement parameter */
+	/* The reader site */
+	struct theme		*theme;		/* NULL: none loaded, the site answers 503 */
+	char			 theme_hash[2 * 32 + 1];	/* fingerprint of templates and assets */
+	bool			 theme_fresh;	/* loaded, not yet compared with the site's */
+	struct sitedir		 site;
+	bool			 site_ok;	/* the site directory can be written */
+	struct tmpl_limits	 limits;
+	int64_t			 next_tick;	/* mono_usec() of the next due-time check */
+	struct buf		 warm;		/* site paths to render after the response */
 };
 
 /* Prepared statements; keep in sync with post_stmts in stmts.c. */
@@ -84,6 +102,20 @@ enum post_stmt {
 	S_REVISIONS,
 	S_REVISION_COUNT,
 	S_FEED,
+	S_SITE_STATE,
+	S_SITE_GENERATION,
+	S_SITE_BUMP,
+	S_SITE_LIST,
+	S_SITE_POST,
+	S_SITE_TAG_NAME,
+	S_SITEMAP,
+	S_SETTINGS_UPDATE,
+	S_THEME_CLAIM,
+	S_TICK_LOCK,
+	S_TICK_DUE,
+	S_TICK_NEXT,
+	S_TAGS_UNSLUGGED,
+	S_TAGS_SET_SLUGS,
 	S_POST_STMT_COUNT
 };
 
@@ -98,9 +130,15 @@ enum read_col {
 enum doc_col {
 	DC_ID, DC_SLUG, DC_TITLE, DC_BODY, DC_HTML, DC_EXCERPT, DC_AUTHOR, DC_AUTHOR_NAME,
 	DC_TAGS, DC_MEDIA, DC_CREATED, DC_UPDATED, DC_PUBLISHED, DC_VERSION, DC_RENDITION,
-	DC_STATUS, DC_VISIBLE, DC_UPDATED_EPOCH,
+	DC_STATUS, DC_VISIBLE, DC_UPDATED_EPOCH, DC_KIND, DC_TAG_SLUGS, DC_PUBLISHED_EPOCH,
 	/* S_POST_FOR_WRITE only */
 	DC_EXCERPT_GIVEN, DC_STORED_STATUS
+};
+
+/* Columns of S_SITE_STATE: the generation, then the settings. */
+enum state_col {
+	STC_GENERATION, STC_TITLE, STC_DESCRIPTION, STC_LANGUAGE, STC_PER_PAGE, STC_NAVIGATION,
+	STC_VERSION, STC_UPDATED
 };
 
 /* Columns of S_POST_META. */
@@ -216,7 +254,7 @@ void	 slug_candidate(const char *base, long long n, char out[SLUG_MAX + 1]);
 
 /* input.c: the fields of POST and PATCH bodies */
 struct post_input {
-	const char	*title, *body, *slug, *status, *excerpt;	/* borrowed; NULL: absent */
+	const char	*title, *body, *slug, *status, *excerpt, *kind;	/* borrowed; NULL: absent */
 	bool		 excerpt_null;		/* "excerpt": null: back to a generated one */
 	bool		 has_published_at;
 	char		 published_at[21];	/* normalised UTC; "" when null */
@@ -230,7 +268,7 @@ struct input_error {
 };
 
 /* The fields of a post body, for req_check_fields(). */
-extern const struct field post_fields[7];
+extern const struct field post_fields[8];
 
 /*
  * Reads and checks the fields of body (types already checked) into *in.
@@ -320,11 +358,182 @@ struct feed_entry {
 	const char	*published, *updated;	/* RFC 3339 */
 };
 
+/* Where a feed is, below public_url: its id, its own URL, and the page it is the feed of. */
+struct feed_paths {
+	const char	*id, *self, *alternate;
+};
+
 /* Appends the start of the feed of site base (no trailing '/') to b. */
-void	 feed_open(struct buf *b, const char *base, const char *title, const char *updated);
+void	 feed_open(struct buf *b, const char *base, const struct feed_paths *, const char *title,
+	    const char *updated);
 /* Appends one entry. */
 void	 feed_add(struct buf *b, const char *base, const struct feed_entry *);
 /* Appends the end of the feed. */
 void	 feed_close(struct buf *b);
+/*
+ * Builds the Atom feed of the FEED_ENTRIES latest posts (not pages) into
+ * xml: all of them, or those with tag slug tag; title and the settings'
+ * version (it changes the ETag) from the site's settings. Sets etag and
+ * *updated (the newest entry's update). Returns DB_OK or the failure.
+ */
+enum db_status feed_build(struct ctx *, const char *tag, const char *title,
+	    const char *version, const struct feed_paths *, struct buf *xml,
+	    char etag[ETAG_MAX], time_t *updated);
+
+/* tags.c: the URL segments of tags */
+/*
+ * Writes the URL segment of tag into out: its slug as a title, or "t-" and 8
+ * hex digits of its SHA-256 when nothing of it is left.
+ */
+void	 tag_slug(const char *tag, char out[SLUG_BASE_MAX + 1]);
+/* Returns the JSON array of the slugs of tags (a JSON array of strings), to free; NULL on error. */
+char	*tag_slugs_json(const char *tags);
+
+/* site_route.c: which page a path of the reader site asks for */
+#define SITE_PATH_MAX	1024	/* bytes of a site path Post looks at */
+
+enum site_req_kind {
+	SR_HOME,	/* page */
+	SR_POST,	/* arg: the slug; slash: the path ended with '/' */
+	SR_TAG,		/* arg: the tag slug; page */
+	SR_TAG_FEED,	/* arg */
+	SR_AUTHOR,	/* arg: the username; page */
+	SR_FEED,
+	SR_SITEMAP,
+	SR_ROBOTS,
+	SR_SEARCH,
+	SR_REDIRECT,	/* location (keep_query: with the request's query string) */
+	SR_NOT_FOUND,
+	SR_API		/* a path under /posts: the JSON API's */
+};
+
+struct site_req {
+	enum site_req_kind	 kind;
+	char			 arg[SLUG_MAX + 1];
+	long long		 page;
+	bool			 slash;
+	char			 location[SITE_PATH_MAX];
+	bool			 keep_query;
+};
+
+/* Reads path (the request's, before '?'; still %-encoded) into *sr. Returns 0. */
+int	 site_route(const char *path, struct site_req *sr);
+
+/* imgtag.c: the first image of a post's stored HTML, for cards and og:image */
+struct imgtag {
+	char		*src, *srcset, *alt, *large;	/* decoded, to free; NULL: none */
+	long long	 width, height;
+};
+/*
+ * Reads an <img …> tag as cmark and render.c write it (double-quoted
+ * values, entities escaped) into *out, keeping only src that are paths or
+ * http(s) URLs; large is the 1280-pixel variant of srcset, else its widest.
+ * Returns 0 (free with imgtag_free), or -1 when it is no usable image.
+ */
+int	 imgtag_parse(const char *tag, struct imgtag *out);
+void	 imgtag_free(struct imgtag *);
+
+/* inval.c: which stored pages a change deletes (the invalidation matrix) */
+/* What a post's pages show of it (borrowed); see inval_snap(). */
+struct post_snap {
+	bool		 visible;	/* published and its time has come */
+	bool		 page;		/* kind page: its own URL and the sitemap only */
+	const char	*slug, *title, *excerpt, *author, *published, *html;
+	const char	*tags, *tag_slugs;	/* JSON arrays */
+};
+
+/* A list of site paths to delete ('\n'-separated, each once), or all of them. */
+struct inval {
+	struct buf	 paths;
+	bool		 all;
+	struct buf	 warm;		/* site paths to render again afterwards */
+};
+
+/* Fills *s from row of res (DOC_COLUMNS), borrowing its strings. */
+void	 inval_snap(struct post_snap *, PGresult *res, int row);
+/*
+ * Adds what a change of a post deletes: before and after are what it was
+ * and is (NULL: it did not exist / is gone). Nothing when neither shows.
+ */
+void	 inval_post(struct inval *, const struct post_snap *before, const struct post_snap *after);
+/* Adds the relative path rel ("feed.atom", "tag/x/") once. */
+void	 inval_add(struct inval *, const char *rel);
+/*
+ * In a write's transaction: moves the site's generation when the post
+ * before (row 0 of before, DOC_COLUMNS; NULL: new) or after (NULL: deleted)
+ * has pages. Returns DB_OK or the failure.
+ */
+enum db_status inval_bump(struct db *, PGresult *before, PGresult *after);
+/*
+ * After the write committed: deletes the stored pages it changed (before
+ * and after as for inval_bump), and wakes this process when the post is
+ * scheduled later.
+ */
+void	 inval_changed(struct req *, PGresult *before, PGresult *after);
+/* Returns whether anything is to be deleted. */
+bool	 inval_any(const struct inval *);
+void	 inval_free(struct inval *);
+
+/* pages.c: the reader site's pages, rendered from the database and stored */
+/*
+ * The fallback of Post's routes: a site page (GET and HEAD; 405 otherwise),
+ * stored in the site directory when it is one to keep, and answered with
+ * its own bytes (gzip when the client takes it), ETag and Last-Modified;
+ * 304; 301 (/page/1/, /{slug}, old slugs, tag spellings); the theme's 404
+ * and 503 (with Retry-After). Paths under /posts: the API's JSON 404.
+ */
+void	 h_site(struct req *);
+/*
+ * After a committed change: deletes the stored pages of inv (all of them
+ * when inv->all, then writes the 404 and 503 pages again), and keeps
+ * inv->warm to render after the response. Empties inv.
+ */
+void	 site_forget(struct ctx *, struct inval *);
+/* Renders and stores what site_forget() left to warm, and empties .trash. */
+void	 site_after_response(struct ctx *);
+/*
+ * Readies the site directory for a theme just loaded: writes its assets
+ * and, when the site's pages were made with another theme (or none), deletes
+ * them all and writes the 404, 503 and robots.txt pages. Returns 0, or -1
+ * (the database is unavailable: try again later).
+ */
+int	 site_theme_sync(struct ctx *);
+
+/* settings.c: GET and PATCH /posts/settings */
+void	 h_settings_get(struct req *);
+void	 h_settings_patch(struct req *);
+struct site_conf {
+	char		*title, *description, *language;	/* to free */
+	long long	 per_page;
+	struct site_link nav[SETTINGS_NAV_MAX];
+	size_t		 nnav;
+	json_t		*nav_json;	/* owns the nav strings */
+	long long	 version;
+};
+/*
+ * Reads the settings columns of row 0 of res (S_SITE_STATE) into *c.
+ * Returns 0 (free with site_conf_free), or -1 when memory runs out.
+ */
+int	 site_conf_read(struct site_conf *, PGresult *res);
+/* The settings of a fresh database, for pages made without one (the 503 page). */
+void	 site_conf_default(struct site_conf *);
+void	 site_conf_free(struct site_conf *);
+/*
+ * Checks one field of a settings change (name, value) as PATCH does.
+ * Returns NULL, or why not (a sentence naming the field, in msg).
+ */
+const char *settings_check(const char *name, json_t *value, char *msg, size_t len);
+
+/* schedule.c: scheduled posts going live with no request */
+/*
+ * The worker's tick: the first time after a theme loads, site_theme_sync();
+ * when due, in one transaction under an advisory lock (one process does
+ * it), marks the scheduled posts whose time came and deletes their pages,
+ * and fills missing tag slugs. Returns the milliseconds until it is due
+ * again (the next scheduled post, at most a minute).
+ */
+long	 post_tick(struct ctx *);
+/* After a write scheduled a post at when: this process wakes then. */
+void	 schedule_wake(struct ctx *, time_t when);
 
 #endif

@@ -25,6 +25,9 @@ struct post_write {
 	char		*tags;		/* JSON array text, to free */
 	char		*media;		/* JSON array text, to free */
 	struct render	 render;
+	const char	*kind;		/* post or page */
+	const char	*tags_now;	/* PATCH: the post's tags (JSON) when not given */
+	char		*tag_slugs;	/* JSON array text, to free */
 };
 
 /* Frees what a write made (the strings it borrows stay). */
@@ -33,6 +36,7 @@ post_write_free(struct post_write *w)
 {
 	free(w->tags);
 	free(w->media);
+	free(w->tag_slugs);
 	render_free(&w->render);
 }
 
@@ -90,7 +94,9 @@ prepare(struct req *r, struct post_write *w, const struct post_input *in, json_t
 	if (!w->excerpt_given)
 		w->excerpt = w->render.excerpt;
 	if ((tags != NULL && (w->tags = json_dumps(tags, JSON_COMPACT)) == NULL) ||
-	    (w->media = json_dumps(w->render.media, JSON_COMPACT)) == NULL) {
+	    (w->media = json_dumps(w->render.media, JSON_COMPACT)) == NULL ||
+	    (w->tag_slugs = tag_slugs_json(w->tags != NULL ? w->tags : w->tags_now != NULL ?
+	    w->tags_now : "[]")) == NULL) {
 		resp_error(r, ERR_INTERNAL, "out of memory");
 		return -1;
 	}
@@ -167,7 +173,8 @@ insert_post(struct req *r, const struct post_write *w, bool slug_given)
 		st = DB_QUERY(db, S_POST_INSERT, &res, slug, w->title, w->body, w->render.html,
 		    w->excerpt, w->excerpt_given ? "true" : "false", w->status, w->published_at,
 		    c->sub, c->name, w->tags != NULL ? w->tags : "[]", w->media,
-		    w->render.unresolved > 0 ? "true" : "false", post_conf(r)->search_config);
+		    w->render.unresolved > 0 ? "true" : "false", post_conf(r)->search_config,
+		    w->kind, w->tag_slugs);
 		if (st == DB_UNIQUE && !slug_given) {
 			db_rollback(db);
 			continue;
@@ -178,11 +185,13 @@ insert_post(struct req *r, const struct post_write *w, bool slug_given)
 		}
 		if (st != DB_OK || (st = DB_QUERY(db, S_REVISION_INSERT, NULL,
 		    PQgetvalue(res, 0, DC_ID), c->sub)) != DB_OK ||
-		    (st = DB_QUERY(db, S_OLD_SLUG_CLEAR, NULL, slug)) != DB_OK) {
+		    (st = DB_QUERY(db, S_OLD_SLUG_CLEAR, NULL, slug)) != DB_OK ||
+		    (st = inval_bump(db, NULL, res)) != DB_OK) {
 			resp_db_error(r, st);
 			goto fail;
 		}
-		post_store_and_answer(r, res, 201, true);
+		if (post_store_and_answer(r, res, 201, true) == 0)
+			inval_changed(r, NULL, res);
 		PQclear(res);
 		return;
 	}
@@ -220,6 +229,7 @@ h_post_create(struct req *r)
 	    NULL;
 	w.excerpt_given = in.excerpt != NULL;
 	w.excerpt = in.excerpt;
+	w.kind = in.kind != NULL ? in.kind : "post";
 	if (prepare(r, &w, &in, in.tags) == 0)
 		insert_post(r, &w, in.slug != NULL);
 	post_write_free(&w);
@@ -259,6 +269,8 @@ static void
 merge(struct post_write *w, const struct post_input *in, PGresult *cur)
 {
 	w->slug = in->slug != NULL ? in->slug : PQgetvalue(cur, 0, DC_SLUG);
+	w->kind = in->kind != NULL ? in->kind : PQgetvalue(cur, 0, DC_KIND);
+	w->tags_now = PQgetvalue(cur, 0, DC_TAGS);
 	w->title = in->title != NULL ? in->title : PQgetvalue(cur, 0, DC_TITLE);
 	w->body = in->body != NULL ? in->body : PQgetvalue(cur, 0, DC_BODY);
 	w->status = in->status != NULL ? in->status : PQgetvalue(cur, 0, DC_STORED_STATUS);
@@ -296,7 +308,8 @@ update_post(struct req *r, const struct post_write *w, PGresult *cur)
 	    PQgetvalue(cur, 0, DC_RENDITION), w->slug, w->title, w->body, w->render.html,
 	    w->excerpt, w->excerpt_given ? "true" : "false", w->status, w->published_at,
 	    w->tags != NULL ? w->tags : PQgetvalue(cur, 0, DC_TAGS), w->media,
-	    w->render.unresolved > 0 ? "true" : "false", post_conf(r)->search_config);
+	    w->render.unresolved > 0 ? "true" : "false", post_conf(r)->search_config, w->kind,
+	    w->tag_slugs);
 	if (st == DB_UNIQUE)
 		resp_error(r, ERR_SLUG_TAKEN, "the slug %s is taken", w->slug);
 	else if (st == DB_OK && PQntuples(res) == 0)
@@ -305,10 +318,12 @@ update_post(struct req *r, const struct post_write *w, PGresult *cur)
 	else if (st != DB_OK || (st = DB_QUERY(db, S_REVISION_INSERT, NULL, id,
 	    r->claims->sub)) != DB_OK || (strcmp(old_slug, w->slug) != 0 &&
 	    ((st = DB_QUERY(db, S_OLD_SLUG_CLEAR, NULL, w->slug)) != DB_OK ||
-	    (st = DB_QUERY(db, S_OLD_SLUG_ADD, NULL, old_slug, id)) != DB_OK)))
+	    (st = DB_QUERY(db, S_OLD_SLUG_ADD, NULL, old_slug, id)) != DB_OK)) ||
+	    (st = inval_bump(db, cur, res)) != DB_OK)
 		resp_db_error(r, st);
 	else {
-		post_store_and_answer(r, res, 200, false);
+		if (post_store_and_answer(r, res, 200, false) == 0)
+			inval_changed(r, cur, res);
 		PQclear(res);
 		return;
 	}
@@ -397,8 +412,10 @@ h_post_delete(struct req *r)
 	else if (PQntuples(res) == 0)
 		resp_error(r, if_match != NULL ? ERR_PRECONDITION_FAILED : ERR_NOT_FOUND,
 		    "the post changed or went meanwhile");
-	else
+	else {
 		resp_empty(r, 204);
+		inval_changed(r, res, NULL);
+	}
 out:
 	PQclear(res);
 	PQclear(cur);

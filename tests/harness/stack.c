@@ -211,13 +211,16 @@ write_quire_conf(struct stack *s, const struct stack_opts *o)
 	    "database = %s\n"
 	    "public_url = %s\n"
 	    "media_url = %s\n"
+	    "site_dir = %s/site\n"
+	    "theme_dir = %s/theme\n"
+	    "theme_default_dir = %s/theme\n"
 	    "%s"
 	    "\n[media]\n"
 	    "database = %s\n"
 	    "cache_dir = %s/media-cache\n",
 	    s->var, o->extra_conf != NULL ? o->extra_conf : "",
 	    dsn_auth, s->var, dsn_post, s->base_url,
-	    o->media_url != NULL ? o->media_url : s->base_url,
+	    o->media_url != NULL ? o->media_url : s->base_url, s->var, s->var, s->repo,
 	    o->post_conf != NULL ? o->post_conf : "", dsn_media, s->var);
 	return write_file(s->conf, text);
 }
@@ -283,7 +286,7 @@ static int
 make_dirs(struct stack *s)
 {
 	static const char *const sub[] = { "log", "run", "www", "tmp", "keys", "pg-socket",
-	    "media-cache" };
+	    "media-cache", "site", "theme" };
 	char	 path[4096];
 	size_t	 i;
 

@@ -243,7 +243,9 @@ web_start(struct stack *s, const struct stack_opts *o)
 		    "Define QUIRE_RUN %s/run\n"
 		    "Define QUIRE_CACHE %s/media-cache\n"
 		    "Define QUIRE_ADMIN %s/admin\n"
-		    "Include %s/web-conf/apache/quire.conf\n", s->var, s->var, s->repo, s->repo);
+		    "Define QUIRE_SITE %s/site\n"
+		    "Include %s/web-conf/apache/quire.conf\n", s->var, s->var, s->repo, s->var,
+		    s->repo);
 		if (write_apache_conf(s, "apache2", s->port, tail) == -1 ||
 		    programs_start(s, o) == -1)
 			return -1;
@@ -258,10 +260,11 @@ web_start(struct stack *s, const struct stack_opts *o)
 		    "var.quire_procs = %d\n"
 		    "var.quire_cache = \"%s/media-cache\"\n"
 		    "var.quire_admin = \"%s/admin\"\n"
+		    "var.quire_site = \"%s/site\"\n"
 		    "include var.quire_web_conf + \"/quire.conf\"\n"
 		    "%s",
 		    s->repo, s->build, s->conf, s->var, o->procs > 0 ? o->procs : 2, s->var,
-		    s->repo, o->lighttpd_conf != NULL ? o->lighttpd_conf : "");
+		    s->repo, s->var, o->lighttpd_conf != NULL ? o->lighttpd_conf : "");
 		if (write_lighttpd_conf(s, "lighttpd", s->port, tail) == -1)
 			return -1;
 		s->web_pid = web_spawn(s, "lighttpd");

@@ -1,0 +1,990 @@
+/*
+ * The reader site's pages: a miss of the web server (a page not in the site
+ * directory) comes here as the fallback of Post's routes. The page is read
+ * from the database (stored post HTML: no Markdown, no Media), rendered
+ * through the theme, gzipped once, stored (sitedir.h) and answered with its
+ * own bytes. Search pages and errors are never stored.
+ *
+ * The write/render race: a render that read the database before a change
+ * committed must not leave its stale file after the change deleted the old
+ * one. Every change that deletes pages moves post.site_state.generation in
+ * its transaction and deletes after its commit; a render reads the
+ * generation before its data and again after its file is in place, and
+ * removes the file when it moved. Either the change's deletion comes after
+ * the file is in place, or the render sees the new generation.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "log.h"
+#include "post.h"
+#include "util.h"
+
+/* Columns of S_SITE_LIST and S_SITE_POST (SITE_COLUMNS in stmts.c). */
+enum site_col {
+	SC_SLUG, SC_TITLE, SC_EXCERPT, SC_AUTHOR, SC_TAGS, SC_TAG_SLUGS, SC_PUBLISHED,
+	SC_UPDATED, SC_IMAGE,
+	SC_TOTAL,			/* S_SITE_LIST */
+	SC_HTML = SC_TOTAL, SC_KIND	/* S_SITE_POST */
+};
+
+#define TYPE_HTML	"text/html; charset=utf-8"
+#define TYPE_ATOM	"application/atom+xml; charset=utf-8"
+#define TYPE_XML	"application/xml; charset=utf-8"
+#define TYPE_TEXT	"text/plain; charset=utf-8"
+#define ERROR_PAGE_MAX	(1024 * 1024)	/* bytes of a stored 404 or 503 page */
+#define SITEMAP_URLS	50000
+
+/* What the site keeps through a settings change or a theme change (ALL). */
+static const char *const kept[] = { "assets", "404.html", "503.html", "robots.txt" };
+
+/* One post of a page, with what its site_post points to. */
+struct card {
+	struct site_post	 post;
+	struct site_tag		 tags[TAGS_MAX];
+	struct site_image	 image;
+	struct imgtag		 img;
+	json_t			*names, *slugs;
+};
+
+/* One page being made, and what it answers. */
+struct build {
+	struct ctx		*ctx;
+	struct post_app		*a;
+	struct site_conf	 conf;
+	bool			 have_conf;
+	char			 generation[24];
+	struct site_settings	 settings;
+	struct card		*cards;
+	size_t			 ncards;
+
+	int			 status;	/* 0: none yet */
+	const char		*type;
+	struct buf		 body, gz;
+	char			 rel[SITEDIR_REL_MAX];	/* where to store it; "": nowhere */
+	char			 location[SITE_PATH_MAX];
+	bool			 no_store;	/* Cache-Control: no-store (search) */
+	time_t			 mtime;
+};
+
+/* Sets the answer to a plain-text status (no theme, or a page that failed). */
+static void
+plain(struct build *b, int status, const char *text)
+{
+	b->status = status;
+	b->type = TYPE_TEXT;
+	b->rel[0] = '\0';
+	buf_reset(&b->body);
+	buf_puts(&b->body, text);
+}
+
+/* Fills b->settings from b->conf. */
+static void
+settings_from_conf(struct build *b)
+{
+	b->settings.title = b->conf.title;
+	b->settings.description = b->conf.description;
+	b->settings.language = b->conf.language;
+	b->settings.public_url = b->a->public_url;
+	b->settings.nav = b->conf.nav;
+	b->settings.nnav = b->conf.nnav;
+}
+
+/* Renders p into the body. Returns 0, or -1 with a 500 answer set (and logged). */
+static int
+render(struct build *b, const struct site_page *p, int status)
+{
+	char	 err[512];
+
+	buf_reset(&b->body);
+	if (b->a->theme == NULL) {
+		plain(b, 503, "The site has no theme: see quire-post's log.\n");
+		return -1;
+	}
+	if (site_render(b->a->theme, &b->settings, p, &b->a->limits, &b->body, err,
+	    sizeof(err)) == -1) {
+		log_msg("page %s: %s", b->rel, err);
+		plain(b, 500, "This page could not be made: see quire-post's log.\n");
+		return -1;
+	}
+	b->status = status;
+	b->type = TYPE_HTML;
+	return 0;
+}
+
+/*
+ * Renders an error page (SITE_NOT_FOUND or SITE_UNAVAILABLE) with the
+ * settings read, or a fresh database's. Returns 0 or -1 (answer set).
+ */
+static int
+render_error_page(struct build *b, enum site_kind kind, int status)
+{
+	struct site_page	 p = { .kind = kind };
+
+	if (!b->have_conf) {
+		site_conf_default(&b->conf);
+		b->have_conf = true;
+		settings_from_conf(b);
+	}
+	return render(b, &p, status);
+}
+
+/*
+ * Stores an error page the web server sends as it is (404.html, 503.html):
+ * no .gz, and outside the generation's order (only settings and themes
+ * change them, and those write them again after their change).
+ */
+static void
+store_error_page(struct build *b, const char *rel)
+{
+	struct sitedir_stored	 st;
+
+	if (b->a->site_ok && sitedir_store(&b->a->site, rel, b->body.data, b->body.len, NULL, 0,
+	    time(NULL), &st) == -1)
+		log_msg("cannot store %s/%s: %s", b->a->site.root, rel, strerror(errno));
+}
+
+static int	read_state(struct build *);
+
+/* Answers the theme's 404: the stored page, else one made now and stored. */
+static void
+not_found(struct build *b)
+{
+	b->rel[0] = '\0';
+	buf_reset(&b->body);
+	if (b->a->site_ok && sitedir_read(&b->a->site, "404.html", ERROR_PAGE_MAX, &b->body) == 0) {
+		b->status = 404;
+		b->type = TYPE_HTML;
+		return;
+	}
+	if (!b->have_conf && read_state(b) == -1)
+		return;
+	if (render_error_page(b, SITE_NOT_FOUND, 404) == 0)
+		store_error_page(b, "404.html");
+}
+
+/* Answers the theme's 503: the stored page, else one made with default settings. */
+static void
+unavailable(struct build *b)
+{
+	b->rel[0] = '\0';
+	buf_reset(&b->body);
+	if (b->a->site_ok && sitedir_read(&b->a->site, "503.html", ERROR_PAGE_MAX, &b->body) == 0) {
+		b->status = 503;
+		b->type = TYPE_HTML;
+		return;
+	}
+	render_error_page(b, SITE_UNAVAILABLE, 503);
+}
+
+/* Reads the generation and the settings. Returns 0, or -1 with the 503 answer set. */
+static int
+read_state(struct build *b)
+{
+	PGresult	*res;
+
+	if (db_exec0(b->ctx->db, S_SITE_STATE, &res) != DB_OK || PQntuples(res) != 1) {
+		PQclear(res);
+		unavailable(b);
+		return -1;
+	}
+	snprintf(b->generation, sizeof(b->generation), "%s", PQgetvalue(res, 0, STC_GENERATION));
+	if (site_conf_read(&b->conf, res) == -1) {
+		PQclear(res);
+		plain(b, 500, "out of memory\n");
+		return -1;
+	}
+	b->have_conf = true;
+	settings_from_conf(b);
+	PQclear(res);
+	return 0;
+}
+
+/* Reads a time column (whole seconds since the epoch). */
+static time_t
+col_time(PGresult *res, int row, int col)
+{
+	long long	 t = 0;
+
+	parse_int(PQgetvalue(res, row, col), INT32_MIN, (long long)1 << 40, &t);
+	return (time_t)t;
+}
+
+/* Fills c from row of res (SITE_COLUMNS; with the HTML when full). Borrows from res. */
+static void
+card_read(struct card *c, PGresult *res, int row, bool full)
+{
+	struct site_post	*p = &c->post;
+	json_t			*n, *sl;
+	size_t			 i;
+
+	memset(c, 0, sizeof(*c));
+	p->slug = PQgetvalue(res, row, SC_SLUG);
+	p->title = PQgetvalue(res, row, SC_TITLE);
+	p->excerpt = PQgetvalue(res, row, SC_EXCERPT);
+	p->author = PQgetvalue(res, row, SC_AUTHOR);
+	p->published = col_time(res, row, SC_PUBLISHED);
+	p->updated = col_time(res, row, SC_UPDATED);
+	if (full)
+		p->html = PQgetvalue(res, row, SC_HTML);
+	c->names = json_loads(PQgetvalue(res, row, SC_TAGS), 0, NULL);
+	c->slugs = json_loads(PQgetvalue(res, row, SC_TAG_SLUGS), 0, NULL);
+	json_array_foreach(c->names, i, n) {
+		sl = json_array_get(c->slugs, i);
+		if (i == TAGS_MAX || !json_is_string(n) || !json_is_string(sl))
+			break;
+		c->tags[i].name = json_string_value(n);
+		c->tags[i].slug = json_string_value(sl);
+		p->ntags = i + 1;
+	}
+	p->tags = c->tags;
+	if (!PQgetisnull(res, row, SC_IMAGE) &&
+	    imgtag_parse(PQgetvalue(res, row, SC_IMAGE), &c->img) == 0) {
+		c->image.src = c->img.src;
+		c->image.srcset = c->img.srcset;
+		c->image.alt = c->img.alt;
+		c->image.large = c->img.large;
+		c->image.width = c->img.width;
+		c->image.height = c->img.height;
+		p->image = &c->image;
+	}
+}
+
+static void
+cards_free(struct build *b)
+{
+	size_t	 i;
+
+	for (i = 0; i < b->ncards; i++) {
+		imgtag_free(&b->cards[i].img);
+		json_decref(b->cards[i].names);
+		json_decref(b->cards[i].slugs);
+	}
+	free(b->cards);
+	b->cards = NULL;
+	b->ncards = 0;
+}
+
+/*
+ * Reads the rows of res into b->cards (full: with the HTML). Returns 0, or
+ * -1 with a 500 answer set.
+ */
+static int
+cards_read(struct build *b, PGresult *res, bool full)
+{
+	int	 i, n = PQntuples(res);
+
+	if (n > 0 && (b->cards = calloc((size_t)n, sizeof(*b->cards))) == NULL) {
+		plain(b, 500, "out of memory\n");
+		return -1;
+	}
+	for (i = 0; i < n; i++)
+		card_read(&b->cards[i], res, i, full);
+	b->ncards = (size_t)n;
+	return 0;
+}
+
+/*
+ * A list page (home, tag, author, search): page n of the posts the filters
+ * let by. Answers 404 past the last page (and for a tag or author without
+ * posts, when empty_ok is false).
+ */
+static void
+list_page(struct build *b, struct site_page *p, const char *tag, const char *author,
+    const char *q, long long n, bool empty_ok)
+{
+	struct site_list	 list;
+	PGresult		*res = NULL;
+	char			 limit[24], offset[24];
+	long long		 total = 0, per = b->conf.per_page;
+
+	snprintf(limit, sizeof(limit), "%lld", per);
+	snprintf(offset, sizeof(offset), "%lld", (n - 1) * per);
+	if (DB_QUERY(b->ctx->db, S_SITE_LIST, &res, tag, author, limit, offset, q,
+	    ((const struct post_conf *)b->ctx->app_conf)->search_config) != DB_OK) {
+		unavailable(b);
+		return;
+	}
+	if (PQntuples(res) == 0 && (n > 1 || !empty_ok)) {
+		PQclear(res);
+		not_found(b);
+		return;
+	}
+	if (PQntuples(res) > 0)
+		parse_int(PQgetvalue(res, 0, SC_TOTAL), 0, INT64_MAX, &total);
+	if (cards_read(b, res, false) == 0) {
+		struct site_post *posts = calloc(b->ncards + 1, sizeof(*posts));
+		size_t i;
+
+		if (posts == NULL) {
+			plain(b, 500, "out of memory\n");
+			goto out;
+		}
+		for (i = 0; i < b->ncards; i++)
+			posts[i] = b->cards[i].post;
+		list = (struct site_list){ posts, b->ncards, n, total > 0 ? (total + per - 1) / per : 1 };
+		p->list = &list;
+		p->total = total;
+		render(b, p, 200);
+		p->list = NULL;
+		free(posts);
+	}
+out:
+	PQclear(res);
+}
+
+/* Answers a slug a post had before: 301 to its current page, or 404. */
+static void
+old_slug(struct build *b, const char *slug)
+{
+	PGresult	*res = NULL;
+
+	b->rel[0] = '\0';
+	if (DB_QUERY(b->ctx->db, S_OLD_SLUG, &res, slug) != DB_OK) {
+		unavailable(b);
+		return;
+	}
+	if (PQntuples(res) == 1 && strcmp(PQgetvalue(res, 0, 1), "t") == 0) {
+		b->status = 301;
+		snprintf(b->location, sizeof(b->location), "/%s/", PQgetvalue(res, 0, 0));
+	} else
+		not_found(b);
+	PQclear(res);
+}
+
+/* /{slug}/: a post or a page; without the '/', or an old slug: 301. */
+static void
+post_page(struct build *b, const struct site_req *sr)
+{
+	struct site_page	 p = { .kind = SITE_POST };
+	PGresult		*res = NULL;
+
+	if (DB_QUERY(b->ctx->db, S_SITE_POST, &res, sr->arg) != DB_OK) {
+		unavailable(b);
+		return;
+	}
+	if (PQntuples(res) == 0)
+		old_slug(b, sr->arg);
+	else if (!sr->slash) {
+		b->rel[0] = '\0';
+		b->status = 301;
+		snprintf(b->location, sizeof(b->location), "/%s/", sr->arg);
+	} else if (cards_read(b, res, true) == 0) {
+		if (strcmp(PQgetvalue(res, 0, SC_KIND), "page") == 0)
+			p.kind = SITE_PAGE;
+		p.post = &b->cards[0].post;
+		render(b, &p, 200);
+	}
+	PQclear(res);
+}
+
+/* Reads the name a tag slug shows (its most frequent spelling). Returns 0, 1 (no such tag) or -1. */
+static int
+tag_name(struct build *b, const char *slug, char *out, size_t len)
+{
+	PGresult	*res = NULL;
+	int		 rc;
+
+	if (DB_QUERY(b->ctx->db, S_SITE_TAG_NAME, &res, slug) != DB_OK)
+		return -1;
+	rc = PQntuples(res) == 1 ? 0 : 1;
+	if (rc == 0)
+		snprintf(out, len, "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+	return rc;
+}
+
+/* /feed.atom and /tag/{t}/feed.atom. */
+static void
+feed_page(struct build *b, const char *tag)
+{
+	struct feed_paths	 paths = { "/posts/feed.atom", "/feed.atom", "/" };
+	char			 id[SITE_PATH_MAX], alt[SITE_PATH_MAX], name[4 * TAG_MAX + 1];
+	char			 title[1024], etag[ETAG_MAX], version[24];
+	time_t			 updated;
+	int			 rc;
+
+	snprintf(title, sizeof(title), "%s", b->conf.title);
+	if (tag != NULL) {
+		if ((rc = tag_name(b, tag, name, sizeof(name))) != 0) {
+			if (rc == -1)
+				unavailable(b);
+			else
+				not_found(b);
+			return;
+		}
+		snprintf(id, sizeof(id), "/tag/%s/feed.atom", tag);
+		snprintf(alt, sizeof(alt), "/tag/%s/", tag);
+		paths = (struct feed_paths){ id, id, alt };
+		snprintf(title, sizeof(title), "%s: %s", b->conf.title, name);
+	}
+	snprintf(version, sizeof(version), "%lld", b->conf.version);
+	buf_reset(&b->body);
+	if (feed_build(b->ctx, tag, title, version, &paths, &b->body, etag, &updated) != DB_OK) {
+		unavailable(b);
+		return;
+	}
+	b->status = 200;
+	b->type = TYPE_ATOM;
+}
+
+/* /sitemap.xml: the home page and every visible post and page, with lastmod. */
+static void
+sitemap_page(struct build *b)
+{
+	PGresult	*res = NULL;
+	const char	*last = "";
+	int		 i;
+
+	if (db_exec0(b->ctx->db, S_SITEMAP, &res) != DB_OK) {
+		unavailable(b);
+		return;
+	}
+	for (i = 0; i < PQntuples(res); i++)
+		if (strcmp(PQgetvalue(res, i, 1), last) > 0)
+			last = PQgetvalue(res, i, 1);
+	buf_reset(&b->body);
+	buf_puts(&b->body, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
+	    "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n<url><loc>");
+	xml_escape(&b->body, b->a->public_url);
+	buf_puts(&b->body, "/</loc>");
+	if (*last != '\0')
+		buf_printf(&b->body, "<lastmod>%s</lastmod>", last);
+	buf_puts(&b->body, "</url>\n");
+	for (i = 0; i < PQntuples(res) && i < SITEMAP_URLS - 1; i++) {
+		buf_puts(&b->body, "<url><loc>");
+		xml_escape(&b->body, b->a->public_url);
+		buf_puts(&b->body, "/");
+		xml_escape(&b->body, PQgetvalue(res, i, 0));
+		buf_printf(&b->body, "/</loc><lastmod>%s</lastmod></url>\n", PQgetvalue(res, i, 1));
+	}
+	if (buf_puts(&b->body, "</urlset>\n") == -1)
+		plain(b, 500, "out of memory\n");
+	else {
+		b->status = 200;
+		b->type = TYPE_XML;
+	}
+	PQclear(res);
+}
+
+/* /robots.txt: everything may be crawled but search; where the sitemap is. */
+static void
+robots_page(struct build *b)
+{
+	buf_reset(&b->body);
+	buf_printf(&b->body, "User-agent: *\nDisallow: /search/\n\nSitemap: %s/sitemap.xml\n",
+	    b->a->public_url);
+	b->status = 200;
+	b->type = TYPE_TEXT;
+}
+
+/*
+ * /search/?q=…&page=n: never stored. q is read by the caller: NULL when
+ * absent; notice says why a given one is not run.
+ */
+static void
+search_page(struct build *b, const char *q, const char *notice, long long n)
+{
+	struct site_page	 p = { .kind = SITE_SEARCH, .query = q != NULL ? q : "",
+				    .notice = notice };
+
+	b->rel[0] = '\0';
+	b->no_store = true;
+	if (q == NULL || *q == '\0') {
+		struct site_list list = { NULL, 0, 1, 1 };
+
+		p.list = &list;
+		render(b, &p, 200);
+		return;
+	}
+	list_page(b, &p, NULL, NULL, q, n, true);
+	if (b->status == 404) {
+		/* Past the last page of results: the page without any. */
+		struct site_list list = { NULL, 0, n, n };
+
+		p.list = &list;
+		render(b, &p, 200);
+	}
+}
+
+/*
+ * Writes where sr's page is stored into b->rel ("" for none: a redirect,
+ * search, or a path no file may have).
+ */
+static void
+store_path(struct build *b, const struct site_req *sr)
+{
+	char	 page[40] = "";
+	int	 n = 0;
+
+	if (sr->page > 1)
+		snprintf(page, sizeof(page), "page/%lld/", sr->page);
+	switch (sr->kind) {
+	case SR_HOME:
+		n = snprintf(b->rel, sizeof(b->rel), "%sindex.html", page);
+		break;
+	case SR_POST:
+		n = snprintf(b->rel, sizeof(b->rel), "%s/index.html", sr->arg);
+		break;
+	case SR_TAG:
+		n = snprintf(b->rel, sizeof(b->rel), "tag/%s/%sindex.html", sr->arg, page);
+		break;
+	case SR_TAG_FEED:
+		n = snprintf(b->rel, sizeof(b->rel), "tag/%s/feed.atom", sr->arg);
+		break;
+	case SR_AUTHOR:
+		n = snprintf(b->rel, sizeof(b->rel), "author/%s/%sindex.html", sr->arg, page);
+		break;
+	case SR_FEED:
+		n = snprintf(b->rel, sizeof(b->rel), "feed.atom");
+		break;
+	case SR_SITEMAP:
+		n = snprintf(b->rel, sizeof(b->rel), "sitemap.xml");
+		break;
+	case SR_ROBOTS:
+		n = snprintf(b->rel, sizeof(b->rel), "robots.txt");
+		break;
+	case SR_SEARCH:
+	case SR_REDIRECT:
+	case SR_NOT_FOUND:
+	case SR_API:
+		b->rel[0] = '\0';
+		break;
+	}
+	if (n < 0 || (size_t)n >= sizeof(b->rel) || (b->rel[0] != '\0' && !sitedir_rel_ok(b->rel)))
+		b->rel[0] = '\0';
+}
+
+/*
+ * Stores the answer at b->rel, with its gzip, then checks the generation:
+ * when it moved, a change may have deleted this page's data meanwhile, and
+ * the file (not the answer) goes.
+ */
+static void
+store(struct build *b)
+{
+	struct sitedir_stored	 st;
+	PGresult		*res = NULL;
+	int			 gz;
+
+	b->mtime = time(NULL);
+	if ((gz = sitedir_gzip(b->body.data, b->body.len, &b->gz)) == -1)
+		buf_reset(&b->gz);
+	if (b->rel[0] == '\0' || !b->a->site_ok)
+		return;
+	if (sitedir_store(&b->a->site, b->rel, buf_str(&b->body), b->body.len,
+	    gz == 0 ? buf_str(&b->gz) : NULL, b->gz.len, b->mtime, &st) == -1) {
+		log_msg("cannot store %s/%s: %s", b->a->site.root, b->rel, strerror(errno));
+		return;
+	}
+	if (db_exec0(b->ctx->db, S_SITE_GENERATION, &res) != DB_OK ||
+	    strcmp(PQgetvalue(res, 0, 0), b->generation) != 0)
+		sitedir_unstore(&b->a->site, b->rel, &st);
+	PQclear(res);
+}
+
+/*
+ * Makes the page sr asks for into b (q, notice and n: the search's). Every
+ * page but search, redirects and errors is stored.
+ */
+static void
+build(struct build *b, const struct site_req *sr, const char *q, const char *notice,
+    long long n)
+{
+	struct site_page	 p = { 0 };
+	char			 name[4 * TAG_MAX + 1];
+	struct site_tag		 tag;
+	int			 rc;
+
+	store_path(b, sr);
+	switch (sr->kind) {
+	case SR_REDIRECT:
+		b->status = 301;
+		snprintf(b->location, sizeof(b->location), "%s", sr->location);
+		return;
+	case SR_NOT_FOUND:
+	case SR_API:
+		not_found(b);
+		return;
+	case SR_ROBOTS:
+		robots_page(b);
+		break;
+	case SR_HOME:
+	case SR_POST:
+	case SR_TAG:
+	case SR_TAG_FEED:
+	case SR_AUTHOR:
+	case SR_FEED:
+	case SR_SITEMAP:
+	case SR_SEARCH:
+		if (read_state(b) == -1)
+			return;
+		switch (sr->kind) {
+		case SR_HOME:
+			p.kind = SITE_HOME;
+			list_page(b, &p, NULL, NULL, NULL, sr->page, true);
+			break;
+		case SR_POST:
+			post_page(b, sr);
+			break;
+		case SR_TAG:
+			if ((rc = tag_name(b, sr->arg, name, sizeof(name))) != 0) {
+				if (rc == -1)
+					unavailable(b);
+				else
+					not_found(b);
+				return;
+			}
+			tag = (struct site_tag){ name, sr->arg };
+			p.kind = SITE_TAG;
+			p.tag = &tag;
+			list_page(b, &p, sr->arg, NULL, NULL, sr->page, false);
+			break;
+		case SR_TAG_FEED:
+			feed_page(b, sr->arg);
+			break;
+		case SR_AUTHOR:
+			p.kind = SITE_AUTHOR;
+			p.author = sr->arg;
+			list_page(b, &p, NULL, sr->arg, NULL, sr->page, false);
+			break;
+		case SR_FEED:
+			feed_page(b, NULL);
+			break;
+		case SR_SITEMAP:
+			sitemap_page(b);
+			break;
+		case SR_SEARCH:
+			search_page(b, q, notice, n);
+			break;
+		case SR_ROBOTS:
+		case SR_REDIRECT:
+		case SR_NOT_FOUND:
+		case SR_API:
+			break;
+		}
+		break;
+	}
+	if (b->status == 200)
+		store(b);
+}
+
+static void
+build_free(struct build *b)
+{
+	cards_free(b);
+	if (b->have_conf)
+		site_conf_free(&b->conf);
+	buf_free(&b->body);
+	buf_free(&b->gz);
+}
+
+/* Returns whether an Accept-Encoding value takes gzip (named, or by '*', with q > 0). */
+static bool
+accepts_gzip(const char *ae)
+{
+	const char	*p = ae, *end, *q;
+	size_t		 len, n;
+	bool		 star = false, gzip = false, gzip_named = false, refused;
+
+	if (ae == NULL)
+		return false;
+	while (*p != '\0') {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		end = strchr(p, ',');
+		len = end != NULL ? (size_t)(end - p) : strlen(p);
+		n = strcspn(p, " \t;,");
+		if (n > len)
+			n = len;
+		q = memchr(p, ';', len);
+		/* q=0, 0.0, 0.00 … refuses; any other weight takes. */
+		refused = false;
+		if (q != NULL) {
+			const char *v = q + 1;
+
+			while (*v == ' ' || *v == '\t')
+				v++;
+			if ((v[0] == 'q' || v[0] == 'Q') && v[1] == '=') {
+				v += 2;
+				refused = v[0] == '0' && (v[1] != '.' ||
+				    strspn(v + 2, "0") == strcspn(v + 2, " \t,;"));
+			}
+		}
+		if ((n == 4 && strncasecmp(p, "gzip", 4) == 0) ||
+		    (n == 6 && strncasecmp(p, "x-gzip", 6) == 0)) {
+			gzip_named = true;
+			gzip = !refused;
+		} else if (n == 1 && *p == '*')
+			star = !refused;
+		p += len;
+	}
+	return gzip_named ? gzip : star;
+}
+
+/* Parses an HTTP date (IMF-fixdate). Returns 0 and sets *t, or -1. */
+static int
+parse_http_date(const char *s, time_t *t)
+{
+	struct tm	 tm;
+	const char	*end;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || (end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL ||
+	    *end != '\0')
+		return -1;
+	*t = timegm(&tm);
+	return 0;
+}
+
+/* Answers the request with what b made. */
+static void
+answer(struct req *r, struct build *b)
+{
+	bool		 gz = b->gz.len > 0 && accepts_gzip(req_env(r, "HTTP_ACCEPT_ENCODING"));
+	const char	*data = gz ? b->gz.data : b->body.data, *inm;
+	size_t		 len = gz ? b->gz.len : b->body.len;
+	char		 etag[64], modified[30];
+	time_t		 since;
+
+	if (b->status == 301) {
+		resp_empty(r, 301);
+		r->content_type = TYPE_HTML;	/* no body; Apache would name a folder's type */
+		if (b->location[0] != '\0' && strcmp(b->location, "/search/") == 0 && *r->query)
+			resp_header(r, "Location", "/search/?%s", r->query);
+		else
+			resp_header(r, "Location", "%s", b->location);
+		return;
+	}
+	snprintf(etag, sizeof(etag), "\"%zx-%llx\"", len, (unsigned long long)b->mtime * 1000000);
+	time_http(b->mtime, modified);
+	inm = req_env(r, "HTTP_IF_NONE_MATCH");
+	if (b->status == 200 && !b->no_store && (etag_matches(inm, etag, true) ||
+	    (inm == NULL && parse_http_date(req_env(r, "HTTP_IF_MODIFIED_SINCE"), &since) == 0 &&
+	    since >= b->mtime)))
+		resp_empty(r, 304);
+	else
+		resp_body(r, b->status, b->type, data, len);
+	if (gz && r->status != 304)
+		resp_header(r, "Content-Encoding", "gzip");
+	if (b->gz.len > 0)
+		resp_header(r, "Vary", "Accept-Encoding");
+	if (b->status == 200 && !b->no_store) {
+		resp_header(r, "Cache-Control", "no-cache");
+		resp_header(r, "ETag", "%s", etag);
+		resp_header(r, "Last-Modified", "%s", modified);
+	}
+	if (b->status == 503)
+		resp_header(r, "Retry-After", "%lld", post_conf(r)->retry_after);
+	if (b->no_store)
+		resp_header(r, "X-Robots-Tag", "noindex");
+}
+
+/*
+ * Reads the search's q and page. Sets *q (NULL: none), and *notice when a
+ * q is given that is not run (too long, not text).
+ */
+static void
+search_query(struct req *r, const char **q, const char **notice, long long *n)
+{
+	const char	*v;
+	size_t		 len;
+
+	*q = NULL;
+	*notice = NULL;
+	*n = 1;
+	if (req_query(r, "page", &v) == 0 && parse_int(v, 1, 1000000, n) == -1)
+		*n = 1;
+	switch (req_query(r, "q", &v)) {
+	case 1:
+		return;
+	case -1:
+		*notice = "The search could not be read: try other words.";
+		return;
+	}
+	len = strlen(v);
+	if (has_control(v, len, false) || !utf8_valid(v, len))
+		*notice = "The search could not be read: try other words.";
+	else if (utf8_length(v) > QUERY_MAX)
+		*notice = "That search is too long: try fewer words.";
+	else
+		*q = v;
+}
+
+void
+h_site(struct req *r)
+{
+	struct build	 b;
+	struct site_req	 sr;
+	const char	*q = NULL, *notice = NULL;
+	long long	 n = 1;
+
+	site_route(r->path, &sr);
+	if (sr.kind == SR_API) {
+		resp_error(r, ERR_NOT_FOUND, "no such resource");
+		return;
+	}
+	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
+		static const char msg[] = "This page can only be read (GET, HEAD).\n";
+
+		resp_body(r, 405, TYPE_TEXT, msg, sizeof(msg) - 1);
+		resp_header(r, "Allow", "GET, HEAD");
+		return;
+	}
+	if (sr.kind == SR_SEARCH)
+		search_query(r, &q, &notice, &n);
+	memset(&b, 0, sizeof(b));
+	b.ctx = r->ctx;
+	b.a = post_app(r);
+	build(&b, &sr, q, notice, n);
+	if (b.status == 0)
+		plain(&b, 500, "no page was made\n");
+	answer(r, &b);
+	build_free(&b);
+}
+
+/* Writes the 404 and 503 pages with the settings now (after a change of them or the theme). */
+static void
+write_error_pages(struct ctx *ctx)
+{
+	static const struct { enum site_kind kind; int status; const char *rel; } pages[] = {
+		{ SITE_NOT_FOUND, 404, "404.html" }, { SITE_UNAVAILABLE, 503, "503.html" },
+	};
+	struct build	 b;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+		memset(&b, 0, sizeof(b));
+		b.ctx = ctx;
+		b.a = ctx->app;
+		/* Without the database, the stored pages stay as they are. */
+		if (read_state(&b) == 0 && render_error_page(&b, pages[i].kind,
+		    pages[i].status) == 0)
+			store_error_page(&b, pages[i].rel);
+		build_free(&b);
+	}
+}
+
+void
+site_forget(struct ctx *ctx, struct inval *inv)
+{
+	struct post_app	*a = ctx->app;
+	const char	*p, *nl;
+	char		 rel[SITEDIR_REL_MAX];
+
+	if (a->site_ok && inv->all) {
+		if (sitedir_clear(&a->site, kept, sizeof(kept) / sizeof(kept[0])) == -1)
+			log_msg("cannot clear %s: %s", a->site.root, strerror(errno));
+		write_error_pages(ctx);
+	} else if (a->site_ok) {
+		for (p = buf_str(&inv->paths); (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+			snprintf(rel, sizeof(rel), "%.*s", (int)(nl - p), p);
+			if (sitedir_remove(&a->site, rel) == -1)
+				log_msg("cannot remove %s/%s: %s", a->site.root, rel,
+				    strerror(errno));
+		}
+	}
+	if (!inv->all)
+		buf_puts(&a->warm, buf_str(&inv->warm));
+	buf_reset(&inv->paths);
+	buf_reset(&inv->warm);
+	inv->all = false;
+}
+
+/* Returns whether the lines of list before end hold line. */
+static bool
+line_before(const char *list, const char *end, const char *line)
+{
+	const char	*p, *nl;
+	size_t		 len = strlen(line);
+
+	for (p = list; p < end && (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+		if ((size_t)(nl - p) == len && memcmp(p, line, len) == 0)
+			return true;
+	return false;
+}
+
+void
+site_after_response(struct ctx *ctx)
+{
+	struct post_app	*a = ctx->app;
+	struct site_req	 sr;
+	struct build	 b;
+	const char	*p, *nl;
+	char		 path[SITE_PATH_MAX];
+
+	if (!a->site_ok)
+		return;
+	/* The newest pages, rendered again: what readers ask next, and what an outage keeps. */
+	for (p = buf_str(&a->warm); (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		snprintf(path, sizeof(path), "%.*s", (int)(nl - p), p);
+		if (line_before(buf_str(&a->warm), p, path))
+			continue;
+		site_route(path, &sr);
+		memset(&b, 0, sizeof(b));
+		b.ctx = ctx;
+		b.a = a;
+		build(&b, &sr, NULL, NULL, 1);
+		build_free(&b);
+	}
+	buf_reset(&a->warm);
+	sitedir_purge(&a->site);
+}
+
+/* Writes rel with data when it is missing. Returns 0 or -1. */
+static int
+write_missing(struct post_app *a, const char *rel, const char *data, size_t len)
+{
+	struct sitedir_stored	 st;
+	struct buf		 gz = BUF_INIT;
+	int			 rc = 0, z;
+
+	if (sitedir_exists(&a->site, rel))
+		return 0;
+	z = sitedir_gzip(data, len, &gz);
+	if (sitedir_store(&a->site, rel, data, len, z == 0 ? gz.data : NULL, gz.len,
+	    time(NULL), &st) == -1) {
+		log_msg("cannot store %s/%s: %s", a->site.root, rel, strerror(errno));
+		rc = -1;
+	}
+	buf_free(&gz);
+	return rc;
+}
+
+int
+site_theme_sync(struct ctx *ctx)
+{
+	struct post_app	*a = ctx->app;
+	struct inval	 inv = { BUF_INIT, true, BUF_INIT };
+	struct build	 b;
+	PGresult	*res = NULL;
+	size_t		 i;
+	enum db_status	 st;
+
+	if (a->theme == NULL || !a->site_ok)
+		return 0;
+	/* Assets first: a page naming one must find it. Fingerprinted: never rewritten. */
+	for (i = 0; i < a->theme->nassets; i++)
+		write_missing(a, a->theme->assets[i].url + 1, a->theme->assets[i].data.data,
+		    a->theme->assets[i].data.len);
+	memset(&b, 0, sizeof(b));
+	b.ctx = ctx;
+	b.a = a;
+	robots_page(&b);
+	write_missing(a, "robots.txt", b.body.data, b.body.len);
+	build_free(&b);
+	if ((st = DB_QUERY(ctx->db, S_THEME_CLAIM, &res, a->theme_hash)) != DB_OK)
+		return -1;
+	if (PQntuples(res) == 1) {
+		log_msg("theme %.12s: every stored page is made again", a->theme_hash);
+		site_forget(ctx, &inv);
+	} else if (!sitedir_exists(&a->site, "503.html") || !sitedir_exists(&a->site, "404.html"))
+		write_error_pages(ctx);
+	inval_free(&inv);
+	PQclear(res);
+	return 0;
+}
