@@ -224,7 +224,6 @@ post_fini(struct ctx *ctx)
 		curl_global_cleanup();
 	}
 	theme_free(a->theme);
-	buf_free(&a->warm);
 	free(a);
 	ctx->app = NULL;
 }

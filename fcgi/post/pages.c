@@ -58,6 +58,7 @@ struct build {
 	struct site_conf	 conf;
 	bool			 have_conf;
 	char			 generation[24];
+	bool			 theme_current;	/* this process's theme is the site's */
 	struct site_settings	 settings;
 	struct card		*cards;
 	size_t			 ncards;
@@ -68,6 +69,7 @@ struct build {
 	char			 rel[SITEDIR_REL_MAX];	/* where to store it; "": nowhere */
 	char			 location[SITE_PATH_MAX];
 	bool			 no_store;	/* Cache-Control: no-store (search) */
+	bool			 keep_query;	/* a redirect keeps the request's query */
 	time_t			 mtime;
 };
 
@@ -143,8 +145,8 @@ store_error_page(struct build *b, const char *rel)
 {
 	struct sitedir_stored	 st;
 
-	if (b->a->site_ok && sitedir_store(&b->a->site, rel, b->body.data, b->body.len, NULL, 0,
-	    time(NULL), &st) == -1)
+	if (b->a->site_ok && b->theme_current && sitedir_store(&b->a->site, rel, b->body.data,
+	    b->body.len, NULL, 0, time(NULL), &st) == -1)
 		log_msg("cannot store %s/%s: %s", b->a->site.root, rel, strerror(errno));
 }
 
@@ -193,6 +195,8 @@ read_state(struct build *b)
 		return -1;
 	}
 	snprintf(b->generation, sizeof(b->generation), "%s", PQgetvalue(res, 0, STC_GENERATION));
+	/* A process still on another theme (a reload on its way) answers, but stores nothing. */
+	b->theme_current = strcmp(PQgetvalue(res, 0, STC_THEME), b->a->theme_hash) == 0;
 	if (site_conf_read(&b->conf, res) == -1) {
 		PQclear(res);
 		plain(b, 500, "out of memory\n");
@@ -574,7 +578,7 @@ store(struct build *b)
 	b->mtime = time(NULL);
 	if ((gz = sitedir_gzip(b->body.data, b->body.len, &b->gz)) == -1)
 		buf_reset(&b->gz);
-	if (b->rel[0] == '\0' || !b->a->site_ok)
+	if (b->rel[0] == '\0' || !b->a->site_ok || !b->theme_current)
 		return;
 	if (sitedir_store(&b->a->site, b->rel, buf_str(&b->body), b->body.len,
 	    gz == 0 ? buf_str(&b->gz) : NULL, b->gz.len, b->mtime, &st) == -1) {
@@ -604,6 +608,7 @@ build(struct build *b, const struct site_req *sr, const char *q, const char *not
 	switch (sr->kind) {
 	case SR_REDIRECT:
 		b->status = 301;
+		b->keep_query = sr->keep_query;
 		snprintf(b->location, sizeof(b->location), "%s", sr->location);
 		return;
 	case SR_NOT_FOUND:
@@ -611,6 +616,7 @@ build(struct build *b, const struct site_req *sr, const char *q, const char *not
 		not_found(b);
 		return;
 	case SR_ROBOTS:
+		b->theme_current = true;	/* the same whatever the theme */
 		robots_page(b);
 		break;
 	case SR_HOME:
@@ -746,7 +752,7 @@ static void
 answer(struct req *r, struct build *b)
 {
 	bool		 gz = b->gz.len > 0 && accepts_gzip(req_env(r, "HTTP_ACCEPT_ENCODING"));
-	const char	*data = gz ? b->gz.data : b->body.data, *inm;
+	const char	*data = gz ? b->gz.data : b->body.data, *inm, *uri;
 	size_t		 len = gz ? b->gz.len : b->body.len;
 	char		 etag[64], modified[30];
 	time_t		 since;
@@ -754,8 +760,10 @@ answer(struct req *r, struct build *b)
 	if (b->status == 301) {
 		resp_empty(r, 301);
 		r->content_type = TYPE_HTML;	/* no body; Apache would name a folder's type */
-		if (b->location[0] != '\0' && strcmp(b->location, "/search/") == 0 && *r->query)
-			resp_header(r, "Location", "/search/?%s", r->query);
+		/* The query as the client sent it (lighttpd's rewrite may not pass it on). */
+		uri = req_env(r, "REQUEST_URI");
+		if (b->keep_query && uri != NULL && (uri = strchr(uri, '?')) != NULL)
+			resp_header(r, "Location", "%s%s", b->location, uri);
 		else
 			resp_header(r, "Location", "%s", b->location);
 		return;
@@ -820,9 +828,12 @@ h_site(struct req *r)
 {
 	struct build	 b;
 	struct site_req	 sr;
-	const char	*q = NULL, *notice = NULL;
+	const char	*q = NULL, *notice = NULL, *uri;
 	long long	 n = 1;
 
+	/* The query as the client sent it: lighttpd's rewrite to Post may not keep it. */
+	if ((uri = req_env(r, "REQUEST_URI")) != NULL && (uri = strchr(uri, '?')) != NULL)
+		r->query = uri + 1;
 	site_route(r->path, &sr);
 	if (sr.kind == SR_API) {
 		resp_error(r, ERR_NOT_FOUND, "no such resource");
@@ -831,6 +842,9 @@ h_site(struct req *r)
 	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
 		static const char msg[] = "This page can only be read (GET, HEAD).\n";
 
+		/* Read what was sent (a web server may fail a request whose body is left). */
+		if (req_read_body(r, (size_t)r->ctx->conf.max_body) == -1)
+			return;
 		resp_body(r, 405, TYPE_TEXT, msg, sizeof(msg) - 1);
 		resp_header(r, "Allow", "GET, HEAD");
 		return;
@@ -888,10 +902,7 @@ site_forget(struct ctx *ctx, struct inval *inv)
 				    strerror(errno));
 		}
 	}
-	if (!inv->all)
-		buf_puts(&a->warm, buf_str(&inv->warm));
 	buf_reset(&inv->paths);
-	buf_reset(&inv->warm);
 	inv->all = false;
 }
 
@@ -909,7 +920,7 @@ line_before(const char *list, const char *end, const char *line)
 }
 
 void
-site_after_response(struct ctx *ctx)
+site_warm(struct ctx *ctx, struct inval *inv)
 {
 	struct post_app	*a = ctx->app;
 	struct site_req	 sr;
@@ -917,12 +928,9 @@ site_after_response(struct ctx *ctx)
 	const char	*p, *nl;
 	char		 path[SITE_PATH_MAX];
 
-	if (!a->site_ok)
-		return;
-	/* The newest pages, rendered again: what readers ask next, and what an outage keeps. */
-	for (p = buf_str(&a->warm); (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+	for (p = buf_str(&inv->warm); a->site_ok && (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
 		snprintf(path, sizeof(path), "%.*s", (int)(nl - p), p);
-		if (line_before(buf_str(&a->warm), p, path))
+		if (line_before(buf_str(&inv->warm), p, path))
 			continue;
 		site_route(path, &sr);
 		memset(&b, 0, sizeof(b));
@@ -931,8 +939,16 @@ site_after_response(struct ctx *ctx)
 		build(&b, &sr, NULL, NULL, 1);
 		build_free(&b);
 	}
-	buf_reset(&a->warm);
-	sitedir_purge(&a->site);
+	buf_reset(&inv->warm);
+}
+
+void
+site_after_response(struct ctx *ctx)
+{
+	struct post_app	*a = ctx->app;
+
+	if (a->site_ok)
+		sitedir_purge(&a->site);
 }
 
 /* Writes rel with data when it is missing. Returns 0 or -1. */

@@ -76,7 +76,6 @@ struct post_app {
 	bool			 site_ok;	/* the site directory can be written */
 	struct tmpl_limits	 limits;
 	int64_t			 next_tick;	/* mono_usec() of the next due-time check */
-	struct buf		 warm;		/* site paths to render after the response */
 };
 
 /* Prepared statements; keep in sync with post_stmts in stmts.c. */
@@ -138,7 +137,7 @@ enum doc_col {
 /* Columns of S_SITE_STATE: the generation, then the settings. */
 enum state_col {
 	STC_GENERATION, STC_TITLE, STC_DESCRIPTION, STC_LANGUAGE, STC_PER_PAGE, STC_NAVIGATION,
-	STC_VERSION, STC_UPDATED
+	STC_VERSION, STC_UPDATED, STC_THEME
 };
 
 /* Columns of S_POST_META. */
@@ -446,7 +445,7 @@ struct post_snap {
 struct inval {
 	struct buf	 paths;
 	bool		 all;
-	struct buf	 warm;		/* site paths to render again afterwards */
+	struct buf	 warm;		/* site paths worth rendering again afterwards */
 };
 
 /* Fills *s from row of res (DOC_COLUMNS), borrowing its strings. */
@@ -485,11 +484,16 @@ void	 inval_free(struct inval *);
 void	 h_site(struct req *);
 /*
  * After a committed change: deletes the stored pages of inv (all of them
- * when inv->all, then writes the 404 and 503 pages again), and keeps
- * inv->warm to render after the response. Empties inv.
+ * when inv->all, then writes the 404 and 503 pages again). Empties its list.
  */
 void	 site_forget(struct ctx *, struct inval *);
-/* Renders and stores what site_forget() left to warm, and empties .trash. */
+/*
+ * Renders and stores the pages of inv->warm again (the newest pages, after
+ * a scheduled post went live: what readers ask next, and what an outage
+ * keeps). Empties it.
+ */
+void	 site_warm(struct ctx *, struct inval *);
+/* After each response: empties .trash. */
 void	 site_after_response(struct ctx *);
 /*
  * Readies the site directory for a theme just loaded: writes its assets

@@ -98,6 +98,7 @@ run_due(struct ctx *ctx)
 	if (PQntuples(due) > 0)
 		log_msg("%d scheduled post(s) went live", PQntuples(due));
 	site_forget(ctx, &inv);
+	site_warm(ctx, &inv);
 	wait = TICK_IDLE_USEC;
 	if (filled > 0)
 		wait = TICK_MIN_USEC;		/* more may be left */
@@ -127,7 +128,6 @@ post_tick(struct ctx *ctx)
 		a->theme_fresh = false;
 	if (now >= a->next_tick) {
 		a->next_tick = now + run_due(ctx);
-		/* What the turn deleted: the newest pages made again, the trash emptied. */
 		site_after_response(ctx);
 		now = mono_usec();
 	}

@@ -185,7 +185,7 @@ const struct db_stmt post_stmts[S_POST_STMT_COUNT] = {
 	/* The generation first: a render reads it before its data (see sitedir.h). */
 	[S_SITE_STATE] = { "site_state",
 	    "SELECT s.generation, t.title, t.description, t.language, t.posts_per_page, "
-	    "t.navigation::text, t.version, " RFC3339("t.updated_at") " "
+	    "t.navigation::text, t.version, " RFC3339("t.updated_at") ", s.theme "
 	    "FROM post.site_state s CROSS JOIN post.settings t", 0, true },
 	[S_SITE_GENERATION] = { "site_generation",
 	    "SELECT generation FROM post.site_state", 0, true },
