@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "log.h"
 #include "srv.h"
@@ -386,6 +387,69 @@ etag_matches(const char *header, const char *etag, bool weak)
 		p = end + 1;
 	}
 	return false;
+}
+
+/* Returns whether the parameters p[0..len) of a list item give it the weight 0 (q=0, q=0.000). */
+static bool
+zero_weight(const char *p, size_t len)
+{
+	const char	*end = p + len, *q;
+
+	for (q = p; q + 1 < end; q++) {
+		if ((*q != 'q' && *q != 'Q') || (q > p && q[-1] != ';' && q[-1] != ' ' &&
+		    q[-1] != '\t'))
+			continue;
+		for (q++; q < end && (*q == ' ' || *q == '\t'); q++)
+			;
+		if (q >= end || *q++ != '=')
+			return false;
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q >= end || *q++ != '0')
+			return false;
+		if (q < end && *q == '.')
+			for (q++; q < end && *q == '0'; q++)
+				;
+		return q >= end || *q == ' ' || *q == '\t' || *q == ';';
+	}
+	return false;
+}
+
+bool
+http_accepts_gzip(const char *ae)
+{
+	const char	*p = ae, *coding;
+	size_t		 len, clen;
+	bool		 taken = false;
+
+	if (ae == NULL)
+		return false;
+	while (*p != '\0') {
+		len = strcspn(p, ",");
+		coding = p + strspn(p, " \t");
+		clen = strcspn(coding, " \t;,");
+		if ((clen == 4 && strncasecmp(coding, "gzip", 4) == 0) ||
+		    (clen == 6 && strncasecmp(coding, "x-gzip", 6) == 0))
+			taken = !zero_weight(coding + clen, len - (size_t)(coding - p) - clen);
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return taken;
+}
+
+int
+http_date_parse(const char *s, time_t *t)
+{
+	struct tm	 tm;
+	const char	*end;
+
+	memset(&tm, 0, sizeof(tm));
+	if (s == NULL || (end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL ||
+	    *end != '\0')
+		return -1;
+	*t = timegm(&tm);
+	return 0;
 }
 
 /* Drops any response set so far. */

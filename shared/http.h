@@ -12,6 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -147,6 +148,16 @@ const char	*req_string_field(struct req *, json_t *obj, const char *name, size_t
  * (If-None-Match), W/ prefixes are ignored, as RFC 9110 says.
  */
 bool		 etag_matches(const char *header, const char *etag, bool weak);
+
+/*
+ * Returns whether an Accept-Encoding value (NULL: none) names gzip (or
+ * x-gzip) with a weight above zero, as the web servers decide when they
+ * send a stored .gz ("*" does not count).
+ */
+bool		 http_accepts_gzip(const char *accept_encoding);
+
+/* Parses an HTTP date (IMF-fixdate). Returns 0 and sets *t, or -1. */
+int		 http_date_parse(const char *s, time_t *t);
 
 /* Sets the status and a JSON body (the reference is taken over; NULL: 500). */
 void		 resp_json(struct req *, int status, json_t *body);

@@ -1,7 +1,7 @@
 /*
  * The invalidation matrix: which stored pages a change of a post deletes,
  * so that the next request of each shows the change and nothing else is
- * rendered again. Pure; site_forget() (pages.c) applies the list.
+ * rendered again.
  *
  *   P(s)  {s}/			the post or page
  *   H	   index.html, page/	the home list
@@ -13,7 +13,8 @@
  * A page (kind) is in P and S only. A post: P, S, F and each tag's feed
  * always (they carry its content and dates); H, T and A when what a list
  * shows of it changes (it comes or goes, its title, excerpt, date, slug,
- * author, tags or first image).
+ * author, tags or first image). inval_post() is pure; inval_bump() and
+ * inval_changed() apply it to a write (site_forget() in site_keep.c).
  */
 #include <string.h>
 

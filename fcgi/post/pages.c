@@ -21,7 +21,7 @@
 #include <time.h>
 
 #include "log.h"
-#include "post.h"
+#include "pages.h"
 #include "util.h"
 
 /* Columns of S_SITE_LIST and S_SITE_POST (SITE_COLUMNS in stmts.c). */
@@ -32,15 +32,8 @@ enum site_col {
 	SC_HTML = SC_TOTAL, SC_KIND	/* S_SITE_POST */
 };
 
-#define TYPE_HTML	"text/html; charset=utf-8"
-#define TYPE_ATOM	"application/atom+xml; charset=utf-8"
-#define TYPE_XML	"application/xml; charset=utf-8"
-#define TYPE_TEXT	"text/plain; charset=utf-8"
 #define ERROR_PAGE_MAX	(1024 * 1024)	/* bytes of a stored 404 or 503 page */
 #define SITEMAP_URLS	50000
-
-/* What the site keeps through a settings change or a theme change (ALL). */
-static const char *const kept[] = { "assets", "404.html", "503.html", "robots.txt" };
 
 /* One post of a page, with what its site_post points to. */
 struct card {
@@ -51,31 +44,9 @@ struct card {
 	json_t			*names, *slugs;
 };
 
-/* One page being made, and what it answers. */
-struct build {
-	struct ctx		*ctx;
-	struct post_app		*a;
-	struct site_conf	 conf;
-	bool			 have_conf;
-	char			 generation[24];
-	bool			 theme_current;	/* this process's theme is the site's */
-	struct site_settings	 settings;
-	struct card		*cards;
-	size_t			 ncards;
-
-	int			 status;	/* 0: none yet */
-	const char		*type;
-	struct buf		 body, gz;
-	char			 rel[SITEDIR_REL_MAX];	/* where to store it; "": nowhere */
-	char			 location[SITE_PATH_MAX];
-	bool			 no_store;	/* Cache-Control: no-store (search) */
-	bool			 keep_query;	/* a redirect keeps the request's query */
-	time_t			 mtime;
-};
-
 /* Sets the answer to a plain-text status (no theme, or a page that failed). */
-static void
-plain(struct build *b, int status, const char *text)
+void
+pages_plain(struct build *b, int status, const char *text)
 {
 	b->status = status;
 	b->type = TYPE_TEXT;
@@ -104,13 +75,13 @@ render(struct build *b, const struct site_page *p, int status)
 
 	buf_reset(&b->body);
 	if (b->a->theme == NULL) {
-		plain(b, 503, "The site has no theme: see quire-post's log.\n");
+		pages_plain(b, 503, "The site has no theme: see quire-post's log.\n");
 		return -1;
 	}
 	if (site_render(b->a->theme, &b->settings, p, &b->a->limits, &b->body, err,
 	    sizeof(err)) == -1) {
 		log_msg("page %s: %s", b->rel, err);
-		plain(b, 500, "This page could not be made: see quire-post's log.\n");
+		pages_plain(b, 500, "This page could not be made: see quire-post's log.\n");
 		return -1;
 	}
 	b->status = status;
@@ -122,8 +93,8 @@ render(struct build *b, const struct site_page *p, int status)
  * Renders an error page (SITE_NOT_FOUND or SITE_UNAVAILABLE) with the
  * settings read, or a fresh database's. Returns 0 or -1 (answer set).
  */
-static int
-render_error_page(struct build *b, enum site_kind kind, int status)
+int
+pages_error(struct build *b, enum site_kind kind, int status)
 {
 	struct site_page	 p = { .kind = kind };
 
@@ -140,8 +111,8 @@ render_error_page(struct build *b, enum site_kind kind, int status)
  * no .gz, and outside the generation's order (only settings and themes
  * change them, and those write them again after their change).
  */
-static void
-store_error_page(struct build *b, const char *rel)
+void
+pages_error_store(struct build *b, const char *rel)
 {
 	struct sitedir_stored	 st;
 
@@ -149,8 +120,6 @@ store_error_page(struct build *b, const char *rel)
 	    b->body.len, NULL, 0, time(NULL), &st) == -1)
 		log_msg("cannot store %s/%s: %s", b->a->site.root, rel, strerror(errno));
 }
-
-static int	read_state(struct build *);
 
 /* Answers the theme's 404: the stored page, else one made now and stored. */
 static void
@@ -163,10 +132,10 @@ not_found(struct build *b)
 		b->type = TYPE_HTML;
 		return;
 	}
-	if (!b->have_conf && read_state(b) == -1)
+	if (!b->have_conf && pages_state(b) == -1)
 		return;
-	if (render_error_page(b, SITE_NOT_FOUND, 404) == 0)
-		store_error_page(b, "404.html");
+	if (pages_error(b, SITE_NOT_FOUND, 404) == 0)
+		pages_error_store(b, "404.html");
 }
 
 /* Answers the theme's 503: the stored page, else one made with default settings. */
@@ -180,12 +149,12 @@ unavailable(struct build *b)
 		b->type = TYPE_HTML;
 		return;
 	}
-	render_error_page(b, SITE_UNAVAILABLE, 503);
+	pages_error(b, SITE_UNAVAILABLE, 503);
 }
 
 /* Reads the generation and the settings. Returns 0, or -1 with the 503 answer set. */
-static int
-read_state(struct build *b)
+int
+pages_state(struct build *b)
 {
 	PGresult	*res;
 
@@ -199,7 +168,7 @@ read_state(struct build *b)
 	b->theme_current = strcmp(PQgetvalue(res, 0, STC_THEME), b->a->theme_hash) == 0;
 	if (site_conf_read(&b->conf, res) == -1) {
 		PQclear(res);
-		plain(b, 500, "out of memory\n");
+		pages_plain(b, 500, "out of memory\n");
 		return -1;
 	}
 	b->have_conf = true;
@@ -283,7 +252,7 @@ cards_read(struct build *b, PGresult *res, bool full)
 	int	 i, n = PQntuples(res);
 
 	if (n > 0 && (b->cards = calloc((size_t)n, sizeof(*b->cards))) == NULL) {
-		plain(b, 500, "out of memory\n");
+		pages_plain(b, 500, "out of memory\n");
 		return -1;
 	}
 	for (i = 0; i < n; i++)
@@ -325,7 +294,7 @@ list_page(struct build *b, struct site_page *p, const char *tag, const char *aut
 		size_t i;
 
 		if (posts == NULL) {
-			plain(b, 500, "out of memory\n");
+			pages_plain(b, 500, "out of memory\n");
 			goto out;
 		}
 		for (i = 0; i < b->ncards; i++)
@@ -467,7 +436,7 @@ sitemap_page(struct build *b)
 		buf_printf(&b->body, "/</loc><lastmod>%s</lastmod></url>\n", PQgetvalue(res, i, 1));
 	}
 	if (buf_puts(&b->body, "</urlset>\n") == -1)
-		plain(b, 500, "out of memory\n");
+		pages_plain(b, 500, "out of memory\n");
 	else {
 		b->status = 200;
 		b->type = TYPE_XML;
@@ -476,8 +445,8 @@ sitemap_page(struct build *b)
 }
 
 /* /robots.txt: everything may be crawled but search; where the sitemap is. */
-static void
-robots_page(struct build *b)
+void
+pages_robots(struct build *b)
 {
 	buf_reset(&b->body);
 	buf_printf(&b->body, "User-agent: *\nDisallow: /search/\n\nSitemap: %s/sitemap.xml\n",
@@ -595,8 +564,8 @@ store(struct build *b)
  * Makes the page sr asks for into b (q, notice and n: the search's). Every
  * page but search, redirects and errors is stored.
  */
-static void
-build(struct build *b, const struct site_req *sr, const char *q, const char *notice,
+void
+pages_build(struct build *b, const struct site_req *sr, const char *q, const char *notice,
     long long n)
 {
 	struct site_page	 p = { 0 };
@@ -617,7 +586,7 @@ build(struct build *b, const struct site_req *sr, const char *q, const char *not
 		return;
 	case SR_ROBOTS:
 		b->theme_current = true;	/* the same whatever the theme */
-		robots_page(b);
+		pages_robots(b);
 		break;
 	case SR_HOME:
 	case SR_POST:
@@ -627,7 +596,7 @@ build(struct build *b, const struct site_req *sr, const char *q, const char *not
 	case SR_FEED:
 	case SR_SITEMAP:
 	case SR_SEARCH:
-		if (read_state(b) == -1)
+		if (pages_state(b) == -1)
 			return;
 		switch (sr->kind) {
 		case SR_HOME:
@@ -679,328 +648,12 @@ build(struct build *b, const struct site_req *sr, const char *q, const char *not
 		store(b);
 }
 
-static void
-build_free(struct build *b)
+void
+pages_free(struct build *b)
 {
 	cards_free(b);
 	if (b->have_conf)
 		site_conf_free(&b->conf);
 	buf_free(&b->body);
 	buf_free(&b->gz);
-}
-
-/* Returns whether an Accept-Encoding value takes gzip (named, or by '*', with q > 0). */
-static bool
-accepts_gzip(const char *ae)
-{
-	const char	*p = ae, *end, *q;
-	size_t		 len, n;
-	bool		 star = false, gzip = false, gzip_named = false, refused;
-
-	if (ae == NULL)
-		return false;
-	while (*p != '\0') {
-		while (*p == ' ' || *p == '\t' || *p == ',')
-			p++;
-		end = strchr(p, ',');
-		len = end != NULL ? (size_t)(end - p) : strlen(p);
-		n = strcspn(p, " \t;,");
-		if (n > len)
-			n = len;
-		q = memchr(p, ';', len);
-		/* q=0, 0.0, 0.00 … refuses; any other weight takes. */
-		refused = false;
-		if (q != NULL) {
-			const char *v = q + 1;
-
-			while (*v == ' ' || *v == '\t')
-				v++;
-			if ((v[0] == 'q' || v[0] == 'Q') && v[1] == '=') {
-				v += 2;
-				refused = v[0] == '0' && (v[1] != '.' ||
-				    strspn(v + 2, "0") == strcspn(v + 2, " \t,;"));
-			}
-		}
-		if ((n == 4 && strncasecmp(p, "gzip", 4) == 0) ||
-		    (n == 6 && strncasecmp(p, "x-gzip", 6) == 0)) {
-			gzip_named = true;
-			gzip = !refused;
-		} else if (n == 1 && *p == '*')
-			star = !refused;
-		p += len;
-	}
-	return gzip_named ? gzip : star;
-}
-
-/* Parses an HTTP date (IMF-fixdate). Returns 0 and sets *t, or -1. */
-static int
-parse_http_date(const char *s, time_t *t)
-{
-	struct tm	 tm;
-	const char	*end;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || (end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL ||
-	    *end != '\0')
-		return -1;
-	*t = timegm(&tm);
-	return 0;
-}
-
-/* Answers the request with what b made. */
-static void
-answer(struct req *r, struct build *b)
-{
-	bool		 gz = b->gz.len > 0 && accepts_gzip(req_env(r, "HTTP_ACCEPT_ENCODING"));
-	const char	*data = gz ? b->gz.data : b->body.data, *inm, *uri;
-	size_t		 len = gz ? b->gz.len : b->body.len;
-	char		 etag[64], modified[30];
-	time_t		 since;
-
-	if (b->status == 301) {
-		resp_empty(r, 301);
-		r->content_type = TYPE_HTML;	/* no body; Apache would name a folder's type */
-		/* The query as the client sent it (lighttpd's rewrite may not pass it on). */
-		uri = req_env(r, "REQUEST_URI");
-		if (b->keep_query && uri != NULL && (uri = strchr(uri, '?')) != NULL)
-			resp_header(r, "Location", "%s%s", b->location, uri);
-		else
-			resp_header(r, "Location", "%s", b->location);
-		return;
-	}
-	snprintf(etag, sizeof(etag), "\"%zx-%llx\"", len, (unsigned long long)b->mtime * 1000000);
-	time_http(b->mtime, modified);
-	inm = req_env(r, "HTTP_IF_NONE_MATCH");
-	if (b->status == 200 && !b->no_store && (etag_matches(inm, etag, true) ||
-	    (inm == NULL && parse_http_date(req_env(r, "HTTP_IF_MODIFIED_SINCE"), &since) == 0 &&
-	    since >= b->mtime)))
-		resp_empty(r, 304);
-	else
-		resp_body(r, b->status, b->type, data, len);
-	if (gz && r->status != 304)
-		resp_header(r, "Content-Encoding", "gzip");
-	if (b->gz.len > 0)
-		resp_header(r, "Vary", "Accept-Encoding");
-	if (b->status == 200 && !b->no_store) {
-		resp_header(r, "Cache-Control", "no-cache");
-		resp_header(r, "ETag", "%s", etag);
-		resp_header(r, "Last-Modified", "%s", modified);
-	}
-	if (b->status == 503)
-		resp_header(r, "Retry-After", "%lld", post_conf(r)->retry_after);
-	if (b->no_store)
-		resp_header(r, "X-Robots-Tag", "noindex");
-}
-
-/*
- * Reads the search's q and page. Sets *q (NULL: none), and *notice when a
- * q is given that is not run (too long, not text).
- */
-static void
-search_query(struct req *r, const char **q, const char **notice, long long *n)
-{
-	const char	*v;
-	size_t		 len;
-
-	*q = NULL;
-	*notice = NULL;
-	*n = 1;
-	if (req_query(r, "page", &v) == 0 && parse_int(v, 1, 1000000, n) == -1)
-		*n = 1;
-	switch (req_query(r, "q", &v)) {
-	case 1:
-		return;
-	case -1:
-		*notice = "The search could not be read: try other words.";
-		return;
-	}
-	len = strlen(v);
-	if (has_control(v, len, false) || !utf8_valid(v, len))
-		*notice = "The search could not be read: try other words.";
-	else if (utf8_length(v) > QUERY_MAX)
-		*notice = "That search is too long: try fewer words.";
-	else
-		*q = v;
-}
-
-void
-h_site(struct req *r)
-{
-	struct build	 b;
-	struct site_req	 sr;
-	const char	*q = NULL, *notice = NULL, *uri;
-	long long	 n = 1;
-
-	/* The query as the client sent it: lighttpd's rewrite to Post may not keep it. */
-	if ((uri = req_env(r, "REQUEST_URI")) != NULL && (uri = strchr(uri, '?')) != NULL)
-		r->query = uri + 1;
-	site_route(r->path, &sr);
-	if (sr.kind == SR_API) {
-		resp_error(r, ERR_NOT_FOUND, "no such resource");
-		return;
-	}
-	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0) {
-		static const char msg[] = "This page can only be read (GET, HEAD).\n";
-
-		/* Read what was sent (a web server may fail a request whose body is left). */
-		if (req_read_body(r, (size_t)r->ctx->conf.max_body) == -1)
-			return;
-		resp_body(r, 405, TYPE_TEXT, msg, sizeof(msg) - 1);
-		resp_header(r, "Allow", "GET, HEAD");
-		return;
-	}
-	if (sr.kind == SR_SEARCH)
-		search_query(r, &q, &notice, &n);
-	memset(&b, 0, sizeof(b));
-	b.ctx = r->ctx;
-	b.a = post_app(r);
-	build(&b, &sr, q, notice, n);
-	if (b.status == 0)
-		plain(&b, 500, "no page was made\n");
-	answer(r, &b);
-	build_free(&b);
-}
-
-/* Writes the 404 and 503 pages with the settings now (after a change of them or the theme). */
-static void
-write_error_pages(struct ctx *ctx)
-{
-	static const struct { enum site_kind kind; int status; const char *rel; } pages[] = {
-		{ SITE_NOT_FOUND, 404, "404.html" }, { SITE_UNAVAILABLE, 503, "503.html" },
-	};
-	struct build	 b;
-	size_t		 i;
-
-	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
-		memset(&b, 0, sizeof(b));
-		b.ctx = ctx;
-		b.a = ctx->app;
-		/* Without the database, the stored pages stay as they are. */
-		if (read_state(&b) == 0 && render_error_page(&b, pages[i].kind,
-		    pages[i].status) == 0)
-			store_error_page(&b, pages[i].rel);
-		build_free(&b);
-	}
-}
-
-void
-site_forget(struct ctx *ctx, struct inval *inv)
-{
-	struct post_app	*a = ctx->app;
-	const char	*p, *nl;
-	char		 rel[SITEDIR_REL_MAX];
-
-	if (a->site_ok && inv->all) {
-		if (sitedir_clear(&a->site, kept, sizeof(kept) / sizeof(kept[0])) == -1)
-			log_msg("cannot clear %s: %s", a->site.root, strerror(errno));
-		write_error_pages(ctx);
-	} else if (a->site_ok) {
-		for (p = buf_str(&inv->paths); (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
-			snprintf(rel, sizeof(rel), "%.*s", (int)(nl - p), p);
-			if (sitedir_remove(&a->site, rel) == -1)
-				log_msg("cannot remove %s/%s: %s", a->site.root, rel,
-				    strerror(errno));
-		}
-	}
-	buf_reset(&inv->paths);
-	inv->all = false;
-}
-
-/* Returns whether the lines of list before end hold line. */
-static bool
-line_before(const char *list, const char *end, const char *line)
-{
-	const char	*p, *nl;
-	size_t		 len = strlen(line);
-
-	for (p = list; p < end && (nl = strchr(p, '\n')) != NULL; p = nl + 1)
-		if ((size_t)(nl - p) == len && memcmp(p, line, len) == 0)
-			return true;
-	return false;
-}
-
-void
-site_warm(struct ctx *ctx, struct inval *inv)
-{
-	struct post_app	*a = ctx->app;
-	struct site_req	 sr;
-	struct build	 b;
-	const char	*p, *nl;
-	char		 path[SITE_PATH_MAX];
-
-	for (p = buf_str(&inv->warm); a->site_ok && (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
-		snprintf(path, sizeof(path), "%.*s", (int)(nl - p), p);
-		if (line_before(buf_str(&inv->warm), p, path))
-			continue;
-		site_route(path, &sr);
-		memset(&b, 0, sizeof(b));
-		b.ctx = ctx;
-		b.a = a;
-		build(&b, &sr, NULL, NULL, 1);
-		build_free(&b);
-	}
-	buf_reset(&inv->warm);
-}
-
-void
-site_after_response(struct ctx *ctx)
-{
-	struct post_app	*a = ctx->app;
-
-	if (a->site_ok)
-		sitedir_purge(&a->site);
-}
-
-/* Writes rel with data when it is missing. Returns 0 or -1. */
-static int
-write_missing(struct post_app *a, const char *rel, const char *data, size_t len)
-{
-	struct sitedir_stored	 st;
-	struct buf		 gz = BUF_INIT;
-	int			 rc = 0, z;
-
-	if (sitedir_exists(&a->site, rel))
-		return 0;
-	z = sitedir_gzip(data, len, &gz);
-	if (sitedir_store(&a->site, rel, data, len, z == 0 ? gz.data : NULL, gz.len,
-	    time(NULL), &st) == -1) {
-		log_msg("cannot store %s/%s: %s", a->site.root, rel, strerror(errno));
-		rc = -1;
-	}
-	buf_free(&gz);
-	return rc;
-}
-
-int
-site_theme_sync(struct ctx *ctx)
-{
-	struct post_app	*a = ctx->app;
-	struct inval	 inv = { BUF_INIT, true, BUF_INIT };
-	struct build	 b;
-	PGresult	*res = NULL;
-	size_t		 i;
-	enum db_status	 st;
-
-	if (a->theme == NULL || !a->site_ok)
-		return 0;
-	/* Assets first: a page naming one must find it. Fingerprinted: never rewritten. */
-	for (i = 0; i < a->theme->nassets; i++)
-		write_missing(a, a->theme->assets[i].url + 1, a->theme->assets[i].data.data,
-		    a->theme->assets[i].data.len);
-	memset(&b, 0, sizeof(b));
-	b.ctx = ctx;
-	b.a = a;
-	robots_page(&b);
-	write_missing(a, "robots.txt", b.body.data, b.body.len);
-	build_free(&b);
-	if ((st = DB_QUERY(ctx->db, S_THEME_CLAIM, &res, a->theme_hash)) != DB_OK)
-		return -1;
-	if (PQntuples(res) == 1) {
-		log_msg("theme %.12s: every stored page is made again", a->theme_hash);
-		site_forget(ctx, &inv);
-	} else if (!sitedir_exists(&a->site, "503.html") || !sitedir_exists(&a->site, "404.html"))
-		write_error_pages(ctx);
-	inval_free(&inv);
-	PQclear(res);
-	return 0;
 }

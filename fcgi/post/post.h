@@ -473,7 +473,7 @@ void	 inval_changed(struct req *, PGresult *before, PGresult *after);
 bool	 inval_any(const struct inval *);
 void	 inval_free(struct inval *);
 
-/* pages.c: the reader site's pages, rendered from the database and stored */
+/* site_http.c: the reader site's pages (made by pages.c, see pages.h) */
 /*
  * The fallback of Post's routes: a site page (GET and HEAD; 405 otherwise),
  * stored in the site directory when it is one to keep, and answered with
@@ -482,6 +482,8 @@ void	 inval_free(struct inval *);
  * and 503 (with Retry-After). Paths under /posts: the API's JSON 404.
  */
 void	 h_site(struct req *);
+
+/* site_keep.c: the site directory kept in step with changes */
 /*
  * After a committed change: deletes the stored pages of inv (all of them
  * when inv->all, then writes the 404 and 503 pages again). Empties its list.
