@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "log.h"
 #include "srv.h"
@@ -436,20 +435,6 @@ http_accepts_gzip(const char *ae)
 			p++;
 	}
 	return taken;
-}
-
-int
-http_date_parse(const char *s, time_t *t)
-{
-	struct tm	 tm;
-	const char	*end;
-
-	memset(&tm, 0, sizeof(tm));
-	if (s == NULL || (end = strptime(s, "%a, %d %b %Y %H:%M:%S GMT", &tm)) == NULL ||
-	    *end != '\0')
-		return -1;
-	*t = timegm(&tm);
-	return 0;
 }
 
 /* Drops any response set so far. */

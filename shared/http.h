@@ -12,7 +12,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <time.h>
 
 #include <jansson.h>
 
@@ -155,9 +154,6 @@ bool		 etag_matches(const char *header, const char *etag, bool weak);
  * send a stored .gz ("*" does not count).
  */
 bool		 http_accepts_gzip(const char *accept_encoding);
-
-/* Parses an HTTP date (IMF-fixdate). Returns 0 and sets *t, or -1. */
-int		 http_date_parse(const char *s, time_t *t);
 
 /* Sets the status and a JSON body (the reference is taken over; NULL: 500). */
 void		 resp_json(struct req *, int status, json_t *body);

@@ -12,12 +12,6 @@
 #include "post.h"
 #include "util.h"
 
-/* Columns of S_FEED; keep in sync with the statement in stmts.c. */
-enum feed_col {
-	FC_ID, FC_SLUG, FC_TITLE, FC_EXCERPT, FC_HTML, FC_AUTHOR, FC_TAGS, FC_PUBLISHED,
-	FC_UPDATED, FC_VERSION, FC_RENDITION
-};
-
 void
 xml_escape(struct buf *b, const char *s)
 {
@@ -137,19 +131,30 @@ fnv1a(uint64_t h, const char *s)
 }
 
 enum db_status
-feed_build(struct ctx *ctx, const char *tag, const char *title, const char *version,
+feed_query(struct db *db, const char *tag, PGresult **entries, PGresult **state)
+{
+	enum db_status	 st;
+
+	*state = NULL;
+	if ((st = DB_QUERY(db, S_FEED, entries, tag)) != DB_OK)
+		return st;
+	if (PQntuples(*entries) == 0 && (st = db_exec0(db, S_SITE_STATE, state)) != DB_OK) {
+		PQclear(*entries);
+		*entries = NULL;
+	}
+	return st;
+}
+
+void
+feed_build(struct ctx *ctx, PGresult *res, const char *title, const char *version,
     const struct feed_paths *paths, struct buf *xml, char etag[ETAG_MAX], time_t *updated)
 {
 	const char		*base = ((struct post_app *)ctx->app)->public_url;
 	struct feed_entry	 e;
-	PGresult		*res;
-	enum db_status		 st;
 	char			 last[21];
 	uint64_t		 h = 0xcbf29ce484222325ULL;
 	int			 i;
 
-	if ((st = DB_QUERY(ctx->db, S_FEED, &res, tag)) != DB_OK)
-		return st;
 	/* The feed changed when its newest update did, an entry came or went, or the title. */
 	time_rfc3339(time(NULL), last);
 	h = fnv1a(fnv1a(h, title), version);
@@ -176,8 +181,6 @@ feed_build(struct ctx *ctx, const char *tag, const char *title, const char *vers
 	feed_close(xml);
 	if (parse_rfc3339(last, updated) == -1)
 		*updated = time(NULL);
-	PQclear(res);
-	return DB_OK;
 }
 
 /*
@@ -191,27 +194,27 @@ h_feed(struct req *r)
 {
 	static const struct feed_paths paths = { "/posts/feed.atom", "/posts/feed.atom", "/" };
 	struct buf	 xml = BUF_INIT;
-	PGresult	*state = NULL;
+	PGresult	*entries = NULL, *state = NULL, *settings;
 	enum db_status	 st;
 	char		 etag[ETAG_MAX], modified[30];
 	time_t		 t;
 
 	if (srv_authenticate(r) == -1)
 		return;
-	if ((st = db_exec0(r->ctx->db, S_SITE_STATE, &state)) != DB_OK ||
-	    (st = feed_build(r->ctx, NULL, PQgetvalue(state, 0, STC_TITLE),
-	    PQgetvalue(state, 0, STC_VERSION),
-	    &paths, &xml, etag, &t)) != DB_OK) {
+	if ((st = feed_query(r->ctx->db, NULL, &entries, &state)) != DB_OK) {
 		resp_db_error(r, st);
-		goto out;
+		return;
 	}
+	settings = state != NULL ? state : entries;
+	feed_build(r->ctx, entries, PQgetvalue(settings, 0, STC_TITLE),
+	    PQgetvalue(settings, 0, STC_VERSION), &paths, &xml, etag, &t);
 	if (etag_matches(req_env(r, "HTTP_IF_NONE_MATCH"), etag, true))
 		resp_empty(r, 304);
 	else
 		resp_body(r, 200, "application/atom+xml", buf_str(&xml), xml.len);
 	time_http(t, modified);
 	post_cache_headers(r, true, etag, modified);
-out:
 	buf_free(&xml);
+	PQclear(entries);
 	PQclear(state);
 }

@@ -61,8 +61,7 @@ heal_post(struct req *r, PGresult *res)
 	if ((long long)out.unresolved < before && (media = json_dumps(out.media, JSON_COMPACT)) &&
 	    db_begin(db) == DB_OK) {
 		if (DB_QUERY(db, S_HEAL_APPLY, &upd, id, etag, out.html, media,
-		    out.unresolved > 0 ? "true" : "false") == DB_OK && PQntuples(upd) == 1 &&
-		    inval_bump(db, NULL, upd) == DB_OK) {
+		    out.unresolved > 0 ? "true" : "false") == DB_OK && PQntuples(upd) == 1) {
 			if (post_store_and_answer(r, upd, 200, false) == 0)
 				healed(r, upd);
 			answered = true;

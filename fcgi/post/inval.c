@@ -13,8 +13,8 @@
  * A page (kind) is in P and S only. A post: P, S, F and each tag's feed
  * always (they carry its content and dates); H, T and A when what a list
  * shows of it changes (it comes or goes, its title, excerpt, date, slug,
- * author, tags or first image). inval_post() is pure; inval_bump() and
- * inval_changed() apply it to a write (site_forget() in site_keep.c).
+ * author, tags or first image). inval_post() is pure; inval_changed()
+ * applies it to a write (site_forget() in site_keep.c).
  */
 #include <string.h>
 
@@ -159,15 +159,6 @@ inval_post(struct inval *inv, const struct post_snap *before, const struct post_
 		add3(inv, "author/", b->author, "/");
 	if (listed_a)
 		add3(inv, "author/", a->author, "/");
-}
-
-enum db_status
-inval_bump(struct db *db, PGresult *before, PGresult *after)
-{
-	if ((before != NULL && strcmp(PQgetvalue(before, 0, DC_VISIBLE), "t") == 0) ||
-	    (after != NULL && strcmp(PQgetvalue(after, 0, DC_VISIBLE), "t") == 0))
-		return db_exec0(db, S_SITE_BUMP, NULL);
-	return DB_OK;
 }
 
 void

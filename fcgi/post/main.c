@@ -224,6 +224,7 @@ post_fini(struct ctx *ctx)
 		curl_global_cleanup();
 	}
 	theme_free(a->theme);
+	sitedir_close(&a->site);
 	free(a);
 	ctx->app = NULL;
 }

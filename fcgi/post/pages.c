@@ -5,13 +5,9 @@
  * through the theme, gzipped once, stored (sitedir.h) and answered with its
  * own bytes. Search pages and errors are never stored.
  *
- * The write/render race: a render that read the database before a change
- * committed must not leave its stale file after the change deleted the old
- * one. Every change that deletes pages moves post.site_state.generation in
- * its transaction and deletes after its commit; a render reads the
- * generation before its data and again after its file is in place, and
- * removes the file when it moved. Either the change's deletion comes after
- * the file is in place, or the render sees the new generation.
+ * A page is one statement: its data with the site's settings in front of
+ * every row (a page without rows reads them alone). A stale render never
+ * outlives the change that made it stale: see the generation in sitedir.h.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -24,12 +20,17 @@
 #include "pages.h"
 #include "util.h"
 
-/* Columns of S_SITE_LIST and S_SITE_POST (SITE_COLUMNS in stmts.c). */
+/* Columns of S_SITE_LIST and S_SITE_POST after the settings (SITE_COLUMNS in stmts.c). */
 enum site_col {
-	SC_SLUG, SC_TITLE, SC_EXCERPT, SC_AUTHOR, SC_TAGS, SC_TAG_SLUGS, SC_PUBLISHED,
-	SC_UPDATED, SC_IMAGE,
-	SC_TOTAL,			/* S_SITE_LIST */
+	SC_SLUG = STC_COUNT, SC_TITLE, SC_EXCERPT, SC_AUTHOR, SC_TAGS, SC_TAG_SLUGS,
+	SC_PUBLISHED, SC_UPDATED, SC_IMAGE,
+	SC_TOTAL, SC_TAG_NAME,		/* S_SITE_LIST */
 	SC_HTML = SC_TOTAL, SC_KIND	/* S_SITE_POST */
+};
+
+/* Columns of S_SITEMAP after the settings. */
+enum sitemap_col {
+	SM_SLUG = STC_COUNT, SM_UPDATED
 };
 
 #define ERROR_PAGE_MAX	(1024 * 1024)	/* bytes of a stored 404 or 503 page */
@@ -117,7 +118,7 @@ pages_error_store(struct build *b, const char *rel)
 	struct sitedir_stored	 st;
 
 	if (b->a->site_ok && b->theme_current && sitedir_store(&b->a->site, rel, b->body.data,
-	    b->body.len, NULL, 0, time(NULL), &st) == -1)
+	    b->body.len, NULL, 0, &st) == -1)
 		log_msg("cannot store %s/%s: %s", b->a->site.root, rel, strerror(errno));
 }
 
@@ -152,29 +153,44 @@ unavailable(struct build *b)
 	pages_error(b, SITE_UNAVAILABLE, 503);
 }
 
-/* Reads the generation and the settings. Returns 0, or -1 with the 503 answer set. */
-int
-pages_state(struct build *b)
+/*
+ * Takes the settings from row 0 of res (any statement of the site), or, when
+ * it has no row, reads them alone. Returns 0, or -1 with the answer set (503,
+ * 500).
+ */
+static int
+take_settings(struct build *b, PGresult *res)
 {
-	PGresult	*res;
+	PGresult	*state = NULL;
 
-	if (db_exec0(b->ctx->db, S_SITE_STATE, &res) != DB_OK || PQntuples(res) != 1) {
-		PQclear(res);
-		unavailable(b);
-		return -1;
+	if (b->have_conf)
+		return 0;
+	if (res == NULL || PQntuples(res) == 0) {
+		if (db_exec0(b->ctx->db, S_SITE_STATE, &state) != DB_OK ||
+		    PQntuples(state) != 1) {
+			PQclear(state);
+			unavailable(b);
+			return -1;
+		}
+		res = state;
 	}
-	snprintf(b->generation, sizeof(b->generation), "%s", PQgetvalue(res, 0, STC_GENERATION));
 	/* A process still on another theme (a reload on its way) answers, but stores nothing. */
 	b->theme_current = strcmp(PQgetvalue(res, 0, STC_THEME), b->a->theme_hash) == 0;
 	if (site_conf_read(&b->conf, res) == -1) {
-		PQclear(res);
+		PQclear(state);
 		pages_plain(b, 500, "out of memory\n");
 		return -1;
 	}
 	b->have_conf = true;
 	settings_from_conf(b);
-	PQclear(res);
+	PQclear(state);
 	return 0;
+}
+
+int
+pages_state(struct build *b)
+{
+	return take_settings(b, NULL);
 }
 
 /* Reads a time column (whole seconds since the epoch). */
@@ -263,50 +279,56 @@ cards_read(struct build *b, PGresult *res, bool full)
 
 /*
  * A list page (home, tag, author, search): page n of the posts the filters
- * let by. Answers 404 past the last page (and for a tag or author without
- * posts, when empty_ok is false).
+ * let by; a tag page learns its name from the rows. Answers 404 past the
+ * last page (and for a tag or author without posts, when empty_ok is false).
  */
 static void
 list_page(struct build *b, struct site_page *p, const char *tag, const char *author,
     const char *q, long long n, bool empty_ok)
 {
 	struct site_list	 list;
+	struct site_tag		 t;
+	struct site_post	*posts = NULL;
 	PGresult		*res = NULL;
-	char			 limit[24], offset[24];
-	long long		 total = 0, per = b->conf.per_page;
+	char			 page[24];
+	long long		 total = 0, per;
+	size_t			 i;
 
-	snprintf(limit, sizeof(limit), "%lld", per);
-	snprintf(offset, sizeof(offset), "%lld", (n - 1) * per);
-	if (DB_QUERY(b->ctx->db, S_SITE_LIST, &res, tag, author, limit, offset, q,
+	snprintf(page, sizeof(page), "%lld", n);
+	if (DB_QUERY(b->ctx->db, S_SITE_LIST, &res, tag, author, page, q,
 	    ((const struct post_conf *)b->ctx->app_conf)->search_config) != DB_OK) {
 		unavailable(b);
 		return;
 	}
 	if (PQntuples(res) == 0 && (n > 1 || !empty_ok)) {
-		PQclear(res);
 		not_found(b);
-		return;
+		goto out;
 	}
+	if (take_settings(b, res) == -1 || cards_read(b, res, false) == -1)
+		goto out;
 	if (PQntuples(res) > 0)
 		parse_int(PQgetvalue(res, 0, SC_TOTAL), 0, INT64_MAX, &total);
-	if (cards_read(b, res, false) == 0) {
-		struct site_post *posts = calloc(b->ncards + 1, sizeof(*posts));
-		size_t i;
-
-		if (posts == NULL) {
-			pages_plain(b, 500, "out of memory\n");
-			goto out;
-		}
-		for (i = 0; i < b->ncards; i++)
-			posts[i] = b->cards[i].post;
-		list = (struct site_list){ posts, b->ncards, n, total > 0 ? (total + per - 1) / per : 1 };
-		p->list = &list;
-		p->total = total;
-		render(b, p, 200);
-		p->list = NULL;
-		free(posts);
+	if (tag != NULL) {
+		t.slug = tag;
+		t.name = PQntuples(res) > 0 && !PQgetisnull(res, 0, SC_TAG_NAME) ?
+		    PQgetvalue(res, 0, SC_TAG_NAME) : tag;
+		p->tag = &t;
 	}
+	if ((posts = calloc(b->ncards + 1, sizeof(*posts))) == NULL) {
+		pages_plain(b, 500, "out of memory\n");
+		goto out;
+	}
+	for (i = 0; i < b->ncards; i++)
+		posts[i] = b->cards[i].post;
+	per = b->conf.per_page;
+	list = (struct site_list){ posts, b->ncards, n, total > 0 ? (total + per - 1) / per : 1 };
+	p->list = &list;
+	p->total = total;
+	render(b, p, 200);
+	p->list = NULL;
+	p->tag = NULL;
 out:
+	free(posts);
 	PQclear(res);
 }
 
@@ -346,7 +368,7 @@ post_page(struct build *b, const struct site_req *sr)
 		b->rel[0] = '\0';
 		b->status = 301;
 		snprintf(b->location, sizeof(b->location), "/%s/", sr->arg);
-	} else if (cards_read(b, res, true) == 0) {
+	} else if (take_settings(b, res) == 0 && cards_read(b, res, true) == 0) {
 		if (strcmp(PQgetvalue(res, 0, SC_KIND), "page") == 0)
 			p.kind = SITE_PAGE;
 		p.post = &b->cards[0].post;
@@ -355,54 +377,39 @@ post_page(struct build *b, const struct site_req *sr)
 	PQclear(res);
 }
 
-/* Reads the name a tag slug shows (its most frequent spelling). Returns 0, 1 (no such tag) or -1. */
-static int
-tag_name(struct build *b, const char *slug, char *out, size_t len)
-{
-	PGresult	*res = NULL;
-	int		 rc;
-
-	if (DB_QUERY(b->ctx->db, S_SITE_TAG_NAME, &res, slug) != DB_OK)
-		return -1;
-	rc = PQntuples(res) == 1 ? 0 : 1;
-	if (rc == 0)
-		snprintf(out, len, "%s", PQgetvalue(res, 0, 0));
-	PQclear(res);
-	return rc;
-}
-
-/* /feed.atom and /tag/{t}/feed.atom. */
+/* /feed.atom and /tag/{t}/feed.atom (404 for a tag without posts). */
 static void
 feed_page(struct build *b, const char *tag)
 {
 	struct feed_paths	 paths = { "/posts/feed.atom", "/feed.atom", "/" };
-	char			 id[SITE_PATH_MAX], alt[SITE_PATH_MAX], name[4 * TAG_MAX + 1];
-	char			 title[1024], etag[ETAG_MAX], version[24];
+	PGresult		*entries = NULL, *state = NULL;
+	char			 id[SITE_PATH_MAX], alt[SITE_PATH_MAX], title[1024];
+	char			 etag[ETAG_MAX], version[24];
 	time_t			 updated;
-	int			 rc;
 
-	snprintf(title, sizeof(title), "%s", b->conf.title);
-	if (tag != NULL) {
-		if ((rc = tag_name(b, tag, name, sizeof(name))) != 0) {
-			if (rc == -1)
-				unavailable(b);
-			else
-				not_found(b);
-			return;
-		}
-		snprintf(id, sizeof(id), "/tag/%s/feed.atom", tag);
-		snprintf(alt, sizeof(alt), "/tag/%s/", tag);
-		paths = (struct feed_paths){ id, id, alt };
-		snprintf(title, sizeof(title), "%s: %s", b->conf.title, name);
-	}
-	snprintf(version, sizeof(version), "%lld", b->conf.version);
-	buf_reset(&b->body);
-	if (feed_build(b->ctx, tag, title, version, &paths, &b->body, etag, &updated) != DB_OK) {
+	if (feed_query(b->ctx->db, tag, &entries, &state) != DB_OK) {
 		unavailable(b);
 		return;
 	}
-	b->status = 200;
-	b->type = TYPE_ATOM;
+	if (tag != NULL && PQntuples(entries) == 0)
+		not_found(b);
+	else if (take_settings(b, state != NULL ? state : entries) == 0) {
+		snprintf(title, sizeof(title), "%s", b->conf.title);
+		if (tag != NULL) {
+			snprintf(id, sizeof(id), "/tag/%s/feed.atom", tag);
+			snprintf(alt, sizeof(alt), "/tag/%s/", tag);
+			paths = (struct feed_paths){ id, id, alt };
+			snprintf(title, sizeof(title), "%s: %s", b->conf.title,
+			    PQgetvalue(entries, 0, FC_TAG_NAME));
+		}
+		snprintf(version, sizeof(version), "%lld", b->conf.version);
+		buf_reset(&b->body);
+		feed_build(b->ctx, entries, title, version, &paths, &b->body, etag, &updated);
+		b->status = 200;
+		b->type = TYPE_ATOM;
+	}
+	PQclear(entries);
+	PQclear(state);
 }
 
 /* /sitemap.xml: the home page and every visible post and page, with lastmod. */
@@ -417,9 +424,13 @@ sitemap_page(struct build *b)
 		unavailable(b);
 		return;
 	}
+	if (take_settings(b, res) == -1) {
+		PQclear(res);
+		return;
+	}
 	for (i = 0; i < PQntuples(res); i++)
-		if (strcmp(PQgetvalue(res, i, 1), last) > 0)
-			last = PQgetvalue(res, i, 1);
+		if (strcmp(PQgetvalue(res, i, SM_UPDATED), last) > 0)
+			last = PQgetvalue(res, i, SM_UPDATED);
 	buf_reset(&b->body);
 	buf_puts(&b->body, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
 	    "<urlset xmlns=\"http://www.sitemaps.org/schemas/sitemap/0.9\">\n<url><loc>");
@@ -432,8 +443,9 @@ sitemap_page(struct build *b)
 		buf_puts(&b->body, "<url><loc>");
 		xml_escape(&b->body, b->a->public_url);
 		buf_puts(&b->body, "/");
-		xml_escape(&b->body, PQgetvalue(res, i, 0));
-		buf_printf(&b->body, "/</loc><lastmod>%s</lastmod></url>\n", PQgetvalue(res, i, 1));
+		xml_escape(&b->body, PQgetvalue(res, i, SM_SLUG));
+		buf_printf(&b->body, "/</loc><lastmod>%s</lastmod></url>\n",
+		    PQgetvalue(res, i, SM_UPDATED));
 	}
 	if (buf_puts(&b->body, "</urlset>\n") == -1)
 		pages_plain(b, 500, "out of memory\n");
@@ -470,6 +482,8 @@ search_page(struct build *b, const char *q, const char *notice, long long n)
 	if (q == NULL || *q == '\0') {
 		struct site_list list = { NULL, 0, 1, 1 };
 
+		if (pages_state(b) == -1)
+			return;
 		p.list = &list;
 		render(b, &p, 200);
 		return;
@@ -533,31 +547,31 @@ store_path(struct build *b, const struct site_req *sr)
 }
 
 /*
- * Stores the answer at b->rel, with its gzip, then checks the generation:
- * when it moved, a change may have deleted this page's data meanwhile, and
- * the file (not the answer) goes.
+ * Stores the answer at b->rel, with its gzip, then reads the generation
+ * again: when it changed, a change may have deleted this page's data
+ * meanwhile, and the file (not the answer) goes.
  */
 static void
 store(struct build *b)
 {
 	struct sitedir_stored	 st;
-	PGresult		*res = NULL;
-	int			 gz;
+	struct sitedir_gen	 now;
 
-	b->mtime = time(NULL);
-	if ((gz = sitedir_gzip(b->body.data, b->body.len, &b->gz)) == -1)
-		buf_reset(&b->gz);
+	if (sitedir_gzip(&b->a->site, b->body.data, b->body.len, &b->gz) == -1) {
+		pages_plain(b, 500, "out of memory\n");
+		return;
+	}
 	if (b->rel[0] == '\0' || !b->a->site_ok || !b->theme_current)
 		return;
+	/* Every stored page has its gzip copy: a gzip client's hit is decided by it. */
 	if (sitedir_store(&b->a->site, b->rel, buf_str(&b->body), b->body.len,
-	    gz == 0 ? buf_str(&b->gz) : NULL, b->gz.len, b->mtime, &st) == -1) {
+	    buf_str(&b->gz), b->gz.len, &st) == -1) {
 		log_msg("cannot store %s/%s: %s", b->a->site.root, b->rel, strerror(errno));
 		return;
 	}
-	if (db_exec0(b->ctx->db, S_SITE_GENERATION, &res) != DB_OK ||
-	    strcmp(PQgetvalue(res, 0, 0), b->generation) != 0)
+	sitedir_generation(&b->a->site, &now);
+	if (!sitedir_gen_same(&now, &b->generation))
 		sitedir_unstore(&b->a->site, b->rel, &st);
-	PQclear(res);
 }
 
 /*
@@ -569,11 +583,11 @@ pages_build(struct build *b, const struct site_req *sr, const char *q, const cha
     long long n)
 {
 	struct site_page	 p = { 0 };
-	char			 name[4 * TAG_MAX + 1];
-	struct site_tag		 tag;
-	int			 rc;
 
 	store_path(b, sr);
+	/* Before any data is read (see sitedir.h). */
+	if (b->a->site_ok)
+		sitedir_generation(&b->a->site, &b->generation);
 	switch (sr->kind) {
 	case SR_REDIRECT:
 		b->status = 301;
@@ -596,8 +610,6 @@ pages_build(struct build *b, const struct site_req *sr, const char *q, const cha
 	case SR_FEED:
 	case SR_SITEMAP:
 	case SR_SEARCH:
-		if (pages_state(b) == -1)
-			return;
 		switch (sr->kind) {
 		case SR_HOME:
 			p.kind = SITE_HOME;
@@ -607,16 +619,7 @@ pages_build(struct build *b, const struct site_req *sr, const char *q, const cha
 			post_page(b, sr);
 			break;
 		case SR_TAG:
-			if ((rc = tag_name(b, sr->arg, name, sizeof(name))) != 0) {
-				if (rc == -1)
-					unavailable(b);
-				else
-					not_found(b);
-				return;
-			}
-			tag = (struct site_tag){ name, sr->arg };
 			p.kind = SITE_TAG;
-			p.tag = &tag;
 			list_page(b, &p, sr->arg, NULL, NULL, sr->page, false);
 			break;
 		case SR_TAG_FEED:

@@ -21,7 +21,7 @@ struct build {
 	struct post_app		*a;
 	struct site_conf	 conf;
 	bool			 have_conf;
-	char			 generation[24];
+	struct sitedir_gen	 generation;	/* before any data was read */
 	bool			 theme_current;	/* this process's theme is the site's */
 	struct site_settings	 settings;
 	struct card		*cards;
@@ -34,7 +34,6 @@ struct build {
 	char			 location[SITE_PATH_MAX];
 	bool			 no_store;	/* Cache-Control: no-store (search) */
 	bool			 keep_query;	/* a redirect keeps the request's query */
-	time_t			 mtime;
 };
 
 /*
@@ -48,7 +47,7 @@ void	 pages_build(struct build *b, const struct site_req *sr, const char *q,
 void	 pages_free(struct build *b);
 /* Sets b's answer to a plain-text status (no theme, or a page that failed). */
 void	 pages_plain(struct build *b, int status, const char *text);
-/* Reads the generation and the settings. Returns 0, or -1 with the 503 answer set. */
+/* Reads the settings (once). Returns 0, or -1 with the answer set (503, 500). */
 int	 pages_state(struct build *b);
 /*
  * Renders an error page (SITE_NOT_FOUND or SITE_UNAVAILABLE) with the
@@ -56,9 +55,9 @@ int	 pages_state(struct build *b);
  */
 int	 pages_error(struct build *b, enum site_kind kind, int status);
 /*
- * Stores b's page at rel as the web server sends it (404.html, 503.html): no
- * .gz, and outside the generation's order (only settings and themes change
- * them, and those write them again after their change).
+ * Stores b's page at rel as the web server sends it (404.html, 503.html):
+ * without a gzip copy, and outside the generation's order (only settings
+ * and themes change them, and those write them again after their change).
  */
 void	 pages_error_store(struct build *b, const char *rel);
 /* Makes robots.txt into b. */

@@ -102,11 +102,8 @@ enum post_stmt {
 	S_REVISION_COUNT,
 	S_FEED,
 	S_SITE_STATE,
-	S_SITE_GENERATION,
-	S_SITE_BUMP,
 	S_SITE_LIST,
 	S_SITE_POST,
-	S_SITE_TAG_NAME,
 	S_SITEMAP,
 	S_SETTINGS_UPDATE,
 	S_THEME_CLAIM,
@@ -134,10 +131,14 @@ enum doc_col {
 	DC_EXCERPT_GIVEN, DC_STORED_STATUS
 };
 
-/* Columns of S_SITE_STATE: the generation, then the settings. */
+/*
+ * The first columns of S_SITE_STATE and of every statement of the reader
+ * site (SETTINGS_COLUMNS in stmts.c): the settings, and the site's theme.
+ */
 enum state_col {
-	STC_GENERATION, STC_TITLE, STC_DESCRIPTION, STC_LANGUAGE, STC_PER_PAGE, STC_NAVIGATION,
-	STC_VERSION, STC_UPDATED, STC_THEME
+	STC_TITLE, STC_DESCRIPTION, STC_LANGUAGE, STC_PER_PAGE, STC_NAVIGATION, STC_VERSION,
+	STC_UPDATED, STC_THEME,
+	STC_COUNT
 };
 
 /* Columns of S_POST_META. */
@@ -369,15 +370,25 @@ void	 feed_open(struct buf *b, const char *base, const struct feed_paths *, cons
 void	 feed_add(struct buf *b, const char *base, const struct feed_entry *);
 /* Appends the end of the feed. */
 void	 feed_close(struct buf *b);
+/* Columns of S_FEED after the settings; keep in sync with the statement in stmts.c. */
+enum feed_col {
+	FC_ID = STC_COUNT, FC_SLUG, FC_TITLE, FC_EXCERPT, FC_HTML, FC_AUTHOR, FC_TAGS,
+	FC_PUBLISHED, FC_UPDATED, FC_VERSION, FC_RENDITION, FC_TAG_NAME
+};
 /*
- * Builds the Atom feed of the FEED_ENTRIES latest posts (not pages) into
- * xml: all of them, or those with tag slug tag; title and the settings'
- * version (it changes the ETag) from the site's settings. Sets etag and
- * *updated (the newest entry's update). Returns DB_OK or the failure.
+ * Reads the FEED_ENTRIES latest posts (not pages) into *entries: all, or
+ * those with tag slug tag. Without an entry there is no row to carry the
+ * settings: *state gets them then (NULL otherwise). Returns DB_OK (the
+ * caller PQclears both) or the failure.
  */
-enum db_status feed_build(struct ctx *, const char *tag, const char *title,
-	    const char *version, const struct feed_paths *, struct buf *xml,
-	    char etag[ETAG_MAX], time_t *updated);
+enum db_status feed_query(struct db *, const char *tag, PGresult **entries, PGresult **state);
+/*
+ * Builds the Atom feed of the rows of res (S_FEED) into xml, titled title;
+ * the settings' version changes its ETag. Sets etag and *updated (the
+ * newest entry's update).
+ */
+void	 feed_build(struct ctx *, PGresult *res, const char *title, const char *version,
+	    const struct feed_paths *, struct buf *xml, char etag[ETAG_MAX], time_t *updated);
 
 /* tags.c: the URL segments of tags */
 /*
@@ -458,15 +469,9 @@ void	 inval_post(struct inval *, const struct post_snap *before, const struct po
 /* Adds the relative path rel ("feed.atom", "tag/x/") once. */
 void	 inval_add(struct inval *, const char *rel);
 /*
- * In a write's transaction: moves the site's generation when the post
- * before (row 0 of before, DOC_COLUMNS; NULL: new) or after (NULL: deleted)
- * has pages. Returns DB_OK or the failure.
- */
-enum db_status inval_bump(struct db *, PGresult *before, PGresult *after);
-/*
- * After the write committed: deletes the stored pages it changed (before
- * and after as for inval_bump), and wakes this process when the post is
- * scheduled later.
+ * After a write committed: deletes the stored pages it changed (before and
+ * after: row 0 of DOC_COLUMNS; NULL before: new, NULL after: deleted), and
+ * wakes this process when the post is scheduled later.
  */
 void	 inval_changed(struct req *, PGresult *before, PGresult *after);
 /* Returns whether anything is to be deleted. */

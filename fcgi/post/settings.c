@@ -377,7 +377,7 @@ h_settings_patch(struct req *r)
 	}
 	PQclear(cur);
 	cur = NULL;
-	if ((st = db_exec0(db, S_SITE_BUMP, NULL)) != DB_OK || (st = db_commit(db)) != DB_OK) {
+	if ((st = db_commit(db)) != DB_OK) {
 		db_rollback(db);
 		resp_db_error(r, st);
 		goto out;

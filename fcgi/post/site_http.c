@@ -1,9 +1,13 @@
 /*
  * The reader site's answers: the fallback of Post's routes (h_site) reads
  * the request (GET and HEAD only; the search's q and page), has the page
- * made (pages.c), and answers it with its own bytes: the .gz to a client
- * that takes gzip, the ETag "SIZE-MTIME" and Last-Modified the web servers
- * send for the stored file, 304, 301, and the theme's 404 and 503.
+ * made (pages.c), and answers it with its own bytes (the gzip to a client
+ * that takes it), 301, and the theme's 404 and 503. A page made on a miss
+ * goes out without validators: the web servers' ETags (their own, from the
+ * stored file) differ from each other, and a Last-Modified in whole seconds
+ * could name a page made again within the same second. The client's next
+ * request is the web server's, with its ETag and Last-Modified, and 304s
+ * from then on.
  */
 #include <stdio.h>
 #include <string.h>
@@ -17,10 +21,8 @@ static void
 answer(struct req *r, struct build *b)
 {
 	bool		 gz = b->gz.len > 0 && http_accepts_gzip(req_env(r, "HTTP_ACCEPT_ENCODING"));
-	const char	*data = gz ? b->gz.data : b->body.data, *inm, *uri;
+	const char	*data = gz ? b->gz.data : b->body.data, *uri;
 	size_t		 len = gz ? b->gz.len : b->body.len;
-	char		 etag[64], modified[30];
-	time_t		 since;
 
 	if (b->status == 301) {
 		resp_empty(r, 301);
@@ -33,24 +35,13 @@ answer(struct req *r, struct build *b)
 			resp_header(r, "Location", "%s", b->location);
 		return;
 	}
-	snprintf(etag, sizeof(etag), "\"%zx-%llx\"", len, (unsigned long long)b->mtime * 1000000);
-	time_http(b->mtime, modified);
-	inm = req_env(r, "HTTP_IF_NONE_MATCH");
-	if (b->status == 200 && !b->no_store && (etag_matches(inm, etag, true) ||
-	    (inm == NULL && http_date_parse(req_env(r, "HTTP_IF_MODIFIED_SINCE"), &since) == 0 &&
-	    since >= b->mtime)))
-		resp_empty(r, 304);
-	else
-		resp_body(r, b->status, b->type, data, len);
-	if (gz && r->status != 304)
+	resp_body(r, b->status, b->type, data, len);
+	if (gz)
 		resp_header(r, "Content-Encoding", "gzip");
 	if (b->gz.len > 0)
 		resp_header(r, "Vary", "Accept-Encoding");
-	if (b->status == 200 && !b->no_store) {
+	if (b->status == 200 && !b->no_store)
 		resp_header(r, "Cache-Control", "no-cache");
-		resp_header(r, "ETag", "%s", etag);
-		resp_header(r, "Last-Modified", "%s", modified);
-	}
 	if (b->status == 503)
 		resp_header(r, "Retry-After", "%lld", post_conf(r)->retry_after);
 	if (b->no_store)

@@ -45,6 +45,9 @@ site_forget(struct ctx *ctx, struct inval *inv)
 	const char	*p, *nl;
 	char		 rel[SITEDIR_REL_MAX];
 
+	/* After the commit, before any deletion (see sitedir.h). */
+	if (a->site_ok && inval_any(inv) && sitedir_bump(&a->site) == -1)
+		log_msg("cannot renew %s/.generation: %s", a->site.root, strerror(errno));
 	if (a->site_ok && inv->all) {
 		if (sitedir_clear(&a->site, kept, sizeof(kept) / sizeof(kept[0])) == -1)
 			log_msg("cannot clear %s: %s", a->site.root, strerror(errno));
@@ -112,13 +115,12 @@ write_missing(struct post_app *a, const char *rel, const char *data, size_t len)
 {
 	struct sitedir_stored	 st;
 	struct buf		 gz = BUF_INIT;
-	int			 rc = 0, z;
+	int			 rc = 0;
 
 	if (sitedir_exists(&a->site, rel))
 		return 0;
-	z = sitedir_gzip(data, len, &gz);
-	if (sitedir_store(&a->site, rel, data, len, z == 0 ? gz.data : NULL, gz.len,
-	    time(NULL), &st) == -1) {
+	if (sitedir_gzip(&a->site, data, len, &gz) == -1 || sitedir_store(&a->site, rel, data, len,
+	    gz.data, gz.len, &st) == -1) {
 		log_msg("cannot store %s/%s: %s", a->site.root, rel, strerror(errno));
 		rc = -1;
 	}

@@ -17,23 +17,22 @@
 
 #include "sitedir.h"
 
-/* Writes root/rel (and suffix) into path. Returns 0, or -1 when it does not fit. */
+/* Writes root/tree/rel (tree: "" or ".gz/") into path. Returns 0, or -1 when it does not fit. */
 static int
-full_path(const struct sitedir *sd, const char *rel, const char *suffix, char *path,
-    size_t size)
+full_path(const struct sitedir *sd, const char *tree, const char *rel, char *path, size_t size)
 {
-	int	 n = snprintf(path, size, "%s/%s%s", sd->root, rel, suffix);
+	int	 n = snprintf(path, size, "%s/%s%s", sd->root, tree, rel);
 
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-/* Makes path and its parents (mode 0755). Returns 0 or -1. */
+/* Makes path and its parents below the first skip bytes (mode 0755). Returns 0 or -1. */
 static int
-mkdirs(char *path)
+mkdirs(char *path, size_t skip)
 {
 	char	*p;
 
-	for (p = path + 1; (p = strchr(p, '/')) != NULL; p++) {
+	for (p = path + skip + 1; (p = strchr(p, '/')) != NULL; p++) {
 		*p = '\0';
 		if (mkdir(path, 0755) == -1 && errno != EEXIST) {
 			*p = '/';
@@ -49,6 +48,7 @@ sitedir_open(struct sitedir *sd, const char *root, char *err, size_t errlen)
 {
 	char	 path[1100];
 	size_t	 len = strlen(root);
+	mode_t	 mask;
 
 	memset(sd, 0, sizeof(*sd));
 	while (len > 1 && root[len - 1] == '/')
@@ -59,9 +59,14 @@ sitedir_open(struct sitedir *sd, const char *root, char *err, size_t errlen)
 	}
 	memcpy(sd->root, root, len);
 	sd->root[len] = '\0';
+	/* The web server reads the files: 0644 whatever the umask. */
+	umask(mask = umask(0));
+	sd->chmod = (mask & 0644) != 0;
 	snprintf(path, sizeof(path), "%s/.tmp", sd->root);
-	if (mkdirs(path) == -1 || (snprintf(path, sizeof(path), "%s/.trash", sd->root),
-	    mkdir(path, 0755) == -1 && errno != EEXIST) || access(path, W_OK) == -1) {
+	if (mkdirs(path, 0) == -1 || (snprintf(path, sizeof(path), "%s/" SITEDIR_GZ, sd->root),
+	    mkdir(path, 0755) == -1 && errno != EEXIST) || (snprintf(path, sizeof(path),
+	    "%s/.trash", sd->root), mkdir(path, 0755) == -1 && errno != EEXIST) ||
+	    access(path, W_OK) == -1) {
 		snprintf(err, errlen, "[post] site_dir %s: %s", sd->root, strerror(errno));
 		return -1;
 	}
@@ -89,64 +94,82 @@ sitedir_rel_ok(const char *rel)
 }
 
 int
-sitedir_gzip(const char *data, size_t len, struct buf *out)
+sitedir_gzip(struct sitedir *sd, const char *data, size_t len, struct buf *out)
 {
-	z_stream	 z;
+	z_stream	*z = sd->zs;
 	uLong		 bound;
+	char		*p;
 	int		 rc;
 
 	buf_reset(out);
-	memset(&z, 0, sizeof(z));
-	/* windowBits 15 + 16: a gzip header and trailer; memLevel 8 as zlib's default. */
-	if (deflateInit2(&z, 9, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY) != Z_OK)
-		return -1;
-	bound = deflateBound(&z, (uLong)len);
-	if (out->cap < bound + 1) {
-		char *p = realloc(out->data, bound + 1);
-
-		if (p == NULL) {
-			deflateEnd(&z);
+	/*
+	 * One stream a process, reset for each page: making one allocates and
+	 * clears some hundred KiB, more than compressing a page costs. Level
+	 * 6: level 9 gains nothing on a page (measured). windowBits 15 + 16:
+	 * a gzip header and trailer; memLevel 7, not zlib's 8: the same output
+	 * for pages of some KiB, half the table to clear.
+	 */
+	if (z == NULL) {
+		if ((z = calloc(1, sizeof(*z))) == NULL)
+			return -1;
+		if (deflateInit2(z, 6, Z_DEFLATED, 15 + 16, 7, Z_DEFAULT_STRATEGY) != Z_OK) {
+			free(z);
 			return -1;
 		}
+		sd->zs = z;
+	} else if (deflateReset(z) != Z_OK)
+		return -1;
+	bound = deflateBound(z, (uLong)len);
+	if (out->cap < bound + 1) {
+		if ((p = realloc(out->data, bound + 1)) == NULL)
+			return -1;
 		out->data = p;
 		out->cap = bound + 1;
 	}
-	z.next_in = (Bytef *)(uintptr_t)data;
-	z.avail_in = (uInt)len;
-	z.next_out = (Bytef *)out->data;
-	z.avail_out = (uInt)bound;
-	rc = deflate(&z, Z_FINISH);
-	out->len = rc == Z_STREAM_END ? z.total_out : 0;
+	z->next_in = (Bytef *)(uintptr_t)data;
+	z->avail_in = (uInt)len;
+	z->next_out = (Bytef *)out->data;
+	z->avail_out = (uInt)bound;
+	rc = deflate(z, Z_FINISH);
+	out->len = rc == Z_STREAM_END ? z->total_out : 0;
 	out->data[out->len] = '\0';
-	deflateEnd(&z);
-	if (rc != Z_STREAM_END)
-		return -1;
-	if (out->len * 100 > len * (100 - SITEDIR_GZ_GAIN)) {
-		buf_reset(out);
-		return 1;
+	return rc == Z_STREAM_END ? 0 : -1;
+}
+
+void
+sitedir_close(struct sitedir *sd)
+{
+	if (sd->zs != NULL) {
+		deflateEnd(sd->zs);
+		free(sd->zs);
+		sd->zs = NULL;
 	}
-	return 0;
 }
 
 /*
- * Writes data[0..len) to a new file in .tmp, mode 0644, with mtime. Writes
- * its path into tmp and its inode into *ino. Returns 0, or -1 (nothing left).
+ * Writes data[0..len) to a new file in .tmp (named for this process),
+ * readable by all. Writes its path into tmp and its inode into *ino.
+ * Returns 0, or -1 (nothing left).
  */
 static int
-write_tmp(const struct sitedir *sd, const char *data, size_t len, time_t mtime, char *tmp,
-    size_t size, dev_t *dev, ino_t *ino)
+write_tmp(struct sitedir *sd, const char *data, size_t len, char *tmp, size_t size,
+    dev_t *dev, ino_t *ino)
 {
-	struct timespec	 ts[2] = { { mtime, 0 }, { mtime, 0 } };
 	struct stat	 st;
 	ssize_t		 n;
 	size_t		 off = 0;
 	int		 fd, saved;
 
-	if (snprintf(tmp, size, "%s/.tmp/page-XXXXXX", sd->root) >= (int)size) {
+	if (snprintf(tmp, size, "%s/.tmp/%ld-%u", sd->root, (long)getpid(), sd->serial++) >=
+	    (int)size) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) == -1)
+	/* A name left by a process that had this pid before is a leftover. */
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644)) == -1 &&
+	    errno == EEXIST && unlink(tmp) == 0)
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd == -1)
 		return -1;
 	while (off < len) {
 		if ((n = write(fd, data + off, len - off)) == -1) {
@@ -156,7 +179,7 @@ write_tmp(const struct sitedir *sd, const char *data, size_t len, time_t mtime, 
 		}
 		off += (size_t)n;
 	}
-	if (fchmod(fd, 0644) == -1 || futimens(fd, ts) == -1 || fstat(fd, &st) == -1)
+	if ((sd->chmod && fchmod(fd, 0644) == -1) || fstat(fd, &st) == -1)
 		goto fail;
 	*dev = st.st_dev;
 	*ino = st.st_ino;
@@ -175,11 +198,12 @@ fail:
 }
 
 /*
- * Renames tmp to path, making path's parent folders when missing (also when
- * a removal took them away meanwhile). Returns 0, or -1 with tmp removed.
+ * Renames tmp to path (in the site directory), making path's parent
+ * folders when missing (also when a removal took them away meanwhile).
+ * Returns 0, or -1 with tmp removed.
  */
 static int
-put_in_place(const char *tmp, char *path)
+put_in_place(const struct sitedir *sd, const char *tmp, char *path)
 {
 	char	*slash;
 	int	 attempt, saved;
@@ -190,7 +214,7 @@ put_in_place(const char *tmp, char *path)
 		if (errno != ENOENT || (slash = strrchr(path, '/')) == NULL)
 			break;
 		*slash = '\0';
-		saved = mkdirs(path);
+		saved = mkdirs(path, strlen(sd->root));
 		*slash = '/';
 		if (saved == -1)
 			break;
@@ -203,7 +227,7 @@ put_in_place(const char *tmp, char *path)
 
 int
 sitedir_store(struct sitedir *sd, const char *rel, const char *data, size_t len,
-    const char *gz, size_t gzlen, time_t mtime, struct sitedir_stored *out)
+    const char *gz, size_t gzlen, struct sitedir_stored *out)
 {
 	char	 tmp[1100], tmp_gz[1100], path[1100], path_gz[1100];
 	dev_t	 dev;
@@ -213,35 +237,33 @@ sitedir_store(struct sitedir *sd, const char *rel, const char *data, size_t len,
 		errno = EINVAL;
 		return -1;
 	}
-	if (full_path(sd, rel, "", path, sizeof(path)) == -1 ||
-	    full_path(sd, rel, ".gz", path_gz, sizeof(path_gz)) == -1) {
+	if (full_path(sd, "", rel, path, sizeof(path)) == -1 ||
+	    full_path(sd, SITEDIR_GZ "/", rel, path_gz, sizeof(path_gz)) == -1) {
 		errno = ENAMETOOLONG;
 		return -1;
 	}
 	if (gz != NULL) {
-		if (write_tmp(sd, gz, gzlen, mtime, tmp_gz, sizeof(tmp_gz), &dev,
-		    &out->gz_ino) == -1)
+		if (write_tmp(sd, gz, gzlen, tmp_gz, sizeof(tmp_gz), &dev, &out->gz_ino) == -1)
 			return -1;
-		if (write_tmp(sd, data, len, mtime, tmp, sizeof(tmp), &out->dev, &out->ino) == -1) {
+		if (write_tmp(sd, data, len, tmp, sizeof(tmp), &out->dev, &out->ino) == -1) {
 			unlink(tmp_gz);
 			return -1;
 		}
-		if (put_in_place(tmp_gz, path_gz) == -1) {
+		if (put_in_place(sd, tmp_gz, path_gz) == -1) {
 			unlink(tmp);
 			return -1;
 		}
 		out->gz_size = gzlen;
 	} else {
-		if (write_tmp(sd, data, len, mtime, tmp, sizeof(tmp), &out->dev, &out->ino) == -1)
+		if (write_tmp(sd, data, len, tmp, sizeof(tmp), &out->dev, &out->ino) == -1)
 			return -1;
 		if (unlink(path_gz) == -1 && errno != ENOENT) {
 			unlink(tmp);
 			return -1;
 		}
 	}
-	if (put_in_place(tmp, path) == -1)
+	if (put_in_place(sd, tmp, path) == -1)
 		return -1;
-	out->mtime = mtime;
 	out->size = len;
 	return 0;
 }
@@ -261,13 +283,13 @@ sitedir_unstore(struct sitedir *sd, const char *rel, const struct sitedir_stored
 {
 	char	 path[1100];
 
-	if (full_path(sd, rel, "", path, sizeof(path)) == 0)
+	if (full_path(sd, "", rel, path, sizeof(path)) == 0)
 		unlink_same(path, s->dev, s->ino);
-	if (s->gz_size > 0 && full_path(sd, rel, ".gz", path, sizeof(path)) == 0)
+	if (s->gz_size > 0 && full_path(sd, SITEDIR_GZ "/", rel, path, sizeof(path)) == 0)
 		unlink_same(path, s->dev, s->gz_ino);
 }
 
-/* Renames root/name (a folder or a file) into .trash. Returns 0 or -1. */
+/* Renames path (a folder or a file) into .trash. Returns 0 or -1. */
 static int
 trash(struct sitedir *sd, const char *path)
 {
@@ -280,40 +302,43 @@ trash(struct sitedir *sd, const char *path)
 	return 0;
 }
 
-int
-sitedir_remove(struct sitedir *sd, const char *rel)
+/* Removes rel (a folder or a file, as sitedir_remove() says) of tree. Returns 0 or -1. */
+static int
+remove_in(struct sitedir *sd, const char *tree, const char *rel)
 {
 	char	 path[1100];
 	size_t	 len = strlen(rel);
 
+	if (full_path(sd, tree, rel, path, sizeof(path)) == -1)
+		return -1;
+	if (rel[len - 1] == '/') {
+		path[strlen(path) - 1] = '\0';
+		return trash(sd, path);
+	}
+	return unlink(path) == -1 && errno != ENOENT ? -1 : 0;
+}
+
+int
+sitedir_remove(struct sitedir *sd, const char *rel)
+{
 	if (!sitedir_rel_ok(rel)) {
 		errno = EINVAL;
 		return -1;
 	}
-	if (rel[len - 1] == '/') {
-		if (snprintf(path, sizeof(path), "%s/%.*s", sd->root, (int)(len - 1), rel) >=
-		    (int)sizeof(path))
-			return -1;
-		return trash(sd, path);
-	}
-	if (full_path(sd, rel, "", path, sizeof(path)) == -1 ||
-	    (unlink(path) == -1 && errno != ENOENT) ||
-	    full_path(sd, rel, ".gz", path, sizeof(path)) == -1 ||
-	    (unlink(path) == -1 && errno != ENOENT))
-		return -1;
-	return 0;
+	return remove_in(sd, "", rel) == -1 || remove_in(sd, SITEDIR_GZ "/", rel) == -1 ? -1 : 0;
 }
 
-int
-sitedir_clear(struct sitedir *sd, const char *const *keep, size_t n)
+/* Removes every entry of root/tree but keep[0..n) and the private folders. Returns 0 or -1. */
+static int
+clear_in(struct sitedir *sd, const char *tree, const char *const *keep, size_t n)
 {
 	DIR		*d;
 	struct dirent	*de;
-	char		 path[1100];
+	char		 dir[1100], path[1100];
 	size_t		 i;
 	int		 rc = 0;
 
-	if ((d = opendir(sd->root)) == NULL)
+	if (full_path(sd, tree, "", dir, sizeof(dir)) == -1 || (d = opendir(dir)) == NULL)
 		return -1;
 	while ((de = readdir(d)) != NULL) {
 		if (de->d_name[0] == '.')
@@ -322,12 +347,19 @@ sitedir_clear(struct sitedir *sd, const char *const *keep, size_t n)
 			;
 		if (i < n)
 			continue;
-		if (snprintf(path, sizeof(path), "%s/%s", sd->root, de->d_name) >=
-		    (int)sizeof(path) || trash(sd, path) == -1)
+		if (snprintf(path, sizeof(path), "%s%s", dir, de->d_name) >= (int)sizeof(path) ||
+		    trash(sd, path) == -1)
 			rc = -1;
 	}
 	closedir(d);
 	return rc;
+}
+
+int
+sitedir_clear(struct sitedir *sd, const char *const *keep, size_t n)
+{
+	return clear_in(sd, "", keep, n) == -1 || clear_in(sd, SITEDIR_GZ "/", keep, n) == -1 ?
+	    -1 : 0;
 }
 
 /* nftw callback: removes one entry (children come first). */
@@ -361,7 +393,7 @@ sitedir_read(const struct sitedir *sd, const char *rel, size_t max, struct buf *
 {
 	char	 path[1100], err[64];
 
-	if (full_path(sd, rel, "", path, sizeof(path)) == -1)
+	if (full_path(sd, "", rel, path, sizeof(path)) == -1)
 		return -1;
 	return buf_read_file(out, path, max, err, sizeof(err));
 }
@@ -372,6 +404,41 @@ sitedir_exists(const struct sitedir *sd, const char *rel)
 	struct stat	 st;
 	char		 path[1100];
 
-	return full_path(sd, rel, "", path, sizeof(path)) == 0 && stat(path, &st) == 0 &&
+	return full_path(sd, "", rel, path, sizeof(path)) == 0 && stat(path, &st) == 0 &&
 	    S_ISREG(st.st_mode);
+}
+
+void
+sitedir_generation(const struct sitedir *sd, struct sitedir_gen *gen)
+{
+	struct stat	 st;
+	char		 path[1100];
+
+	snprintf(path, sizeof(path), "%s/.generation", sd->root);
+	memset(gen, 0, sizeof(*gen));
+	if (stat(path, &st) == 0) {
+		gen->ino = st.st_ino;
+		gen->size = st.st_size;
+	}
+}
+
+bool
+sitedir_gen_same(const struct sitedir_gen *a, const struct sitedir_gen *b)
+{
+	return a->ino == b->ino && a->size == b->size;
+}
+
+int
+sitedir_bump(struct sitedir *sd)
+{
+	char	 path[1100];
+	int	 fd, rc;
+
+	snprintf(path, sizeof(path), "%s/.generation", sd->root);
+	if ((fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644)) == -1)
+		return -1;
+	rc = write(fd, "+", 1) == 1 ? 0 : -1;
+	if (close(fd) == -1)
+		rc = -1;
+	return rc;
 }

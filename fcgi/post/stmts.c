@@ -52,6 +52,27 @@
 	"WHEN 'scheduled' THEN status <> 'draft' AND published_at > now() ELSE true END"
 
 /*
+ * The site's settings and the theme its pages have, as the first columns of
+ * every page's statement; keep in sync with enum state_col in post.h. Names
+ * of their own, apart from the posts' (title, updated_at).
+ */
+#define SETTINGS_COLUMNS \
+	"st_title, st_description, st_language, st_posts_per_page, st_navigation, " \
+	"st_version, st_updated_at, st_theme"
+#define SETTINGS_ROW \
+	"(SELECT t.title AS st_title, t.description AS st_description, " \
+	"t.language AS st_language, t.posts_per_page AS st_posts_per_page, " \
+	"t.navigation::text AS st_navigation, t.version AS st_version, " \
+	RFC3339("t.updated_at") " AS st_updated_at, s.theme AS st_theme " \
+	"FROM post.settings t CROSS JOIN post.site_state s) st"
+
+/* The most frequent spelling of the tags with slug p (NULL: none) among visible posts. */
+#define TAG_NAME(p) \
+	"(SELECT u.tag FROM post.posts tp, unnest(tp.tags, tp.tag_slugs) AS u(tag, slug) " \
+	"WHERE u.slug = " p "::text AND tp.kind = 'post' AND tp.status <> 'draft' " \
+	"AND tp.published_at <= now() GROUP BY u.tag ORDER BY count(*) DESC, u.tag LIMIT 1)"
+
+/*
  * What the reader site shows of a post; keep in sync with enum site_col in
  * pages.c. The first <img> of the HTML is its image (cmark escapes '>' in
  * attribute values).
@@ -113,16 +134,10 @@ const struct db_stmt post_stmts[S_POST_STMT_COUNT] = {
 	[S_POST_SET_DOC] = { "post_set_doc",
 	    "UPDATE post.posts SET doc = $2, item = $3, etag = $4, last_modified = $5 "
 	    "WHERE id = $1", 5, false },
-	/*
-	 * With an ETag ($2), only if the post is still at it. Returns what it
-	 * was (DOC_COLUMNS), and moves the site's generation when it had pages.
-	 */
+	/* With an ETag ($2), only if the post is still at it. Returns what it was. */
 	[S_POST_DELETE] = { "post_delete",
-	    "WITH d AS (DELETE FROM post.posts WHERE id = $1 AND ($2::text IS NULL OR etag = $2) "
-	    "RETURNING " DOC_COLUMNS ", " VISIBLE " AS was_visible), g AS (UPDATE "
-	    "post.site_state SET generation = generation + 1 WHERE EXISTS (SELECT 1 FROM d "
-	    "WHERE d.was_visible)) SELECT * FROM d",
-	    2, false },
+	    "DELETE FROM post.posts WHERE id = $1 AND ($2::text IS NULL OR etag = $2) "
+	    "RETURNING " DOC_COLUMNS, 2, false },
 	/* The current version of the post as a revision, by editor $2. */
 	[S_REVISION_INSERT] = { "revision_insert",
 	    "INSERT INTO post.revisions (post_id, version, slug, title, body, excerpt, status, "
@@ -172,46 +187,46 @@ const struct db_stmt post_stmts[S_POST_STMT_COUNT] = {
 	    3, true },
 	[S_REVISION_COUNT] = { "revision_count",
 	    "SELECT count(*) FROM post.revisions WHERE post_id = $1", 1, true },
-	/* Keep in sync with enum feed_col in feed.c. Posts with tag slug $1 (NULL: all). */
+	/*
+	 * The settings, then the columns of enum feed_col in feed.c: the latest
+	 * posts, with tag slug $1 (NULL: all), and that tag's name.
+	 */
 	[S_FEED] = { "feed",
-	    "SELECT id, slug, title, excerpt, html, author_name, to_json(tags)::text, "
-	    RFC3339("published_at") ", " RFC3339("updated_at") ", version, rendition "
-	    "FROM post.posts WHERE " VISIBLE " AND kind = 'post' "
+	    "SELECT " SETTINGS_COLUMNS ", id, slug, title, excerpt, html, author_name, "
+	    "to_json(tags)::text, " RFC3339("published_at") ", " RFC3339("updated_at") ", "
+	    "version, rendition, " TAG_NAME("$1") " FROM post.posts CROSS JOIN " SETTINGS_ROW " "
+	    "WHERE " VISIBLE " AND kind = 'post' "
 	    "AND ($1::text IS NULL OR tag_slugs @> ARRAY[$1::text]) "
 	    "ORDER BY published_at DESC, id DESC LIMIT 20",
 	    1, true },
 
-	/* The reader site (keep the columns in sync with the enums in pages.c). */
-	/* The generation first: a render reads it before its data (see sitedir.h). */
-	[S_SITE_STATE] = { "site_state",
-	    "SELECT s.generation, t.title, t.description, t.language, t.posts_per_page, "
-	    "t.navigation::text, t.version, " RFC3339("t.updated_at") ", s.theme "
-	    "FROM post.site_state s CROSS JOIN post.settings t", 0, true },
-	[S_SITE_GENERATION] = { "site_generation",
-	    "SELECT generation FROM post.site_state", 0, true },
-	/* In the transaction of a change that deletes stored pages. */
-	[S_SITE_BUMP] = { "site_bump",
-	    "UPDATE post.site_state SET generation = generation + 1", 0, false },
 	/*
-	 * A page of published posts (not pages): $1 a tag slug, $2 an author's
-	 * username, $5 a search ($6 its configuration); NULL lets all by.
+	 * The reader site: one statement a page, each with the settings first
+	 * (enum state_col in post.h), the rest in sync with enum site_col in
+	 * pages.c. A page without rows (a fresh site) reads S_SITE_STATE.
+	 */
+	[S_SITE_STATE] = { "site_state",
+	    "SELECT " SETTINGS_COLUMNS " FROM " SETTINGS_ROW, 0, true },
+	/*
+	 * Page $3 (from 1) of published posts (not pages), posts_per_page a
+	 * page: $1 a tag slug (and its name), $2 an author's username, $4 a
+	 * search ($5 its configuration); NULL lets all by.
 	 */
 	[S_SITE_LIST] = { "site_list",
-	    "SELECT " SITE_COLUMNS ", count(*) OVER () FROM post.posts WHERE " VISIBLE " "
+	    "SELECT " SETTINGS_COLUMNS ", " SITE_COLUMNS ", count(*) OVER (), " TAG_NAME("$1")
+	    " FROM post.posts CROSS JOIN " SETTINGS_ROW " WHERE " VISIBLE " "
 	    "AND kind = 'post' AND ($1::text IS NULL OR tag_slugs @> ARRAY[$1::text]) "
 	    "AND ($2::text IS NULL OR author_name = $2::text) "
-	    "AND ($5::text IS NULL OR search @@ websearch_to_tsquery($6::regconfig, $5::text)) "
-	    "ORDER BY published_at DESC, id DESC LIMIT $3 OFFSET $4", 6, true },
+	    "AND ($4::text IS NULL OR search @@ websearch_to_tsquery($5::regconfig, $4::text)) "
+	    "ORDER BY published_at DESC, id DESC "
+	    "LIMIT (SELECT posts_per_page FROM post.settings) "
+	    "OFFSET (SELECT posts_per_page FROM post.settings) * ($3::bigint - 1)", 5, true },
 	[S_SITE_POST] = { "site_post",
-	    "SELECT " SITE_COLUMNS ", html, kind FROM post.posts WHERE slug = $1 AND " VISIBLE,
-	    1, true },
-	/* The most frequent spelling of the tags with slug $1 among visible posts. */
-	[S_SITE_TAG_NAME] = { "site_tag_name",
-	    "SELECT u.tag FROM post.posts p, unnest(p.tags, p.tag_slugs) AS u(tag, slug) "
-	    "WHERE u.slug = $1 AND p.kind = 'post' AND " VISIBLE " "
-	    "GROUP BY u.tag ORDER BY count(*) DESC, u.tag LIMIT 1", 1, true },
+	    "SELECT " SETTINGS_COLUMNS ", " SITE_COLUMNS ", html, kind FROM post.posts "
+	    "CROSS JOIN " SETTINGS_ROW " WHERE slug = $1 AND " VISIBLE, 1, true },
 	[S_SITEMAP] = { "sitemap",
-	    "SELECT slug, " RFC3339("updated_at") " FROM post.posts WHERE " VISIBLE " "
+	    "SELECT " SETTINGS_COLUMNS ", slug, " RFC3339("updated_at") " FROM post.posts "
+	    "CROSS JOIN " SETTINGS_ROW " WHERE " VISIBLE " "
 	    "ORDER BY published_at DESC, id DESC LIMIT 50000", 0, true },
 	/* The given fields ($1..$5, NULL: kept) over version $6; keep in sync with settings.c. */
 	[S_SETTINGS_UPDATE] = { "settings_update",
@@ -222,8 +237,7 @@ const struct db_stmt post_stmts[S_POST_STMT_COUNT] = {
 	    "updated_at = now() WHERE version = $6::integer RETURNING version", 6, false },
 	/* Records theme $1 as the site's; a row when it was another (pages to delete). */
 	[S_THEME_CLAIM] = { "theme_claim",
-	    "UPDATE post.site_state SET theme = $1, generation = generation + 1 "
-	    "WHERE theme <> $1 RETURNING generation", 1, false },
+	    "UPDATE post.site_state SET theme = $1 WHERE theme <> $1 RETURNING 1", 1, false },
 	/* One process at a time does the due-time work (in its transaction). */
 	[S_TICK_LOCK] = { "tick_lock",
 	    "SELECT pg_try_advisory_xact_lock(" TICK_LOCK_KEY ")", 0, false },

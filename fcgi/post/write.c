@@ -185,8 +185,7 @@ insert_post(struct req *r, const struct post_write *w, bool slug_given)
 		}
 		if (st != DB_OK || (st = DB_QUERY(db, S_REVISION_INSERT, NULL,
 		    PQgetvalue(res, 0, DC_ID), c->sub)) != DB_OK ||
-		    (st = DB_QUERY(db, S_OLD_SLUG_CLEAR, NULL, slug)) != DB_OK ||
-		    (st = inval_bump(db, NULL, res)) != DB_OK) {
+		    (st = DB_QUERY(db, S_OLD_SLUG_CLEAR, NULL, slug)) != DB_OK) {
 			resp_db_error(r, st);
 			goto fail;
 		}
@@ -318,8 +317,7 @@ update_post(struct req *r, const struct post_write *w, PGresult *cur)
 	else if (st != DB_OK || (st = DB_QUERY(db, S_REVISION_INSERT, NULL, id,
 	    r->claims->sub)) != DB_OK || (strcmp(old_slug, w->slug) != 0 &&
 	    ((st = DB_QUERY(db, S_OLD_SLUG_CLEAR, NULL, w->slug)) != DB_OK ||
-	    (st = DB_QUERY(db, S_OLD_SLUG_ADD, NULL, old_slug, id)) != DB_OK)) ||
-	    (st = inval_bump(db, cur, res)) != DB_OK)
+	    (st = DB_QUERY(db, S_OLD_SLUG_ADD, NULL, old_slug, id)) != DB_OK)))
 		resp_db_error(r, st);
 	else {
 		if (post_store_and_answer(r, res, 200, false) == 0)

@@ -1,7 +1,7 @@
--- Post: the reader site. Its settings (one row), the generation number that
--- orders page renders against the changes that invalidate them, and what
--- each post needs to be a page: its kind, the URL segments of its tags, and
--- whether a scheduled post has gone live (its pages invalidated).
+-- Post: the reader site. Its settings (one row), the theme its stored pages
+-- were made with, and what each post needs to be a page: its kind, the URL
+-- segments of its tags, and whether a scheduled post has gone live (its
+-- pages deleted).
 -- Applied by quire-migrate as role quire_post, in one transaction.
 
 -- The site's settings: GET and PATCH /posts/settings. A fresh database gets
@@ -19,13 +19,10 @@ CREATE TABLE post.settings (
 );
 INSERT INTO post.settings DEFAULT VALUES;
 
--- Bumped in the transaction of every change that deletes stored pages. A
--- render reads it before its data and again after storing its file: when it
--- moved, the file may be stale and the render removes it. theme is the
--- fingerprint of the theme the pages were last rendered with.
+-- theme: the fingerprint of the theme the stored pages were made with; a
+-- process that loads another deletes them all (and only then stores its own).
 CREATE TABLE post.site_state (
     id          boolean PRIMARY KEY DEFAULT true CHECK (id),
-    generation  bigint NOT NULL DEFAULT 1,
     theme       text NOT NULL DEFAULT ''
 );
 INSERT INTO post.site_state DEFAULT VALUES;

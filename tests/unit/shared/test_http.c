@@ -335,21 +335,6 @@ START_TEST(accept_encoding_gzip)
 }
 END_TEST
 
-START_TEST(http_dates)
-{
-	time_t	 t;
-	char	 out[30];
-
-	ck_assert_int_eq(http_date_parse("Thu, 26 Nov 2026 06:14:52 GMT", &t), 0);
-	time_http(t, out);
-	ck_assert_str_eq(out, "Thu, 26 Nov 2026 06:14:52 GMT");
-	ck_assert_int_eq(http_date_parse("Thu, 26 Nov 2026 06:14:52 GMT junk", &t), -1);
-	ck_assert_int_eq(http_date_parse("2026-11-26T06:14:52Z", &t), -1);
-	ck_assert_int_eq(http_date_parse("", &t), -1);
-	ck_assert_int_eq(http_date_parse(NULL, &t), -1);
-}
-END_TEST
-
 START_TEST(sendfile_has_no_body)
 {
 	char		*env[] = { "REQUEST_URI=/x", "HTTP_X_REQUEST_ID=r2", NULL };
@@ -554,7 +539,6 @@ http_suite(void)
 	tcase_add_test(t, entity_tags);
 	tcase_add_test(t, sendfile_has_no_body);
 	tcase_add_test(t, accept_encoding_gzip);
-	tcase_add_test(t, http_dates);
 	suite_add_tcase(s, t);
 	return s;
 }
