@@ -238,6 +238,8 @@ install: all
 		$(SHARE)/web-conf/lighttpd/
 	for f in $$(cd admin && find . -type f); do \
 		install -D -m 0644 admin/$$f $(SHARE)/admin/$$f || exit 1; done
+	for f in $$(cd theme && find . -type f); do \
+		install -D -m 0644 theme/$$f $(SHARE)/theme/$$f || exit 1; done
 	install -m 0644 web-conf/lighttpd/50-quire.conf $(DESTDIR)/etc/lighttpd/conf-available/
 	install -m 0644 web-conf/apache/quire.conf $(DESTDIR)/etc/apache2/conf-available/quire-common.conf
 	install -m 0644 packaging/quire.conf $(DESTDIR)/etc/quire/

@@ -26,21 +26,30 @@ full_path(const struct sitedir *sd, const char *tree, const char *rel, char *pat
 	return n < 0 || (size_t)n >= size ? -1 : 0;
 }
 
-/* Makes path and its parents below the first skip bytes (mode 0755). Returns 0 or -1. */
+/* Makes the folder path, mode 0755 whatever the umask (chmod). Returns 0 or -1. */
 static int
-mkdirs(char *path, size_t skip)
+make_folder(const char *path, bool chmod_it)
+{
+	if (mkdir(path, 0755) == -1)
+		return errno == EEXIST ? 0 : -1;
+	return chmod_it ? chmod(path, 0755) : 0;
+}
+
+/* Makes path and its parents below the first skip bytes. Returns 0 or -1. */
+static int
+mkdirs(char *path, size_t skip, bool chmod_it)
 {
 	char	*p;
 
 	for (p = path + skip + 1; (p = strchr(p, '/')) != NULL; p++) {
 		*p = '\0';
-		if (mkdir(path, 0755) == -1 && errno != EEXIST) {
+		if (make_folder(path, chmod_it) == -1) {
 			*p = '/';
 			return -1;
 		}
 		*p = '/';
 	}
-	return mkdir(path, 0755) == -1 && errno != EEXIST ? -1 : 0;
+	return make_folder(path, chmod_it);
 }
 
 int
@@ -59,13 +68,13 @@ sitedir_open(struct sitedir *sd, const char *root, char *err, size_t errlen)
 	}
 	memcpy(sd->root, root, len);
 	sd->root[len] = '\0';
-	/* The web server reads the files: 0644 whatever the umask. */
+	/* The web server reads them: files 0644 and folders 0755 whatever the umask. */
 	umask(mask = umask(0));
-	sd->chmod = (mask & 0644) != 0;
+	sd->chmod = (mask & 0755) != 0;
 	snprintf(path, sizeof(path), "%s/.tmp", sd->root);
-	if (mkdirs(path, 0) == -1 || (snprintf(path, sizeof(path), "%s/" SITEDIR_GZ, sd->root),
-	    mkdir(path, 0755) == -1 && errno != EEXIST) || (snprintf(path, sizeof(path),
-	    "%s/.trash", sd->root), mkdir(path, 0755) == -1 && errno != EEXIST) ||
+	if (mkdirs(path, 0, sd->chmod) == -1 || (snprintf(path, sizeof(path), "%s/" SITEDIR_GZ,
+	    sd->root), make_folder(path, sd->chmod) == -1) || (snprintf(path, sizeof(path),
+	    "%s/.trash", sd->root), make_folder(path, sd->chmod) == -1) ||
 	    access(path, W_OK) == -1) {
 		snprintf(err, errlen, "[post] site_dir %s: %s", sd->root, strerror(errno));
 		return -1;
@@ -214,7 +223,7 @@ put_in_place(const struct sitedir *sd, const char *tmp, char *path)
 		if (errno != ENOENT || (slash = strrchr(path, '/')) == NULL)
 			break;
 		*slash = '\0';
-		saved = mkdirs(path, strlen(sd->root));
+		saved = mkdirs(path, strlen(sd->root), sd->chmod);
 		*slash = '/';
 		if (saved == -1)
 			break;

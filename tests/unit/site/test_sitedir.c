@@ -200,6 +200,24 @@ START_TEST(unstore_spares_a_newer_file)
 }
 END_TEST
 
+START_TEST(generations)
+{
+	struct sitedir_gen	 a, b, c;
+
+	sitedir_generation(&sd, &a);
+	ck_assert_int_eq(sitedir_bump(&sd), 0);
+	sitedir_generation(&sd, &b);
+	ck_assert(!sitedir_gen_same(&a, &b));
+	sitedir_generation(&sd, &c);
+	ck_assert(sitedir_gen_same(&b, &c));
+	ck_assert_int_eq(sitedir_bump(&sd), 0);
+	ck_assert_int_eq(sitedir_bump(&sd), 0);
+	sitedir_generation(&sd, &c);
+	ck_assert(!sitedir_gen_same(&b, &c));
+	ck_assert(!sitedir_gen_same(&a, &c));
+}
+END_TEST
+
 START_TEST(paths_are_checked)
 {
 	struct sitedir_stored	 st;
@@ -243,6 +261,7 @@ sitedir_suite(void)
 	tcase_add_test(t, remove_folders_and_files);
 	tcase_add_test(t, clear_keeps_what_it_is_told);
 	tcase_add_test(t, unstore_spares_a_newer_file);
+	tcase_add_test(t, generations);
 	tcase_add_test(t, paths_are_checked);
 	suite_add_tcase(s, t);
 	return s;
