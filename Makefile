@@ -8,6 +8,8 @@
 #   make check-browser the writer's desk in headless Chromium, behind both servers
 #   make bench      requests/second of the hot paths, as ratios (tests/bench/)
 #   make screenshots   the default theme on a demo blog, photographed into docs/
+#   make check-units   the systemd units' sandboxing score (CI)
+#   make soak       10 minutes of mixed traffic: no 5xx, memory and files flat
 #   make clean
 
 PORT	?= 8080
@@ -70,7 +72,7 @@ TEST_PROGRAMS	:= $(UNIT_NAMES:%=$(BUILD)/tests/unit-%) $(INTEGRATION:%=$(BUILD)/
 
 # Extra pkg-config packages of one program (PKGS_post := libcmark libcurl).
 PKGS_auth	:=
-PKGS_media	:= MagickWand
+PKGS_media	:= MagickWand libcurl
 PKGS_post	:= libcmark libcurl zlib
 # tests/unit/site: the reader pages of the Post program (templates, theme, pages).
 PKGS_site	:= $(PKGS_post)
@@ -87,7 +89,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 program_objs = $(call obj,$(filter-out fcgi/$(1)/main.c,$(wildcard fcgi/$(1)/*.c)))
 
 .PHONY: all deps check check-unit check-integration check-browser run bench install deb \
-	check-packages clean screenshots
+	check-packages check-units soak clean screenshots
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 .SECONDARY:
@@ -256,6 +258,22 @@ deb: deps
 	cd build/deb/quire && dpkg-buildpackage -us -uc -b
 	lintian --fail-on error build/deb/*.changes
 
+# The sandboxing of each systemd unit as systemd-analyze scores it (0 best,
+# 10 worst): none may score worse than UNIT_EXPOSURE tenths (today 1.1 "OK"),
+# and each keeps its MemoryMax= and IPAddressDeny= (.ci/run runs this).
+UNIT_EXPOSURE	:= 11
+check-units: deps
+	@rc=0; for u in packaging/systemd/*.service; do \
+		score=$$(systemd-analyze security --offline=yes $$u 2>&1 | sed -n 's/.*Overall exposure level for [^:]*: //p'); \
+		if systemd-analyze security --offline=yes --threshold=$(UNIT_EXPOSURE) $$u >/dev/null 2>&1 && \
+		    grep -q '^MemoryMax=' $$u && grep -q '^IPAddressDeny=any' $$u; then \
+			echo "ok: $$u: $$score"; \
+		else \
+			echo "FAIL: $$u: $$score (at most $(UNIT_EXPOSURE) tenths, with MemoryMax= and IPAddressDeny=any)"; \
+			systemd-analyze security --offline=yes $$u 2>&1 | grep '✗'; rc=1; \
+		fi; \
+	done; exit $$rc
+
 # Installs the packages on this machine, sets them up, serves them through
 # lighttpd and Apache, then purges them (root only; .ci/run runs it).
 check-packages: deb
@@ -267,6 +285,19 @@ bench:
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/bench/quire-bench \
 		$(BUILD)/bench/quire-bench-floor $(BUILD)/bench/media-variant
 	QUIRE_BUILD=$(BUILD) $(BUILD)/bench/quire-bench
+
+# Never part of check either: SOAK_SECONDS (600) of mixed traffic against a
+# private stack, failing on a 5xx or a program's memory or open files
+# growing (tests/soak/soak.c).
+soak:
+	@$(MAKE) --no-print-directory deps
+	@$(MAKE) --no-print-directory $(PROGRAMS) $(BUILD)/soak/quire-soak
+	QUIRE_BUILD=$(BUILD) $(BUILD)/soak/quire-soak
+
+$(BUILD)/soak/quire-soak: $(call obj,tests/soak/soak.c $(HARNESS_SRC)) $(LIB)
+	@mkdir -p $(dir $@)
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
 
 clean:
 	rm -rf build

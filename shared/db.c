@@ -20,6 +20,8 @@ struct db {
 	bool			 in_tx;
 	int64_t			 next_attempt;
 	char			 error[256];
+	int			(*on_connect)(void *, PGconn *);
+	void			*on_connect_arg;
 };
 
 struct db *
@@ -56,6 +58,19 @@ db_free(struct db *db)
 	free(db);
 }
 
+void
+db_on_connect(struct db *db, int (*fn)(void *, PGconn *), void *arg)
+{
+	db->on_connect = fn;
+	db->on_connect_arg = arg;
+}
+
+PGconn *
+db_conn(struct db *db)
+{
+	return db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK ? db->conn : NULL;
+}
+
 const char *
 db_last_error(const struct db *db)
 {
@@ -75,8 +90,23 @@ set_error(struct db *db, const char *msg)
 }
 
 /*
- * Opens a connection and prepares every statement. Returns 0, or -1 (the
- * error is recorded, and no new attempt is made for DB_RETRY_USEC).
+ * libpq's notice processor: a message the server sends outside a query (the
+ * FATAL of a shutdown, read while waiting for notifications) goes to the
+ * log as one line.
+ */
+static void
+log_notice(void *arg, const char *message)
+{
+	size_t	 n = strcspn(message, "\n");
+
+	(void)arg;
+	log_msg("the database says: %.*s", (int)n, message);
+}
+
+/*
+ * Opens a connection, prepares every statement and runs the on_connect hook.
+ * Returns 0, or -1 (the error is recorded, and no new attempt is made for
+ * DB_RETRY_USEC).
  */
 static int
 db_connect(struct db *db)
@@ -107,6 +137,11 @@ db_connect(struct db *db)
 			goto fail;
 		}
 		PQclear(res);
+	}
+	PQsetNoticeProcessor(db->conn, log_notice, NULL);
+	if (db->on_connect != NULL && db->on_connect(db->on_connect_arg, db->conn) == -1) {
+		set_error(db, PQerrorMessage(db->conn));
+		goto fail;
 	}
 	return 0;
 fail:

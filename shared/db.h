@@ -71,6 +71,22 @@ void		 db_rollback(struct db *);
 /* Checks that the server answers. Returns DB_OK or DB_UNAVAILABLE. */
 enum db_status	 db_ping(struct db *);
 
+/*
+ * Sets the function called after every successful connection (the first
+ * one and each reconnection), once every statement is prepared, with the
+ * new connection: what a session holds beyond its prepared statements
+ * (LISTEN) is lost with the connection and set up again there. It returns
+ * 0, or -1 to fail the connection (tried again like any failed one). One
+ * hook per handle; NULL removes it.
+ */
+void		 db_on_connect(struct db *, int (*fn)(void *arg, PGconn *conn), void *arg);
+
+/*
+ * Returns the connection when one is open and not known to be broken
+ * (borrowed: for reading notifications), else NULL. No system call.
+ */
+PGconn		*db_conn(struct db *);
+
 /* Returns the last error message (borrowed; "" when none). */
 const char	*db_last_error(const struct db *);
 

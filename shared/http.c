@@ -180,12 +180,14 @@ req_read_body(struct req *r, size_t max)
 {
 	const char	*cl = req_env(r, "CONTENT_LENGTH");
 	long long	 want = 0;
+	bool		 sized = cl != NULL && *cl != '\0';
 	char		 chunk[16384];
+	size_t		 left;
 	int		 n;
 
 	if (r->body_read)
 		return 0;
-	if (cl != NULL && *cl != '\0' && parse_int(cl, 0, (long long)1 << 40, &want) == -1) {
+	if (sized && parse_int(cl, 0, (long long)1 << 40, &want) == -1) {
 		resp_error(r, ERR_INCOMPLETE_BODY, "Content-Length is not a number");
 		return -1;
 	}
@@ -194,8 +196,13 @@ req_read_body(struct req *r, size_t max)
 		resp_error(r, ERR_BODY_TOO_LARGE, "the body is larger than %zu bytes", max);
 		return -1;
 	}
-	while ((long long)r->body.len < want) {
-		size_t left = (size_t)want - r->body.len;
+	/*
+	 * Without a length (Apache passes a long chunked body on as it comes),
+	 * the body is what comes before the end of the stream, one byte past
+	 * max at most.
+	 */
+	while (sized ? (long long)r->body.len < want : r->body.len <= max) {
+		left = sized ? (size_t)want - r->body.len : max + 1 - r->body.len;
 		n = r->read(r->read_arg, chunk, (int)(left < sizeof(chunk) ? left : sizeof(chunk)));
 		if (n <= 0)
 			break;
@@ -204,7 +211,11 @@ req_read_body(struct req *r, size_t max)
 			return -1;
 		}
 	}
-	if ((long long)r->body.len != want) {
+	if (!sized && r->body.len > max) {
+		resp_error(r, ERR_BODY_TOO_LARGE, "the body is larger than %zu bytes", max);
+		return -1;
+	}
+	if (sized && (long long)r->body.len != want) {
 		resp_error(r, ERR_INCOMPLETE_BODY, "the body ended after %zu of %lld bytes",
 		    r->body.len, want);
 		return -1;

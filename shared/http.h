@@ -105,7 +105,8 @@ const char	*req_id_param(struct req *, const char *what);
 int		 req_query(struct req *, const char *name, const char **value);
 
 /*
- * Reads the whole body, refusing more than max bytes. Returns 0, or -1 with
+ * Reads the whole body (to the end of the stream when CONTENT_LENGTH is
+ * not set), refusing more than max bytes. Returns 0, or -1 with
  * the error response already set: 413 body_too_large, 400 incomplete_body.
  */
 int		 req_read_body(struct req *, size_t max);

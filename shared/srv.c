@@ -31,7 +31,7 @@
 #define MAX_WORKERS	256
 #define TICK_MAX_MS	60000	/* a program's tick runs at least once a minute */
 
-#define NCOMMON_KEYS	8
+#define NCOMMON_KEYS	10
 
 /* Keep max_body last: srv_ctx_open gives it the program's own default. */
 static const struct cfg_key common_keys[NCOMMON_KEYS] = {
@@ -44,6 +44,8 @@ static const struct cfg_key common_keys[NCOMMON_KEYS] = {
 	{ "issuer", CFG_STR, "quire-auth", 0, 0, offsetof(struct common_conf, issuer) },
 	{ "token_leeway", CFG_INT, "30", 0, 600, offsetof(struct common_conf, token_leeway) },
 	{ "token_cache", CFG_INT, "256", 0, 1000000, offsetof(struct common_conf, token_cache) },
+	{ "auth_url", CFG_STR, "http://127.0.0.1", 0, 0, offsetof(struct common_conf, auth_url) },
+	{ "auth_timeout", CFG_INT, "1000", 10, 10000, offsetof(struct common_conf, auth_timeout) },
 	{ "max_body", CFG_INT, "65536", 1024, 1073741824, offsetof(struct common_conf, max_body) },
 };
 
@@ -130,6 +132,32 @@ db_conf_equal(const struct common_conf *a, const struct common_conf *b)
 	    a->db_statement_timeout == b->db_statement_timeout;
 }
 
+/*
+ * Sets up what ctx listens to (ctx->notify, not yet bound to a database
+ * handle) and, when the program tracks them, its revocations. Returns 0, or
+ * -1 with err set.
+ */
+static int
+ctx_listen_open(struct ctx *ctx, char *err, size_t errlen)
+{
+	if ((ctx->notify = notify_new()) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	if (ctx->svc->revocations != NULL &&
+	    revoke_open(ctx, ctx->svc->revocations, err, errlen) == -1)
+		return -1;
+	return 0;
+}
+
+/* Binds what ctx listens to to ctx itself and its database handle. */
+static void
+ctx_listen_attach(struct ctx *ctx)
+{
+	revoke_attach(ctx);
+	notify_attach(ctx->notify, ctx->db);
+}
+
 int
 srv_ctx_open(struct ctx *ctx, const struct service *svc, const char *path, char *err,
     size_t errlen)
@@ -143,6 +171,9 @@ srv_ctx_open(struct ctx *ctx, const struct service *svc, const char *path, char 
 		snprintf(err, errlen, "out of memory");
 		goto fail;
 	}
+	if (ctx_listen_open(ctx, err, errlen) == -1)
+		goto fail;
+	ctx_listen_attach(ctx);
 	/* A hook that fails without a word must not leave err as it was. */
 	if (svc->init != NULL && svc->init(ctx, err, errlen) == -1) {
 		if (errlen > 0 && err[0] == '\0')
@@ -160,6 +191,8 @@ srv_ctx_free(struct ctx *ctx)
 {
 	if (ctx->svc != NULL && ctx->svc->fini != NULL && ctx->app != NULL)
 		ctx->svc->fini(ctx);
+	revoke_close(ctx);
+	notify_free(ctx->notify);
 	db_free(ctx->db);
 	tok_verifier_free(&ctx->tokens);
 	free(ctx->app_conf);
@@ -184,7 +217,7 @@ srv_ctx_reload(struct ctx *ctx)
 	}
 	rc = svc->reload != NULL ? svc->reload(&fresh, ctx, err, sizeof(err)) :
 	    svc->init != NULL ? svc->init(&fresh, err, sizeof(err)) : 0;
-	if (rc == -1) {
+	if (rc == -1 || ctx_listen_open(&fresh, err, sizeof(err)) == -1) {
 		srv_ctx_free(&fresh);
 		goto fail;
 	}
@@ -198,6 +231,8 @@ srv_ctx_reload(struct ctx *ctx)
 	old = *ctx;
 	*ctx = fresh;
 	ctx->tokens.audience = ctx->audience;	/* it pointed into fresh */
+	/* Listens again on the connection kept, and loads the revocations anew. */
+	ctx_listen_attach(ctx);
 	srv_ctx_free(&old);
 	log_msg("SIGHUP: %s and %zu public key(s) loaded", ctx->config_path,
 	    tok_keyset_count(ctx->tokens.keys));
@@ -240,6 +275,17 @@ srv_authenticate(struct req *r)
 		return 0;
 	for (tok = h + 7; *tok == ' '; tok++)
 		;
+	/*
+	 * After a lost connection, learn what was revoked meanwhile first. While
+	 * no connection listens, a revocation could be missed: were the
+	 * connection back before the handler's first statement, a revoked
+	 * token would write. So a token waits for the database, as its request
+	 * would.
+	 */
+	if (r->ctx->notify != NULL && !notify_catch_up(r->ctx->notify)) {
+		resp_error(r, ERR_UNAVAILABLE, "the database is unavailable; try again shortly");
+		return -1;
+	}
 	e = tok_verify(&r->ctx->tokens, tok, strlen(tok), time(NULL), &r->claims_buf);
 	if (e != TOK_OK) {
 		resp_error(r, ERR_INVALID_TOKEN, "%s", tok_strerror(e));
@@ -381,8 +427,10 @@ tick_timeout(struct ctx *ctx)
  * the race for a connection to another worker goes back to waiting. The
  * wait is exclusive (EPOLLEXCLUSIVE): a new connection wakes one waiting
  * worker, not all of them, which matters with several processes per program.
- * Before each wait the program's tick runs, and the wait ends when the tick
- * asked to run again; after each response, the program's after_response.
+ * The same wait covers the worker's database socket, so notifications are
+ * read while it is idle (shared/notify.h), before the next request. Before
+ * each wait the program's tick runs, and the wait ends when the tick asked
+ * to run again; after each response, the program's after_response.
  * Returns the exit status.
  */
 static int
@@ -390,8 +438,9 @@ worker_loop(struct ctx *ctx, int fd)
 {
 	FCGX_Request		 fr;
 	sigset_t		 block, waitmask;
-	struct epoll_event	 ev;
-	int			 rc, flags, n, ep = -1;
+	struct epoll_event	 ev, evs[2];
+	uint32_t		 listen_events;
+	int			 rc, flags, i, n, timeout, tick, ep = -1;
 
 	if (random_bytes(ctx->request_prefix, sizeof(ctx->request_prefix)) == -1 ||
 	    FCGX_Init() != 0 || FCGX_InitRequest(&fr, fd, 0) != 0) {
@@ -412,6 +461,7 @@ worker_loop(struct ctx *ctx, int fd)
 	signal(SIGPIPE, SIG_IGN);
 	memset(&ev, 0, sizeof(ev));
 	ev.events = EPOLLIN | EPOLLEXCLUSIVE;
+	ev.data.fd = fd;
 	if ((flags = fcntl(fd, F_GETFL)) == -1 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) == -1 ||
 	    (ep = epoll_create1(EPOLL_CLOEXEC)) == -1 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev) == -1) {
 		log_msg("cannot wait on the listen socket: %s", strerror(errno));
@@ -428,18 +478,29 @@ worker_loop(struct ctx *ctx, int fd)
 			got_reload = 0;
 			srv_ctx_reload(ctx);
 		}
-		if ((n = epoll_pwait(ep, &ev, 1, tick_timeout(ctx), &waitmask)) == -1) {
+		/* The database socket too: notifications are read while idle. */
+		timeout = notify_tick(ctx->notify, ep);
+		if ((tick = tick_timeout(ctx)) >= 0 && (timeout < 0 || tick < timeout))
+			timeout = tick;
+		if ((n = epoll_pwait(ep, evs, 2, timeout, &waitmask)) == -1) {
 			if (errno == EINTR)
 				continue;
 			log_msg("epoll: %s", strerror(errno));
 			break;
 		}
-		if (n == 0)
-			continue;	/* the tick's time: it runs before the next wait */
-		if (ev.events & EPOLLERR) {
+		listen_events = 0;
+		for (i = 0; i < n; i++) {
+			if (evs[i].data.fd == fd)
+				listen_events = evs[i].events;
+			else if (notify_owns(ctx->notify, evs[i].data.fd))
+				notify_read(ctx->notify);
+		}
+		if (listen_events & EPOLLERR) {
 			log_msg("the listen socket failed");
 			break;
 		}
+		if (listen_events == 0)
+			continue;
 		rc = FCGX_Accept_r(&fr);
 		if (rc == -EAGAIN || rc == -EWOULDBLOCK || rc == -EINTR || rc == -ECONNABORTED)
 			continue;
@@ -449,6 +510,7 @@ worker_loop(struct ctx *ctx, int fd)
 		}
 		serve_one(ctx, &fr);
 		FCGX_Finish_r(&fr);
+		notify_drain(ctx->notify);
 		if (ctx->svc->after_response != NULL)
 			ctx->svc->after_response(ctx);
 	}

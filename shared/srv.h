@@ -8,7 +8,9 @@
  * after reading the configuration and the token keys (as --user, when
  * given). SIGTERM finishes the requests in flight and exits; SIGHUP reads
  * the configuration file and the keys again between requests (in --workers
- * mode the master first, then its workers).
+ * mode the master first, then its workers). Each worker also listens on its
+ * database connection (ctx->notify) for what other programs publish,
+ * revocations first (shared/revoke.h).
  */
 #ifndef QUIRE_SRV_H
 #define QUIRE_SRV_H
@@ -19,6 +21,8 @@
 #include "cfg.h"
 #include "db.h"
 #include "http.h"
+#include "notify.h"
+#include "revoke.h"
 #include "tok.h"
 
 struct ctx;
@@ -32,6 +36,8 @@ struct common_conf {
 	const char	*issuer;		/* expected iss */
 	long long	 token_leeway;		/* seconds */
 	long long	 token_cache;		/* verified tokens kept per process */
+	const char	*auth_url;		/* where revocations are asked of Auth */
+	long long	 auth_timeout;		/* milliseconds */
 	long long	 max_body;		/* bytes of a JSON body */
 };
 
@@ -60,6 +66,8 @@ struct service {
 				    size_t errlen);
 	/* Frees what init made. Optional. */
 	void			(*fini)(struct ctx *);
+	/* Where revocations are loaded from after each (re)connection; NULL: none. */
+	const struct revoke_source *revocations;
 	/*
 	 * Answers a request whose path no route matches, instead of 404 (Post:
 	 * the reader site's pages). It must leave a response. Optional.
@@ -90,6 +98,8 @@ struct ctx {
 	void			*app_conf;	/* the program's settings, conf_size bytes */
 	void			*app;		/* the program's state, set by init */
 	struct db		*db;
+	struct notify		*notify;	/* LISTEN on db's connection */
+	struct revoke		*revoke;	/* revoked subjects, when tracked */
 	struct tok_verifier	 tokens;
 	char			 program[32];	/* "quire-auth" */
 	char			 audience[32];	/* "quire-auth" */

@@ -79,6 +79,7 @@ tok_strerror(enum tok_err e)
 	case TOK_ISSUED_IN_FUTURE:	return "the token was issued in the future";
 	case TOK_BAD_ISSUER:		return "the token comes from another issuer";
 	case TOK_BAD_AUDIENCE:		return "the token is not meant for this service";
+	case TOK_REVOKED:		return "the token was revoked";
 	}
 	return "invalid token";
 }
@@ -356,6 +357,12 @@ tok_verifier_set_keys(struct tok_verifier *v, struct tok_keyset *keys)
 }
 
 void
+tok_verifier_set_deny(struct tok_verifier *v, struct deny *deny)
+{
+	v->deny = deny;
+}
+
+void
 tok_verifier_free(struct tok_verifier *v)
 {
 	cache_clear(v);
@@ -526,7 +533,10 @@ aud_contains(json_t *aud, const char *audience)
 	return false;
 }
 
-/* Checks the times of verified claims against now. */
+/*
+ * Checks the times of verified claims against now, then whether the subject
+ * was revoked since the token was issued.
+ */
 static enum tok_err
 check_times(const struct tok_verifier *v, const struct claims *c, time_t now)
 {
@@ -536,6 +546,8 @@ check_times(const struct tok_verifier *v, const struct claims *c, time_t now)
 		return TOK_NOT_YET_VALID;
 	if ((int64_t)now + v->leeway < c->iat)
 		return TOK_ISSUED_IN_FUTURE;
+	if (v->deny != NULL && deny_revoked(v->deny, c->sub, c->iat, (int64_t)now))
+		return TOK_REVOKED;
 	return TOK_OK;
 }
 

@@ -17,6 +17,7 @@
 #include <jansson.h>
 #include <openssl/evp.h>
 
+#include "deny.h"
 #include "util.h"
 
 #define TOK_MAX_LEN	4096	/* longer tokens are refused unread */
@@ -59,7 +60,8 @@ enum tok_err {
 	TOK_NOT_YET_VALID,
 	TOK_ISSUED_IN_FUTURE,
 	TOK_BAD_ISSUER,
-	TOK_BAD_AUDIENCE
+	TOK_BAD_AUDIENCE,
+	TOK_REVOKED
 };
 
 /* Returns a short human sentence for e, suitable for an error body. */
@@ -98,6 +100,7 @@ struct tok_verifier {
 	long long		 leeway;	/* seconds allowed on exp, nbf, iat */
 	struct tok_cache_entry	*cache;		/* verified tokens, by hash */
 	size_t			 cache_size;
+	struct deny		*deny;		/* revoked subjects (borrowed), or NULL */
 };
 
 /*
@@ -110,10 +113,17 @@ int		 tok_verifier_init(struct tok_verifier *v, struct tok_keyset *keys,
 /* Replaces the keys (taken over; the old ones are freed) and empties the cache. */
 void		 tok_verifier_set_keys(struct tok_verifier *, struct tok_keyset *);
 void		 tok_verifier_free(struct tok_verifier *);
+/*
+ * Makes v refuse (TOK_REVOKED) the tokens that deny lists, cached ones too;
+ * deny is borrowed and must outlive v, or NULL to check none.
+ */
+void		 tok_verifier_set_deny(struct tok_verifier *v, struct deny *deny);
 
 /*
  * Verifies token[0..len) at time now. Returns TOK_OK and fills *out, or the
- * first reason the token is refused (*out is then undefined).
+ * first reason the token is refused (*out is then undefined). A token whose
+ * subject was revoked after it was issued is TOK_REVOKED, checked after the
+ * cache too.
  */
 enum tok_err	 tok_verify(struct tok_verifier *, const char *token, size_t len,
 		    time_t now, struct claims *out);

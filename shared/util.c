@@ -328,6 +328,22 @@ hex_value(unsigned char c)
 	return -1;
 }
 
+int
+uuid_parse(const char *s, unsigned char out[16])
+{
+	size_t	 i, n = 0;
+
+	if (!uuid_valid(s))
+		return -1;
+	for (i = 0; i < UUID_LEN; i += 2) {
+		if (s[i] == '-')
+			i++;
+		out[n++] = (unsigned char)(hex_value((unsigned char)s[i]) << 4 |
+		    hex_value((unsigned char)s[i + 1]));
+	}
+	return 0;
+}
+
 long
 percent_decode(const char *in, size_t len, char *out, bool plus_is_space)
 {

@@ -36,6 +36,8 @@ int	parse_int(const char *s, long long min, long long max, long long *out);
 
 /* Returns whether s is a canonical lowercase-or-uppercase hyphenated UUID. */
 bool	uuid_valid(const char *s);
+/* Reads the 16 bytes of a UUID (either case). Returns 0, or -1 when s is not one. */
+int	uuid_parse(const char *s, unsigned char out[16]);
 
 /*
  * Returns whether s[0..len) holds a control character (C0 or DEL); tab, LF

@@ -70,6 +70,10 @@ enum auth_stmt {
 	S_TOKENS_PRUNE,
 	S_USER_TOKENS_REVOKE,
 	S_USER_LOCK,
+	S_REVOCATION_ADD,
+	S_REVOCATION_OF,
+	S_REVOCATIONS_LIST,
+	S_REVOCATIONS_PRUNE,
 	S_AUTH_STMT_COUNT
 };
 
@@ -208,6 +212,26 @@ void	 h_users_patch(struct req *);
 void	 h_users_delete(struct req *);
 /* Returns a new JSON object for a user row (id, username, role, disabled, created_at). */
 json_t	*user_json(PGresult *, int row);
+
+/* revocations.c: access tokens that stop working before they expire */
+/*
+ * Revokes every access token of user_id issued until now, inside the
+ * caller's transaction (which holds the user's row, so no token of the
+ * user is issued concurrently): recorded, and sent to every program with
+ * NOTIFY when the transaction commits. Returns DB_OK or another status (the
+ * caller rolls back and answers).
+ */
+enum db_status	 revocation_add(struct req *, const char *user_id);
+/*
+ * Returns in *now the time to issue a token of user_id at: after the
+ * user's latest revocation, which refuses tokens issued in its own second,
+ * waiting for the next second when needed (rarely more than a second).
+ * Returns DB_OK or another status.
+ */
+enum db_status	 revocation_wait(struct req *, const char *user_id, time_t *now);
+void		 h_revocations(struct req *);
+/* The program's source of revocations after a reconnection: its own table. */
+extern const struct revoke_source auth_revocations;
 
 /* cli.c: commands run by an administrator, not by the web server */
 int	 cmd_keygen(int argc, char **argv);

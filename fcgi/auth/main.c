@@ -22,6 +22,7 @@ static const struct route auth_routes[] = {
 	{ "POST",	"/auth/logout/all",	h_logout_all,		ROLE_AUTHOR },
 	{ "GET",	"/auth/me",		h_me,			ROLE_AUTHOR },
 	{ "GET",	"/auth/jwks.json",	h_jwks,			ROLE_ANON },
+	{ "GET",	"/auth/revocations",	h_revocations,		ROLE_ANON },
 	{ "GET",	"/auth/health",		srv_health,		ROLE_ANON },
 	{ "POST",	"/auth/users",		h_users_create,		ROLE_ADMIN },
 	{ "GET",	"/auth/users",		h_users_list,		ROLE_ADMIN },
@@ -111,6 +112,7 @@ static const struct service auth_service = {
 	.init = auth_init,
 	.reload = auth_reload,
 	.fini = auth_fini,
+	.revocations = &auth_revocations,
 };
 
 int

@@ -39,9 +39,14 @@ issue_session(struct req *r, const char *user_id, const char *username, const ch
 	char			 token[REFRESH_TOKEN_LEN + 1], hash[67], ttl[24];
 	char			*access = NULL;
 	enum db_status		 st;
-	time_t			 now = time(NULL);
+	time_t			 now;
 
 	snprintf(ttl, sizeof(ttl), "%lld", conf->refresh_ttl);
+	if ((st = revocation_wait(r, user_id, &now)) != DB_OK) {
+		db_rollback(db);
+		resp_db_error(r, st);
+		goto out;
+	}
 	if (refresh_token_new(token, hash) == -1 ||
 	    (access = signer_issue(r->ctx, user_id, username, role, now)) == NULL) {
 		db_rollback(db);
@@ -218,8 +223,8 @@ read_refresh_token(struct req *r, bool cookie, char hash[67])
  * 200 with a new access token and a new refresh token (the old one is used
  * up); 401 invalid_refresh_token when unknown, expired, revoked, the user is
  * disabled or gone, or the token was used already (the family is then
- * revoked), and a browser session's cookie cleared; 403 cross_site_request;
- * 400; 415; 503.
+ * revoked, and the user's access tokens), and a browser session's cookie
+ * cleared; 403 cross_site_request; 400; 415; 503.
  */
 void
 h_refresh(struct req *r)
@@ -244,8 +249,13 @@ h_refresh(struct req *r)
 	else if (strcmp(PQgetvalue(res, 0, 4), "t") == 0)
 		why = "this refresh token was revoked";
 	else if (strcmp(PQgetvalue(res, 0, 3), "t") == 0) {
-		/* A used token presented again: someone holds a copy. */
+		/*
+		 * A used token presented again: someone holds a copy, and maybe
+		 * access tokens it got: the user's access tokens go too (other
+		 * logins of the user refresh theirs).
+		 */
 		if ((st = DB_QUERY(db, S_FAMILY_REVOKE, NULL, PQgetvalue(res, 0, 0))) != DB_OK ||
+		    (st = revocation_add(r, PQgetvalue(res, 0, 1))) != DB_OK ||
 		    (st = db_commit(db)) != DB_OK) {
 			db_rollback(db);
 			resp_db_error(r, st);
@@ -317,9 +327,10 @@ h_logout(struct req *r)
 
 /*
  * POST /auth/logout/all (token)
- * 204: every refresh token of the caller stops working, on every device
- * (access tokens live on until they expire); the refresh cookie is cleared
- * when the request carries it; 503.
+ * 204: every refresh token and access token of the caller stops working,
+ * on every device (access tokens within a second or so, see
+ * revocations.c); the refresh cookie is cleared when the request carries
+ * it; 503.
  */
 void
 h_logout_all(struct req *r)
@@ -331,6 +342,7 @@ h_logout_all(struct req *r)
 	if ((st = db_begin(db)) != DB_OK ||
 	    (st = DB_QUERY(db, S_USER_LOCK, NULL, r->claims->sub)) != DB_OK ||
 	    (st = DB_QUERY(db, S_USER_TOKENS_REVOKE, NULL, r->claims->sub)) != DB_OK ||
+	    (st = revocation_add(r, r->claims->sub)) != DB_OK ||
 	    (st = db_commit(db)) != DB_OK) {
 		db_rollback(db);
 		resp_db_error(r, st);

@@ -6,8 +6,13 @@
 
 /* Keep in sync with enum auth_stmt in auth.h. */
 const struct db_stmt auth_stmts[S_AUTH_STMT_COUNT] = {
+	/*
+	 * FOR SHARE: a login waits for a change of the user in flight (which
+	 * may revoke its tokens) and sees its outcome; see revocations.c.
+	 */
 	[S_USER_BY_NAME] = { "user_by_name",
-	    "SELECT id, password_hash, role, disabled FROM auth.users WHERE username = $1",
+	    "SELECT id, password_hash, role, disabled FROM auth.users WHERE username = $1 "
+	    "FOR SHARE",
 	    1, true },
 	[S_USER_BY_ID] = { "user_by_id",
 	    "SELECT " USER_COLUMNS ", password_hash FROM auth.users WHERE id = $1",
@@ -114,5 +119,30 @@ const struct db_stmt auth_stmts[S_AUTH_STMT_COUNT] = {
 	/* Taken before revoking a user's tokens: a refresh in flight finishes first. */
 	[S_USER_LOCK] = { "user_lock",
 	    "SELECT 1 FROM auth.users WHERE id = $1 FOR UPDATE",
+	    1, false },
+	/*
+	 * $1 user, $2 revoked_at, $3 expires_at, $4 the channel: recorded (the
+	 * later of two revocations kept) and sent to every program at commit.
+	 */
+	[S_REVOCATION_ADD] = { "revocation_add",
+	    "WITH r AS (INSERT INTO auth.revocations (user_id, revoked_at, expires_at) "
+	    "VALUES ($1, $2, $3) ON CONFLICT (user_id) DO UPDATE SET "
+	    "revoked_at = greatest(auth.revocations.revoked_at, excluded.revoked_at), "
+	    "expires_at = greatest(auth.revocations.expires_at, excluded.expires_at) "
+	    "RETURNING user_id, revoked_at, expires_at) "
+	    "SELECT pg_notify($4, json_build_object('sub', user_id, 'revoked_at', revoked_at, "
+	    "'expires_at', expires_at)::text) FROM r",
+	    4, false },
+	[S_REVOCATION_OF] = { "revocation_of",
+	    "SELECT revoked_at FROM auth.revocations WHERE user_id = $1", 1, true },
+	/* Those that still matter at $1 (now less the leeway). */
+	[S_REVOCATIONS_LIST] = { "revocations_list",
+	    "SELECT user_id, revoked_at, expires_at FROM auth.revocations "
+	    "WHERE expires_at >= $1 ORDER BY revoked_at, user_id",
+	    1, true },
+	/* Bounded clean-up of revocations that no longer matter. */
+	[S_REVOCATIONS_PRUNE] = { "revocations_prune",
+	    "DELETE FROM auth.revocations WHERE ctid IN (SELECT ctid FROM "
+	    "auth.revocations WHERE expires_at < $1 LIMIT 100)",
 	    1, false },
 };

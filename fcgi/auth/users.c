@@ -266,8 +266,9 @@ keeps_an_admin(struct req *r, const char *id, bool remains)
 
 /*
  * Changes role and/or disabled of user id (admin only), revoking the user's
- * refresh tokens when disabling. Returns the updated row, or NULL with the
- * response set (404, 409 last_admin, 503).
+ * refresh tokens when disabling, and their access tokens when disabling or
+ * changing the role. Returns the updated row, or NULL with the response set
+ * (404, 409 last_admin, 503).
  */
 static PGresult *
 patch_admin_fields(struct req *r, const char *id, const char *role, json_t *disabled)
@@ -275,18 +276,21 @@ patch_admin_fields(struct req *r, const char *id, const char *role, json_t *disa
 	struct db	*db = r->ctx->db;
 	PGresult	*cur = NULL, *res = NULL;
 	const char	*dis = disabled == NULL ? NULL : json_is_true(disabled) ? "true" : "false";
-	bool		 admin_after;
+	bool		 admin_after, disabling, revoking;
 	enum db_status	 st;
 
 	if ((cur = admin_change_begin(r, id)) == NULL)
 		return NULL;
 	admin_after = strcmp(role != NULL ? role : PQgetvalue(cur, 0, 2), "admin") == 0 &&
 	    (dis != NULL ? strcmp(dis, "false") == 0 : strcmp(PQgetvalue(cur, 0, 3), "f") == 0);
+	disabling = dis != NULL && strcmp(dis, "true") == 0;
+	revoking = disabling || (role != NULL && strcmp(role, PQgetvalue(cur, 0, 2)) != 0);
 	if (keeps_an_admin(r, id, admin_after) == -1)
 		goto fail;
+	/* The UPDATE locks the user's row before the revocation is dated. */
 	if ((st = DB_QUERY(db, S_USER_UPDATE, &res, id, role, dis)) != DB_OK ||
-	    (dis != NULL && strcmp(dis, "true") == 0 &&
-	    (st = DB_QUERY(db, S_USER_TOKENS_REVOKE, NULL, id)) != DB_OK) ||
+	    (disabling && (st = DB_QUERY(db, S_USER_TOKENS_REVOKE, NULL, id)) != DB_OK) ||
+	    (revoking && (st = revocation_add(r, id)) != DB_OK) ||
 	    (st = db_commit(db)) != DB_OK) {
 		resp_db_error(r, st);
 		goto fail;
@@ -302,11 +306,12 @@ fail:
 
 /*
  * Changes the caller's own password after checking current_password, and
- * revokes every refresh token the user holds. Wrong current passwords count
- * as failed logins of that username from the caller's address, under the
- * same limits; so does any attempt while the account is disabled (its token
- * lives until it expires). Returns the updated row, or NULL with the
- * response set (400, 401 invalid_credentials, 404, 429, 503).
+ * revokes every refresh token and access token the user holds. Wrong
+ * current passwords count as failed logins of that username from the
+ * caller's address, under the same limits; so does any attempt while the
+ * account is disabled (its token is revoked, but may reach Auth before the
+ * revocation does). Returns the updated row, or NULL with the response set
+ * (400, 401 invalid_credentials, 404, 429, 503).
  */
 static PGresult *
 patch_password(struct req *r, const char *id, json_t *body)
@@ -361,6 +366,7 @@ patch_password(struct req *r, const char *id, json_t *body)
 	}
 	if ((st = DB_QUERY(db, S_USER_SET_PASSWORD, &res, id, hash)) != DB_OK ||
 	    (st = DB_QUERY(db, S_USER_TOKENS_REVOKE, NULL, id)) != DB_OK ||
+	    (st = revocation_add(r, id)) != DB_OK ||
 	    (st = login_succeeded(r, username, client)) != DB_OK ||
 	    (st = db_commit(db)) != DB_OK) {
 		PQclear(res);
@@ -381,7 +387,8 @@ out:
  * PATCH /auth/users/{id}
  * admin: {"role","disabled"}; the user: {"current_password","password"}.
  * 200 with the user; 400; 401 invalid_credentials; 403; 404; 409 last_admin;
- * 415; 503. A disable or a password change revokes the user's refresh tokens.
+ * 415; 503. A disable or a password change revokes the user's refresh tokens;
+ * these and a role change revoke their access tokens everywhere.
  */
 void
 h_users_patch(struct req *r)
@@ -435,7 +442,8 @@ out:
 
 /*
  * DELETE /auth/users/{id} (admin)
- * 204 (the user's refresh tokens go with it); 400; 404; 409 last_admin; 503.
+ * 204 (the user's refresh tokens go with it, and their access tokens stop
+ * working everywhere); 400; 404; 409 last_admin; 503.
  */
 void
 h_users_delete(struct req *r)
@@ -453,6 +461,7 @@ h_users_delete(struct req *r)
 	if (keeps_an_admin(r, id, !active_admin) == -1)
 		goto fail;
 	if ((st = DB_QUERY(db, S_USER_DELETE, NULL, id)) != DB_OK ||
+	    (st = revocation_add(r, id)) != DB_OK ||
 	    (st = db_commit(db)) != DB_OK) {
 		resp_db_error(r, st);
 		goto fail;

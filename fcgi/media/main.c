@@ -134,6 +134,7 @@ static const struct service media_service = {
 	.init = media_init,
 	.reload = media_reload,
 	.fini = media_fini,
+	.revocations = &revoke_from_auth,
 };
 
 int

@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
-
 #include "log.h"
 #include "post.h"
 
@@ -143,15 +141,9 @@ post_init(struct ctx *ctx, char *err, size_t errlen)
 		    "configuration such as simple or english, not '%s'", conf->search_config);
 		return -1;
 	}
-	if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-		snprintf(err, errlen, "cannot set up libcurl");
-		return -1;
-	}
 	if ((a->media = media_client_new(conf->media_url, conf->media_timeout, err, errlen)) ==
-	    NULL) {
-		curl_global_cleanup();
+	    NULL)
 		return -1;
-	}
 	breaker_init(&a->breaker, (int)conf->media_breaker_failures,
 	    conf->media_breaker_seconds * 1000000);
 	snprintf(a->breaker_seconds, sizeof(a->breaker_seconds), "%lld",
@@ -219,10 +211,7 @@ post_fini(struct ctx *ctx)
 {
 	struct post_app *a = ctx->app;
 
-	if (a->media != NULL) {
-		media_client_free(a->media);
-		curl_global_cleanup();
-	}
+	media_client_free(a->media);
 	theme_free(a->theme);
 	sitedir_close(&a->site);
 	free(a);
@@ -243,6 +232,7 @@ static const struct service post_service = {
 	.init = post_start,
 	.reload = post_reload,
 	.fini = post_fini,
+	.revocations = &revoke_from_auth,
 	.fallback = h_site,
 	.tick = post_tick,
 	.after_response = site_after_response,

@@ -1,7 +1,7 @@
 /*
- * The Media client: GET {media_url}/media/{id} over libcurl, with one
- * connection kept per process, a short timeout, no redirects, and a bounded
- * answer. Post asks Media only when it renders a post.
+ * The Media client: GET {media_url}/media/{id} (shared/fetch.c: one
+ * connection kept per process, a short timeout, no redirects, a bounded
+ * answer). Post asks Media only when it renders a post.
  */
 #include <ctype.h>
 #include <stdio.h>
@@ -9,8 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <curl/curl.h>
-
+#include "fetch.h"
 #include "log.h"
 #include "post.h"
 #include "util.h"
@@ -20,50 +19,24 @@
 #define MEDIA_WIDTH_MAX		100000
 
 struct media_client {
-	CURL		*curl;
-	char		*base;		/* without a trailing '/' */
-	struct buf	 body;
+	struct fetch	*fetch;
 };
-
-/* libcurl write callback: collects the answer, refusing more than MEDIA_BODY_MAX. */
-static size_t
-collect(char *p, size_t size, size_t n, void *arg)
-{
-	struct buf	*b = arg;
-
-	if (b->len + size * n > MEDIA_BODY_MAX || buf_append(b, p, size * n) == -1)
-		return 0;
-	return size * n;
-}
 
 /* Returns a client for base_url, or NULL with err set. */
 struct media_client *
 media_client_new(const char *base_url, long long timeout_ms, char *err, size_t errlen)
 {
 	struct media_client	*c;
-	size_t			 len = strlen(base_url);
 
-	if (strncmp(base_url, "http://", 7) != 0 && strncmp(base_url, "https://", 8) != 0) {
-		snprintf(err, errlen, "[post] media_url: an http:// or https:// URL, not '%s'",
-		    base_url);
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		snprintf(err, errlen, "out of memory");
 		return NULL;
 	}
-	while (len > 0 && base_url[len - 1] == '/')
-		len--;
-	if ((c = calloc(1, sizeof(*c))) == NULL || (c->base = strndup(base_url, len)) == NULL ||
-	    (c->curl = curl_easy_init()) == NULL) {
-		snprintf(err, errlen, "cannot set up libcurl");
-		media_client_free(c);
+	if ((c->fetch = fetch_new("[post] media_url", base_url, "quire-post", timeout_ms,
+	    MEDIA_BODY_MAX, err, errlen)) == NULL) {
+		free(c);
 		return NULL;
 	}
-	curl_easy_setopt(c->curl, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(c->curl, CURLOPT_FOLLOWLOCATION, 0L);
-	curl_easy_setopt(c->curl, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(c->curl, CURLOPT_CONNECTTIMEOUT_MS, (long)timeout_ms);
-	curl_easy_setopt(c->curl, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEFUNCTION, collect);
-	curl_easy_setopt(c->curl, CURLOPT_WRITEDATA, &c->body);
-	curl_easy_setopt(c->curl, CURLOPT_USERAGENT, "quire-post");
 	return c;
 }
 
@@ -72,10 +45,7 @@ media_client_free(struct media_client *c)
 {
 	if (c == NULL)
 		return;
-	if (c->curl != NULL)
-		curl_easy_cleanup(c->curl);
-	free(c->base);
-	buf_free(&c->body);
+	fetch_free(c->fetch);
 	free(c);
 }
 
@@ -182,27 +152,24 @@ out:
 enum media_result
 media_client_get(struct media_client *c, const char *id, struct media_info *out)
 {
-	char		 url[1024];
-	long		 status = 0;
-	CURLcode	 rc;
+	const struct buf	*body;
+	char			 path[64], err[1200];
+	long			 status;
 
 	if (!uuid_valid(id))
 		return MEDIA_UNKNOWN;
-	snprintf(url, sizeof(url), "%s/media/%s", c->base, id);
-	buf_reset(&c->body);
-	curl_easy_setopt(c->curl, CURLOPT_URL, url);
-	if ((rc = curl_easy_perform(c->curl)) != CURLE_OK) {
-		log_msg("media %s: %s", id, curl_easy_strerror(rc));
+	snprintf(path, sizeof(path), "/media/%s", id);
+	if ((status = fetch_get(c->fetch, path, &body, err, sizeof(err))) == -1) {
+		log_msg("media %s: %s", id, err);
 		return MEDIA_FAILED;
 	}
-	curl_easy_getinfo(c->curl, CURLINFO_RESPONSE_CODE, &status);
 	if (status == 404 || status == 400 || status == 410)
 		return MEDIA_UNKNOWN;
 	if (status != 200) {
 		log_msg("media %s: status %ld", id, status);
 		return MEDIA_FAILED;
 	}
-	if (media_info_parse(buf_str(&c->body), c->body.len, out) == -1) {
+	if (media_info_parse(buf_str(body), body->len, out) == -1) {
 		log_msg("media %s: an answer that is not item metadata", id);
 		return MEDIA_FAILED;
 	}

@@ -211,6 +211,28 @@ post_markdown(int n)
 	return b.data;
 }
 
+/*
+ * Creates and disables a bystander, so that every process holds a revocation
+ * and a token's check pays a real lookup in the deny list, not the empty
+ * list's shortcut.
+ */
+static void
+setup_revocation(const char *admin)
+{
+	struct http_resp r;
+	char		 body[512], path[128];
+
+	snprintf(body, sizeof(body), "{\"username\":\"bench-bystander\",\"password\":\"%s\","
+	    "\"role\":\"author\"}", USER_PASSWORD);
+	if (api("POST", "/auth/users", admin, body, &r) != 201)
+		die("create the bystander: %ld %s", r.status, buf_str(&r.body));
+	snprintf(path, sizeof(path), "/auth/users/%s", resp_str(&r, "id"));
+	http_resp_free(&r);
+	if (api("PATCH", path, admin, "{\"disabled\":true}", &r) != 200)
+		die("disable the bystander: %ld %s", r.status, buf_str(&r.body));
+	http_resp_free(&r);
+}
+
 /* Creates an author and POSTS published posts; sets {slug} and {id} to the newest. */
 static void
 setup_posts(void)
@@ -221,6 +243,7 @@ setup_posts(void)
 	int		 i;
 
 	bench_login(ADMIN_USER, ADMIN_PW, admin, sizeof(admin));
+	setup_revocation(admin);
 	snprintf(body, sizeof(body), "{\"username\":\"bench-author\",\"password\":\"%s\","
 	    "\"role\":\"author\"}", USER_PASSWORD);
 	if (api("POST", "/auth/users", admin, body, &r) != 201)

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include <check.h>
+#include <curl/curl.h>
 #include <jansson.h>
 
 #include "buf.h"
@@ -41,6 +42,13 @@ long		 http_request(const char *method, const char *url, const char *const *head
  * the system's choice (127.0.0.1).
  */
 long		 http_request_from(const char *source, const char *method, const char *url,
+		    const char *const *headers, const char *body, size_t len,
+		    struct http_resp *out);
+/*
+ * http_request() on the handle c, which keeps its connections open between
+ * calls (a client that uses keep-alive). The caller cleans c up.
+ */
+long		 http_request_on(CURL *c, const char *method, const char *url,
 		    const char *const *headers, const char *body, size_t len,
 		    struct http_resp *out);
 void		 http_resp_free(struct http_resp *);
@@ -110,11 +118,17 @@ void		 unique_word(char out[16]);
 long		 upload_png(const char *token, int width, int height, char id[37]);
 
 /*
+ * Uploads a PNG of width x height (a gradient made by make_png.py) to Media
+ * as token's. Returns the status, with the item id copied to id on 200 or 201.
+ */
+long		 upload_png(const char *token, int width, int height, char id[37]);
+
+/*
  * The whole test program: starts the stack (extra_conf added to quire.conf),
- * runs suite (each test in a child process), then in_process (when not NULL:
- * tests that stop and start the stack's servers, which only the process that
- * started them can do), stops the stack, and fails on any test failure or
- * any sanitizer report. Returns the exit status.
+ * runs suite (when not NULL; each test in a child process), then in_process
+ * (when not NULL: tests that stop and start the stack's servers, which only
+ * the process that started them can do), stops the stack, and fails on any
+ * test failure or any sanitizer report. Returns the exit status.
  */
 int		 client_main(Suite *suite, Suite *in_process, const char *extra_conf);
 /* client_main() with the stack's options (build and admin are filled in). */

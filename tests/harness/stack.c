@@ -21,6 +21,8 @@
 
 #include <libpq-fe.h>
 
+#include "buf.h"
+#include "cfg.h"
 #include "proc.h"
 
 #define PG_BIN		"/usr/lib/postgresql/15/bin"
@@ -187,42 +189,233 @@ out:
 	return rc;
 }
 
-/* Writes var/quire.conf (kept when it exists in dev mode). Returns 0 or -1. */
+/*
+ * The configuration is two files in var/. local.conf holds the user's own
+ * settings: made once with a comment, never written again. quire.conf is
+ * what the programs read: written on every start from what follows from the
+ * command line (the port, the var directory; the derived keys below) and
+ * local.conf, so that nothing derived outlives the run that chose it. A key
+ * set in local.conf (in its section, or shared) wins over the derived one.
+ */
+#define CONF_GENERATED	"# Written by the Quire dev stack (tests/harness/stack.c) on every start.\n"
+/* The first lines of the quire.conf the stack wrote before local.conf existed. */
+#define CONF_OLD_HEADER	"# Written by the Quire dev stack (tests/harness/stack.c). Edit to try a\n" \
+	"# setting; delete it to get the defaults back. Keys: see README.md.\n"
+#define LOCAL_TEMPLATE	"# Your settings for the Quire dev stack (make run), in quire.conf's syntax\n" \
+	"# (see README.md, Configuration). The stack never writes this file; it\n" \
+	"# makes var/quire.conf from it on every start, and a key set here wins\n" \
+	"# over the one the stack derives from the command line.\n"
+
+struct conf_key {
+	const char	*section;	/* "" for a shared key */
+	const char	*key;
+	char		 value[2048];
+};
+
+enum { CONF_PUBLIC_KEYS, CONF_AUTH_URL, CONF_AUTH_DB, CONF_PRIVATE_KEY, CONF_POST_DB, CONF_PUBLIC_URL,
+	CONF_MEDIA_URL, CONF_SITE_DIR, CONF_THEME_DIR, CONF_THEME_DEFAULT_DIR, CONF_MEDIA_DB,
+	CONF_CACHE_DIR, CONF_NKEYS };
+
+/* Fills keys with the settings that follow from the command line. */
+static void
+derived_keys(const struct stack *s, const struct stack_opts *o, struct conf_key keys[CONF_NKEYS])
+{
+	static const char *const names[CONF_NKEYS][2] = {
+		[CONF_PUBLIC_KEYS] = { "", "public_keys" },
+		[CONF_AUTH_URL] = { "", "auth_url" },
+		[CONF_AUTH_DB] = { "auth", "database" },
+		[CONF_PRIVATE_KEY] = { "auth", "private_key" },
+		[CONF_POST_DB] = { "post", "database" },
+		[CONF_PUBLIC_URL] = { "post", "public_url" },
+		[CONF_MEDIA_URL] = { "post", "media_url" },
+		[CONF_SITE_DIR] = { "post", "site_dir" },
+		[CONF_THEME_DIR] = { "post", "theme_dir" },
+		[CONF_THEME_DEFAULT_DIR] = { "post", "theme_default_dir" },
+		[CONF_MEDIA_DB] = { "media", "database" },
+		[CONF_CACHE_DIR] = { "media", "cache_dir" },
+	};
+	int	 i;
+
+	for (i = 0; i < CONF_NKEYS; i++) {
+		keys[i].section = names[i][0];
+		keys[i].key = names[i][1];
+	}
+	xsnprintf(keys[CONF_PUBLIC_KEYS].value, sizeof(keys[0].value), "%s/keys/public", s->var);
+	xsnprintf(keys[CONF_AUTH_URL].value, sizeof(keys[0].value), "%s", s->base_url);
+	xsnprintf(keys[CONF_AUTH_DB].value, sizeof(keys[0].value), "%s", stack_dsn(s, "quire_auth"));
+	xsnprintf(keys[CONF_PRIVATE_KEY].value, sizeof(keys[0].value), "%s/keys/private.pem",
+	    s->var);
+	xsnprintf(keys[CONF_POST_DB].value, sizeof(keys[0].value), "%s", stack_dsn(s, "quire_post"));
+	xsnprintf(keys[CONF_PUBLIC_URL].value, sizeof(keys[0].value), "%s", s->base_url);
+	xsnprintf(keys[CONF_MEDIA_URL].value, sizeof(keys[0].value), "%s",
+	    o->media_url != NULL ? o->media_url : s->base_url);
+	/* The reader site: pages in var/site, the owner's theme files in var/theme. */
+	xsnprintf(keys[CONF_SITE_DIR].value, sizeof(keys[0].value), "%s/site", s->var);
+	xsnprintf(keys[CONF_THEME_DIR].value, sizeof(keys[0].value), "%s/theme", s->var);
+	xsnprintf(keys[CONF_THEME_DEFAULT_DIR].value, sizeof(keys[0].value), "%s/theme", s->repo);
+	xsnprintf(keys[CONF_MEDIA_DB].value, sizeof(keys[0].value), "%s",
+	    stack_dsn(s, "quire_media"));
+	xsnprintf(keys[CONF_CACHE_DIR].value, sizeof(keys[0].value), "%s/media-cache", s->var);
+}
+
+/* Returns whether key of section is one of keys. */
+static bool
+is_derived(const struct conf_key keys[CONF_NKEYS], const char *section, const char *key)
+{
+	int	 i;
+
+	for (i = 0; i < CONF_NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 && strcmp(keys[i].key, key) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * Copies the lines of text to out, but those setting a key of skip (when not
+ * NULL). With split, copies only the shared part (no comments), stops at the
+ * first section header and returns where it is (NULL when there is none);
+ * else returns NULL. Returns memory errors as (char *)-1.
+ */
+static const char *
+copy_lines(struct buf *out, const char *text, const struct conf_key *skip, bool split)
+{
+	char		 section[64] = "", key[64];
+	const char	*line, *next, *p;
+	size_t		 n;
+
+	for (line = text; *line != '\0'; line = next) {
+		next = line + strcspn(line, "\n");
+		next += *next == '\n';
+		p = line + strspn(line, " \t");
+		if (split && strchr("#;\r\n", *p) != NULL)
+			continue;
+		if (*p == '[') {
+			if (split)
+				return line;
+			if (sscanf(p, "[ %63[a-z0-9_]", section) != 1)
+				section[0] = '\0';
+		} else if (skip != NULL && (n = strcspn(p, " \t=\n")) > 0 && n < sizeof(key) &&
+		    p[n + strspn(p + n, " \t")] == '=') {
+			snprintf(key, sizeof(key), "%.*s", (int)n, p);
+			if (is_derived(skip, section, key))
+				continue;
+		}
+		if (buf_append(out, line, (size_t)(next - line)) == -1 ||
+		    (next[-1] != '\n' && buf_puts(out, "\n") == -1))
+			return (const char *)-1;
+	}
+	return NULL;
+}
+
+/*
+ * A quire.conf written before local.conf existed holds the user's edits
+ * among derived keys that may be stale: moves all but the derived keys and
+ * the old header to local.conf. Returns 0 (also when there is nothing to
+ * move), or -1 with a message.
+ */
+static int
+move_old_conf(const struct stack *s, const struct conf_key keys[CONF_NKEYS], const char *local)
+{
+	struct buf	 old = BUF_INIT, out = BUF_INIT;
+	char		 err[256];
+	const char	*text;
+	int		 rc = -1;
+
+	if (access(s->conf, F_OK) != 0 || access(local, F_OK) == 0)
+		return 0;
+	if (buf_read_file(&old, s->conf, 1 << 20, err, sizeof(err)) == -1) {
+		fprintf(stderr, "stack: %s\n", err);
+		return -1;
+	}
+	text = buf_str(&old);
+	if (strncmp(text, CONF_GENERATED, strlen(CONF_GENERATED)) == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (strncmp(text, CONF_OLD_HEADER, strlen(CONF_OLD_HEADER)) == 0)
+		text += strlen(CONF_OLD_HEADER);
+	if (buf_puts(&out, LOCAL_TEMPLATE "# Moved here from quire.conf, without what the "
+	    "stack derives:\n") == -1 || copy_lines(&out, text, keys, false) != NULL) {
+		fprintf(stderr, "stack: out of memory\n");
+		goto out;
+	}
+	if ((rc = write_file(local, buf_str(&out))) == 0)
+		fprintf(stderr, "stack: your settings from %s are in %s now; quire.conf is "
+		    "written again on every start\n", s->conf, local);
+out:
+	buf_free(&old);
+	buf_free(&out);
+	return rc;
+}
+
+/* Appends the keys of section that user does not set. Returns 0 or -1. */
+static int
+put_derived(struct buf *out, const struct conf_key keys[CONF_NKEYS], struct cfg *user,
+    const char *section)
+{
+	int	 i;
+
+	for (i = 0; i < CONF_NKEYS; i++)
+		if (strcmp(keys[i].section, section) == 0 &&
+		    cfg_get(user, section, keys[i].key) == NULL &&
+		    buf_printf(out, "%s = %s\n", keys[i].key, keys[i].value) == -1)
+			return -1;
+	return 0;
+}
+
+/*
+ * Writes var/quire.conf: the derived keys that local.conf does not set and
+ * the test settings of o, then local.conf (its shared keys before the first
+ * section). Returns 0, or -1 with a message (local.conf that does not parse
+ * is named with its line).
+ */
 static int
 write_quire_conf(struct stack *s, const struct stack_opts *o)
 {
-	char	 text[16384], dsn_auth[2048], dsn_post[2048], dsn_media[2048];
+	static const char *const sections[] = { "auth", "post", "media" };
+	struct conf_key	 keys[CONF_NKEYS];
+	struct buf	 local = BUF_INIT, out = BUF_INIT;
+	struct cfg	*user = NULL;
+	char		 path[4096], err[256];
+	const char	*rest;
+	size_t		 i;
+	int		 rc = -1;
 
-	if (s->dev && access(s->conf, F_OK) == 0)
-		return 0;
-	/* stack_dsn() returns one static buffer: copy each. */
-	xsnprintf(dsn_auth, sizeof(dsn_auth), "%s", stack_dsn(s, "quire_auth"));
-	xsnprintf(dsn_post, sizeof(dsn_post), "%s", stack_dsn(s, "quire_post"));
-	xsnprintf(dsn_media, sizeof(dsn_media), "%s", stack_dsn(s, "quire_media"));
-	xsnprintf(text, sizeof(text),
-	    "# Written by the Quire dev stack (tests/harness/stack.c). Edit to try a\n"
-	    "# setting; delete it to get the defaults back. Keys: see README.md.\n"
-	    "public_keys = %s/keys/public\n"
-	    "%s\n"
-	    "[auth]\n"
-	    "database = %s\n"
-	    "private_key = %s/keys/private.pem\n"
-	    "\n[post]\n"
-	    "database = %s\n"
-	    "public_url = %s\n"
-	    "media_url = %s\n"
-	    "site_dir = %s/site\n"
-	    "theme_dir = %s/theme\n"
-	    "theme_default_dir = %s/theme\n"
-	    "%s"
-	    "\n[media]\n"
-	    "database = %s\n"
-	    "cache_dir = %s/media-cache\n",
-	    s->var, o->extra_conf != NULL ? o->extra_conf : "",
-	    dsn_auth, s->var, dsn_post, s->base_url,
-	    o->media_url != NULL ? o->media_url : s->base_url, s->var, s->var, s->repo,
-	    o->post_conf != NULL ? o->post_conf : "", dsn_media, s->var);
-	return write_file(s->conf, text);
+	derived_keys(s, o, keys);
+	xsnprintf(path, sizeof(path), "%s/local.conf", s->var);
+	if (move_old_conf(s, keys, path) == -1 ||
+	    (access(path, F_OK) != 0 && write_file(path, LOCAL_TEMPLATE) == -1))
+		return -1;
+	if (buf_read_file(&local, path, 1 << 20, err, sizeof(err)) == -1) {
+		fprintf(stderr, "stack: %s\n", err);
+		goto out;
+	}
+	if ((user = cfg_parse(buf_str(&local), local.len, err, sizeof(err))) == NULL) {
+		fprintf(stderr, "stack: %s: %s\n", path, err);
+		goto out;
+	}
+	if (buf_printf(&out, CONF_GENERATED "# Put your own settings in %s.\n", path) == -1 ||
+	    put_derived(&out, keys, user, "") == -1 ||
+	    (rest = copy_lines(&out, buf_str(&local), NULL, true)) == (const char *)-1 ||
+	    buf_puts(&out, o->extra_conf != NULL ? o->extra_conf : "") == -1)
+		goto oom;
+	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+		if (buf_printf(&out, "\n[%s]\n", sections[i]) == -1 ||
+		    put_derived(&out, keys, user, sections[i]) == -1 ||
+		    (strcmp(sections[i], "post") == 0 &&
+		    buf_puts(&out, o->post_conf != NULL ? o->post_conf : "") == -1))
+			goto oom;
+	if (rest != NULL && buf_printf(&out, "\n# From %s:\n%s", path, rest) == -1)
+		goto oom;
+	rc = write_file(s->conf, buf_str(&out));
+	goto out;
+oom:
+	fprintf(stderr, "stack: out of memory\n");
+out:
+	cfg_free(user);
+	buf_free(&local);
+	buf_free(&out);
+	return rc;
 }
 
 /* Makes the development key pair when there is none. Returns 0 or -1. */
@@ -377,6 +570,48 @@ stack_sanitizer_reports(const struct stack *s)
 		n++;
 	}
 	closedir(d);
+	return n;
+}
+
+size_t
+stack_program_pids(const struct stack *s, pid_t *pids, size_t max)
+{
+	char		 path[300], stat[512], *p;
+	DIR		*d = opendir("/proc");
+	struct dirent	*de;
+	FILE		*f;
+	pid_t		 pid, pgrp, tmp;
+	size_t		 n = 0, i, j, k;
+
+	if (d == NULL)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		if ((pid = (pid_t)atoi(de->d_name)) <= 0)
+			continue;
+		snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		p = fgets(stat, sizeof(stat), f);
+		fclose(f);
+		/* pid (comm) state ppid pgrp …; comm may hold spaces, so from its ')'. */
+		if (p == NULL || strncmp(stat + strcspn(stat, "("), "(quire-", 7) != 0 ||
+		    (p = strrchr(stat, ')')) == NULL || sscanf(p + 2, "%*c %*d %d", &pgrp) != 1)
+			continue;
+		for (k = 0; k < STACK_MAX_PROGRAMS + 1; k++) {
+			tmp = k == 0 ? s->web_pid : s->program_pids[k - 1];
+			if (tmp > 0 && pgrp == tmp && n < max) {
+				pids[n++] = pid;
+				break;
+			}
+		}
+	}
+	closedir(d);
+	for (i = 1; i < n; i++)
+		for (j = i; j > 0 && pids[j - 1] > pids[j]; j--) {
+			tmp = pids[j];
+			pids[j] = pids[j - 1];
+			pids[j - 1] = tmp;
+		}
 	return n;
 }
 

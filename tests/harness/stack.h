@@ -62,6 +62,14 @@ int	stack_stop(struct stack *);
 int	stack_pg_stop(struct stack *);
 int	stack_pg_start(struct stack *);
 
+/*
+ * Fills pids[0..max) with the pids of the stack's Quire programs (the
+ * processes in the process group of the web server, which spawns them
+ * behind lighttpd, or of the programs' masters behind Apache, masters
+ * included), sorted. Returns how many.
+ */
+size_t	stack_program_pids(const struct stack *, pid_t *pids, size_t max);
+
 /* Returns a libpq connection string for role (e.g. "quire_post") on the test database. */
 const char *stack_dsn(const struct stack *, const char *role);
 
@@ -75,12 +83,24 @@ int	stack_sanitizer_reports(const struct stack *);
 int	web_start(struct stack *, const struct stack_opts *);
 void	web_stop(struct stack *);
 /*
+ * Writes to out the project's routes (web-conf/) for the stack's kind of
+ * web server, to programs already listening on sockets in the directory run.
+ * In web.c.
+ */
+void	web_routes(const struct stack *, const char *run, char *out, size_t len);
+/*
  * Starts another web server of the stack's kind (var/<name>.conf) on port,
  * with routes (configuration text of that server) after the settings every
  * web server of the stack shares, and waits until it answers. Returns its
  * pid (stop it with stop_process(pid, SIGTERM, …, true)), or -1.
  */
 pid_t	web_start_extra(struct stack *, const char *name, int port, const char *routes);
+
+/*
+ * Returns the HTTP status of GET path on 127.0.0.1:port, or -1 (no answer),
+ * quietly (for waiting until a server is up). In web.c.
+ */
+int	http_status_on(int port, const char *path);
 
 /* Runs argv (a NULL-terminated list) and waits. Returns its exit status, or -1. */
 int	stack_run(char *const argv[]);

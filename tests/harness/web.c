@@ -32,8 +32,7 @@ static const struct program {
 
 #define NPROGRAMS (sizeof(programs) / sizeof(programs[0]))
 
-/* Returns the HTTP status of GET path on 127.0.0.1:port, or -1 (no answer). */
-static int
+int
 http_status_on(int port, const char *path)
 {
 	struct sockaddr_in	 sa;
@@ -233,19 +232,37 @@ web_spawn(struct stack *s, const char *name)
 	    s->dev || s->apache ? NULL : s->web_log);
 }
 
-int
-web_start(struct stack *s, const struct stack_opts *o)
+void
+web_routes(const struct stack *s, const char *run, char *out, size_t len)
 {
-	char	 tail[8192];
-
-	if (s->apache) {
-		xsnprintf(tail, sizeof(tail),
-		    "Define QUIRE_RUN %s/run\n"
+	if (s->apache)
+		xsnprintf(out, len,
+		    "Define QUIRE_RUN %s\n"
 		    "Define QUIRE_CACHE %s/media-cache\n"
 		    "Define QUIRE_ADMIN %s/admin\n"
 		    "Define QUIRE_SITE %s/site\n"
-		    "Include %s/web-conf/apache/quire.conf\n", s->var, s->var, s->repo, s->var,
+		    "Include %s/web-conf/apache/quire.conf\n", run, s->var, s->repo, s->var,
 		    s->repo);
+	else
+		xsnprintf(out, len,
+		    "var.quire_web_conf = \"%s/web-conf/lighttpd\"\n"
+		    "var.quire_backends = \"sockets\"\n"
+		    "var.quire_run = \"%s\"\n"
+		    "var.quire_cache = \"%s/media-cache\"\n"
+		    "var.quire_admin = \"%s/admin\"\n"
+		    "var.quire_site = \"%s/site\"\n"
+		    "include var.quire_web_conf + \"/quire.conf\"\n", s->repo, run, s->var, s->repo,
+		    s->var);
+}
+
+int
+web_start(struct stack *s, const struct stack_opts *o)
+{
+	char	 tail[8192], run[1100];
+
+	if (s->apache) {
+		xsnprintf(run, sizeof(run), "%s/run", s->var);
+		web_routes(s, run, tail, sizeof(tail));
 		if (write_apache_conf(s, "apache2", s->port, tail) == -1 ||
 		    programs_start(s, o) == -1)
 			return -1;

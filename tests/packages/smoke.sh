@@ -101,8 +101,10 @@ check "still no password on a command line" "" "$(grep -F "$SECRET" "$tmp/argv.l
 echo "== programs on sockets, as their own users"
 lport=$(free_port)
 aport=$(free_port)
-# Post reaches Media through the web server: here lighttpd's port.
-sed -i "s|^media_url = .*|media_url = http://127.0.0.1:$lport|" /etc/quire/quire.conf
+# Post reaches Media, and Post and Media reach Auth, through the web server:
+# here lighttpd's port.
+sed -i -e "s|^media_url = .*|media_url = http://127.0.0.1:$lport|" \
+	-e "s|^auth_url = .*|auth_url = http://127.0.0.1:$lport|" /etc/quire/quire.conf
 install -d -m 0755 /run/quire
 for p in auth post media; do
 	[ -x /usr/sbin/quire-$p ] || continue

@@ -11,5 +11,6 @@ Suite	*http_suite(void);
 Suite	*tok_suite(void);
 Suite	*errors_suite(void);
 Suite	*srv_suite(void);
+Suite	*deny_suite(void);
 
 #endif

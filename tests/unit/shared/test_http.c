@@ -134,6 +134,7 @@ START_TEST(body_limits)
 	char		*big[] = { "CONTENT_LENGTH=101", NULL };
 	char		*lie[] = { "CONTENT_LENGTH=50", NULL };
 	char		*junk[] = { "CONTENT_LENGTH=12abc", NULL };
+	char		*none[] = { "REQUEST_METHOD=POST", NULL };
 	struct mem_body	 b = { "hello world", 11, 0 };
 	struct req	 r;
 
@@ -160,6 +161,20 @@ START_TEST(body_limits)
 	make_req(&r, junk, &b);
 	ck_assert_int_eq(req_read_body(&r, 100), -1);
 	ck_assert_int_eq(r.status, 400);
+	req_free(&r);
+
+	/* No length (Apache passing a long chunked body on): up to the end, max at most. */
+	b.off = 0;
+	make_req(&r, none, &b);
+	ck_assert_int_eq(req_read_body(&r, 11), 0);
+	ck_assert_str_eq(buf_str(&r.body), "hello world");
+	req_free(&r);
+	b.off = 0;
+	make_req(&r, none, &b);
+	ck_assert_int_eq(req_read_body(&r, 10), -1);
+	ck_assert_int_eq(r.status, 413);
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.out), "body_too_large"));
+	ck_assert_uint_eq(b.off, 11);	/* one byte past the limit, no more */
 	req_free(&r);
 }
 END_TEST

@@ -66,6 +66,22 @@ START_TEST(uuids)
 }
 END_TEST
 
+START_TEST(uuid_bytes)
+{
+	static const unsigned char want[16] = { 0x0a, 0x1b, 0x2c, 0x3d, 0x4e, 0x5f, 0x4a, 0x6b,
+	    0x8c, 0x7d, 0x9e, 0x0f, 0x1a, 0x2b, 0x3c, 0x4d };
+	unsigned char	 id[16];
+
+	ck_assert_int_eq(uuid_parse("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", id), 0);
+	ck_assert_mem_eq(id, want, 16);
+	memset(id, 0, sizeof(id));
+	ck_assert_int_eq(uuid_parse("0A1B2C3D-4E5F-4A6B-8C7D-9E0F1A2B3C4D", id), 0);
+	ck_assert_mem_eq(id, want, 16);
+	ck_assert_int_eq(uuid_parse("0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4g", id), -1);
+	ck_assert_int_eq(uuid_parse("0a1b2c3d4e5f4a6b8c7d9e0f1a2b3c4d", id), -1);
+}
+END_TEST
+
 START_TEST(utf8)
 {
 	ck_assert(utf8_valid("plain", 5));
@@ -198,6 +214,7 @@ util_suite(void)
 	tcase_add_test(t, b64url_refuses_bad_input);
 	tcase_add_test(t, parse_int_ranges);
 	tcase_add_test(t, uuids);
+	tcase_add_test(t, uuid_bytes);
 	tcase_add_test(t, utf8);
 	tcase_add_test(t, controls);
 	tcase_add_test(t, percent);

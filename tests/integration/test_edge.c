@@ -1,0 +1,149 @@
+/*
+ * What the web server answers by itself on /auth, /posts and /media comes
+ * out in Quire's one error shape, as application/json, behind either web
+ * server alike: a body over the web server's limit (413 body_too_large),
+ * sent with a length or chunked, and a program that is not running (503
+ * service_unavailable with Retry-After).
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "client.h"
+#include "proc.h"
+
+/* Asserts the error shape, its status and code, and that the body is application/json. */
+static void
+expect_edge_error(const struct http_resp *r, int status, const char *code)
+{
+	char	 v[128];
+
+	ck_error(r, status, code);
+	ck_assert_ptr_nonnull(http_header(r, "Content-Type", v, sizeof(v)));
+	ck_assert_str_eq(v, "application/json");
+}
+
+/* POSTs len bytes of body to path (chunked when asked) with content type ct and token. */
+static void
+post_body(const char *path, const char *token, const char *ct, const char *body, size_t len,
+    bool chunked, struct http_resp *r)
+{
+	char		 url[256], auth[4200], type[128];
+	const char	*headers[4] = { type, NULL, NULL, NULL };
+	size_t		 n = 1;
+
+	snprintf(url, sizeof(url), "%s%s", test_stack.base_url, path);
+	snprintf(type, sizeof(type), "Content-Type: %s", ct);
+	if (token != NULL) {
+		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+		headers[n++] = auth;
+	}
+	if (chunked)
+		headers[n++] = "Transfer-Encoding: chunked";
+	http_request("POST", url, headers, body, len, r);
+}
+
+/*
+ * Past each path's limit at the web server (lighttpd's server.max-request-size,
+ * Apache's LimitRequestBody), with a Content-Length and chunked: 413
+ * body_too_large, whoever answers it. Between the program's limit and the
+ * web server's, chunked: the program's own 413 (Apache passes such a body on
+ * without a length).
+ */
+START_TEST(bodies_over_the_limits_get_413_in_the_error_shape)
+{
+	static const struct {
+		const char	*path;
+		const char	*type;
+		size_t		 len;	/* one byte past the web server's limit */
+		bool		 token;
+	} paths[] = {
+		{ "/auth/login", "application/json", 128 * 1024 + 1, false },
+		{ "/posts", "application/json", 4160 * 1024 + 1, true },
+		{ "/media", "image/png", 21 * 1024 * 1024 + 1, true },
+	};
+	struct http_resp r;
+	char		*tok = new_user("author", (char[65]){ 0 }, NULL), *big;
+	size_t		 i;
+	int		 chunked;
+
+	big = malloc(21 * 1024 * 1024 + 1);
+	ck_assert_ptr_nonnull(big);
+	memset(big, ' ', 21 * 1024 * 1024 + 1);
+	memcpy(big, "{\"a\":1}", 7);
+	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+		for (chunked = 0; chunked < 2; chunked++) {
+			post_body(paths[i].path, paths[i].token ? tok : NULL, paths[i].type, big,
+			    paths[i].len, chunked, &r);
+			expect_edge_error(&r, 413, "body_too_large");
+			http_resp_free(&r);
+		}
+	}
+	/* Auth's own limit is 64 KiB. */
+	post_body("/auth/login", NULL, "application/json", big, 100 * 1024, true, &r);
+	expect_edge_error(&r, 413, "body_too_large");
+	http_resp_free(&r);
+	free(big);
+	free(tok);
+}
+END_TEST
+
+/*
+ * A web server in front of programs that are not running (the project's own
+ * routes, to sockets nobody listens on): every path answers 503
+ * service_unavailable with Retry-After, as a program answers when its
+ * database is down.
+ */
+START_TEST(programs_down_get_503_in_the_error_shape)
+{
+	static const char *const gets[] = { "/auth/health", "/auth/me", "/posts?page=1",
+	    "/posts/some-post", "/media/00000000-0000-4000-8000-000000000000",
+	    "/media/00000000-0000-4000-8000-000000000000/w/640.webp" };
+	struct http_resp r;
+	char		 run[1100], routes[8192], url[512], retry[16];
+	int		 port = stack_free_port();
+	size_t		 i;
+	pid_t		 web;
+
+	snprintf(run, sizeof(run), "%s/run/nobody", test_stack.var);
+	ck_assert_int_eq(make_dir(run, 0755), 0);
+	web_routes(&test_stack, run, routes, sizeof(routes));
+	ck_assert_int_gt(web = web_start_extra(&test_stack, "programs-down", port, routes), 0);
+	for (i = 0; i < sizeof(gets) / sizeof(gets[0]) + 1; i++) {
+		if (i < sizeof(gets) / sizeof(gets[0])) {
+			snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, gets[i]);
+			http_request("GET", url, NULL, NULL, 0, &r);
+		} else {
+			snprintf(url, sizeof(url), "http://127.0.0.1:%d/auth/login", port);
+			http_request("POST", url, (const char *[]){ "Content-Type: application/json",
+			    NULL }, "{}", 2, &r);
+		}
+		expect_edge_error(&r, 503, "service_unavailable");
+		ck_assert_ptr_nonnull(http_header(&r, "Retry-After", retry, sizeof(retry)));
+		ck_assert_str_eq(retry, "1");
+		http_resp_free(&r);
+	}
+	stop_process(web, SIGTERM, 5000, true);
+}
+END_TEST
+
+static Suite *
+edge_suite(void)
+{
+	Suite	*s = suite_create("edge");
+	TCase	*t = tcase_create("web-server-errors");
+
+	tcase_set_timeout(t, 60);
+	tcase_add_test(t, bodies_over_the_limits_get_413_in_the_error_shape);
+	tcase_add_test(t, programs_down_get_503_in_the_error_shape);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+int
+main(void)
+{
+	return client_main(edge_suite(), NULL, NULL);
+}
