@@ -349,39 +349,3 @@ unique_word(char out[16])
 	out[0] = 'w';
 	hex_encode(raw, sizeof(raw), out + 1);
 }
-
-long
-upload_png(const char *token, int width, int height, char id[37])
-{
-	struct http_resp r;
-	char		 dir[] = "/tmp/quire-png-XXXXXX", file[64], w[16], h[16], auth[4200];
-	char		 url[256], *data;
-	char		*argv[] = { "/usr/bin/python3", "tests/integration/make_png.py", w, h, file,
-		    NULL };
-	const char	*headers[] = { auth, "Content-Type: image/png", NULL };
-	long		 size, st;
-	FILE		*f;
-
-	ck_assert_ptr_nonnull(mkdtemp(dir));
-	snprintf(file, sizeof(file), "%s/image.png", dir);
-	snprintf(w, sizeof(w), "%d", width);
-	snprintf(h, sizeof(h), "%d", height);
-	ck_assert_int_eq(stack_run(argv), 0);
-	ck_assert_ptr_nonnull(f = fopen(file, "rb"));
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	rewind(f);
-	data = malloc((size_t)size);
-	ck_assert_int_eq(fread(data, 1, (size_t)size, f), (size_t)size);
-	fclose(f);
-	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-	snprintf(url, sizeof(url), "%s/media", test_stack.base_url);
-	st = http_request("POST", url, headers, data, (size_t)size, &r);
-	if (st == 201 || st == 200)
-		snprintf(id, 37, "%s", resp_str(&r, "id"));
-	http_resp_free(&r);
-	free(data);
-	unlink(file);
-	rmdir(dir);
-	return st;
-}

@@ -112,12 +112,6 @@ char		*new_user(const char *role, char name[65], char id[37]);
 /* Writes a fresh word ("w" and 12 hex digits) to tell a test's data apart. */
 void		 unique_word(char out[16]);
 /*
- * Uploads a PNG of width x height (made by tests/integration/make_png.py)
- * to Media as token's. Returns the status, with the item id copied to id.
- */
-long		 upload_png(const char *token, int width, int height, char id[37]);
-
-/*
  * Uploads a PNG of width x height (a gradient made by make_png.py) to Media
  * as token's. Returns the status, with the item id copied to id on 200 or 201.
  */
