@@ -7,7 +7,7 @@
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
 #   make check-browser the writer's desk in headless Chromium, behind both servers
 #   make bench      requests/second of the hot paths, as ratios (tests/bench/)
-#   make screenshots   the default theme on a demo blog, photographed into docs/
+#   make screenshots   the real site with a demo blog, photographed into docs/
 #   make check-units   the systemd units' sandboxing score (CI)
 #   make soak       10 minutes of mixed traffic: no 5xx, memory and files flat
 #   make clean
@@ -177,20 +177,13 @@ $(BUILD)/bench/media-variant: $(call obj,tests/bench/media/variant.c) \
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(shell pkg-config --libs $(PKGS_media))
 
-# The demo blog through the default theme, and its screenshots in docs/ with
-# headless Chromium (home and post pages, desktop and phone, light and dark).
+# The real reader site (the whole stack, a demo blog written through the
+# APIs) photographed by headless Chromium into docs/: home and post pages,
+# desktop and phone, light and dark.
 SHOT_PACKAGES	:= chromium libvips-tools fonts-sil-charis
-$(BUILD)/site/quire-site-fixture: $(call obj,tests/site/fixture.c) $(call program_objs,post) $(LIB)
-	@mkdir -p $(dir $@)
-	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter-out $(LIB),$^) $(LIB) $(PKG_LIBS) \
-		$(shell pkg-config --libs $(PKGS_post))
-
-screenshots: $(BUILD)/site/quire-site-fixture
+screenshots: $(PROGRAMS) $(BUILD)/quire-stack
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(SHOT_PACKAGES)"
-	rm -rf $(BUILD)/site/demo
-	$(BUILD)/site/quire-site-fixture theme $(BUILD)/site/demo
-	/usr/bin/python3 tests/site/screenshots.py $(BUILD)/site/demo docs
+	/usr/bin/python3 tests/site/screenshots.py $(BUILD) docs
 
 check: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(TEST_PROGRAMS) $(AXE)
