@@ -32,6 +32,13 @@ struct cfg_key {
 };
 
 /*
+ * A key of the settings struct conf, named as its field:
+ * CFG_KEY(struct post_conf, render_budget, CFG_INT, "2000", 50, 60000).
+ */
+#define CFG_KEY(conf, field, type, def, min, max) \
+	{ #field, type, def, min, max, offsetof(conf, field) }
+
+/*
  * Parses text as a configuration. Returns a cfg to free with cfg_free(), or
  * NULL with a message naming the line in err.
  */

@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "log.h"
-#include "util.h"
+#include "times.h"
 
 #define DB_RETRY_USEC	1000000	/* at most one connection attempt a second */
 
@@ -13,7 +13,8 @@ struct db {
 	char			*conninfo;
 	char			*application_name;
 	char			 connect_timeout[24];
-	char			 options[128];
+	const char		*session_attrs;	/* target_session_attrs by default */
+	char			 options[160];
 	const struct db_stmt	*stmts;
 	size_t			 nstmts;
 	PGconn			*conn;
@@ -25,9 +26,12 @@ struct db {
 };
 
 struct db *
-db_new(const char *conninfo, const char *application_name, const struct db_stmt *stmts,
-    size_t nstmts, long long connect_timeout, long long statement_timeout)
+db_new(const char *conninfo, enum db_target target, const char *application_name,
+    const struct db_stmt *stmts, size_t nstmts, long long connect_timeout,
+    long long statement_timeout)
 {
+	const char	*read_only = "";
+
 	struct db *db;
 
 	if ((db = calloc(1, sizeof(*db))) == NULL)
@@ -38,9 +42,19 @@ db_new(const char *conninfo, const char *application_name, const struct db_stmt 
 		return NULL;
 	}
 	snprintf(db->connect_timeout, sizeof(db->connect_timeout), "%lld", connect_timeout);
+	switch (target) {
+	case DB_PRIMARY:
+		db->session_attrs = "read-write";
+		break;
+	case DB_STANDBY:
+		db->session_attrs = "prefer-standby";
+		read_only = " -c default_transaction_read_only=on";
+		break;
+	}
 	/* Notices (a search of stop words only, say) would break the one-line log. */
 	snprintf(db->options, sizeof(db->options),
-	    "-c statement_timeout=%lld -c client_min_messages=warning", statement_timeout);
+	    "-c statement_timeout=%lld -c client_min_messages=warning%s", statement_timeout,
+	    read_only);
 	db->stmts = stmts;
 	db->nstmts = nstmts;
 	return db;
@@ -113,9 +127,9 @@ db_connect(struct db *db)
 {
 	/* The conninfo comes after the defaults, so it may override them. */
 	const char *const keys[] = { "connect_timeout", "application_name", "options",
-	    "dbname", NULL };
+	    "target_session_attrs", "dbname", NULL };
 	const char *const values[] = { db->connect_timeout, db->application_name,
-	    db->options, db->conninfo, NULL };
+	    db->options, db->session_attrs, db->conninfo, NULL };
 	PGresult *res;
 	size_t	 i;
 
@@ -149,7 +163,7 @@ fail:
 		PQfinish(db->conn);
 		db->conn = NULL;
 	}
-	db->next_attempt = mono_usec() + DB_RETRY_USEC;
+	db->next_attempt = time_mono_usec() + DB_RETRY_USEC;
 	return -1;
 }
 
@@ -159,7 +173,7 @@ db_ensure(struct db *db)
 {
 	if (db->conn != NULL && PQstatus(db->conn) == CONNECTION_OK)
 		return 0;
-	if (db->in_tx || mono_usec() < db->next_attempt) {
+	if (db->in_tx || time_mono_usec() < db->next_attempt) {
 		snprintf(db->error, sizeof(db->error), "no database connection");
 		return -1;
 	}

@@ -6,6 +6,14 @@
  * re-prepared) after PostgreSQL restarts. While the server is unreachable
  * every call returns DB_UNAVAILABLE at once (connection attempts are spaced
  * by a second), which the programs answer with 503 and Retry-After.
+ *
+ * A handle either writes (the primary: target_session_attrs=read-write, so
+ * that a connection string listing several hosts finds whichever is the
+ * primary now, the new one after a failover) or only reads (a hot standby
+ * preferred: target_session_attrs=prefer-standby, every transaction read
+ * only, so that a write sent there by mistake fails instead of landing on
+ * a primary it fell back to). The connection string may set
+ * target_session_attrs itself.
  */
 #ifndef QUIRE_DB_H
 #define QUIRE_DB_H
@@ -32,15 +40,21 @@ enum db_status {
 	DB_ERROR	/* anything else: a bug, logged */
 };
 
+/* What a handle's connection is for. */
+enum db_target {
+	DB_PRIMARY,	/* reads and writes: the primary */
+	DB_STANDBY	/* reads only: a standby if one answers, else the primary */
+};
+
 struct db;
 
 /*
  * Returns a handle that will connect with conninfo (a libpq connection
- * string) on first use; stmts is borrowed and must outlive the handle.
- * connect_timeout is in seconds, statement_timeout in milliseconds (0: none).
- * Returns NULL when memory runs out.
+ * string) on first use, for target; stmts is borrowed and must outlive the
+ * handle. connect_timeout is in seconds, statement_timeout in milliseconds
+ * (0: none). Returns NULL when memory runs out.
  */
-struct db	*db_new(const char *conninfo, const char *application_name,
+struct db	*db_new(const char *conninfo, enum db_target target, const char *application_name,
 		    const struct db_stmt *stmts, size_t nstmts, long long connect_timeout,
 		    long long statement_timeout);
 void		 db_free(struct db *);

@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "util.h"
+#include "encode.h"
 
 #define DENY_MIN_SLOTS	16
 

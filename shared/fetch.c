@@ -82,24 +82,41 @@ fetch_free(struct fetch *f)
 }
 
 long
-fetch_get(struct fetch *f, const char *path, const struct buf **body, char *err,
-    size_t errlen)
+fetch_get(struct fetch *f, const char *path, const char *authorization,
+    const struct buf **body, char *err, size_t errlen)
 {
-	char		 url[2048];
-	long		 status = 0;
-	CURLcode	 rc;
+	struct curl_slist	*headers = NULL, *h;
+	struct buf		 line = BUF_INIT;
+	char			 url[2048];
+	long			 status = -1;
+	CURLcode		 rc;
 
 	if ((size_t)snprintf(url, sizeof(url), "%s%s", f->base, path) >= sizeof(url)) {
 		snprintf(err, errlen, "the URL is too long");
 		return -1;
 	}
+	if (authorization != NULL) {
+		if (strpbrk(authorization, "\r\n") != NULL ||
+		    buf_printf(&line, "Authorization: %s", authorization) == -1 ||
+		    (h = curl_slist_append(NULL, buf_str(&line))) == NULL) {
+			snprintf(err, errlen, "cannot pass the Authorization header on");
+			goto out;
+		}
+		headers = h;
+	}
 	buf_reset(&f->body);
 	curl_easy_setopt(f->curl, CURLOPT_URL, url);
-	if ((rc = curl_easy_perform(f->curl)) != CURLE_OK) {
+	curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, headers);
+	rc = curl_easy_perform(f->curl);
+	curl_easy_setopt(f->curl, CURLOPT_HTTPHEADER, NULL);
+	if (rc != CURLE_OK) {
 		snprintf(err, errlen, "%s: %s", url, curl_easy_strerror(rc));
-		return -1;
+		goto out;
 	}
 	curl_easy_getinfo(f->curl, CURLINFO_RESPONSE_CODE, &status);
 	*body = &f->body;
+out:
+	curl_slist_free_all(headers);
+	buf_free(&line);
 	return status;
 }

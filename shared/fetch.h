@@ -24,11 +24,11 @@ struct fetch	*fetch_new(const char *setting, const char *base, const char *agent
 void		 fetch_free(struct fetch *);
 
 /*
- * GETs base + path. Returns the HTTP status with the body in *body
- * (borrowed until the next call), or -1 when no whole answer came (the
- * reason in err).
+ * GETs base + path, with authorization as its Authorization header when not
+ * NULL. Returns the HTTP status with the body in *body (borrowed until the
+ * next call), or -1 when no whole answer came (the reason in err).
  */
-long		 fetch_get(struct fetch *, const char *path, const struct buf **body,
-		    char *err, size_t errlen);
+long		 fetch_get(struct fetch *, const char *path, const char *authorization,
+		    const struct buf **body, char *err, size_t errlen);
 
 #endif

@@ -1,15 +1,25 @@
 #include "http.h"
 
 #include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "log.h"
-#include "srv.h"
-#include "util.h"
+#include "encode.h"
+#include "secret.h"
+#include "text.h"
+#include "times.h"
+
+/* Request ids made here: a random prefix per process, then a counter. */
+static unsigned char	id_prefix[8];
+static uint32_t		id_count;
 
 struct req_mem {
 	struct req_mem	*next;
@@ -31,7 +41,14 @@ request_id_valid(const char *s)
 }
 
 int
-req_init(struct req *r, struct ctx *ctx, char **env, body_reader read, void *arg)
+req_ids_seed(void)
+{
+	return secret_random(id_prefix, sizeof(id_prefix));
+}
+
+int
+req_init(struct req *r, struct ctx *ctx, size_t max_body, char **env, body_reader read,
+    void *arg)
 {
 	const char	*uri, *q, *rid;
 	unsigned char	 raw[12];
@@ -39,8 +56,9 @@ req_init(struct req *r, struct ctx *ctx, char **env, body_reader read, void *arg
 	size_t		 len;
 
 	memset(r, 0, sizeof(*r));
-	r->start_usec = mono_usec();
+	r->start_usec = time_mono_usec();
 	r->ctx = ctx;
+	r->max_body = max_body;
 	r->env = env;
 	r->read = read;
 	r->read_arg = arg;
@@ -61,8 +79,8 @@ req_init(struct req *r, struct ctx *ctx, char **env, body_reader read, void *arg
 		snprintf(r->request_id, sizeof(r->request_id), "%s", rid);
 	else {
 		/* A random prefix per worker and a counter: unique without a syscall. */
-		memcpy(raw, ctx->request_prefix, 8);
-		count = ctx->request_count++;
+		memcpy(raw, id_prefix, sizeof(id_prefix));
+		count = id_count++;
 		raw[8] = (unsigned char)(count >> 24);
 		raw[9] = (unsigned char)(count >> 16);
 		raw[10] = (unsigned char)(count >> 8);
@@ -84,6 +102,8 @@ req_free(struct req *r)
 	buf_free(&r->body);
 	buf_free(&r->headers);
 	buf_free(&r->out);
+	if (r->has_file)
+		close(r->file_fd);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -187,7 +207,7 @@ req_read_body(struct req *r, size_t max)
 
 	if (r->body_read)
 		return 0;
-	if (sized && parse_int(cl, 0, (long long)1 << 40, &want) == -1) {
+	if (sized && text_parse_int(cl, 0, (long long)1 << 40, &want) == -1) {
 		resp_error(r, ERR_INCOMPLETE_BODY, "Content-Length is not a number");
 		return -1;
 	}
@@ -264,7 +284,7 @@ req_json(struct req *r)
 		resp_error(r, ERR_UNSUPPORTED_MEDIA_TYPE, "the body must be application/json");
 		return NULL;
 	}
-	if (req_read_body(r, (size_t)r->ctx->conf.max_body) == -1)
+	if (req_read_body(r, r->max_body) == -1)
 		return NULL;
 	if (!utf8_valid(buf_str(&r->body), r->body.len)) {
 		resp_error(r, ERR_INVALID_UTF8, "the body is not valid UTF-8");
@@ -356,7 +376,7 @@ req_string_field(struct req *r, json_t *obj, const char *name, size_t max)
 
 	if (v == NULL || !json_is_string(v))
 		return NULL;
-	if (has_control(json_string_value(v), json_string_length(v), false)) {
+	if (text_has_control(json_string_value(v), json_string_length(v), false)) {
 		resp_error(r, ERR_CONTROL_CHARACTER, "field \"%s\" holds a control character",
 		    name);
 		return NULL;
@@ -448,10 +468,77 @@ http_accepts_gzip(const char *ae)
 	return taken;
 }
 
+/* Drops the file body of a resp_file() answer, if any. */
+static void
+resp_drop_file(struct req *r)
+{
+	if (r->has_file)
+		close(r->file_fd);
+	r->has_file = false;
+	r->file_len = 0;
+}
+
+/* Returns whether c may be inside an entity tag's quotes (RFC 9110 etagc). */
+static bool
+etagc(unsigned char c)
+{
+	return c == 0x21 || (c >= 0x23 && c != 0x7f);
+}
+
+bool
+etag_list_valid(const char *header)
+{
+	const char	*p = header;
+	size_t		 tags = 0;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '*') {
+		for (p++; *p == ' ' || *p == '\t'; p++)
+			;
+		return *p == '\0';
+	}
+	/* #entity-tag: empty elements between commas are allowed, as RFC 9110 says. */
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			return tags > 0;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (*p++ != '"')
+			return false;
+		while (etagc((unsigned char)*p))
+			p++;
+		if (*p++ != '"')
+			return false;
+		tags++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != ',' && *p != '\0')
+			return false;
+	}
+}
+
+int
+req_etag_header(struct req *r, const char *name, const char **value)
+{
+	const char	*header = strcmp(name, "HTTP_IF_MATCH") == 0 ? "If-Match" :
+			    "If-None-Match";
+
+	if ((*value = req_env(r, name)) == NULL || etag_list_valid(*value))
+		return 0;
+	resp_error(r, ERR_INVALID_PRECONDITION, "%s must be * or a list of quoted ETags, "
+	    "such as \"abc\" or W/\"abc\", as sent in ETag", header);
+	*value = NULL;
+	return -1;
+}
+
 /* Drops any response set so far. */
 static void
 resp_reset(struct req *r)
 {
+	resp_drop_file(r);
 	buf_reset(&r->headers);
 	buf_reset(&r->out);
 	r->cache_control = false;
@@ -541,8 +628,18 @@ resp_error(struct req *r, enum err e, const char *fmt, ...)
 }
 
 void
+resp_db_error(struct req *r, enum db_status st)
+{
+	if (st == DB_UNAVAILABLE)
+		resp_error(r, ERR_UNAVAILABLE, "the database is unavailable; try again shortly");
+	else
+		resp_error(r, ERR_INTERNAL, "a database statement failed");
+}
+
+void
 resp_empty(struct req *r, int status)
 {
+	resp_drop_file(r);
 	r->status = status;
 	r->content_type = NULL;
 	buf_reset(&r->out);
@@ -551,6 +648,7 @@ resp_empty(struct req *r, int status)
 void
 resp_body(struct req *r, int status, const char *content_type, const char *data, size_t len)
 {
+	resp_drop_file(r);
 	r->status = status;
 	r->content_type = content_type;
 	buf_reset(&r->out);
@@ -568,6 +666,61 @@ resp_sendfile(struct req *r, const char *path, const char *content_type)
 }
 
 int
+resp_file(struct req *r, const char *path, const char *content_type)
+{
+	struct stat	 st;
+	int		 fd, saved;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1 || fstat(fd, &st) == -1) {
+		log_msg("cannot read %s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		log_msg("cannot send %s: not a file", path);
+		errno = EISDIR;
+		goto fail;
+	}
+	resp_empty(r, 200);
+	r->content_type = content_type;
+	r->has_file = true;
+	r->file_fd = fd;
+	r->file_len = (size_t)st.st_size;
+	return 0;
+fail:
+	saved = errno;
+	if (fd != -1)
+		close(fd);
+	resp_error(r, ERR_INTERNAL, "the file to send cannot be read");
+	errno = saved;
+	return -1;
+}
+
+int
+resp_send_file(const struct req *r, int (*put)(void *, const char *, size_t), void *arg)
+{
+	char	 chunk[65536];
+	size_t	 left;
+	ssize_t	 n;
+
+	if (!r->has_file || r->head)
+		return 0;
+	for (left = r->file_len; left > 0; left -= (size_t)n) {
+		n = read(r->file_fd, chunk, left < sizeof(chunk) ? left : sizeof(chunk));
+		if (n == -1 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n <= 0) {
+			log_msg("%s: the file to send ended early", r->path);
+			return -1;
+		}
+		if (put(arg, chunk, (size_t)n) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+int
 resp_serialize(const struct req *r, struct buf *out)
 {
 	bool	 has_body = r->status != 204 && r->status != 304 && !r->sendfile;
@@ -577,7 +730,8 @@ resp_serialize(const struct req *r, struct buf *out)
 	if (r->content_type != NULL)
 		rc |= buf_printf(out, "Content-Type: %s\r\n", r->content_type);
 	if (has_body)
-		rc |= buf_printf(out, "Content-Length: %zu\r\n", r->out.len);
+		rc |= buf_printf(out, "Content-Length: %zu\r\n",
+		    r->has_file ? r->file_len : r->out.len);
 	rc |= buf_printf(out, "X-Request-Id: %s\r\n", r->request_id);
 	rc |= buf_puts(out, "X-Content-Type-Options: nosniff\r\n");
 	if (!r->cache_control)

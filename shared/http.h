@@ -16,25 +16,16 @@
 #include <jansson.h>
 
 #include "buf.h"
+#include "db.h"
 #include "errors.h"
-#include "tok.h"
 
 #define REQ_MAX_PARAMS	4
 #define REQ_ID_MAX	64
 
+struct claims;
 struct ctx;
 struct req;
-
-/* A request handler: it always leaves a response in the req. */
-typedef void (*handler_fn)(struct req *);
-
-/* One route: method and path pattern ("/auth/users/{id}") to a handler. */
-struct route {
-	const char	*method;	/* "GET" also answers HEAD */
-	const char	*pattern;	/* literal segments and {name} segments */
-	handler_fn	 handler;
-	enum role	 min_role;	/* ROLE_ANON: public */
-};
+struct route;
 
 /* Reads up to n body bytes into p. Returns the count, 0 at the end, -1 on error. */
 typedef int (*body_reader)(void *arg, char *p, int n);
@@ -49,6 +40,7 @@ struct req {
 
 	const char		*method;
 	char			*path;		/* REQUEST_URI before '?', owned */
+	size_t			 max_body;	/* bytes of a JSON body */
 	const char		*query;		/* QUERY_STRING, borrowed; "" when none */
 	char			 request_id[REQ_ID_MAX + 1];
 	bool			 head;		/* HEAD: the body is not sent */
@@ -57,8 +49,7 @@ struct req {
 	const struct route	*route;
 	char			*params[REQ_MAX_PARAMS];	/* decoded {name} segments */
 	size_t			 nparams;
-	const struct claims	*claims;	/* NULL when anonymous */
-	struct claims		 claims_buf;
+	const struct claims	*claims;	/* NULL when anonymous; request-scoped */
 
 	struct buf		 body;
 	bool			 body_read;
@@ -70,14 +61,26 @@ struct req {
 	struct buf		 out;		/* response body */
 	bool			 cache_control;	/* a handler set Cache-Control */
 	bool			 sendfile;	/* the web server sends the body */
+	bool			 has_file;	/* the body is file_fd's file_len bytes */
+	int			 file_fd;
+	size_t			 file_len;
 };
 
 /*
- * Sets up r for a request whose CGI parameters are env (borrowed for the
- * request's life) and whose body comes from read(arg). Returns 0, or -1 when
- * memory runs out. Free with req_free().
+ * Seeds this process's request ids (X-Request-Id when the client sent
+ * none): a random prefix, then a counter. Call it in each worker after
+ * fork. Returns 0, or -1 when no random bytes could be had.
  */
-int		 req_init(struct req *r, struct ctx *, char **env, body_reader read, void *arg);
+int		 req_ids_seed(void);
+/*
+ * Sets up r for a request whose CGI parameters are env (borrowed for the
+ * request's life) and whose body comes from read(arg), for the program
+ * context ctx (handed to handlers, not read here) taking JSON bodies of at
+ * most max_body bytes. Returns 0, or -1 when memory runs out. Free with
+ * req_free().
+ */
+int		 req_init(struct req *r, struct ctx *ctx, size_t max_body, char **env,
+		    body_reader read, void *arg);
 void		 req_free(struct req *);
 
 /* Returns the CGI parameter name ("HTTP_IF_MATCH"), or NULL. Borrowed. */
@@ -148,6 +151,18 @@ const char	*req_string_field(struct req *, json_t *obj, const char *name, size_t
  * (If-None-Match), W/ prefixes are ignored, as RFC 9110 says.
  */
 bool		 etag_matches(const char *header, const char *etag, bool weak);
+/*
+ * Returns whether an If-Match / If-None-Match value is well-formed: "*", or
+ * a comma-separated list of at least one entity tag ("x", W/"x").
+ */
+bool		 etag_list_valid(const char *header);
+/*
+ * Reads the precondition header name ("HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH")
+ * into *value (NULL when absent). Returns 0, or -1 with 400
+ * invalid_precondition when it is not etag_list_valid(): a malformed value
+ * is not a stale one.
+ */
+int		 req_etag_header(struct req *, const char *name, const char **value);
 
 /*
  * Returns whether an Accept-Encoding value (NULL: none) names gzip (or
@@ -161,6 +176,8 @@ void		 resp_json(struct req *, int status, json_t *body);
 /* Sets an error response in the shared shape. Earlier headers are dropped. */
 void		 resp_error(struct req *, enum err, const char *fmt, ...)
 		    __attribute__((format(printf, 3, 4)));
+/* Answers a database failure: 503 with Retry-After when unavailable, else 500. */
+void		 resp_db_error(struct req *, enum db_status);
 /* Sets a response without a body (204, 304, 301 with a Location header). */
 void		 resp_empty(struct req *, int status);
 /* Sets a response with a body of the given type (a static string). */
@@ -180,9 +197,26 @@ int		 resp_header(struct req *, const char *name, const char *fmt, ...)
 void		 resp_sendfile(struct req *, const char *path, const char *content_type);
 
 /*
- * Serialises the response (CGI "Status:" form, headers, then body) into out.
- * Returns 0 or -1 when memory runs out.
+ * Answers 200 with the bytes of the file at path, which the program sends
+ * itself (for a web server that cannot see the file): opened now, streamed
+ * after the headers (resp_send_file). content_type is a static string.
+ * Returns 0, or -1 with 500 set and errno kept when the file cannot be read.
+ */
+int		 resp_file(struct req *, const char *path, const char *content_type);
+
+/*
+ * Serialises the response (CGI "Status:" form, headers, then body) into out;
+ * a file body is not included (resp_send_file sends it). Returns 0 or -1
+ * when memory runs out.
  */
 int		 resp_serialize(const struct req *, struct buf *out);
+
+/*
+ * Sends the file body of a resp_file() answer (none for HEAD) with put,
+ * which returns 0 or -1. Returns 0, or -1 when the file could not be read
+ * whole or put failed (logged).
+ */
+int		 resp_send_file(const struct req *, int (*put)(void *arg, const char *p, size_t n),
+		    void *arg);
 
 #endif

@@ -7,7 +7,7 @@
 #include <sys/epoll.h>
 
 #include "log.h"
-#include "util.h"
+#include "times.h"
 
 #define RECONNECT_USEC		1000000		/* an idle worker tries once a second */
 #define RESYNC_FIRST_USEC	1000000		/* then 2, 4 … seconds after failures */
@@ -252,7 +252,7 @@ notify_tick(struct notify *n, int ep)
 	if (conn != NULL && !n->pending && n->watched_connection == n->connections &&
 	    n->watched != -1)
 		return -1;
-	now = mono_usec();
+	now = time_mono_usec();
 	if (conn == NULL && now >= n->reconnect_at) {
 		n->reconnect_at = now + RECONNECT_USEC;
 		if (db_ping(n->db) == DB_OK)
@@ -315,6 +315,6 @@ notify_catch_up(struct notify *n)
 	if (db_conn(n->db) == NULL)
 		db_ping(n->db);
 	if (n->pending)
-		run_resyncs(n, mono_usec());
+		run_resyncs(n, time_mono_usec());
 	return db_conn(n->db) != NULL;
 }

@@ -11,7 +11,7 @@
  * runs, between requests, before the worker serves another one; a failed
  * resync is tried again after 1, 2, 4 … 64 seconds.
  *
- * The worker loop drives it (shared/srv.c): it waits on the connection's
+ * The worker loop drives it (shared/proc.c): it waits on the connection's
  * socket beside the FastCGI listen socket (notify_tick keeps the socket in
  * its epoll set), reads what arrives while it is idle (notify_read), hands
  * out after each request what libpq queued during it (notify_drain, no

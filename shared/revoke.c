@@ -8,7 +8,7 @@
 #include "log.h"
 #include "notify.h"
 #include "srv.h"
-#include "util.h"
+#include "encode.h"
 
 struct revoke {
 	struct ctx			*ctx;

@@ -39,7 +39,7 @@ http_load(struct ctx *ctx, void *state, struct deny *d)
 	size_t			 i, bad = 0;
 	int64_t			 now;
 
-	if ((status = fetch_get(state, "/auth/revocations", &body, err, sizeof(err))) == -1) {
+	if ((status = fetch_get(state, "/auth/revocations", NULL, &body, err, sizeof(err))) == -1) {
 		log_msg("revocations: %s", err);
 		return -1;
 	}

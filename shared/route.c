@@ -3,7 +3,7 @@
 #include <stdbool.h>
 #include <string.h>
 
-#include "util.h"
+#include "encode.h"
 
 /*
  * Matches path against pattern, decoding {name} segments into scratch.

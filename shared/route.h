@@ -6,6 +6,18 @@
 
 #include "buf.h"
 #include "http.h"
+#include "tok.h"
+
+/* A request handler: it always leaves a response in the req. */
+typedef void (*handler_fn)(struct req *);
+
+/* One route: method and path pattern ("/auth/users/{id}") to a handler. */
+struct route {
+	const char	*method;	/* "GET" also answers HEAD */
+	const char	*pattern;	/* literal segments and {name} segments */
+	handler_fn	 handler;
+	enum role	 min_role;	/* ROLE_ANON: public */
+};
 
 enum route_result {
 	ROUTE_FOUND,

@@ -10,11 +10,18 @@
  * the configuration file and the keys again between requests (in --workers
  * mode the master first, then its workers). Each worker also listens on its
  * database connection (ctx->notify) for what other programs publish,
- * revocations first (shared/revoke.h).
+ * revocations first (shared/revoke.h), and for the channels the program
+ * itself declares (struct srv_channel).
+ *
+ * Reads and writes: ctx->db is the primary (database), which every write
+ * and every request with a token uses; ctx->db_read, when database_read is
+ * set, is a read-only connection (usually a hot standby) for the anonymous
+ * reads handlers send there with srv_db_read().
  */
 #ifndef QUIRE_SRV_H
 #define QUIRE_SRV_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -23,13 +30,15 @@
 #include "http.h"
 #include "notify.h"
 #include "revoke.h"
+#include "route.h"
 #include "tok.h"
 
 struct ctx;
 
 /* What every program reads from its section (or the global part) of the file. */
 struct common_conf {
-	const char	*database;		/* libpq connection string */
+	const char	*database;		/* libpq connection string: the primary */
+	const char	*database_read;		/* anonymous reads ("": the primary) */
 	long long	 db_connect_timeout;	/* seconds */
 	long long	 db_statement_timeout;	/* milliseconds */
 	const char	*public_keys;		/* directory (or file) of PEM public keys */
@@ -40,6 +49,20 @@ struct common_conf {
 	long long	 auth_timeout;		/* milliseconds */
 	long long	 max_body;		/* bytes of a JSON body */
 };
+
+/*
+ * A channel a program LISTENs on (shared/notify.h): on_message for each
+ * notification, resync (NULL: none) after every (re)connection, when some
+ * may have been lost. Both get the context the worker serves with, and run
+ * between requests.
+ */
+struct srv_channel {
+	const char	*name;
+	void		(*on_message)(struct ctx *, const char *payload);
+	int		(*resync)(struct ctx *);	/* 0, or -1: again later */
+};
+
+struct srv_listener;
 
 /* A program: its name, routes, statements, settings and hooks. */
 struct service {
@@ -68,6 +91,11 @@ struct service {
 	void			(*fini)(struct ctx *);
 	/* Where revocations are loaded from after each (re)connection; NULL: none. */
 	const struct revoke_source *revocations;
+	/* The program's own channels. */
+	const struct srv_channel *channels;
+	size_t			 nchannels;
+	/* Refuses database_read: the program has no read that may lag. */
+	bool			 primary_only;
 	/*
 	 * Answers a request whose path no route matches, instead of 404 (Post:
 	 * the reader site's pages). It must leave a response. Optional.
@@ -97,14 +125,14 @@ struct ctx {
 	struct common_conf	 conf;
 	void			*app_conf;	/* the program's settings, conf_size bytes */
 	void			*app;		/* the program's state, set by init */
-	struct db		*db;
+	struct db		*db;		/* the primary */
+	struct db		*db_read;	/* database_read, or NULL */
 	struct notify		*notify;	/* LISTEN on db's connection */
+	struct srv_listener	*listeners;	/* one per svc->channels */
 	struct revoke		*revoke;	/* revoked subjects, when tracked */
 	struct tok_verifier	 tokens;
 	char			 program[32];	/* "quire-auth" */
 	char			 audience[32];	/* "quire-auth" */
-	unsigned char		 request_prefix[8];	/* random, per worker process */
-	uint32_t		 request_count;	/* request ids: prefix, then this */
 };
 
 /*
@@ -152,10 +180,34 @@ void	srv_dispatch(struct req *r);
  */
 int	srv_main(const struct service *, int argc, char **argv);
 
+/*
+ * Returns the handle for the request's reads: ctx->db_read for a request
+ * without an Authorization header when database_read is set, else the
+ * primary. Any request with a token is a writer's (or one made for a
+ * writer, as Post's lookups in Media when it saves a post): it reads on the
+ * primary, so that a standby behind it never shows a writer an older
+ * version of what they just saved.
+ */
+struct db *srv_db_read(const struct req *);
+
+/*
+ * Runs read statement stmt with text parameters on srv_db_read(r). When
+ * that is the read-only connection and no row comes back, runs it again on
+ * the primary: a standby behind it may not have yet what was just made (an
+ * image shown right after its upload, a post just published). Returns the
+ * status and *res as db_exec() does, and sets *db (when not NULL) to the
+ * handle that answered, for the reads that follow.
+ */
+enum db_status srv_read(struct req *, size_t stmt, int nparams, const char *const *values,
+	    PGresult **res, struct db **db);
+
+/* srv_read with text parameters given inline: SRV_READ(r, STMT_X, &res, &db, a, b). */
+#define SRV_READ(r, stmt, res, db, ...)						\
+	srv_read((r), (stmt),							\
+	    (int)(sizeof((const char *[]){ __VA_ARGS__ }) / sizeof(const char *)),	\
+	    (const char *const[]){ __VA_ARGS__ }, (res), (db))
+
 /* GET /<service>/health: 200 {"status":"ok"} when the database answers, else 503. */
 void	srv_health(struct req *);
-
-/* Answers a database failure: 503 with Retry-After when unavailable, else 500. */
-void	resp_db_error(struct req *, enum db_status);
 
 #endif

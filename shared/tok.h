@@ -18,7 +18,7 @@
 #include <openssl/evp.h>
 
 #include "deny.h"
-#include "util.h"
+#include "encode.h"
 
 #define TOK_MAX_LEN	4096	/* longer tokens are refused unread */
 #define TOK_KID_LEN	43	/* base64url SHA-256 thumbprint (RFC 7638) */

@@ -31,7 +31,7 @@
 
 #include "buf.h"
 #include "cfg.h"
-#include "util.h"
+#include "encode.h"
 
 #define DEFAULT_CONFIG	"/etc/quire/quire.conf"
 #define DEFAULT_SQL_DIR	"/usr/share/quire/sql"
@@ -319,15 +319,17 @@ out:
 
 /*
  * Connects with dsn (a connection string or URI), to database when it is not
- * NULL whatever dsn says. Returns the connection, or NULL with the reason
- * printed.
+ * NULL whatever dsn says: to the primary when dsn lists several hosts (a
+ * standby among them), unless dsn says otherwise. Returns the connection,
+ * or NULL with the reason printed.
  */
 static PGconn *
 connect_to(const char *what, const char *dsn, const char *database)
 {
 	/* The first dbname is expanded as a connection string; a later one overrides it. */
-	const char *const keys[] = { "dbname", database != NULL ? "dbname" : NULL, NULL };
-	const char *const values[] = { dsn, database, NULL };
+	const char *const keys[] = { "target_session_attrs", "dbname",
+	    database != NULL ? "dbname" : NULL, NULL };
+	const char *const values[] = { "read-write", dsn, database, NULL };
 	PGconn	*conn = PQconnectdbParams(keys, values, 1);
 
 	if (PQstatus(conn) != CONNECTION_OK) {

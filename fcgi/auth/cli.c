@@ -11,7 +11,6 @@
 #include <openssl/pem.h>
 
 #include "auth.h"
-#include "util.h"
 
 /*
  * Writes a PEM to a new file (never over an existing one) with mode. Returns

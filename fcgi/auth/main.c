@@ -12,8 +12,10 @@
 #include <string.h>
 
 #include "auth.h"
+#include "nitems.h"
 #include "log.h"
-#include "util.h"
+#include "encode.h"
+#include "secret.h"
 
 static const struct route auth_routes[] = {
 	{ "POST",	"/auth/login",		h_login,		ROLE_ANON },
@@ -31,21 +33,18 @@ static const struct route auth_routes[] = {
 	{ "DELETE",	"/auth/users/{id}",	h_users_delete,		ROLE_ADMIN },
 };
 
-#define KEY(name, type, def, min, max, field) \
-	{ name, type, def, min, max, offsetof(struct auth_conf, field) }
-
 /* The [auth] settings; documented in the README. */
 static const struct cfg_key auth_keys[] = {
-	KEY("private_key", CFG_STR, NULL, 0, 0, private_key),
-	KEY("access_ttl", CFG_INT, "900", 60, 86400, access_ttl),
-	KEY("refresh_ttl", CFG_INT, "2592000", 300, 31536000, refresh_ttl),
-	KEY("password_cost", CFG_INT, "5", 1, 11, password_cost),
-	KEY("password_min_length", CFG_INT, "10", 10, 128, password_min_length),
-	KEY("login_max_failures", CFG_INT, "5", 1, 1000, login_max_failures),
-	KEY("login_address_max_failures", CFG_INT, "50", 1, 100000, login_address_max_failures),
-	KEY("login_window", CFG_INT, "900", 1, 86400, login_window),
-	KEY("login_ipv6_prefix", CFG_INT, "64", 32, 128, login_ipv6_prefix),
-	KEY("cookie_secure", CFG_BOOL, "no", 0, 0, cookie_secure),
+	CFG_KEY(struct auth_conf, private_key, CFG_STR, NULL, 0, 0),
+	CFG_KEY(struct auth_conf, access_ttl, CFG_INT, "900", 60, 86400),
+	CFG_KEY(struct auth_conf, refresh_ttl, CFG_INT, "2592000", 300, 31536000),
+	CFG_KEY(struct auth_conf, password_cost, CFG_INT, "5", 1, 11),
+	CFG_KEY(struct auth_conf, password_min_length, CFG_INT, "10", 10, 128),
+	CFG_KEY(struct auth_conf, login_max_failures, CFG_INT, "5", 1, 1000),
+	CFG_KEY(struct auth_conf, login_address_max_failures, CFG_INT, "50", 1, 100000),
+	CFG_KEY(struct auth_conf, login_window, CFG_INT, "900", 1, 86400),
+	CFG_KEY(struct auth_conf, login_ipv6_prefix, CFG_INT, "64", 32, 128),
+	CFG_KEY(struct auth_conf, cookie_secure, CFG_BOOL, "no", 0, 0),
 };
 
 /* Loads the signing key and hashes the stand-in password. Returns 0 or -1. */
@@ -65,7 +64,7 @@ auth_init(struct ctx *ctx, char *err, size_t errlen)
 	if (signer_load(a, conf->private_key, ctx->tokens.keys, err, errlen) == -1)
 		return -1;
 	/* Unknown usernames are checked against this, at the same cost as real ones. */
-	if (random_bytes(raw, sizeof(raw)) == -1) {
+	if (secret_random(raw, sizeof(raw)) == -1) {
 		snprintf(err, errlen, "cannot read random bytes: %s", strerror(errno));
 		return -1;
 	}
@@ -103,16 +102,18 @@ auth_fini(struct ctx *ctx)
 static const struct service auth_service = {
 	.name = "auth",
 	.routes = auth_routes,
-	.nroutes = sizeof(auth_routes) / sizeof(auth_routes[0]),
+	.nroutes = nitems(auth_routes),
 	.stmts = auth_stmts,
 	.nstmts = S_AUTH_STMT_COUNT,
 	.keys = auth_keys,
-	.nkeys = sizeof(auth_keys) / sizeof(auth_keys[0]),
+	.nkeys = nitems(auth_keys),
 	.conf_size = sizeof(struct auth_conf),
 	.init = auth_init,
 	.reload = auth_reload,
 	.fini = auth_fini,
 	.revocations = &auth_revocations,
+	/* Logins, refreshes and revocations must see the last write: no standby. */
+	.primary_only = true,
 };
 
 int

@@ -6,7 +6,9 @@
 #include <openssl/crypto.h>
 
 #include "auth.h"
-#include "util.h"
+#include "encode.h"
+#include "secret.h"
+#include "text.h"
 
 char *
 password_hash(const char *password, long long cost)
@@ -40,7 +42,7 @@ password_check(const char *password, const char *hash)
 		return false;
 	h = crypt_rn(password, hash, data, sizeof(*data));
 	if (h != NULL && h[0] != '*' && strlen(h) == len)
-		ok = ct_equal(h, hash, len);
+		ok = secret_equal(h, hash, len);
 	free(data);
 	return ok;
 }
@@ -81,7 +83,7 @@ username_invalid(const char *u, enum err *e)
 {
 	size_t	 len = strlen(u);
 
-	if (has_control(u, len, false)) {
+	if (text_has_control(u, len, false)) {
 		*e = ERR_CONTROL_CHARACTER;
 		return "username holds a control character";
 	}
@@ -112,7 +114,7 @@ password_generate(char out[PASSWORD_GENERATED_MAX], long long min_length)
 	/* base64url: 4 characters for every 3 bytes, rounded up. */
 	while (n < sizeof(raw) && b64url_encoded_len(n) < (size_t)min_length)
 		n++;
-	if (random_bytes(raw, n) == -1)
+	if (secret_random(raw, n) == -1)
 		return -1;
 	b64url_encode(raw, n, out);
 	OPENSSL_cleanse(raw, sizeof(raw));

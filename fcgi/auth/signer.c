@@ -9,7 +9,8 @@
 
 #include "auth.h"
 #include "buf.h"
-#include "util.h"
+#include "encode.h"
+#include "secret.h"
 
 /* The audiences of an access token: every Quire program. */
 #define TOKEN_AUDIENCE "{\"aud\":[\"quire-post\",\"quire-media\",\"quire-auth\"]}"
@@ -78,7 +79,7 @@ signer_issue(struct ctx *ctx, const char *sub, const char *name, const char *rol
 	unsigned char		 raw[16];
 	char			 jti[24], *out = NULL;
 
-	if (random_bytes(raw, sizeof(raw)) == -1)
+	if (secret_random(raw, sizeof(raw)) == -1)
 		return NULL;
 	b64url_encode(raw, sizeof(raw), jti);
 	if (jwt_new(&jwt) != 0)
@@ -117,7 +118,7 @@ refresh_token_new(char token[REFRESH_TOKEN_LEN + 1], char hash[67])
 {
 	unsigned char	 raw[32];
 
-	if (random_bytes(raw, sizeof(raw)) == -1)
+	if (secret_random(raw, sizeof(raw)) == -1)
 		return -1;
 	b64url_encode(raw, sizeof(raw), token);
 	token_digest(token, REFRESH_TOKEN_LEN, hash);

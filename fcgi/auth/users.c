@@ -12,7 +12,6 @@
 
 #include "auth.h"
 #include "page.h"
-#include "util.h"
 
 static const struct field create_fields[] = {
 	{ "username", JSON_STRING, true, false },

@@ -12,7 +12,8 @@
 #include "log.h"
 #include "media.h"
 #include "page.h"
-#include "util.h"
+#include "encode.h"
+#include "text.h"
 
 #define COL_OWNER	1
 
@@ -38,11 +39,11 @@ alt_check(struct req *r, const char *alt, size_t len)
 		resp_error(r, ERR_INVALID_UTF8, "alt is not valid UTF-8");
 		return -1;
 	}
-	if (has_control(alt, len, false)) {
+	if (text_has_control(alt, len, false)) {
 		resp_error(r, ERR_CONTROL_CHARACTER, "alt holds a control character");
 		return -1;
 	}
-	if (utf8_length(alt) > ALT_MAX_CHARS) {
+	if (utf8_count(alt, len) > ALT_MAX_CHARS) {
 		resp_error(r, ERR_INVALID_FIELD, "alt is longer than %d characters", ALT_MAX_CHARS);
 		return -1;
 	}
@@ -50,14 +51,14 @@ alt_check(struct req *r, const char *alt, size_t len)
 }
 
 PGresult *
-item_fetch(struct req *r, char id[UUID_LEN + 1])
+item_fetch(struct req *r, char id[UUID_LEN + 1], struct db **db)
 {
 	PGresult	*res;
 	enum db_status	 st;
 
 	if (media_id_param(r, id) == -1)
 		return NULL;
-	if ((st = DB_QUERY(r->ctx->db, S_ITEM_BY_ID, &res, id)) != DB_OK) {
+	if ((st = SRV_READ(r, S_ITEM_BY_ID, &res, db, id)) != DB_OK) {
 		resp_db_error(r, st);
 		return NULL;
 	}
@@ -79,7 +80,7 @@ item_for_change(struct req *r, char id[UUID_LEN + 1])
 {
 	PGresult	*res;
 
-	if ((res = item_fetch(r, id)) == NULL)
+	if ((res = item_fetch(r, id, NULL)) == NULL)
 		return NULL;
 	if (r->claims->role < ROLE_EDITOR &&
 	    strcasecmp(PQgetvalue(res, 0, COL_OWNER), r->claims->sub) != 0) {
@@ -103,7 +104,7 @@ h_media_get(struct req *r)
 	PGresult	*res;
 	char		 id[UUID_LEN + 1];
 
-	if ((res = item_fetch(r, id)) == NULL)
+	if ((res = item_fetch(r, id, NULL)) == NULL)
 		return;
 	resp_json(r, 200, item_json(media_state(r), res, 0));
 	PQclear(res);
@@ -188,8 +189,9 @@ out:
 
 /*
  * DELETE /media/{id} (the owner, an editor or an admin)
- * 204: the row, the original and every cached file are gone; 400; 403;
- * 404; 500 when cached files could not be removed; 503.
+ * 204: the row, the original and every cached file of this node are gone
+ * (other nodes' go on the notification, coherence.c); 400; 403; 404; 500
+ * when cached files could not be removed; 503.
  */
 void
 h_media_delete(struct req *r)
@@ -201,7 +203,7 @@ h_media_delete(struct req *r)
 	if ((item = item_for_change(r, id)) == NULL)
 		return;
 	PQclear(item);
-	if ((st = DB_QUERY(r->ctx->db, S_ITEM_DELETE, NULL, id)) != DB_OK) {
+	if ((st = DB_QUERY(r->ctx->db, S_ITEM_DELETE, NULL, id, MEDIA_CHANNEL)) != DB_OK) {
 		resp_db_error(r, st);
 		return;
 	}

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "media.h"
+#include "nitems.h"
 
 /* Answers GET /media/health: 503 when the cache directory is unusable, else the database's state. */
 static void h_media_health(struct req *);
@@ -27,20 +28,18 @@ static const struct route media_routes[] = {
 	{ "GET",	"/media/{id}/w/{name}",		h_media_variant,	ROLE_ANON },
 };
 
-#define KEY(name, type, def, min, max, field) \
-	{ name, type, def, min, max, offsetof(struct media_conf, field) }
-
 /* The [media] settings; documented in the README. */
 static const struct cfg_key media_keys[] = {
-	KEY("cache_dir", CFG_STR, "/var/cache/quire/media", 0, 0, cache_dir),
-	KEY("upload_max", CFG_INT, "20971520", 1024, 1073741824, upload_max),
-	KEY("max_pixels", CFG_INT, "50000000", 1, 1000000000, max_pixels),
-	KEY("max_side", CFG_INT, "16384", 1, 65500, max_side),
-	KEY("widths", CFG_STR, "320,640,960,1280,1920", 0, 0, widths),
-	KEY("quality", CFG_INT, "82", 1, 100, quality),
-	KEY("magick_memory", CFG_INT, "256", 16, 1048576, magick_memory),
-	KEY("magick_map", CFG_INT, "512", 16, 1048576, magick_map),
-	KEY("magick_disk", CFG_INT, "1024", 0, 1048576, magick_disk),
+	CFG_KEY(struct media_conf, cache_dir, CFG_STR, "/var/cache/quire/media", 0, 0),
+	CFG_KEY(struct media_conf, upload_max, CFG_INT, "20971520", 1024, 1073741824),
+	CFG_KEY(struct media_conf, max_pixels, CFG_INT, "50000000", 1, 1000000000),
+	CFG_KEY(struct media_conf, max_side, CFG_INT, "16384", 1, 65500),
+	CFG_KEY(struct media_conf, widths, CFG_STR, "320,640,960,1280,1920", 0, 0),
+	CFG_KEY(struct media_conf, quality, CFG_INT, "82", 1, 100),
+	CFG_KEY(struct media_conf, magick_memory, CFG_INT, "256", 16, 1048576),
+	CFG_KEY(struct media_conf, magick_map, CFG_INT, "512", 16, 1048576),
+	CFG_KEY(struct media_conf, magick_disk, CFG_INT, "1024", 0, 1048576),
+	CFG_KEY(struct media_conf, x_sendfile, CFG_BOOL, "yes", 0, 0),
 };
 
 static void
@@ -125,16 +124,18 @@ media_fini(struct ctx *ctx)
 static const struct service media_service = {
 	.name = "media",
 	.routes = media_routes,
-	.nroutes = sizeof(media_routes) / sizeof(media_routes[0]),
+	.nroutes = nitems(media_routes),
 	.stmts = media_stmts,
 	.nstmts = S_MEDIA_STMT_COUNT,
 	.keys = media_keys,
-	.nkeys = sizeof(media_keys) / sizeof(media_keys[0]),
+	.nkeys = nitems(media_keys),
 	.conf_size = sizeof(struct media_conf),
 	.init = media_init,
 	.reload = media_reload,
 	.fini = media_fini,
 	.revocations = &revoke_from_auth,
+	.channels = media_channels,
+	.nchannels = nitems(media_channels),
 };
 
 int

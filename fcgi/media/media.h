@@ -15,6 +15,7 @@
 #define WIDTHS_MAX	16	/* configured variant widths at most */
 #define MULTIPART_SLACK	16384	/* bytes of form framing allowed above upload_max */
 #define MAX_FRAMES	1000	/* frames of an animation at most */
+#define MEDIA_CHANNEL	"quire_media"	/* NOTIFY of a deleted item: its id */
 
 /* The [media] settings (see the README for each). */
 struct media_conf {
@@ -27,6 +28,7 @@ struct media_conf {
 	long long	 magick_memory;		/* MiB */
 	long long	 magick_map;		/* MiB */
 	long long	 magick_disk;		/* MiB */
+	int		 x_sendfile;		/* no: the program sends the bytes */
 };
 
 /* The Media program's state, built once at start-up. */
@@ -47,6 +49,7 @@ enum media_stmt {
 	S_ITEM_DELETE,
 	S_ITEM_EXISTS,
 	S_ORIGINAL,
+	S_ITEMS_GONE,
 	S_MEDIA_STMT_COUNT
 };
 
@@ -75,10 +78,13 @@ void	 h_media_delete(struct req *);
  */
 int	 media_id_param(struct req *, char id[UUID_LEN + 1]);
 /*
- * Reads the item of the path's {id} (its lowercased id into id). Returns its
- * row (to PQclear), or NULL with the response set (400 invalid_id, 404, 503).
+ * Reads the item of the path's {id} (its lowercased id into id): for an
+ * anonymous request on the standby, else (or when the standby does not have
+ * it yet) on the primary, the handle that found it set in *db (when not
+ * NULL). Returns its row (to PQclear), or NULL with the response set (400
+ * invalid_id, 404, 503).
  */
-PGresult *item_fetch(struct req *, char id[UUID_LEN + 1]);
+PGresult *item_fetch(struct req *, char id[UUID_LEN + 1], struct db **db);
 /*
  * Checks an alt text: valid UTF-8 (400 invalid_utf8), no control characters
  * (400 control_character), at most ALT_MAX_CHARS characters (400
@@ -195,5 +201,9 @@ void	 cache_unlock(int fd);
 int	 cache_remove_item(const char *dir, const char *id);
 /* Makes sure the cache directory exists and is writable. Returns 0 or -1. */
 int	 cache_ready(const char *dir);
+
+/* coherence.c: every node's cache told of deletions */
+/* The channels Media listens on: MEDIA_CHANNEL. */
+extern const struct srv_channel media_channels[1];
 
 #endif

@@ -37,11 +37,20 @@ const struct db_stmt media_stmts[S_MEDIA_STMT_COUNT] = {
 	    3, true },
 	[S_ITEM_SET_ALT] = { "item_set_alt",
 	    "UPDATE media.items SET alt = $2 WHERE id = $1 RETURNING " ITEM_COLUMNS, 2, false },
+	/*
+	 * $2 is the channel: every Media instance, on every node, removes the
+	 * item's cached files when the deletion commits (coherence.c).
+	 */
 	[S_ITEM_DELETE] = { "item_delete",
-	    "DELETE FROM media.items WHERE id = $1", 1, false },
+	    "WITH d AS (DELETE FROM media.items WHERE id = $1 RETURNING id) "
+	    "SELECT pg_notify($2, id::text) FROM d", 2, false },
 	[S_ITEM_EXISTS] = { "item_exists",
 	    "SELECT 1 FROM media.items WHERE id = $1", 1, true },
 	/* The original's bytes, read in binary. */
 	[S_ORIGINAL] = { "original",
 	    "SELECT data FROM media.originals WHERE item_id = $1", 1, true, true },
+	/* Of the ids in the array $1 ("{…}"), those no item has (any longer). */
+	[S_ITEMS_GONE] = { "items_gone",
+	    "SELECT u::text FROM unnest($1::uuid[]) u "
+	    "WHERE NOT EXISTS (SELECT 1 FROM media.items WHERE id = u)", 1, true },
 };

@@ -6,6 +6,15 @@
  * A variant that exists is served by the web server without asking us at
  * all (see web-conf/lighttpd/quire.conf), so here we only see misses. Each
  * file is made under its own lock: concurrent first requests make it once.
+ * With x_sendfile = no (a web server on another host, which cannot see the
+ * cache directory) the program sends the file's bytes itself, and answers
+ * If-None-Match itself.
+ *
+ * An anonymous request reads the item and its original on the standby
+ * (database_read). A file made from what the standby said is checked
+ * against the primary once written, since a standby behind it may still
+ * have an item the primary deleted, whose notification (coherence.c) came
+ * before the file: the file is taken away again.
  */
 #include <errno.h>
 #include <limits.h>
@@ -16,8 +25,11 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "nitems.h"
 #include "media.h"
-#include "util.h"
+#include "encode.h"
+#include "text.h"
+#include "times.h"
 
 #define IMMUTABLE	"public, max-age=31536000, immutable"
 
@@ -34,11 +46,14 @@ variant_name_parse(const char *s, long long *width, enum img_type *type)
 
 	if (dot == NULL || (n = (size_t)(dot - s)) == 0 || n >= sizeof(digits) || s[0] == '0')
 		return -1;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
 	memcpy(digits, s, n);
 	digits[n] = '\0';
-	if (parse_int(digits, 1, 1000000, width) == -1)
+	if (text_parse_int(digits, 1, 1000000, width) == -1)
 		return -1;
-	for (i = 0; i < sizeof(exts) / sizeof(exts[0]); i++) {
+	for (i = 0; i < nitems(exts); i++) {
 		if (strcmp(dot + 1, img_ext(exts[i])) == 0) {
 			*type = exts[i];
 			return 0;
@@ -71,7 +86,7 @@ widths_parse(const char *s, long long max, long long out[WIDTHS_MAX])
 			return -1;
 		memcpy(word, s, len);
 		word[len] = '\0';
-		if (parse_int(word, 1, max, &out[n++]) == -1)
+		if (text_parse_int(word, 1, max, &out[n++]) == -1)
 			return -1;
 		s += strcspn(s, ",");
 		if (*s == ',' && *++s == '\0')
@@ -119,22 +134,24 @@ mime_type(const char *mime)
 
 /*
  * Makes the cache file path of item when it is missing: the stored
- * original itself (width 0) or a variant width pixels wide of type out.
- * Runs under the file's lock, and checks again once it holds it. Returns
- * 0, or -1 with the response set (404 when the item went meanwhile, 500,
- * 503).
+ * original itself (width 0) or a variant width pixels wide of type out,
+ * read on db. Runs under the file's lock, and checks again once it holds
+ * it. Returns 0 with *made set when this call wrote the file, or -1 with
+ * the response set (404 when the item went meanwhile, 500, 503).
  */
 static int
-cache_fill(struct req *r, const char *path, PGresult *item, long long width, enum img_type out)
+cache_fill(struct req *r, struct db *db, const char *path, PGresult *item, long long width,
+    enum img_type out, bool *made)
 {
 	const struct media_conf	*conf = media_conf(r);
 	PGresult		*orig = NULL;
 	struct img_out		 img = { 0 };
 	struct stat		 sb;
 	enum db_status		 st;
-	int64_t			 t0 = mono_usec();
+	int64_t			 t0 = time_mono_usec();
 	int			 lock, rc = -1;
 
+	*made = false;
 	if (stat(path, &sb) == 0)
 		return 0;
 	if ((lock = cache_lock(path)) == -1) {
@@ -146,7 +163,7 @@ cache_fill(struct req *r, const char *path, PGresult *item, long long width, enu
 		rc = 0;
 		goto out;
 	}
-	if ((st = store_original(r->ctx->db, PQgetvalue(item, 0, COL_ID), &orig)) != DB_OK) {
+	if ((st = store_original(db, PQgetvalue(item, 0, COL_ID), &orig)) != DB_OK) {
 		resp_db_error(r, st);
 		goto out;
 	}
@@ -173,8 +190,10 @@ cache_fill(struct req *r, const char *path, PGresult *item, long long width, enu
 		resp_error(r, ERR_INTERNAL, "the cache directory is not writable");
 		goto out;
 	}
-	log_msg("made %s in %lld us, sent with X-Sendfile (request_id=%s)", path,
-	    (long long)(mono_usec() - t0), r->request_id);
+	log_msg("made %s in %lld us, sent %s (request_id=%s)", path,
+	    (long long)(time_mono_usec() - t0), conf->x_sendfile ? "with X-Sendfile" : "by quire-media",
+	    r->request_id);
+	*made = true;
 	rc = 0;
 out:
 	image_out_free(&img);
@@ -185,8 +204,10 @@ out:
 
 /*
  * After a file was made: if the item was deleted meanwhile (its delete may
- * have emptied the directory before we wrote), takes the file away again.
- * Returns 0 when the item still exists, else -1 with 404 (or 503) set.
+ * have emptied the directory before we wrote), or the standby it was read
+ * on had not yet heard of the deletion, takes the file away again. Asks
+ * the primary. Returns 0 when the item still exists, else -1 with 404 (or
+ * 503) set.
  */
 static int
 still_there(struct req *r, const char *id, const char *path)
@@ -210,30 +231,53 @@ still_there(struct req *r, const char *id, const char *path)
 }
 
 /*
+ * Answers 200 with the cache file at path: X-Sendfile, or its bytes when
+ * x_sendfile is off. Returns 0, or -1 with 404 set (the file went: the
+ * item's deletion was heard meanwhile) or 500.
+ */
+static int
+send_cached(struct req *r, const char *path, const char *content_type)
+{
+	if (!media_conf(r)->x_sendfile) {
+		if (resp_file(r, path, content_type) == 0)
+			return 0;
+		if (errno == ENOENT)
+			resp_error(r, ERR_NOT_FOUND, "no such media item");
+		return -1;
+	}
+	resp_sendfile(r, path, content_type);
+	return 0;
+}
+
+/*
  * GET /media/{id}/original (public)
- * 200 with the stored original (X-Sendfile), a strong ETag and a year of
- * caching; 304 on If-None-Match; 400 invalid_id; 404; 500; 503.
+ * 200 with the stored original (X-Sendfile, or its bytes), a strong ETag
+ * and a year of caching; 304 on If-None-Match; 400 invalid_precondition
+ * (a malformed If-None-Match), invalid_id; 404; 500; 503.
  */
 void
 h_media_original(struct req *r)
 {
 	PGresult	*item;
+	struct db	*db;
 	char		 id[UUID_LEN + 1], path[PATH_MAX], etag[80];
-	const char	*mime;
+	const char	*mime, *if_none_match;
+	bool		 made;
 
-	if ((item = item_fetch(r, id)) == NULL)
+	if (req_etag_header(r, "HTTP_IF_NONE_MATCH", &if_none_match) == -1 ||
+	    (item = item_fetch(r, id, &db)) == NULL)
 		return;
 	mime = img_mime(mime_type(PQgetvalue(item, 0, COL_MIME)));
 	snprintf(etag, sizeof(etag), "\"%s\"", PQgetvalue(item, 0, COL_SHA256));
-	if (etag_matches(req_env(r, "HTTP_IF_NONE_MATCH"), etag, true)) {
+	if (etag_matches(if_none_match, etag, true)) {
 		resp_empty(r, 304);
 	} else if (cache_path(path, sizeof(path), media_conf(r)->cache_dir, id, "original") == -1) {
 		resp_error(r, ERR_INTERNAL, "the cache path is too long");
 		goto out;
 	} else {
-		if (cache_fill(r, path, item, 0, IMG_JPEG) == -1 || still_there(r, id, path) == -1)
+		if (cache_fill(r, db, path, item, 0, IMG_JPEG, &made) == -1 ||
+		    (made && still_there(r, id, path) == -1) || send_cached(r, path, mime) == -1)
 			goto out;
-		resp_sendfile(r, path, mime);
 	}
 	resp_header(r, "ETag", "%s", etag);
 	resp_header(r, "Cache-Control", IMMUTABLE);
@@ -243,13 +287,14 @@ out:
 
 /*
  * GET /media/{id}/w/{width}.{ext} (public)
- * 200 with the variant (X-Sendfile; the web server answers 304 itself). Its
- * ETag and Last-Modified come from the file's mtime, exactly as the web
+ * 200 with the variant (X-Sendfile, or its bytes); 304 on If-None-Match.
+ * Its ETag and Last-Modified come from the file's mtime, exactly as the web
  * server gives them to the file when it serves it as a cache hit: the ETag
  * is the mtime in microseconds, in hex (Apache's FileETag MTime; lighttpd's
  * media-hit.lua makes the same), and both servers keep ours with
- * X-Sendfile. 400 invalid_id; 404 for an unknown width or extension; 500;
- * 503.
+ * X-Sendfile. The mtime comes from the item, so every node gives a variant
+ * the same ETag. 400 invalid_id; 404 for an unknown width or extension;
+ * 500; 503.
  * A width above the original's serves the original's width.
  */
 void
@@ -257,10 +302,12 @@ h_media_variant(struct req *r)
 {
 	const struct media	*m = media_state(r);
 	PGresult		*item = NULL;
+	struct db		*db;
 	long long		 width;
 	enum img_type		 type;
 	struct stat		 st;
-	char			 id[UUID_LEN + 1], name[32], path[PATH_MAX], date[30];
+	char			 id[UUID_LEN + 1], name[32], path[PATH_MAX], date[30], etag[40];
+	bool			 made;
 
 	if (variant_name_parse(req_param(r, 1), &width, &type) == -1 || !width_known(m, width)) {
 		if (media_id_param(r, id) == 0)
@@ -268,7 +315,7 @@ h_media_variant(struct req *r)
 			    "configuration, extensions are jpg, webp and png");
 		return;
 	}
-	if ((item = item_fetch(r, id)) == NULL)
+	if ((item = item_fetch(r, id, &db)) == NULL)
 		return;
 	snprintf(name, sizeof(name), "w/%lld.%s", width, img_ext(type));
 	if (cache_path(path, sizeof(path), media_conf(r)->cache_dir, id, name) == -1) {
@@ -276,15 +323,23 @@ h_media_variant(struct req *r)
 		goto out;
 	}
 	width = variant_width(width, strtoll(PQgetvalue(item, 0, COL_WIDTH), NULL, 10));
-	if (cache_fill(r, path, item, width, type) == -1 || still_there(r, id, path) == -1)
+	if (cache_fill(r, db, path, item, width, type, &made) == -1 ||
+	    (made && still_there(r, id, path) == -1))
 		goto out;
-	resp_sendfile(r, path, img_mime(type));
-	resp_header(r, "Cache-Control", IMMUTABLE);
-	if (stat(path, &st) == 0) {
-		time_http(st.st_mtime, date);
-		resp_header(r, "Last-Modified", "%s", date);
-		resp_header(r, "ETag", "\"%llx\"", (unsigned long long)st.st_mtime * 1000000ULL);
+	/* Gone already: the item's deletion was heard meanwhile. */
+	if (stat(path, &st) == -1) {
+		resp_error(r, ERR_NOT_FOUND, "no such media item");
+		goto out;
 	}
+	snprintf(etag, sizeof(etag), "\"%llx\"", (unsigned long long)st.st_mtime * 1000000ULL);
+	if (etag_matches(req_env(r, "HTTP_IF_NONE_MATCH"), etag, true))
+		resp_empty(r, 304);
+	else if (send_cached(r, path, img_mime(type)) == -1)
+		goto out;
+	time_http(st.st_mtime, date);
+	resp_header(r, "Cache-Control", IMMUTABLE);
+	resp_header(r, "Last-Modified", "%s", date);
+	resp_header(r, "ETag", "%s", etag);
 out:
 	PQclear(item);
 }

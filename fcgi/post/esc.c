@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "esc.h"
+#include "nitems.h"
 
 #define REPLACEMENT	"\xef\xbf\xbd"	/* U+FFFD in UTF-8 */
 
@@ -214,7 +215,7 @@ esc_url_allowed(const char *s, size_t len)
 			return true;	/* a path: no scheme */
 	if (i == len)
 		return true;
-	for (k = 0; k < sizeof(schemes) / sizeof(schemes[0]); k++)
+	for (k = 0; k < nitems(schemes); k++)
 		if (strlen(schemes[k]) == i && strncasecmp(s, schemes[k], i) == 0)
 			return true;
 	return false;

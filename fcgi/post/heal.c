@@ -4,14 +4,19 @@
  * interval renders it again, at most once per post per interval across all
  * processes (a conditional UPDATE claims the attempt), and stores the new
  * HTML when more references resolve. A read waits for one Media timeout at
- * most: the first failure ends the attempt.
+ * most: the first failure ends the attempt. It renders under the same
+ * budget as a write; a body that cannot be rendered within it (stored
+ * before the budget, or under a larger one) is never tried again on a read:
+ * only an edit renders it again.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "log.h"
 #include "post.h"
-#include "util.h"
+#include "encode.h"
+#include "text.h"
+#include "times.h"
 
 /*
  * Deletes the pages of the post healed in row 0 of upd: its images are in
@@ -36,24 +41,32 @@ heal_post(struct req *r, PGresult *res)
 {
 	struct post_app		*app = post_app(r);
 	struct db		*db = r->ctx->db;
-	struct media_lookup	 look = { app, true, false };
 	struct render		 out;
 	PGresult		*claim = NULL, *upd = NULL;
 	const char		*etag = PQgetvalue(res, 0, RC_ETAG);
 	long long		 before = 0;
-	char			 id[UUID_LEN + 1], err[256], *media = NULL;
+	char			 id[UUID_LEN + 1], err[300], *media = NULL;
 	bool			 answered = false;
 
-	if (!breaker_ready(&app->breaker, mono_usec()) || post_etag_id(etag, id) == -1)
+	if (!breaker_ready(&app->breaker, time_mono_usec()) || post_etag_id(etag, id) == -1)
 		return false;
 	if (DB_QUERY(db, S_HEAL_CLAIM, &claim, id, etag, app->breaker_seconds) != DB_OK ||
 	    PQntuples(claim) == 0) {
 		PQclear(claim);
 		return false;
 	}
-	parse_int(PQgetvalue(claim, 0, 1), 0, MEDIA_REFS_MAX, &before);
-	if (render_markdown(PQgetvalue(claim, 0, 0), (size_t)PQgetlength(claim, 0, 0),
-	    media_lookup, &look, &out, err, sizeof(err)) != 0) {
+	text_parse_int(PQgetvalue(claim, 0, 1), 0, MEDIA_REFS_MAX, &before);
+	switch (post_render(r, PQgetvalue(claim, 0, 0), (size_t)PQgetlength(claim, 0, 0), true,
+	    &out, err, sizeof(err))) {
+	case RENDER_OK:
+		break;
+	case RENDER_INVALID:
+	case RENDER_TOO_COSTLY:
+		log_msg("post %s: cannot render again, not tried again until edited: %s", id, err);
+		DB_QUERY(db, S_HEAL_GIVE_UP, NULL, id, etag);
+		PQclear(claim);
+		return false;
+	case RENDER_FAILED:
 		log_msg("post %s: cannot render again: %s", id, err);
 		PQclear(claim);
 		return false;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "post.h"
-#include "util.h"
+#include "text.h"
 
 #define OG_VARIANT	"/w/1280."	/* the variant og:image names */
 
@@ -125,9 +125,9 @@ imgtag_parse(const char *tag, struct imgtag *out)
 	out->alt = attr(tag, "alt");
 	w = attr(tag, "width");
 	h = attr(tag, "height");
-	if (w != NULL && parse_int(w, 1, 100000, &n) == 0)
+	if (w != NULL && text_parse_int(w, 1, 100000, &n) == 0)
 		out->width = n;
-	if (h != NULL && parse_int(h, 1, 100000, &n) == 0)
+	if (h != NULL && text_parse_int(h, 1, 100000, &n) == 0)
 		out->height = n;
 	free(w);
 	free(h);

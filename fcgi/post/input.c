@@ -8,7 +8,8 @@
 #include <string.h>
 
 #include "post.h"
-#include "util.h"
+#include "text.h"
+#include "times.h"
 
 const struct field post_fields[8] = {
 	{ "title", JSON_STRING, false, false },
@@ -41,7 +42,7 @@ fail(struct input_error *e, enum err code, const char *fmt, ...)
 static int
 no_controls(const char *name, const char *s, size_t len, bool multiline, struct input_error *e)
 {
-	if (has_control(s, len, multiline))
+	if (text_has_control(s, len, multiline))
 		return fail(e, ERR_CONTROL_CHARACTER, "field \"%s\" holds a control character",
 		    name);
 	return 0;
@@ -173,7 +174,7 @@ post_input_read(json_t *body, bool create, struct post_input *in, struct input_e
 	if ((v = json_object_get(body, "published_at")) != NULL) {
 		in->has_published_at = true;
 		if (json_is_string(v)) {
-			if (parse_rfc3339(json_string_value(v), &in->published_time) == -1)
+			if (time_parse_rfc3339(json_string_value(v), &in->published_time) == -1)
 				return fail(e, ERR_INVALID_FIELD, "field \"published_at\" is an "
 				    "RFC 3339 date-time, such as 2026-11-26T06:14:52Z");
 			time_rfc3339(in->published_time, in->published_at);

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "post.h"
-#include "util.h"
+#include "text.h"
 
 void
 inval_snap(struct post_snap *s, PGresult *res, int row)
@@ -176,6 +176,6 @@ inval_changed(struct req *r, PGresult *before, PGresult *after)
 	site_forget(r->ctx, &inv);
 	inval_free(&inv);
 	if (after != NULL && strcmp(PQgetvalue(after, 0, DC_STATUS), "scheduled") == 0 &&
-	    parse_int(PQgetvalue(after, 0, DC_PUBLISHED_EPOCH), 0, INT64_MAX, &when) == 0)
+	    text_parse_int(PQgetvalue(after, 0, DC_PUBLISHED_EPOCH), 0, INT64_MAX, &when) == 0)
 		schedule_wake(r->ctx, (time_t)when);
 }

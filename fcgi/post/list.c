@@ -6,8 +6,10 @@
 #include <string.h>
 
 #include "page.h"
+#include "nitems.h"
 #include "post.h"
-#include "util.h"
+#include "encode.h"
+#include "text.h"
 
 /* The filters of a list request; NULL when absent. */
 struct list_filter {
@@ -32,7 +34,7 @@ text_filter(struct req *r, const char *name, size_t max, const char **out)
 	if ((rc = req_query(r, name, &v)) == 1)
 		return 0;
 	len = rc == 0 ? strlen(v) : 0;
-	if (rc == -1 || has_control(v, len, false) || !utf8_valid(v, len) ||
+	if (rc == -1 || text_has_control(v, len, false) || !utf8_valid(v, len) ||
 	    utf8_length(v) > max) {
 		resp_error(r, ERR_INVALID_QUERY, "%s is text of at most %zu characters", name, max);
 		return -1;
@@ -73,7 +75,7 @@ read_filter(struct req *r, struct list_filter *f)
 		resp_error(r, ERR_INVALID_QUERY, "author is a user id (a UUID)");
 		return -1;
 	}
-	for (i = 0; status != NULL && i < sizeof(which) / sizeof(which[0]); i++)
+	for (i = 0; status != NULL && i < nitems(which); i++)
 		if (strcmp(status, which[i]) == 0)
 			f->which = which[i];
 	if (status != NULL && strcmp(status, f->which) != 0) {
@@ -103,6 +105,7 @@ h_posts_list(struct req *r)
 {
 	struct list_filter	 f;
 	struct page		 p;
+	struct db		*db = srv_db_read(r);
 	struct buf		 items = BUF_INIT;
 	PGresult		*res = NULL, *count = NULL;
 	const char		*cfg = post_conf(r)->search_config;
@@ -116,13 +119,13 @@ h_posts_list(struct req *r)
 	page_sql_params(&p, limit, offset);
 	if (f.tag == NULL && f.author == NULL && f.q == NULL && f.owner == NULL &&
 	    strcmp(f.which, "published") == 0 && strcmp(f.kind, "post") == 0)
-		st = DB_QUERY(r->ctx->db, S_LIST_PUBLISHED, &res, limit, offset);
+		st = DB_QUERY(db, S_LIST_PUBLISHED, &res, limit, offset);
 	else
-		st = DB_QUERY(r->ctx->db, S_LIST_FILTERED, &res, f.tag, f.author, f.q, cfg,
+		st = DB_QUERY(db, S_LIST_FILTERED, &res, f.tag, f.author, f.q, cfg,
 		    f.which, f.owner, f.kind, limit, offset);
 	/* Past the last page there is no row to carry the total: count. */
 	if (st == DB_OK && PQntuples(res) == 0 && p.page > 1)
-		st = DB_QUERY(r->ctx->db, S_COUNT_FILTERED, &count, f.tag, f.author, f.q, cfg,
+		st = DB_QUERY(db, S_COUNT_FILTERED, &count, f.tag, f.author, f.q, cfg,
 		    f.which, f.owner, f.kind);
 	if (st != DB_OK) {
 		resp_db_error(r, st);
@@ -140,9 +143,9 @@ h_posts_list(struct req *r)
 		goto out;
 	}
 	if (count != NULL)
-		parse_int(PQgetvalue(count, 0, 0), 0, INT64_MAX, &total);
+		text_parse_int(PQgetvalue(count, 0, 0), 0, INT64_MAX, &total);
 	else if (PQntuples(res) > 0)
-		parse_int(PQgetvalue(res, 0, 2), 0, INT64_MAX, &total);
+		text_parse_int(PQgetvalue(res, 0, 2), 0, INT64_MAX, &total);
 	page_respond_raw(r, &p, total, items.data, items.len);
 out:
 	buf_free(&items);

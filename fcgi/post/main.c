@@ -10,6 +10,7 @@
 
 #include "log.h"
 #include "post.h"
+#include "nitems.h"
 
 /*
  * The feed, health and settings routes come before {id}, which would match
@@ -28,24 +29,22 @@ static const struct route post_routes[] = {
 	{ "GET",	"/posts/{id}/revisions",	h_revisions_list,	ROLE_AUTHOR },
 };
 
-#define KEY(name, type, def, min, max, field) \
-	{ name, type, def, min, max, offsetof(struct post_conf, field) }
-
 /* The [post] settings; documented in the README. */
 static const struct cfg_key post_keys[] = {
-	KEY("public_url", CFG_STR, NULL, 0, 0, public_url),
-	KEY("media_url", CFG_STR, "http://127.0.0.1", 0, 0, media_url),
-	KEY("media_timeout", CFG_INT, "300", 10, 10000, media_timeout),
-	KEY("media_breaker_failures", CFG_INT, "3", 1, 1000, media_breaker_failures),
-	KEY("media_breaker_seconds", CFG_INT, "30", 1, 86400, media_breaker_seconds),
-	KEY("search_config", CFG_STR, "simple", 0, 0, search_config),
-	KEY("feed_title", CFG_STR, "Quire", 0, 0, feed_title),
-	KEY("site_dir", CFG_STR, "/var/cache/quire/site", 0, 0, site_dir),
-	KEY("theme_dir", CFG_STR, "/etc/quire/theme", 0, 0, theme_dir),
-	KEY("theme_default_dir", CFG_STR, "/usr/share/quire/theme", 0, 0, theme_default_dir),
-	KEY("page_max_bytes", CFG_INT, "4194304", 65536, 268435456, page_max_bytes),
-	KEY("page_max_steps", CFG_INT, "1000000", 1000, 100000000, page_max_steps),
-	KEY("retry_after", CFG_INT, "30", 1, 86400, retry_after),
+	CFG_KEY(struct post_conf, public_url, CFG_STR, NULL, 0, 0),
+	CFG_KEY(struct post_conf, media_url, CFG_STR, "http://127.0.0.1", 0, 0),
+	CFG_KEY(struct post_conf, media_timeout, CFG_INT, "300", 10, 10000),
+	CFG_KEY(struct post_conf, media_breaker_failures, CFG_INT, "3", 1, 1000),
+	CFG_KEY(struct post_conf, media_breaker_seconds, CFG_INT, "30", 1, 86400),
+	CFG_KEY(struct post_conf, search_config, CFG_STR, "simple", 0, 0),
+	CFG_KEY(struct post_conf, feed_title, CFG_STR, "Quire", 0, 0),
+	CFG_KEY(struct post_conf, render_budget, CFG_INT, "2000", 50, 60000),
+	CFG_KEY(struct post_conf, site_dir, CFG_STR, "/var/cache/quire/site", 0, 0),
+	CFG_KEY(struct post_conf, theme_dir, CFG_STR, "/etc/quire/theme", 0, 0),
+	CFG_KEY(struct post_conf, theme_default_dir, CFG_STR, "/usr/share/quire/theme", 0, 0),
+	CFG_KEY(struct post_conf, page_max_bytes, CFG_INT, "4194304", 65536, 268435456),
+	CFG_KEY(struct post_conf, page_max_steps, CFG_INT, "1000000", 1000, 100000000),
+	CFG_KEY(struct post_conf, retry_after, CFG_INT, "30", 1, 86400),
 };
 
 /* PostgreSQL 15's built-in text search configurations. */
@@ -133,10 +132,10 @@ post_init(struct ctx *ctx, char *err, size_t errlen)
 	ctx->app = a;
 	if (public_url_set(a, conf->public_url, err, errlen) == -1)
 		return -1;
-	for (i = 0; i < sizeof(search_configs) / sizeof(search_configs[0]); i++)
+	for (i = 0; i < nitems(search_configs); i++)
 		if (strcmp(conf->search_config, search_configs[i]) == 0)
 			break;
-	if (i == sizeof(search_configs) / sizeof(search_configs[0])) {
+	if (i == nitems(search_configs)) {
 		snprintf(err, errlen, "[post] search_config: a PostgreSQL text search "
 		    "configuration such as simple or english, not '%s'", conf->search_config);
 		return -1;
@@ -221,11 +220,11 @@ post_fini(struct ctx *ctx)
 static const struct service post_service = {
 	.name = "post",
 	.routes = post_routes,
-	.nroutes = sizeof(post_routes) / sizeof(post_routes[0]),
+	.nroutes = nitems(post_routes),
 	.stmts = post_stmts,
 	.nstmts = S_POST_STMT_COUNT,
 	.keys = post_keys,
-	.nkeys = sizeof(post_keys) / sizeof(post_keys[0]),
+	.nkeys = nitems(post_keys),
 	.conf_size = sizeof(struct post_conf),
 	/* Bodies of 1 MiB of Markdown, however a client escapes them in JSON. */
 	.max_body_default = "4194304",

@@ -12,7 +12,9 @@
 #include "fetch.h"
 #include "log.h"
 #include "post.h"
-#include "util.h"
+#include "encode.h"
+#include "text.h"
+#include "times.h"
 
 #define MEDIA_BODY_MAX		65536	/* bytes of a metadata answer */
 #define MEDIA_VARIANTS_MAX	32
@@ -104,7 +106,7 @@ parse_variants(json_t *variants, struct media_info *out)
 	json_object_foreach(variants, key, v) {
 		if (out->nvariants == MEDIA_VARIANTS_MAX)
 			break;
-		if (parse_int(key, 1, MEDIA_WIDTH_MAX, &w) == -1 ||
+		if (text_parse_int(key, 1, MEDIA_WIDTH_MAX, &w) == -1 ||
 		    !safe_path(json_string_value(v)))
 			continue;
 		if ((out->variants[out->nvariants].url = strdup(json_string_value(v))) == NULL)
@@ -150,7 +152,8 @@ out:
 }
 
 enum media_result
-media_client_get(struct media_client *c, const char *id, struct media_info *out)
+media_client_get(struct media_client *c, const char *id, const char *authorization,
+    struct media_info *out)
 {
 	const struct buf	*body;
 	char			 path[64], err[1200];
@@ -159,7 +162,7 @@ media_client_get(struct media_client *c, const char *id, struct media_info *out)
 	if (!uuid_valid(id))
 		return MEDIA_UNKNOWN;
 	snprintf(path, sizeof(path), "/media/%s", id);
-	if ((status = fetch_get(c->fetch, path, &body, err, sizeof(err))) == -1) {
+	if ((status = fetch_get(c->fetch, path, authorization, &body, err, sizeof(err))) == -1) {
 		log_msg("media %s: %s", id, err);
 		return MEDIA_FAILED;
 	}
@@ -188,11 +191,11 @@ media_lookup(void *arg, const char *id, struct media_info *out)
 	struct breaker		*b = &l->app->breaker;
 	enum media_result	 res;
 
-	if ((l->stop_on_failure && l->failed) || !breaker_allow(b, mono_usec()))
+	if ((l->stop_on_failure && l->failed) || !breaker_allow(b, time_mono_usec()))
 		return MEDIA_SKIPPED;
-	res = media_client_get(l->app->media, id, out);
+	res = media_client_get(l->app->media, id, l->authorization, out);
 	if (res == MEDIA_FAILED) {
-		breaker_failure(b, mono_usec());
+		breaker_failure(b, time_mono_usec());
 		l->failed = true;
 	} else
 		breaker_success(b);

@@ -18,7 +18,7 @@
 
 #include "log.h"
 #include "pages.h"
-#include "util.h"
+#include "text.h"
 
 /* Columns of S_SITE_LIST and S_SITE_POST after the settings (SITE_COLUMNS in stmts.c). */
 enum site_col {
@@ -199,7 +199,7 @@ col_time(PGresult *res, int row, int col)
 {
 	long long	 t = 0;
 
-	parse_int(PQgetvalue(res, row, col), INT32_MIN, (long long)1 << 40, &t);
+	text_parse_int(PQgetvalue(res, row, col), INT32_MIN, (long long)1 << 40, &t);
 	return (time_t)t;
 }
 
@@ -307,7 +307,7 @@ list_page(struct build *b, struct site_page *p, const char *tag, const char *aut
 	if (take_settings(b, res) == -1 || cards_read(b, res, false) == -1)
 		goto out;
 	if (PQntuples(res) > 0)
-		parse_int(PQgetvalue(res, 0, SC_TOTAL), 0, INT64_MAX, &total);
+		text_parse_int(PQgetvalue(res, 0, SC_TOTAL), 0, INT64_MAX, &total);
 	if (tag != NULL) {
 		t.slug = tag;
 		t.name = PQntuples(res) > 0 && !PQgetisnull(res, 0, SC_TAG_NAME) ?

@@ -1,13 +1,14 @@
 /*
  * GET /posts/{id-or-slug}: one post. The hot path is one prepared query and
  * the post's stored JSON; the renderer runs only to heal media references
- * once Media answers again (heal.c).
+ * once Media answers again (heal.c). An anonymous read goes to the standby
+ * (database_read), a post it does not have yet to the primary (srv_read).
  */
 #include <string.h>
 #include <strings.h>
 
 #include "post.h"
-#include "util.h"
+#include "encode.h"
 
 bool
 may_manage(const struct req *r, bool own)
@@ -33,7 +34,7 @@ redirect_old_slug(struct req *r, const char *slug)
 	PGresult	*res;
 	enum db_status	 st;
 
-	if ((st = DB_QUERY(r->ctx->db, S_OLD_SLUG, &res, slug)) != DB_OK) {
+	if ((st = SRV_READ(r, S_OLD_SLUG, &res, NULL, slug)) != DB_OK) {
 		resp_db_error(r, st);
 		return;
 	}
@@ -50,24 +51,26 @@ redirect_old_slug(struct req *r, const char *slug)
 /*
  * GET /posts/{id-or-slug} (anyone; a token shows its holder's hidden posts)
  * 200 with the post, ETag, Last-Modified and Cache-Control; 304 for a
- * matching If-None-Match; 301 to the current slug from an old one; 401 for a
- * bad token; 404 (also for drafts and scheduled posts of others); 503.
+ * matching If-None-Match; 301 to the current slug from an old one; 400
+ * invalid_precondition (a malformed If-None-Match); 401 for a bad token; 404
+ * (also for drafts and scheduled posts of others); 503.
  */
 void
 h_post_get(struct req *r)
 {
-	const char	*key = req_param(r, 0), *status, *etag;
+	const char	*key = req_param(r, 0), *status, *etag, *if_none_match;
 	bool		 by_id = uuid_valid(key);
 	PGresult	*res;
 	enum db_status	 st;
 
-	if (srv_authenticate(r) == -1)
+	if (srv_authenticate(r) == -1 ||
+	    req_etag_header(r, "HTTP_IF_NONE_MATCH", &if_none_match) == -1)
 		return;
 	if (!by_id && !slug_shaped(key)) {
 		resp_error(r, ERR_NOT_FOUND, "no such post");
 		return;
 	}
-	st = DB_QUERY(r->ctx->db, by_id ? S_POST_BY_ID : S_POST_BY_SLUG, &res, key,
+	st = SRV_READ(r, by_id ? S_POST_BY_ID : S_POST_BY_SLUG, &res, NULL, key,
 	    r->claims != NULL ? r->claims->sub : NULL);
 	if (st != DB_OK) {
 		resp_db_error(r, st);
@@ -90,7 +93,7 @@ h_post_get(struct req *r)
 	if (strcmp(PQgetvalue(res, 0, RC_UNRESOLVED), "t") == 0 && heal_post(r, res))
 		goto out;
 	etag = PQgetvalue(res, 0, RC_ETAG);
-	if (etag_matches(req_env(r, "HTTP_IF_NONE_MATCH"), etag, true))
+	if (etag_matches(if_none_match, etag, true))
 		resp_empty(r, 304);
 	else
 		post_doc_answer(r, 200, status, PQgetvalue(res, 0, RC_DOC),

@@ -4,7 +4,7 @@
 
 #include "page.h"
 #include "post.h"
-#include "util.h"
+#include "text.h"
 
 /* Columns of S_REVISIONS; keep in sync with the statement in stmts.c. */
 enum rev_col {
@@ -18,7 +18,7 @@ revision_json(PGresult *res, int i)
 {
 	long long	 version = 0;
 
-	parse_int(PQgetvalue(res, i, VC_VERSION), 1, INT32_MAX, &version);
+	text_parse_int(PQgetvalue(res, i, VC_VERSION), 1, INT32_MAX, &version);
 	return json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:o*, s:s?, s:s, s:s}",
 	    "version", (json_int_t)version,
 	    "slug", PQgetvalue(res, i, VC_SLUG),
@@ -93,7 +93,7 @@ h_revisions_list(struct req *r)
 	items = json_array();
 	for (i = 0; i < PQntuples(res); i++)
 		json_array_append_new(items, revision_json(res, i));
-	parse_int(count != NULL ? PQgetvalue(count, 0, 0) : PQgetvalue(res, 0, VC_TOTAL), 0,
+	text_parse_int(count != NULL ? PQgetvalue(count, 0, 0) : PQgetvalue(res, 0, VC_TOTAL), 0,
 	    INT64_MAX, &total);
 	page_respond(r, &p, total, items);
 out:

@@ -15,7 +15,7 @@
 
 #include "log.h"
 #include "post.h"
-#include "util.h"
+#include "times.h"
 
 #define TICK_IDLE_USEC		60000000LL	/* nothing scheduled: look again in a minute */
 #define TICK_BUSY_USEC		1000000LL	/* another process holds the lock */
@@ -26,7 +26,7 @@ void
 schedule_wake(struct ctx *ctx, time_t when)
 {
 	struct post_app	*a = ctx->app;
-	int64_t		 at = mono_usec() + ((int64_t)when - (int64_t)time(NULL)) * 1000000;
+	int64_t		 at = time_mono_usec() + ((int64_t)when - (int64_t)time(NULL)) * 1000000;
 
 	if (at < a->next_tick)
 		a->next_tick = at;
@@ -121,14 +121,14 @@ long
 post_tick(struct ctx *ctx)
 {
 	struct post_app	*a = ctx->app;
-	int64_t		 now = mono_usec();
+	int64_t		 now = time_mono_usec();
 
 	if (a->theme_fresh && site_theme_sync(ctx) == 0)
 		a->theme_fresh = false;
 	if (now >= a->next_tick) {
 		a->next_tick = now + run_due(ctx);
 		site_after_response(ctx);
-		now = mono_usec();
+		now = time_mono_usec();
 	}
 	return a->next_tick > now ? (long)((a->next_tick - now + 999) / 1000) : 0;
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "post.h"
-#include "util.h"
+#include "text.h"
 
 #define TITLE_CHARS		200
 #define DESCRIPTION_CHARS	500
@@ -55,9 +55,9 @@ site_conf_read(struct site_conf *c, PGresult *res)
 	c->title = strdup(PQgetvalue(res, 0, STC_TITLE));
 	c->description = strdup(PQgetvalue(res, 0, STC_DESCRIPTION));
 	c->language = strdup(PQgetvalue(res, 0, STC_LANGUAGE));
-	if (parse_int(PQgetvalue(res, 0, STC_PER_PAGE), 1, 50, &c->per_page) == -1)
+	if (text_parse_int(PQgetvalue(res, 0, STC_PER_PAGE), 1, 50, &c->per_page) == -1)
 		c->per_page = 10;
-	parse_int(PQgetvalue(res, 0, STC_VERSION), 1, INT32_MAX, &c->version);
+	text_parse_int(PQgetvalue(res, 0, STC_VERSION), 1, INT32_MAX, &c->version);
 	c->nav_json = json_loads(PQgetvalue(res, 0, STC_NAVIGATION), 0, NULL);
 	json_array_foreach(c->nav_json, i, item) {
 		const char *label = json_string_value(json_object_get(item, "label"));
@@ -139,7 +139,7 @@ nav_url_ok(const char *url)
 	size_t		 len = strlen(url);
 	const char	*host;
 
-	if (len == 0 || len > NAV_URL_MAX || has_control(url, len, false) ||
+	if (len == 0 || len > NAV_URL_MAX || text_has_control(url, len, false) ||
 	    strpbrk(url, " \"<>\\") != NULL)
 		return false;
 	if (url[0] == '/')
@@ -162,7 +162,7 @@ line_check(const char *name, json_t *v, size_t min, size_t max, char *msg, size_
 
 	if (s == NULL)
 		snprintf(msg, len, "\"%s\" is a string", name);
-	else if (has_control(s, json_string_length(v), false))
+	else if (text_has_control(s, json_string_length(v), false))
 		snprintf(msg, len, "\"%s\" holds a control character", name);
 	else if ((n = utf8_length(s)) < min || n > max)
 		snprintf(msg, len, "\"%s\" is %zu to %zu characters", name, min, max);
@@ -249,8 +249,8 @@ settings_answer(struct req *r, int status, PGresult *res)
 	long long	 version = 0, per_page = 0;
 	json_t		*nav = json_loads(PQgetvalue(res, 0, STC_NAVIGATION), 0, NULL);
 
-	parse_int(PQgetvalue(res, 0, STC_VERSION), 0, INT32_MAX, &version);
-	parse_int(PQgetvalue(res, 0, STC_PER_PAGE), 0, 50, &per_page);
+	text_parse_int(PQgetvalue(res, 0, STC_VERSION), 0, INT32_MAX, &version);
+	text_parse_int(PQgetvalue(res, 0, STC_PER_PAGE), 0, 50, &per_page);
 	settings_etag(version, etag);
 	resp_json(r, status, json_pack("{s:s, s:s, s:s, s:I, s:o, s:s}",
 	    "title", PQgetvalue(res, 0, STC_TITLE),
@@ -280,7 +280,7 @@ h_settings_get(struct req *r)
 		resp_db_error(r, st);
 		return;
 	}
-	parse_int(PQgetvalue(res, 0, STC_VERSION), 0, INT32_MAX, &version);
+	text_parse_int(PQgetvalue(res, 0, STC_VERSION), 0, INT32_MAX, &version);
 	settings_etag(version, etag);
 	if (etag_matches(req_env(r, "HTTP_IF_NONE_MATCH"), etag, true)) {
 		resp_empty(r, 304);
@@ -355,7 +355,7 @@ h_settings_patch(struct req *r)
 		resp_db_error(r, st);
 		goto out;
 	}
-	parse_int(PQgetvalue(cur, 0, STC_VERSION), 0, INT32_MAX, &version);
+	text_parse_int(PQgetvalue(cur, 0, STC_VERSION), 0, INT32_MAX, &version);
 	settings_etag(version, etag);
 	if (!etag_matches(if_match, etag, false)) {
 		resp_error(r, ERR_PRECONDITION_FAILED, "the settings changed since: read them "

@@ -10,7 +10,7 @@
 
 #include "esc.h"
 #include "site.h"
-#include "util.h"
+#include "times.h"
 
 /* The width of the default theme's column, for an image's sizes. */
 #define IMG_SIZES	"(min-width: 42.5rem) 40rem, calc(100vw - 2.5rem)"

@@ -14,7 +14,7 @@
 #include <time.h>
 
 #include "pages.h"
-#include "util.h"
+#include "text.h"
 
 /* Answers the request with what b made. */
 static void
@@ -61,7 +61,7 @@ search_query(struct req *r, const char **q, const char **notice, long long *n)
 	*q = NULL;
 	*notice = NULL;
 	*n = 1;
-	if (req_query(r, "page", &v) == 0 && parse_int(v, 1, 1000000, n) == -1)
+	if (req_query(r, "page", &v) == 0 && text_parse_int(v, 1, 1000000, n) == -1)
 		*n = 1;
 	switch (req_query(r, "q", &v)) {
 	case 1:
@@ -71,7 +71,7 @@ search_query(struct req *r, const char **q, const char **notice, long long *n)
 		return;
 	}
 	len = strlen(v);
-	if (has_control(v, len, false) || !utf8_valid(v, len))
+	if (text_has_control(v, len, false) || !utf8_valid(v, len))
 		*notice = "The search could not be read: try other words.";
 	else if (utf8_length(v) > QUERY_MAX)
 		*notice = "That search is too long: try fewer words.";

@@ -16,7 +16,8 @@
 #include <string.h>
 
 #include "post.h"
-#include "util.h"
+#include "encode.h"
+#include "text.h"
 
 #define SEGS_MAX	6
 
@@ -69,7 +70,7 @@ page_number(const char *s)
 {
 	long long	 n;
 
-	return s[0] != '0' && parse_int(s, 1, 1000000, &n) == 0 ? n : -1;
+	return s[0] != '0' && text_parse_int(s, 1, 1000000, &n) == 0 ? n : -1;
 }
 
 /* Sets a redirect to the formatted path. Returns 0. */

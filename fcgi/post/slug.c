@@ -7,7 +7,8 @@
 #include <string.h>
 
 #include "post.h"
-#include "util.h"
+#include "nitems.h"
+#include "encode.h"
 
 /*
  * Slugs the routes and the reader site take for themselves (GET
@@ -43,7 +44,7 @@ static const char *const greek[] = {
 	"o", "y", "o",							/* 03CC-03CE */
 };
 
-_Static_assert(sizeof(greek) / sizeof(greek[0]) == 0x3ce - 0x386 + 1, "greek table");
+_Static_assert(nitems(greek) == 0x3ce - 0x386 + 1, "greek table");
 
 /* U+0430..U+044F (Cyrillic lowercase; uppercase is 0x20 below). */
 static const char *const cyrillic[] = {
@@ -51,7 +52,7 @@ static const char *const cyrillic[] = {
 	"r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya",
 };
 
-_Static_assert(sizeof(cyrillic) / sizeof(cyrillic[0]) == 32, "cyrillic table");
+_Static_assert(nitems(cyrillic) == 32, "cyrillic table");
 
 /*
  * Returns the ASCII letters of code point cp, "" for a character dropped
@@ -134,8 +135,12 @@ slug_from_title(const char *title, char out[SLUG_BASE_MAX + 1])
 		}
 		if ((tlen = strlen(t)) == 0)
 			continue;
-		if (sep && len > 0 && len + 1 < SLUG_BASE_MAX)
+		if (sep && len > 0) {
+			/* No room for a separator and a character after it. */
+			if (len + 1 >= SLUG_BASE_MAX)
+				break;
 			out[len++] = '-';
+		}
 		sep = false;
 		if (tlen > SLUG_BASE_MAX - len)
 			tlen = SLUG_BASE_MAX - len;
@@ -164,7 +169,7 @@ slug_invalid(const char *s)
 		return "a slug is 1 to 120 of a-z, 0-9 and '-'";
 	if (uuid_valid(s))
 		return "a slug may not look like a post id (a UUID)";
-	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++)
+	for (i = 0; i < nitems(reserved); i++)
 		if (strcmp(s, reserved[i]) == 0)
 			return "this slug is taken by the site's own pages; choose another";
 	return NULL;

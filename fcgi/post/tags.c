@@ -11,7 +11,7 @@
 #include <openssl/sha.h>
 
 #include "post.h"
-#include "util.h"
+#include "encode.h"
 
 void
 tag_slug(const char *tag, char out[SLUG_BASE_MAX + 1])

@@ -14,7 +14,8 @@
 #include <openssl/sha.h>
 
 #include "site.h"
-#include "util.h"
+#include "nitems.h"
+#include "encode.h"
 
 const char *const theme_pages[8] = {
 	"home", "post", "page", "tag", "author", "search", "404", "503"
@@ -217,7 +218,7 @@ theme_load(const char *const *dirs, size_t n, struct theme **out, char *err, siz
 		theme_free(t);
 		return -1;
 	}
-	for (i = 0; i < sizeof(theme_pages) / sizeof(theme_pages[0]); i++) {
+	for (i = 0; i < nitems(theme_pages); i++) {
 		snprintf(tname, sizeof(tname), "%s.html", theme_pages[i]);
 		if (theme_find(dirs, n, "", tname, path, sizeof(path)) == -1) {
 			snprintf(err, errlen, "%s: no such template in %s%s", tname, dirs[0],

@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "esc.h"
+#include "nitems.h"
 #include "tmpl_int.h"
 
 /* Elements whose text is not markup: escaped text (RCDATA) or raw text. */
@@ -39,7 +40,7 @@ in_list(const char *name, size_t len, const char *const *list, size_t n)
 	return false;
 }
 
-#define IN_LIST(name, len, list) in_list(name, len, list, sizeof(list) / sizeof(list[0]))
+#define IN_LIST(name, len, list) in_list(name, len, list, nitems(list))
 
 static bool
 is_space(char c)
@@ -99,7 +100,7 @@ tag_end(struct hctx *h)
 	else if (IN_LIST(h->tag, h->taglen, raw_elements)) {
 		h->raw = HR_OTHER;
 		if (h->taglen == 6 && memcmp(h->tag, "script", 6) == 0 && !h->type_dynamic)
-			for (i = 0; i < sizeof(json_types) / sizeof(json_types[0]); i++)
+			for (i = 0; i < nitems(json_types); i++)
 				json = json || (strlen(json_types[i]) == h->typelen &&
 				    strncasecmp(h->type, json_types[i], h->typelen) == 0);
 		if (json)

@@ -40,8 +40,10 @@
 #include <libpq-fe.h>
 
 #include "client.h"
+#include "nitems.h"
 #include "proc.h"
-#include "util.h"
+#include "text.h"
+#include "times.h"
 
 #define ADMIN_PW	"bench-admin-password"
 #define POSTS		30	/* enough for a full list page and a full feed */
@@ -100,7 +102,7 @@ static const struct row rows[] = {
 	    NULL, true },
 };
 
-#define NROWS	(sizeof(rows) / sizeof(rows[0]))
+#define NROWS	(nitems(rows))
 
 /* Values the setup made, for the {name}s of rows[].path. */
 static struct {
@@ -126,7 +128,7 @@ env_int(const char *name, long long def)
 {
 	long long	 v;
 
-	return parse_int(getenv(name), 1, 100000, &v) == 0 ? v : def;
+	return text_parse_int(getenv(name), 1, 100000, &v) == 0 ? v : def;
 }
 
 /* Prints a message and exits; the stack's children die with us. */
@@ -150,7 +152,7 @@ var_set(const char *name, const char *value)
 {
 	size_t	 i;
 
-	for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+	for (i = 0; i < nitems(vars); i++)
 		if (strcmp(vars[i].name, name) == 0)
 			snprintf(vars[i].value, sizeof(vars[i].value), "%s", value);
 }
@@ -165,11 +167,11 @@ expand(const char *path, char *out, size_t len)
 
 	for (p = path; *p != '\0'; p++) {
 		if (*p == '{' && (end = strchr(p, '}')) != NULL) {
-			for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+			for (i = 0; i < nitems(vars); i++)
 				if (strncmp(p + 1, vars[i].name, (size_t)(end - p - 1)) == 0 &&
 				    vars[i].name[end - p - 1] == '\0')
 					break;
-			if (i < sizeof(vars) / sizeof(vars[0])) {
+			if (i < nitems(vars)) {
 				buf_puts(&b, vars[i].value);
 				p = end;
 				continue;

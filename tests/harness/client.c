@@ -8,7 +8,8 @@
 
 #include <curl/curl.h>
 
-#include "util.h"
+#include "encode.h"
+#include "secret.h"
 
 struct stack test_stack;
 
@@ -142,15 +143,16 @@ api_with(const char *method, const char *path, const char *token, const char *js
 	return api_from(NULL, method, path, token, json, header, out);
 }
 
-long
-api_from(const char *source, const char *method, const char *path, const char *token,
-    const char *json, const char *header, struct http_resp *out)
+/* api_with() from source (NULL: any) to the web server at base. */
+static long
+api_call(const char *source, const char *base, const char *method, const char *path,
+    const char *token, const char *json, const char *header, struct http_resp *out)
 {
 	char		 url[2048], auth[4200];
 	const char	*headers[4];
 	size_t		 n = 0;
 
-	snprintf(url, sizeof(url), "%s%s", test_stack.base_url, path);
+	snprintf(url, sizeof(url), "%s%s", base, path);
 	if (token != NULL) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
 		headers[n++] = auth;
@@ -162,6 +164,20 @@ api_from(const char *source, const char *method, const char *path, const char *t
 	headers[n] = NULL;
 	return http_request_from(source, method, url, headers, json,
 	    json != NULL ? strlen(json) : 0, out);
+}
+
+long
+api_at(const char *base, const char *method, const char *path, const char *token,
+    const char *json, const char *header, struct http_resp *out)
+{
+	return api_call(NULL, base, method, path, token, json, header, out);
+}
+
+long
+api_from(const char *source, const char *method, const char *path, const char *token,
+    const char *json, const char *header, struct http_resp *out)
+{
+	return api_call(source, test_stack.base_url, method, path, token, json, header, out);
 }
 
 long
@@ -240,7 +256,7 @@ new_user(const char *role, char name[65], char id[37])
 	char		*admin, json[512];
 	unsigned char	 raw[4];
 
-	random_bytes(raw, sizeof(raw));
+	secret_random(raw, sizeof(raw));
 	snprintf(name, 65, "u%d-%u-%02x%02x%02x%02x", (int)getpid(), serial++, raw[0], raw[1],
 	    raw[2], raw[3]);
 	snprintf(json, sizeof(json), "{\"username\":\"%s\",\"password\":\"%s\",\"role\":\"%s\"}",
@@ -345,7 +361,7 @@ unique_word(char out[16])
 {
 	unsigned char	 raw[6];
 
-	random_bytes(raw, sizeof(raw));
+	secret_random(raw, sizeof(raw));
 	out[0] = 'w';
 	hex_encode(raw, sizeof(raw), out + 1);
 }

@@ -73,6 +73,10 @@ long		 api_with(const char *method, const char *path, const char *token,
 long		 api_from(const char *source, const char *method, const char *path,
 		    const char *token, const char *json, const char *header,
 		    struct http_resp *out);
+/* api_with() to another web server than the stack's: base is "http://HOST:PORT". */
+long		 api_at(const char *base, const char *method, const char *path,
+		    const char *token, const char *json, const char *header,
+		    struct http_resp *out);
 
 /* Returns the string member name of the response's JSON (borrowed), or NULL. */
 const char	*resp_str(const struct http_resp *, const char *name);

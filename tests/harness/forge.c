@@ -9,7 +9,7 @@
 #include <openssl/pem.h>
 
 #include "buf.h"
-#include "util.h"
+#include "encode.h"
 
 /* Appends the base64url form of data[0..len) to b. */
 static void

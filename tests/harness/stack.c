@@ -1,4 +1,5 @@
 #include "stack.h"
+#include "nitems.h"
 
 #include <arpa/inet.h>
 #include <dirent.h>
@@ -27,6 +28,7 @@
 
 #define PG_BIN		"/usr/lib/postgresql/15/bin"
 #define PG_PORT		"5432"
+#define STANDBY_PORT	"5433"
 #define START_TIMEOUT	30	/* seconds for PostgreSQL to answer */
 
 int
@@ -65,14 +67,46 @@ stack_free_port(void)
 	return port;
 }
 
+/* Writes to dsn[4096] the connection string of role on the server at sock, port. */
+static const char *
+dsn_of(char *dsn, const char *sock, const char *port, const char *role)
+{
+	xsnprintf(dsn, 4096, "host=%s port=%s dbname=quire user=%s", sock, port, role);
+	return dsn;
+}
+
 const char *
 stack_dsn(const struct stack *s, const char *role)
 {
 	static char dsn[4096];
 
-	xsnprintf(dsn, sizeof(dsn), "host=%s port=" PG_PORT " dbname=quire user=%s",
-	    s->pg_socket_dir, role);
-	return dsn;
+	return dsn_of(dsn, s->pg_socket_dir, PG_PORT, role);
+}
+
+const char *
+stack_standby_dsn(const struct stack *s, const char *role)
+{
+	static char dsn[4096];
+
+	return dsn_of(dsn, s->standby_socket_dir, STANDBY_PORT, role);
+}
+
+/*
+ * Writes to out the database setting of role for the programs: the primary,
+ * or with a standby both hosts, the primary first (libpq finds whichever
+ * is the primary now), or the standby first for database_read.
+ */
+static void
+program_dsn(const struct stack *s, const char *role, bool read, char *out, size_t len)
+{
+	if (!s->standby)
+		xsnprintf(out, len, "%s", stack_dsn(s, role));
+	else if (read)
+		xsnprintf(out, len, "host=%s,%s port=" STANDBY_PORT "," PG_PORT " dbname=quire "
+		    "user=%s", s->standby_socket_dir, s->pg_socket_dir, role);
+	else
+		xsnprintf(out, len, "host=%s,%s port=" PG_PORT "," STANDBY_PORT " dbname=quire "
+		    "user=%s", s->pg_socket_dir, s->standby_socket_dir, role);
 }
 
 /* Creates the cluster in var/pg if there is none. Returns 0 or -1. */
@@ -99,61 +133,151 @@ pg_init(struct stack *s)
 	return 0;
 }
 
+/*
+ * Starts postgres on the cluster in data, its socket in sock on port, its
+ * output to log, and waits until it answers conninfo. The standby's log
+ * has every statement, with the session's application_name. Returns the
+ * pid, or -1 (stopped again, the log's end printed).
+ */
+static pid_t
+pg_run(const struct stack *s, const char *data, const char *sock, const char *port,
+    const char *log, const char *conninfo, bool standby)
+{
+	char	*argv[32] = { PG_BIN "/postgres", "-D", (char *)data, "-k", (char *)sock,
+		    "-p", (char *)port, "-c", "listen_addresses=", "-c",
+		    "unix_socket_permissions=0700" };
+	size_t	 n = 11;
+	pid_t	 pid;
+	int	 i;
+
+	/* Tests throw their cluster away: durability would only slow them down. */
+	if (!s->dev) {
+		argv[n++] = "-c";
+		argv[n++] = "fsync=off";
+		argv[n++] = "-c";
+		argv[n++] = "synchronous_commit=off";
+		argv[n++] = "-c";
+		argv[n++] = "full_page_writes=off";
+	}
+	if (standby) {
+		argv[n++] = "-c";
+		argv[n++] = "log_min_duration_statement=0";
+		argv[n++] = "-c";
+		argv[n++] = "log_line_prefix=%m [%p] %a: ";
+	}
+	argv[n] = NULL;
+	if ((pid = spawn(argv, true, SIGINT, log)) == -1)
+		return -1;
+	for (i = 0; i < START_TIMEOUT * 10; i++) {
+		if (PQping(conninfo) == PQPING_OK)
+			return pid;
+		if (waitpid(pid, NULL, WNOHANG) == pid)
+			break;
+		usleep(100000);
+	}
+	fprintf(stderr, "stack: PostgreSQL (%s) did not start\n", data);
+	print_tail(log);
+	stop_process(pid, SIGINT, 30000, true);
+	return -1;
+}
+
 int
 stack_pg_start(struct stack *s)
 {
-	char	 data[4096], log[4096];
-	char	*dev_argv[] = { PG_BIN "/postgres", "-D", data, "-k", s->pg_socket_dir,
-		    "-p", PG_PORT, "-c", "listen_addresses=", "-c",
-		    "unix_socket_permissions=0700", NULL };
-	char	*test_argv[] = { PG_BIN "/postgres", "-D", data, "-k", s->pg_socket_dir,
-		    "-p", PG_PORT, "-c", "listen_addresses=", "-c",
-		    "unix_socket_permissions=0700", "-c", "fsync=off", "-c",
-		    "synchronous_commit=off", "-c", "full_page_writes=off", NULL };
-	char	 conninfo[4096];
-	int	 i;
+	char	 data[4096], log[4096], conninfo[4096];
 
 	xsnprintf(data, sizeof(data), "%s/pg", s->var);
 	xsnprintf(log, sizeof(log), "%s/log/postgres.log", s->var);
-	/* Tests throw their cluster away: durability would only slow them down. */
-	s->pg_pid = spawn(s->dev ? dev_argv : test_argv, true, SIGINT, log);
-	if (s->pg_pid == -1)
-		return -1;
 	xsnprintf(conninfo, sizeof(conninfo), "%s", stack_dsn(s, "postgres"));
-	for (i = 0; i < START_TIMEOUT * 10; i++) {
-		if (PQping(conninfo) == PQPING_OK)
-			return 0;
-		if (waitpid(s->pg_pid, NULL, WNOHANG) == s->pg_pid) {
-			s->pg_pid = 0;
-			break;
-		}
-		usleep(100000);
+	s->pg_pid = pg_run(s, data, s->pg_socket_dir, PG_PORT, log, conninfo, false);
+	if (s->pg_pid == -1) {
+		s->pg_pid = 0;
+		return -1;
 	}
-	fprintf(stderr, "stack: PostgreSQL did not start\n");
-	print_tail(log);
-	stack_pg_stop(s);
-	return -1;
+	return 0;
+}
+
+/* Stops the postgres of *pid (a fast shutdown, then SIGKILL). Returns 0 or -1. */
+static int
+pg_halt(pid_t *pid)
+{
+	int	 rc;
+
+	if (*pid <= 0)
+		return 0;
+	rc = stop_process(*pid, SIGINT, 30000, true);
+	*pid = 0;
+	return rc;
 }
 
 int
 stack_pg_stop(struct stack *s)
 {
-	int	 i, status;
+	return pg_halt(&s->pg_pid);
+}
 
-	if (s->pg_pid <= 0)
-		return 0;
-	kill(s->pg_pid, SIGINT);	/* fast shutdown */
-	for (i = 0; i < 300; i++) {
-		if (waitpid(s->pg_pid, &status, WNOHANG) == s->pg_pid) {
-			s->pg_pid = 0;
-			return 0;
-		}
-		usleep(100000);
+int
+stack_standby_stop(struct stack *s)
+{
+	return pg_halt(&s->standby_pid);
+}
+
+/*
+ * Makes var/pg-standby a copy of the cluster that streams from it
+ * (pg_basebackup -R), when there is none, and starts it on its own port
+ * and socket directory; waits until it streams. Returns 0 or -1.
+ */
+static int
+standby_start(struct stack *s)
+{
+	char		 data[4096], version[4096], conninfo[4096];
+	char		*argv[] = { PG_BIN "/pg_basebackup", "-D", data, "-h", s->pg_socket_dir,
+			    "-p", PG_PORT, "-U", "postgres", "-R", "-X", "stream", "-c", "fast",
+			    NULL };
+	PGconn		*conn;
+	PGresult	*res;
+	bool		 streaming = false;
+	int		 i;
+
+	xsnprintf(data, sizeof(data), "%s/pg-standby", s->var);
+	xsnprintf(version, sizeof(version), "%s/PG_VERSION", data);
+	if (access(version, F_OK) != 0 && (make_dir(data, 0700) == -1 || give_to_pg(data) == -1 ||
+	    run_as_pg(argv, s->standby_log) != 0)) {
+		fprintf(stderr, "stack: pg_basebackup failed\n");
+		print_tail(s->standby_log);
+		return -1;
 	}
-	kill(-s->pg_pid, SIGKILL);
-	waitpid(s->pg_pid, NULL, 0);
-	s->pg_pid = 0;
-	return -1;
+	xsnprintf(conninfo, sizeof(conninfo), "%s", stack_standby_dsn(s, "postgres"));
+	if ((s->standby_pid = pg_run(s, data, s->standby_socket_dir, STANDBY_PORT,
+	    s->standby_log, conninfo, true)) == -1) {
+		s->standby_pid = 0;
+		return -1;
+	}
+	for (i = 0; i < START_TIMEOUT * 10 && !streaming; i++) {
+		conn = PQconnectdb(conninfo);
+		res = PQexec(conn, "SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming'");
+		streaming = PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1;
+		PQclear(res);
+		PQfinish(conn);
+		if (!streaming)
+			usleep(100000);
+	}
+	if (!streaming) {
+		fprintf(stderr, "stack: the standby does not stream from the primary\n");
+		print_tail(s->standby_log);
+		return -1;
+	}
+	return 0;
+}
+
+int
+stack_standby_promote(struct stack *s)
+{
+	char	 data[4096];
+	char	*argv[] = { PG_BIN "/pg_ctl", "promote", "-D", data, "-w", "-t", "60", NULL };
+
+	xsnprintf(data, sizeof(data), "%s/pg-standby", s->var);
+	return run_as_pg(argv, s->standby_log) == 0 ? 0 : -1;
 }
 
 /* Creates the database "quire" when missing. Returns 0 or -1. */
@@ -214,9 +338,9 @@ struct conf_key {
 
 enum { CONF_PUBLIC_KEYS, CONF_AUTH_URL, CONF_AUTH_DB, CONF_PRIVATE_KEY, CONF_POST_DB, CONF_PUBLIC_URL,
 	CONF_MEDIA_URL, CONF_SITE_DIR, CONF_THEME_DIR, CONF_THEME_DEFAULT_DIR, CONF_MEDIA_DB,
-	CONF_CACHE_DIR, CONF_NKEYS };
+	CONF_CACHE_DIR, CONF_POST_DB_READ, CONF_MEDIA_DB_READ, CONF_NKEYS };
 
-/* Fills keys with the settings that follow from the command line. */
+/* Fills keys with the settings that follow from the command line ("": none). */
 static void
 derived_keys(const struct stack *s, const struct stack_opts *o, struct conf_key keys[CONF_NKEYS])
 {
@@ -233,19 +357,22 @@ derived_keys(const struct stack *s, const struct stack_opts *o, struct conf_key 
 		[CONF_THEME_DEFAULT_DIR] = { "post", "theme_default_dir" },
 		[CONF_MEDIA_DB] = { "media", "database" },
 		[CONF_CACHE_DIR] = { "media", "cache_dir" },
+		[CONF_POST_DB_READ] = { "post", "database_read" },
+		[CONF_MEDIA_DB_READ] = { "media", "database_read" },
 	};
 	int	 i;
 
 	for (i = 0; i < CONF_NKEYS; i++) {
 		keys[i].section = names[i][0];
 		keys[i].key = names[i][1];
+		keys[i].value[0] = '\0';
 	}
 	xsnprintf(keys[CONF_PUBLIC_KEYS].value, sizeof(keys[0].value), "%s/keys/public", s->var);
 	xsnprintf(keys[CONF_AUTH_URL].value, sizeof(keys[0].value), "%s", s->base_url);
-	xsnprintf(keys[CONF_AUTH_DB].value, sizeof(keys[0].value), "%s", stack_dsn(s, "quire_auth"));
+	program_dsn(s, "quire_auth", false, keys[CONF_AUTH_DB].value, sizeof(keys[0].value));
 	xsnprintf(keys[CONF_PRIVATE_KEY].value, sizeof(keys[0].value), "%s/keys/private.pem",
 	    s->var);
-	xsnprintf(keys[CONF_POST_DB].value, sizeof(keys[0].value), "%s", stack_dsn(s, "quire_post"));
+	program_dsn(s, "quire_post", false, keys[CONF_POST_DB].value, sizeof(keys[0].value));
 	xsnprintf(keys[CONF_PUBLIC_URL].value, sizeof(keys[0].value), "%s", s->base_url);
 	xsnprintf(keys[CONF_MEDIA_URL].value, sizeof(keys[0].value), "%s",
 	    o->media_url != NULL ? o->media_url : s->base_url);
@@ -253,9 +380,14 @@ derived_keys(const struct stack *s, const struct stack_opts *o, struct conf_key 
 	xsnprintf(keys[CONF_SITE_DIR].value, sizeof(keys[0].value), "%s/site", s->var);
 	xsnprintf(keys[CONF_THEME_DIR].value, sizeof(keys[0].value), "%s/theme", s->var);
 	xsnprintf(keys[CONF_THEME_DEFAULT_DIR].value, sizeof(keys[0].value), "%s/theme", s->repo);
-	xsnprintf(keys[CONF_MEDIA_DB].value, sizeof(keys[0].value), "%s",
-	    stack_dsn(s, "quire_media"));
+	program_dsn(s, "quire_media", false, keys[CONF_MEDIA_DB].value, sizeof(keys[0].value));
 	xsnprintf(keys[CONF_CACHE_DIR].value, sizeof(keys[0].value), "%s/media-cache", s->var);
+	if (s->standby) {
+		program_dsn(s, "quire_post", true, keys[CONF_POST_DB_READ].value,
+		    sizeof(keys[0].value));
+		program_dsn(s, "quire_media", true, keys[CONF_MEDIA_DB_READ].value,
+		    sizeof(keys[0].value));
+	}
 }
 
 /* Returns whether key of section is one of keys. */
@@ -356,7 +488,7 @@ put_derived(struct buf *out, const struct conf_key keys[CONF_NKEYS], struct cfg 
 	int	 i;
 
 	for (i = 0; i < CONF_NKEYS; i++)
-		if (strcmp(keys[i].section, section) == 0 &&
+		if (strcmp(keys[i].section, section) == 0 && keys[i].value[0] != '\0' &&
 		    cfg_get(user, section, keys[i].key) == NULL &&
 		    buf_printf(out, "%s = %s\n", keys[i].key, keys[i].value) == -1)
 			return -1;
@@ -399,7 +531,7 @@ write_quire_conf(struct stack *s, const struct stack_opts *o)
 	    (rest = copy_lines(&out, buf_str(&local), NULL, true)) == (const char *)-1 ||
 	    buf_puts(&out, o->extra_conf != NULL ? o->extra_conf : "") == -1)
 		goto oom;
-	for (i = 0; i < sizeof(sections) / sizeof(sections[0]); i++)
+	for (i = 0; i < nitems(sections); i++)
 		if (buf_printf(&out, "\n[%s]\n", sections[i]) == -1 ||
 		    put_derived(&out, keys, user, sections[i]) == -1 ||
 		    (strcmp(sections[i], "post") == 0 &&
@@ -483,12 +615,17 @@ make_dirs(struct stack *s)
 	char	 path[4096];
 	size_t	 i;
 
-	for (i = 0; i < sizeof(sub) / sizeof(sub[0]); i++) {
+	for (i = 0; i < nitems(sub); i++) {
 		xsnprintf(path, sizeof(path), "%s/%s", s->var, sub[i]);
 		if (make_dir(path, 0755) == -1)
 			return -1;
 	}
 	if (give_to_pg(s->pg_socket_dir) == -1)
+		return -1;
+	if (s->standby && (make_dir(s->standby_socket_dir, 0755) == -1 ||
+	    give_to_pg(s->standby_socket_dir) == -1 ||
+	    (access(s->standby_log, F_OK) != 0 && write_file(s->standby_log, "") == -1) ||
+	    give_to_pg(s->standby_log) == -1))
 		return -1;
 	xsnprintf(path, sizeof(path), "%s/log/postgres.log", s->var);
 	if (access(path, F_OK) != 0 && write_file(path, "") == -1)
@@ -504,6 +641,7 @@ stack_start(struct stack *s, const struct stack_opts *o)
 
 	memset(s, 0, sizeof(*s));
 	s->dev = o->dev;
+	s->standby = o->standby;
 	if (o->web != NULL && strcmp(o->web, "apache") != 0 && strcmp(o->web, "lighttpd") != 0) {
 		fprintf(stderr, "stack: the web server is lighttpd or apache, not %s\n", o->web);
 		return -1;
@@ -527,6 +665,9 @@ stack_start(struct stack *s, const struct stack_opts *o)
 		return -1;
 	}
 	xsnprintf(s->pg_socket_dir, sizeof(s->pg_socket_dir), "%s/pg-socket", s->var);
+	xsnprintf(s->standby_socket_dir, sizeof(s->standby_socket_dir), "%s/pg-standby-socket",
+	    s->var);
+	xsnprintf(s->standby_log, sizeof(s->standby_log), "%s/log/postgres-standby.log", s->var);
 	xsnprintf(s->conf, sizeof(s->conf), "%s/quire.conf", s->var);
 	xsnprintf(s->web_log, sizeof(s->web_log), "%s/log/%s.log", s->var,
 	    s->apache ? "apache" : "lighttpd");
@@ -544,7 +685,7 @@ stack_start(struct stack *s, const struct stack_opts *o)
 	if (make_dirs(s) == -1 || pg_init(s) == -1 || stack_pg_start(s) == -1 ||
 	    create_database(s) == -1 || make_keys(s) == -1 ||
 	    write_quire_conf(s, o) == -1 || migrate(s) == -1 || create_admin(s, o) == -1 ||
-	    web_start(s, o) == -1) {
+	    (s->standby && standby_start(s) == -1) || web_start(s, o) == -1) {
 		stack_stop(s);
 		return -1;
 	}
@@ -622,6 +763,7 @@ stack_stop(struct stack *s)
 	int	 reports, rc;
 
 	web_stop(s);
+	stack_standby_stop(s);
 	stack_pg_stop(s);
 	reports = stack_sanitizer_reports(s);
 	if (s->fresh_var && strncmp(s->var, "/tmp/quire-test-", 16) == 0) {

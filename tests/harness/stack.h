@@ -27,6 +27,13 @@ struct stack_opts {
 	const char	*post_conf;	/* more [post] lines ("key = value\n"), or NULL */
 	int		 procs;		/* processes (workers) per program; 0: 2 */
 	const char	*lighttpd_conf;	/* appended to lighttpd.conf (benchmarks), or NULL */
+	/*
+	 * A streaming standby of the cluster too (pg_basebackup, its own port
+	 * and socket directory): every program's database lists the primary
+	 * and the standby, and Post's and Media's database_read the standby
+	 * first. Its log has every statement, with the session's name.
+	 */
+	bool		 standby;
 };
 
 #define STACK_MAX_PROGRAMS	3
@@ -42,6 +49,10 @@ struct stack {
 	char	 web_log[1024];	/* the web server's error log */
 	char	 program_log[1024];	/* where the programs' stderr goes */
 	pid_t	 pg_pid;
+	pid_t	 standby_pid;	/* 0: none, or stopped */
+	bool	 standby;	/* the stack has one (opts.standby) */
+	char	 standby_socket_dir[1024];
+	char	 standby_log[1024];
 	pid_t	 web_pid;
 	pid_t	 program_pids[STACK_MAX_PROGRAMS];	/* Apache: programs run by us */
 	bool	 apache;
@@ -62,6 +73,14 @@ int	stack_stop(struct stack *);
 int	stack_pg_stop(struct stack *);
 int	stack_pg_start(struct stack *);
 
+/* Stops the standby (a fast shutdown). Returns 0 or -1. */
+int	stack_standby_stop(struct stack *);
+/*
+ * Promotes the standby to a primary (pg_ctl promote, waiting until it
+ * accepts writes). Returns 0 or -1.
+ */
+int	stack_standby_promote(struct stack *);
+
 /*
  * Fills pids[0..max) with the pids of the stack's Quire programs (the
  * processes in the process group of the web server, which spawns them
@@ -72,6 +91,8 @@ size_t	stack_program_pids(const struct stack *, pid_t *pids, size_t max);
 
 /* Returns a libpq connection string for role (e.g. "quire_post") on the test database. */
 const char *stack_dsn(const struct stack *, const char *role);
+/* The same on the standby. */
+const char *stack_standby_dsn(const struct stack *, const char *role);
 
 /*
  * Prints any AddressSanitizer or UBSan report the programs left under var/log.
@@ -84,10 +105,12 @@ int	web_start(struct stack *, const struct stack_opts *);
 void	web_stop(struct stack *);
 /*
  * Writes to out the project's routes (web-conf/) for the stack's kind of
- * web server, to programs already listening on sockets in the directory run.
- * In web.c.
+ * web server, to programs already listening on sockets in the directory run,
+ * with Media's cache in cache and the reader site's pages in site (NULL: the
+ * stack's). In web.c.
  */
-void	web_routes(const struct stack *, const char *run, char *out, size_t len);
+void	web_routes(const struct stack *, const char *run, const char *cache, const char *site,
+	    char *out, size_t len);
 /*
  * Starts another web server of the stack's kind (var/<name>.conf) on port,
  * with routes (configuration text of that server) after the settings every

@@ -20,13 +20,15 @@ standalone_start(const char *build, const char *name, const char *conf, const ch
 {
 	char	 prog[4096], spec[4096], n[16];
 	char	*argv[] = { prog, "--config", (char *)conf, "--listen", spec, "--workers", n,
-		    NULL };
+		    "--socket-group", "www-data", NULL };
 	pid_t	 pid;
 	int	 i, fd;
 
 	xsnprintf(prog, sizeof(prog), "%s/quire-%s", build, name);
 	xsnprintf(spec, sizeof(spec), "unix:%s", sock);
 	xsnprintf(n, sizeof(n), "%d", workers);
+	if (geteuid() != 0)
+		argv[7] = NULL;	/* not root: the socket keeps our group */
 	if ((pid = spawn(argv, false, SIGTERM, log)) == -1)
 		return -1;
 	for (i = 0; i < 400; i++) {

@@ -9,9 +9,10 @@
 #include <sys/types.h>
 
 /*
- * Starts build/quire-<name> --config conf --listen unix:sock --workers n,
- * its output appended to log (NULL: ours). Returns the master's pid once the
- * socket accepts (stop it with stop_process), or -1 with the reason printed.
+ * Starts build/quire-<name> --config conf --listen unix:sock --workers n
+ * (as root, the socket's group www-data, for Apache's workers), its output
+ * appended to log (NULL: ours). Returns the master's pid once the socket
+ * accepts (stop it with stop_process), or -1 with the reason printed.
  */
 pid_t	standalone_start(const char *build, const char *name, const char *conf,
 	    const char *sock, int workers, const char *log);

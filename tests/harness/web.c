@@ -4,6 +4,7 @@
  * with the project's own configuration from web-conf/.
  */
 #include "stack.h"
+#include "nitems.h"
 
 #include <arpa/inet.h>
 #include <grp.h>
@@ -30,7 +31,7 @@ static const struct program {
 	{ "media", "/media/health" },
 };
 
-#define NPROGRAMS (sizeof(programs) / sizeof(programs[0]))
+#define NPROGRAMS (nitems(programs))
 
 int
 http_status_on(int port, const char *path)
@@ -101,7 +102,7 @@ write_apache_conf(struct stack *s, const char *name, int port, const char *tail)
 	char	 loads[4096] = "";
 	size_t	 i, n = 0;
 
-	for (i = 0; i < sizeof(modules) / sizeof(modules[0]); i++)
+	for (i = 0; i < nitems(modules); i++)
 		n += (size_t)snprintf(loads + n, sizeof(loads) - n,
 		    "LoadModule %s_module /usr/lib/apache2/modules/mod_%s.so\n", modules[i],
 		    modules[i]);
@@ -233,26 +234,36 @@ web_spawn(struct stack *s, const char *name)
 }
 
 void
-web_routes(const struct stack *s, const char *run, char *out, size_t len)
+web_routes(const struct stack *s, const char *run, const char *cache, const char *site_dir,
+    char *out, size_t len)
 {
+	char	 dir[1100], site[1100];
+
+	if (cache != NULL)
+		xsnprintf(dir, sizeof(dir), "%s", cache);
+	else
+		xsnprintf(dir, sizeof(dir), "%s/media-cache", s->var);
+	if (site_dir != NULL)
+		xsnprintf(site, sizeof(site), "%s", site_dir);
+	else
+		xsnprintf(site, sizeof(site), "%s/site", s->var);
 	if (s->apache)
 		xsnprintf(out, len,
 		    "Define QUIRE_RUN %s\n"
-		    "Define QUIRE_CACHE %s/media-cache\n"
+		    "Define QUIRE_CACHE %s\n"
 		    "Define QUIRE_ADMIN %s/admin\n"
-		    "Define QUIRE_SITE %s/site\n"
-		    "Include %s/web-conf/apache/quire.conf\n", run, s->var, s->repo, s->var,
-		    s->repo);
+		    "Define QUIRE_SITE %s\n"
+		    "Include %s/web-conf/apache/quire.conf\n", run, dir, s->repo, site, s->repo);
 	else
 		xsnprintf(out, len,
 		    "var.quire_web_conf = \"%s/web-conf/lighttpd\"\n"
 		    "var.quire_backends = \"sockets\"\n"
 		    "var.quire_run = \"%s\"\n"
-		    "var.quire_cache = \"%s/media-cache\"\n"
+		    "var.quire_cache = \"%s\"\n"
 		    "var.quire_admin = \"%s/admin\"\n"
-		    "var.quire_site = \"%s/site\"\n"
-		    "include var.quire_web_conf + \"/quire.conf\"\n", s->repo, run, s->var, s->repo,
-		    s->var);
+		    "var.quire_site = \"%s\"\n"
+		    "include var.quire_web_conf + \"/quire.conf\"\n", s->repo, run, dir, s->repo,
+		    site);
 }
 
 int
@@ -262,7 +273,7 @@ web_start(struct stack *s, const struct stack_opts *o)
 
 	if (s->apache) {
 		xsnprintf(run, sizeof(run), "%s/run", s->var);
-		web_routes(s, run, tail, sizeof(tail));
+		web_routes(s, run, NULL, NULL, tail, sizeof(tail));
 		if (write_apache_conf(s, "apache2", s->port, tail) == -1 ||
 		    programs_start(s, o) == -1)
 			return -1;

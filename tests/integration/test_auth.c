@@ -20,7 +20,9 @@
 #include "proc.h"
 #include "standalone.h"
 #include "tok.h"
-#include "util.h"
+#include "encode.h"
+#include "secret.h"
+#include "text.h"
 
 #define AUDIENCE "[\"quire-post\",\"quire-media\",\"quire-auth\"]"
 
@@ -96,7 +98,7 @@ expect_limited(const char *base, const char *source, const char *forwarded, cons
 	login_at(base, source, forwarded, user, password, &r);
 	ck_error(&r, 429, "too_many_attempts");
 	ck_assert_ptr_nonnull(http_header(&r, "Retry-After", value, sizeof(value)));
-	ck_assert_int_eq(parse_int(value, 1, 900, &retry), 0);
+	ck_assert_int_eq(text_parse_int(value, 1, 900, &retry), 0);
 	http_resp_free(&r);
 }
 
@@ -1172,7 +1174,7 @@ START_TEST(one_log_line_per_request)
 	FILE		*f;
 	int		 i, found = 0;
 
-	random_bytes(raw, sizeof(raw));
+	secret_random(raw, sizeof(raw));
 	hex_encode(raw, sizeof(raw), rid);
 	snprintf(hdr, sizeof(hdr), "X-Request-Id: log-%s", rid);
 	snprintf(url, sizeof(url), "%s/auth/users/not-a-uuid", test_stack.base_url);

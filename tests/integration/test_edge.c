@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "nitems.h"
 #include "proc.h"
 
 /* Asserts the error shape, its status and code, and that the body is application/json. */
@@ -73,7 +74,7 @@ START_TEST(bodies_over_the_limits_get_413_in_the_error_shape)
 	ck_assert_ptr_nonnull(big);
 	memset(big, ' ', 21 * 1024 * 1024 + 1);
 	memcpy(big, "{\"a\":1}", 7);
-	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++) {
+	for (i = 0; i < nitems(paths); i++) {
 		for (chunked = 0; chunked < 2; chunked++) {
 			post_body(paths[i].path, paths[i].token ? tok : NULL, paths[i].type, big,
 			    paths[i].len, chunked, &r);
@@ -109,10 +110,10 @@ START_TEST(programs_down_get_503_in_the_error_shape)
 
 	snprintf(run, sizeof(run), "%s/run/nobody", test_stack.var);
 	ck_assert_int_eq(make_dir(run, 0755), 0);
-	web_routes(&test_stack, run, routes, sizeof(routes));
+	web_routes(&test_stack, run, NULL, NULL, routes, sizeof(routes));
 	ck_assert_int_gt(web = web_start_extra(&test_stack, "programs-down", port, routes), 0);
-	for (i = 0; i < sizeof(gets) / sizeof(gets[0]) + 1; i++) {
-		if (i < sizeof(gets) / sizeof(gets[0])) {
+	for (i = 0; i < nitems(gets) + 1; i++) {
+		if (i < nitems(gets)) {
 			snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port, gets[i]);
 			http_request("GET", url, NULL, NULL, 0, &r);
 		} else {

@@ -16,8 +16,9 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "load.h"
 #include "proc.h"
-#include "util.h"
+#include "times.h"
 
 #define MAX_PIDS		64
 #define RECOVERY_DEADLINE_MS	20000	/* generous: the design says 2 s */
@@ -63,31 +64,13 @@ write_script(const char *file, const char *const paths[3], const char *token)
 	ck_assert_int_eq(fclose(f), 0);
 }
 
-struct load {
-	pid_t	 pid;
-	int	 fd;	/* its output */
-};
-
 /* Starts wrk with the script for seconds against the stack. */
 static struct load
-load_start(const char *script, int seconds)
+outage_load(const char *script, int seconds)
 {
 	struct load	 l;
-	char		 dur[16];
-	int		 fds[2];
 
-	snprintf(dur, sizeof(dur), "%ds", seconds);
-	ck_assert_int_eq(pipe(fds), 0);
-	if ((l.pid = fork()) == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		dup2(fds[1], STDERR_FILENO);
-		close(fds[0]);
-		execlp("wrk", "wrk", "-t2", "-c8", "-d", dur, "--timeout", "10s", "-s", script,
-		    test_stack.base_url, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
-	l.fd = fds[0];
+	ck_assert_int_eq(load_start(&l, script, test_stack.base_url, seconds, 8), 0);
 	return l;
 }
 
@@ -97,18 +80,13 @@ struct load_result {
 
 /* Waits for wrk and returns its counts (failing the test when it printed none). */
 static struct load_result
-load_wait(struct load l)
+outage_wait(struct load l)
 {
 	struct load_result res = { 0, 0, 0, 0 };
 	char		 out[8192];
 	const char	*p;
-	ssize_t		 n, len = 0;
 
-	while ((n = read(l.fd, out + len, sizeof(out) - 1 - (size_t)len)) > 0)
-		len += n;
-	out[len] = '\0';
-	close(l.fd);
-	waitpid(l.pid, NULL, 0);
+	load_wait(&l, out, sizeof(out));
 	p = strstr(out, "ok=");
 	ck_assert_msg(p != NULL && sscanf(p, "ok=%ld unavailable=%ld bad=%ld socket_errors=%ld",
 	    &res.ok, &res.unavailable, &res.bad, &res.socket_errors) == 4, "wrk:\n%s", out);
@@ -158,23 +136,23 @@ START_TEST(postgresql_restarted_under_load)
 
 	snprintf(script, sizeof(script), "%s/outage.lua", test_stack.var);
 	write_script(script, paths, tok);
-	l = load_start(script, 10);
+	l = outage_load(script, 10);
 	sleep(2);
 	ck_assert_int_eq(stack_pg_stop(&test_stack), 0);
 	sleep(2);
 	ck_assert_int_eq(stack_pg_start(&test_stack), 0);
-	back = mono_usec();
+	back = time_mono_usec();
 	while (!all_answer(paths, tok)) {
-		ck_assert_msg(mono_usec() - back < RECOVERY_DEADLINE_MS * 1000LL,
+		ck_assert_msg(time_mono_usec() - back < RECOVERY_DEADLINE_MS * 1000LL,
 		    "not every program answers 2xx %d s after PostgreSQL came back",
 		    RECOVERY_DEADLINE_MS / 1000);
 		usleep(20000);
 	}
-	recovered = mono_usec() - back;
-	during = load_wait(l);
+	recovered = time_mono_usec() - back;
+	during = outage_wait(l);
 	/* Right after: every worker of every program answers, none with a 503 left. */
-	l = load_start(script, 3);
-	after = load_wait(l);
+	l = outage_load(script, 3);
+	after = outage_wait(l);
 	nnow = stack_program_pids(&test_stack, now, MAX_PIDS);
 	fprintf(stderr, "PostgreSQL restarted under load behind %s: %ld answers 2xx, %ld 503 "
 	    "during the outage; every program answered 2xx again %.2f s after PostgreSQL was "

@@ -22,7 +22,7 @@
 #include "proc.h"
 #include "standalone.h"
 #include "tok.h"
-#include "util.h"
+#include "encode.h"
 
 #define WORKERS	2
 

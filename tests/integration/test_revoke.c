@@ -27,7 +27,7 @@
 #include "client.h"
 #include "proc.h"
 #include "standalone.h"
-#include "util.h"
+#include "times.h"
 
 #define DEADLINE_USEC	20000000
 #define STREAK		8
@@ -105,12 +105,12 @@ static void
 assert_refused_soon(const char *token, bool never_accepted)
 {
 	struct http_resp r;
-	int64_t		 deadline = mono_usec() + DEADLINE_USEC;
+	int64_t		 deadline = time_mono_usec() + DEADLINE_USEC;
 	long		 st[2], me = 0;
 	bool		 revoked[2], me_revoked;
 	int		 streak = 0;
 
-	while (streak < STREAK && mono_usec() < deadline) {
+	while (streak < STREAK && time_mono_usec() < deadline) {
 		write_both(token, st, revoked);
 		me = api("GET", "/auth/me", token, NULL, &r);
 		me_revoked = me == 401 && strcmp(resp_error_code(&r), "invalid_token") == 0;
@@ -458,7 +458,7 @@ START_TEST(reloaded_programs_keep_revocations)
 {
 	char	 name[65], id[37], other_id[37], *tok = new_user("author", name, id);
 	char	*other = new_user("author", (char[65]){ 0 }, other_id), *fresh;
-	int64_t	 deadline = mono_usec() + DEADLINE_USEC;
+	int64_t	 deadline = time_mono_usec() + DEADLINE_USEC;
 	int	 before = program_log_count("SIGHUP:"), signalled;
 
 	assert_accepted(tok);
@@ -467,7 +467,7 @@ START_TEST(reloaded_programs_keep_revocations)
 	assert_refused_soon(tok, false);
 	/* Every process reads its configuration again and makes a fresh context... */
 	ck_assert_int_gt(signalled = sighup_programs(), 0);
-	while (program_log_count("SIGHUP:") < before + signalled && mono_usec() < deadline)
+	while (program_log_count("SIGHUP:") < before + signalled && time_mono_usec() < deadline)
 		usleep(20000);
 	ck_assert_int_ge(program_log_count("SIGHUP:"), before + signalled);
 	/* ...which still refuses what was revoked before... */
@@ -521,7 +521,7 @@ allow_login(void)
 START_TEST(program_reconnected_after_revocation)
 {
 	char	 name[65], id[37], *tok = new_user("author", name, id);
-	int64_t	 deadline = mono_usec() + DEADLINE_USEC;
+	int64_t	 deadline = time_mono_usec() + DEADLINE_USEC;
 
 	assert_accepted(tok);
 	/* Post and Media lose their connections and cannot open new ones... */
@@ -529,7 +529,7 @@ START_TEST(program_reconnected_after_revocation)
 	superuser("ALTER ROLE quire_media NOLOGIN");
 	superuser("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
 	    "WHERE usename IN ('quire_post', 'quire_media')");
-	while (post_media_connections() > 0 && mono_usec() < deadline)
+	while (post_media_connections() > 0 && time_mono_usec() < deadline)
 		usleep(20000);
 	ck_assert_int_eq(post_media_connections(), 0);
 	/* ...while the user is demoted: no notification can reach them. */
@@ -545,10 +545,10 @@ END_TEST
 static void
 wait_connections(long n)
 {
-	int64_t	 deadline = mono_usec() + DEADLINE_USEC;
+	int64_t	 deadline = time_mono_usec() + DEADLINE_USEC;
 	long	 have = 0;
 
-	while (mono_usec() < deadline) {
+	while (time_mono_usec() < deadline) {
 		have = superuser("SELECT least("
 		    "(SELECT count(*) FROM pg_stat_activity WHERE usename = 'quire_auth'), "
 		    "(SELECT count(*) FROM pg_stat_activity WHERE usename = 'quire_post'), "

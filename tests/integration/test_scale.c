@@ -1,10 +1,23 @@
 /*
- * More than one instance: two quire-post processes, each on its own TCP
- * address like two hosts, behind one web server (lighttpd: two hosts in one
- * fastcgi.server entry; Apache: mod_proxy_balancer with two fcgi://
- * members), as the README's two-host example. Under a wrk load of 10
- * seconds one instance is killed: no request may be lost beyond those in
- * flight on it. The count is printed for the record.
+ * More than one machine, on one: a primary PostgreSQL and a streaming
+ * standby (each its own cluster, port and socket directory), the stack's
+ * web node, and a second web node (its own web server, programs and Media
+ * cache; its web server cannot see that cache, as on a host without
+ * Media's disk, so its Media sends the bytes itself).
+ *
+ * - Two Post instances behind one web server, one killed under a wrk
+ *   load: no request lost beyond those in flight on it.
+ * - Anonymous reads go to the standby (its log and pg_stat_activity say
+ *   so); with replay paused there, a writer still reads what they wrote,
+ *   and an anonymous reader the standby's older version.
+ * - A delete or an update through one node is seen through the other
+ *   within a second: variants gone from both caches, posts and alt texts
+ *   changed; a file the standby's stale data would make is taken away.
+ * - Failover: the primary stopped and the standby promoted (pg_ctl
+ *   promote) under a wrk load of writes and reads: reads never fail,
+ *   writes answer 503 with Retry-After only during the switch, then
+ *   succeed on the new primary, with no program restarted; the caches
+ *   stay coherent. The gaps are printed for the record.
  */
 #include <netinet/in.h>
 #include <signal.h>
@@ -12,15 +25,24 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <arpa/inet.h>
+#include <libpq-fe.h>
 
 #include "client.h"
+#include "load.h"
+#include "node.h"
 #include "proc.h"
+#include "times.h"
 
 #define CONNECTIONS	8	/* wrk's: at most this many requests are in flight */
+#define PROCS		2	/* the stack's processes per program */
+#define MAX_PIDS	64
+#define DEADLINE_MS	10000	/* generous: what the design promises is a second */
+#define FAILOVER_MS	30000	/* for writes to succeed again after the promotion */
 
 /* Returns whether something accepts on 127.0.0.1:port. */
 static bool
@@ -85,12 +107,12 @@ wrk_requests(const char *out)
 START_TEST(one_of_two_instances_killed_under_load)
 {
 	struct http_resp r;
+	struct load	 l;
 	char		 routes[2048], url[256], path[200], *tok, out[8192];
 	int		 pa = stack_free_port(), pb = stack_free_port(), pw = stack_free_port();
-	int		 fds[2], i;
+	int		 i;
 	long		 total, non2xx, errors;
-	ssize_t		 n, len = 0;
-	pid_t		 a, b, web, wrk;
+	pid_t		 a, b, web;
 
 	a = start_post(pa);
 	b = start_post(pb);
@@ -124,24 +146,12 @@ START_TEST(one_of_two_instances_killed_under_load)
 	http_resp_free(&r);
 
 	/* wrk for 10 s; after 3 s, one instance dies without warning. */
-	ck_assert_int_eq(pipe(fds), 0);
-	if ((wrk = fork()) == 0) {
-		dup2(fds[1], STDOUT_FILENO);
-		dup2(fds[1], STDERR_FILENO);
-		close(fds[0]);
-		execlp("wrk", "wrk", "-t2", "-c" "8", "-d10s", url, (char *)NULL);
-		_exit(127);
-	}
-	close(fds[1]);
+	ck_assert_int_eq(load_start(&l, NULL, url, 10, CONNECTIONS), 0);
 	sleep(3);
 	/* The whole instance, master and workers, as if its host went down. */
 	ck_assert_int_eq(kill(-a, SIGKILL), 0);
 	waitpid(a, NULL, 0);
-	while ((n = read(fds[0], out + len, sizeof(out) - 1 - (size_t)len)) > 0)
-		len += n;
-	out[len] = '\0';
-	close(fds[0]);
-	waitpid(wrk, NULL, 0);
+	load_wait(&l, out, sizeof(out));
 	total = wrk_requests(out);
 	non2xx = wrk_figure(out, "Non-2xx or 3xx responses: ");
 	errors = wrk_figure(out, "read ") + wrk_figure(out, "write ") +
@@ -164,6 +174,595 @@ START_TEST(one_of_two_instances_killed_under_load)
 }
 END_TEST
 
+/*
+ * Runs sql on the standby as the superuser. Returns the first value of
+ * the first row (static, "" when there is none), failing the test on an
+ * error.
+ */
+static const char *
+on_standby(const char *sql)
+{
+	static char	 value[256];
+	PGconn		*conn = PQconnectdb(stack_standby_dsn(&test_stack, "postgres"));
+	PGresult	*res = PQexec(conn, sql);
+
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql,
+	    PQerrorMessage(conn));
+	snprintf(value, sizeof(value), "%s", PQntuples(res) > 0 ? PQgetvalue(res, 0, 0) : "");
+	PQclear(res);
+	PQfinish(conn);
+	return value;
+}
+
+/* Waits until sql returns want on the standby. */
+static void
+standby_wait(const char *sql, const char *want)
+{
+	int64_t	 t0 = time_mono_usec();
+
+	while (strcmp(on_standby(sql), want) != 0) {
+		ck_assert_msg(time_mono_usec() - t0 < DEADLINE_MS * 1000LL,
+		    "the standby never answered %s to %s", want, sql);
+		usleep(20000);
+	}
+}
+
+/*
+ * Waits until the standby has replayed everything the primary had written
+ * (inserted: with synchronous_commit off, a commit may not be written yet).
+ */
+static void
+standby_catch_up(void)
+{
+	PGconn		*conn = PQconnectdb(stack_dsn(&test_stack, "postgres"));
+	PGresult	*res = PQexec(conn, "SELECT pg_current_wal_insert_lsn()");
+	char		 sql[256];
+
+	ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+	snprintf(sql, sizeof(sql), "SELECT pg_last_wal_replay_lsn() >= '%s'::pg_lsn",
+	    PQgetvalue(res, 0, 0));
+	PQclear(res);
+	PQfinish(conn);
+	standby_wait(sql, "t");
+}
+
+/* Pauses replay on the standby: from now on it lags behind the primary. */
+static void
+standby_pause(void)
+{
+	on_standby("SELECT pg_wal_replay_pause()");
+	standby_wait("SELECT pg_get_wal_replay_pause_state()", "paused");
+}
+
+/* Resumes replay (a fixture too: a failed test leaves no lag behind). */
+static void
+standby_resume(void)
+{
+	PGconn	*conn = PQconnectdb(stack_standby_dsn(&test_stack, "postgres"));
+
+	PQclear(PQexec(conn, "SELECT pg_wal_replay_resume()"));
+	PQfinish(conn);
+}
+
+/* Returns the lines of the standby's log holding both a and b. */
+static int
+standby_log_count(const char *a, const char *b)
+{
+	char	 line[8192];
+	FILE	*f;
+	int	 n = 0;
+
+	if ((f = fopen(test_stack.standby_log, "r")) == NULL)
+		return 0;
+	while (fgets(line, sizeof(line), f) != NULL)
+		if (strstr(line, a) != NULL && strstr(line, b) != NULL)
+			n++;
+	fclose(f);
+	return n;
+}
+
+/* Creates a published post as token's. Copies its slug and id (37 bytes), and its ETag. */
+static void
+new_post(const char *token, const char *title, const char *body, char *slug, size_t slen,
+    char id[37], char etag[64])
+{
+	struct http_resp r;
+	json_t		*j = json_pack("{s:s, s:s, s:s}", "title", title, "body", body, "status",
+			    "published");
+	char		*json = json_dumps(j, 0);
+
+	ck_assert_msg(api("POST", "/posts", token, json, &r) == 201, "%s", buf_str(&r.body));
+	snprintf(slug, slen, "%s", resp_str(&r, "slug"));
+	snprintf(id, 37, "%s", resp_str(&r, "id"));
+	ck_assert_ptr_nonnull(http_header(&r, "ETag", etag, 64));
+	http_resp_free(&r);
+	json_decref(j);
+	free(json);
+}
+
+/* GETs path anonymously and asserts one more line holding session and stmt in the standby's log. */
+static void
+read_on_standby(const char *path, const char *session, const char *stmt)
+{
+	struct http_resp r;
+	int		 before = standby_log_count(session, stmt);
+
+	ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
+	http_resp_free(&r);
+	ck_assert_int_eq(standby_log_count(session, stmt), before + 1);
+}
+
+START_TEST(anonymous_reads_go_to_the_standby)
+{
+	struct http_resp r;
+	char		*tok = new_user("author", (char[65]){ 0 }, NULL);
+	char		 slug[200], id[37], etag[64], path[300], mid[37];
+	int		 before;
+
+	new_post(tok, "Read on the standby", "From the replica.", slug, sizeof(slug), id, etag);
+	ck_assert_int_eq(upload_png(tok, 40, 30, mid), 201);
+	standby_catch_up();
+
+	/* Anonymous: each read runs on the standby, in a session named quire-post-read. */
+	snprintf(path, sizeof(path), "/posts/%s", slug);
+	read_on_standby(path, "quire-post-read: ", "execute post_by_slug");
+	read_on_standby("/posts?page=1", "quire-post-read: ", "execute list_published");
+	read_on_standby("/posts/feed.atom", "quire-post-read: ", "execute feed");
+	snprintf(path, sizeof(path), "/media/%s", mid);
+	read_on_standby(path, "quire-media-read: ", "execute item_by_id");
+
+	/* With a token: the primary, never the standby. */
+	snprintf(path, sizeof(path), "/posts/%s", slug);
+	before = standby_log_count("execute post_by_slug", "");
+	ck_assert_int_eq(api("GET", path, tok, NULL, &r), 200);
+	http_resp_free(&r);
+	ck_assert_int_eq(standby_log_count("execute post_by_slug", ""), before);
+
+	/* Only the read-only sessions are there; Auth and every primary session are not. */
+	ck_assert_int_gt(atoi(on_standby("SELECT count(*) FROM pg_stat_activity WHERE "
+	    "application_name IN ('quire-post-read', 'quire-media-read')")), 0);
+	ck_assert_str_eq(on_standby("SELECT count(*) FROM pg_stat_activity WHERE "
+	    "application_name IN ('quire-auth', 'quire-post', 'quire-media')"), "0");
+	free(tok);
+}
+END_TEST
+
+/* Returns the title of the post at path as token reads it (NULL: anonymous), static. */
+static const char *
+title_of(const char *base, const char *path, const char *token)
+{
+	static char	 title[256];
+	struct http_resp r;
+
+	ck_assert_int_eq(api_at(base, "GET", path, token, NULL, NULL, &r), 200);
+	snprintf(title, sizeof(title), "%s", resp_str(&r, "title"));
+	http_resp_free(&r);
+	return title;
+}
+
+START_TEST(a_writer_reads_what_they_wrote_while_the_standby_lags)
+{
+	struct http_resp r;
+	char		*tok = new_user("author", (char[65]){ 0 }, NULL), *html;
+	char		 slug[200], id[37], first[37], etag[64], hdr[100], path[300], mid[37];
+	char		 mid2[37], json[300];
+	int64_t		 t0;
+
+	new_post(tok, "Before the lag", "Old words.", slug, sizeof(slug), first, etag);
+	ck_assert_int_eq(upload_png(tok, 48, 32, mid), 201);
+	snprintf(path, sizeof(path), "/media/%s", mid);
+	ck_assert_int_eq(api("PATCH", path, tok, "{\"alt\":\"first words\"}", &r), 200);
+	http_resp_free(&r);
+	standby_catch_up();
+	standby_pause();
+
+	/* The writer reads the change; an anonymous reader, the standby's older version. */
+	snprintf(path, sizeof(path), "/posts/%s", first);
+	snprintf(hdr, sizeof(hdr), "If-Match: %s", etag);
+	ck_assert_int_eq(api_with("PATCH", path, tok, "{\"title\":\"After the lag\"}", hdr, &r),
+	    200);
+	http_resp_free(&r);
+	ck_assert_str_eq(title_of(test_stack.base_url, path, tok), "After the lag");
+	ck_assert_str_eq(title_of(test_stack.base_url, path, NULL), "Before the lag");
+
+	/* What the standby does not have at all comes from the primary. */
+	new_post(tok, "Made during the lag", "New.", slug, sizeof(slug), id, etag);
+	snprintf(path, sizeof(path), "/posts/%s", slug);
+	ck_assert_str_eq(title_of(test_stack.base_url, path, NULL), "Made during the lag");
+	ck_assert_int_eq(upload_png(tok, 64, 40, mid2), 201);
+	snprintf(path, sizeof(path), "/media/%s", mid2);
+	ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
+	http_resp_free(&r);
+	snprintf(path, sizeof(path), "/media/%s/w/320.webp", mid2);
+	ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
+	ck_assert_uint_gt(r.body.len, 0);
+	http_resp_free(&r);
+
+	/* Post's lookups in Media for a writer carry the writer's token: the new alt text. */
+	snprintf(path, sizeof(path), "/media/%s", mid);
+	ck_assert_int_eq(api("PATCH", path, tok, "{\"alt\":\"second words\"}", &r), 200);
+	http_resp_free(&r);
+	ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "alt"), "first words");	/* the standby's */
+	http_resp_free(&r);
+	snprintf(json, sizeof(json), "{\"title\":\"Alt\",\"body\":\"![](media:%s)\","
+	    "\"status\":\"published\"}", mid);
+	ck_assert_int_eq(api("POST", "/posts", tok, json, &r), 201);
+	html = strdup(resp_str(&r, "html"));
+	http_resp_free(&r);
+	ck_assert_msg(strstr(html, "alt=\"second words\"") != NULL, "%s", html);
+	free(html);
+
+	/* Once replay goes on, everyone reads the change. */
+	standby_resume();
+	snprintf(path, sizeof(path), "/posts/%s", first);
+	t0 = time_mono_usec();
+	while (strcmp(title_of(test_stack.base_url, path, NULL), "After the lag") != 0)
+		ck_assert_int_lt(time_mono_usec() - t0, DEADLINE_MS * 1000LL);
+	free(tok);
+}
+END_TEST
+
+/* Returns whether the file at path exists. */
+static bool
+exists(const char *path)
+{
+	struct stat	 st;
+
+	return stat(path, &st) == 0;
+}
+
+/* Writes the path of a cached file of media item id in the cache directory dir. */
+static void
+cached(char *out, size_t len, const char *dir, const char *id, const char *name)
+{
+	snprintf(out, len, "%s/media/%s/%s", dir, id, name);
+}
+
+/*
+ * Polls GET base + path (anonymous) until it answers status and the file
+ * gone (when not NULL) does not exist, failing at the deadline. Returns the
+ * milliseconds it took.
+ */
+static double
+poll_until(const char *base, const char *path, long status, const char *gone)
+{
+	struct http_resp r;
+	int64_t		 t0 = time_mono_usec();
+	long		 got;
+
+	for (;;) {
+		got = api_at(base, "GET", path, NULL, NULL, NULL, &r);
+		http_resp_free(&r);
+		if (got == status && (gone == NULL || !exists(gone)))
+			return (double)(time_mono_usec() - t0) / 1000;
+		ck_assert_msg(time_mono_usec() - t0 < DEADLINE_MS * 1000LL, "%s%s: still %ld%s", base,
+		    path, got, gone != NULL && exists(gone) ? ", its file still cached" : "");
+		usleep(5000);
+	}
+}
+
+/*
+ * Reads the variant (and original) of item id through both nodes, checking
+ * that they answer alike: the same ETag, type and original bytes, and the
+ * node whose Media sends the bytes answers If-None-Match itself. Both
+ * caches hold the variant afterwards.
+ */
+static void
+read_on_both(const struct node *b, const char *id)
+{
+	struct http_resp ra, rb;
+	char		 path[200], ea[64], eb[64], ta[64], tb[64], inm[100], file[1400];
+
+	snprintf(path, sizeof(path), "/media/%s/w/320.webp", id);
+	ck_assert_int_eq(api("GET", path, NULL, NULL, &ra), 200);
+	ck_assert_int_eq(api_at(b->base_url, "GET", path, NULL, NULL, NULL, &rb), 200);
+	ck_assert_ptr_nonnull(http_header(&ra, "ETag", ea, sizeof(ea)));
+	ck_assert_ptr_nonnull(http_header(&rb, "ETag", eb, sizeof(eb)));
+	ck_assert_str_eq(ea, eb);
+	ck_assert_str_eq(http_header(&ra, "Content-Type", ta, sizeof(ta)), "image/webp");
+	ck_assert_str_eq(http_header(&rb, "Content-Type", tb, sizeof(tb)), "image/webp");
+	ck_assert_uint_gt(rb.body.len, 0);
+	http_resp_free(&ra);
+	http_resp_free(&rb);
+	snprintf(inm, sizeof(inm), "If-None-Match: %s", eb);
+	ck_assert_int_eq(api_at(b->base_url, "GET", path, NULL, NULL, inm, &rb), 304);
+	http_resp_free(&rb);
+	cached(file, sizeof(file), b->cache, id, "w/320.webp");
+	ck_assert_msg(exists(file), "%s", file);
+	snprintf(file, sizeof(file), "%s/media-cache/media/%s/w/320.webp", test_stack.var, id);
+	ck_assert_msg(exists(file), "%s", file);
+
+	snprintf(path, sizeof(path), "/media/%s/original", id);
+	ck_assert_int_eq(api("GET", path, NULL, NULL, &ra), 200);
+	ck_assert_int_eq(api_at(b->base_url, "GET", path, NULL, NULL, NULL, &rb), 200);
+	ck_assert_uint_eq(ra.body.len, rb.body.len);
+	ck_assert_mem_eq(buf_str(&ra.body), buf_str(&rb.body), ra.body.len);
+	http_resp_free(&ra);
+	http_resp_free(&rb);
+}
+
+START_TEST(a_change_through_one_node_is_seen_through_the_other)
+{
+	struct http_resp r;
+	struct node	 b;
+	char		*tok = new_user("author", (char[65]){ 0 }, NULL);
+	char		 m[37], slug[200], id[37], etag[64], hdr[100], path[300], variant[200];
+	char		 file_a[1400], file_b[1400], cache_a[1100];
+	double		 ms_a, ms_b, ms_post, ms_gone, ms_alt;
+
+	ck_assert_int_eq(node_start(&test_stack, &b, "node-b", "x_sendfile = no\n", false), 0);
+	snprintf(cache_a, sizeof(cache_a), "%s/media-cache", test_stack.var);
+
+	/* Deleted through node B: gone from node A's cache, whose web server sends hits. */
+	ck_assert_int_eq(upload_png(tok, 400, 300, m), 201);
+	read_on_both(&b, m);
+	cached(file_a, sizeof(file_a), cache_a, m, "w/320.webp");
+	cached(file_b, sizeof(file_b), b.cache, m, "w/320.webp");
+	snprintf(path, sizeof(path), "/media/%s", m);
+	ck_assert_int_eq(api_at(b.base_url, "DELETE", path, tok, NULL, NULL, &r), 204);
+	http_resp_free(&r);
+	ck_assert(!exists(file_b));	/* the node that answered: before its 204 */
+	snprintf(variant, sizeof(variant), "/media/%s/w/320.webp", m);
+	ms_a = poll_until(test_stack.base_url, variant, 404, file_a);
+
+	/* Deleted through node A: gone from node B's cache. */
+	ck_assert_int_eq(upload_png(tok, 400, 300, m), 201);
+	read_on_both(&b, m);
+	cached(file_a, sizeof(file_a), cache_a, m, "w/320.webp");
+	cached(file_b, sizeof(file_b), b.cache, m, "w/320.webp");
+	snprintf(path, sizeof(path), "/media/%s", m);
+	ck_assert_int_eq(api("DELETE", path, tok, NULL, &r), 204);
+	http_resp_free(&r);
+	ck_assert(!exists(file_a));
+	snprintf(variant, sizeof(variant), "/media/%s/w/320.webp", m);
+	ms_b = poll_until(b.base_url, variant, 404, file_b);
+
+	/* A post updated through node B is read so through node A; deleted through A, gone. */
+	new_post(tok, "On two nodes", "Either.", slug, sizeof(slug), id, etag);
+	snprintf(path, sizeof(path), "/posts/%s", slug);
+	poll_until(b.base_url, path, 200, NULL);
+	snprintf(path, sizeof(path), "/posts/%s", id);
+	snprintf(hdr, sizeof(hdr), "If-Match: %s", etag);
+	ck_assert_int_eq(api_at(b.base_url, "PATCH", path, tok, "{\"title\":\"Changed on B\"}",
+	    hdr, &r), 200);
+	http_resp_free(&r);
+	{
+		int64_t	 t0 = time_mono_usec();
+
+		while (strcmp(title_of(test_stack.base_url, path, NULL), "Changed on B") != 0)
+			ck_assert_int_lt(time_mono_usec() - t0, DEADLINE_MS * 1000LL);
+		ms_post = (double)(time_mono_usec() - t0) / 1000;
+	}
+	ck_assert_int_eq(api("DELETE", path, tok, NULL, &r), 204);
+	http_resp_free(&r);
+	ms_gone = poll_until(b.base_url, path, 404, NULL);
+
+	/* The alt text changed through node B, read so through node A. */
+	ck_assert_int_eq(upload_png(tok, 40, 30, m), 201);
+	snprintf(path, sizeof(path), "/media/%s", m);
+	ck_assert_int_eq(api_at(b.base_url, "PATCH", path, tok, "{\"alt\":\"seen on A\"}", NULL,
+	    &r), 200);
+	http_resp_free(&r);
+	{
+		int64_t	 t0 = time_mono_usec();
+		bool	 seen = false;
+
+		while (!seen) {
+			ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
+			seen = strcmp(resp_str(&r, "alt"), "seen on A") == 0;
+			http_resp_free(&r);
+			ck_assert_int_lt(time_mono_usec() - t0, DEADLINE_MS * 1000LL);
+		}
+		ms_alt = (double)(time_mono_usec() - t0) / 1000;
+	}
+
+	/*
+	 * The standby behind: node B's Media reads the deleted item there
+	 * and makes its variant again from it, but the primary says it is
+	 * gone: the file is taken away and the answer is 404.
+	 */
+	ck_assert_int_eq(upload_png(tok, 400, 300, m), 201);
+	standby_catch_up();
+	read_on_both(&b, m);
+	cached(file_b, sizeof(file_b), b.cache, m, "w/320.webp");
+	standby_pause();
+	snprintf(path, sizeof(path), "/media/%s", m);
+	ck_assert_int_eq(api("DELETE", path, tok, NULL, &r), 204);
+	http_resp_free(&r);
+	ck_assert_int_eq(api_at(b.base_url, "GET", path, NULL, NULL, NULL, &r), 200);
+	http_resp_free(&r);	/* the standby still has the item */
+	snprintf(variant, sizeof(variant), "/media/%s/w/320.webp", m);
+	poll_until(b.base_url, variant, 404, file_b);
+	ck_assert_int_eq(api_at(b.base_url, "GET", variant, NULL, NULL, NULL, &r), 404);
+	http_resp_free(&r);
+	ck_assert(!exists(file_b));
+	standby_resume();
+
+	fprintf(stderr, "two web nodes behind %s: a variant deleted through B left A's cache "
+	    "in %.0f ms, one deleted through A left B's in %.0f ms; a post changed through B "
+	    "read so through A in %.0f ms, deleted through A gone through B in %.0f ms; an alt "
+	    "text in %.0f ms\n", test_stack.apache ? "Apache" : "lighttpd", ms_a, ms_b, ms_post,
+	    ms_gone, ms_alt);
+	node_stop(&b);
+	free(tok);
+}
+END_TEST
+
+/*
+ * Writes a wrk script to file: method path, as token's (NULL: anonymous);
+ * a POST sends a post whose title is unique per thread and request. It
+ * counts answers: ok (status ok_status), unavailable (503
+ * service_unavailable with Retry-After: 1) and bad (anything else), and
+ * prints "ok=… unavailable=… bad=… socket_errors=…".
+ */
+static void
+write_script(const char *file, const char *method, const char *path, const char *token,
+    int ok_status)
+{
+	FILE	*f = fopen(file, "w");
+
+	ck_assert_ptr_nonnull(f);
+	fprintf(f,
+	    "local threads = {}\n"
+	    "function setup(thread)\n"
+	    "  thread:set(\"tid\", #threads + 1)\n"
+	    "  table.insert(threads, thread)\n"
+	    "end\n"
+	    "function init(args) ok = 0 unavailable = 0 bad = 0 n = 0 end\n"
+	    "local headers = { [\"Content-Type\"] = \"application/json\" }\n"
+	    "if \"%s\" ~= \"\" then headers[\"Authorization\"] = \"Bearer %s\" end\n"
+	    "function request()\n"
+	    "  n = n + 1\n"
+	    "  local body = nil\n"
+	    "  if \"%s\" == \"POST\" then\n"
+	    "    body = string.format('{\"title\":\"Failover %%d %%d\",\"body\":\"Under load.\"}',"
+	    " tid, n)\n"
+	    "  end\n"
+	    "  return wrk.format(\"%s\", \"%s\", headers, body)\n"
+	    "end\n"
+	    "function response(status, hdrs, body)\n"
+	    "  if status == %d then ok = ok + 1\n"
+	    "  elseif status == 503 and hdrs[\"Retry-After\"] == \"1\" and\n"
+	    "      string.find(body, '\"code\":\"service_unavailable\"', 1, true) then\n"
+	    "    unavailable = unavailable + 1\n"
+	    "  else bad = bad + 1 end\n"
+	    "end\n"
+	    "function done(summary, latency, requests)\n"
+	    "  local o, u, b = 0, 0, 0\n"
+	    "  for _, t in ipairs(threads) do\n"
+	    "    o = o + t:get(\"ok\") u = u + t:get(\"unavailable\") b = b + t:get(\"bad\")\n"
+	    "  end\n"
+	    "  local e = summary.errors\n"
+	    "  io.write(string.format(\"ok=%%d unavailable=%%d bad=%%d socket_errors=%%d\\n\",\n"
+	    "    o, u, b, e.connect + e.read + e.write + e.timeout))\n"
+	    "end\n", token != NULL ? token : "", token != NULL ? token : "", method, method, path,
+	    ok_status);
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+struct counts {
+	long	 ok, unavailable, bad, socket_errors;
+};
+
+/* Waits for the load l and returns its counts (failing the test when it printed none). */
+static struct counts
+counts_wait(struct load *l)
+{
+	struct counts	 c = { 0, 0, 0, 0 };
+	char		 out[8192];
+	const char	*p;
+
+	load_wait(l, out, sizeof(out));
+	p = strstr(out, "ok=");
+	ck_assert_msg(p != NULL && sscanf(p, "ok=%ld unavailable=%ld bad=%ld socket_errors=%ld",
+	    &c.ok, &c.unavailable, &c.bad, &c.socket_errors) == 4, "wrk:\n%s", out);
+	return c;
+}
+
+/* POSTs a post as token's. Returns the status: 201, or 503 service_unavailable (asserted). */
+static long
+write_probe(const char *token)
+{
+	static unsigned	 serial;
+	struct http_resp r;
+	char		 json[200], retry[16];
+	long		 st;
+
+	snprintf(json, sizeof(json), "{\"title\":\"Probe %u\",\"body\":\"During the switch.\"}",
+	    serial++);
+	st = api("POST", "/posts", token, json, &r);
+	if (st != 201) {
+		ck_error(&r, 503, "service_unavailable");
+		ck_assert_str_eq(http_header(&r, "Retry-After", retry, sizeof(retry)), "1");
+	}
+	http_resp_free(&r);
+	return st;
+}
+
+START_TEST(the_standby_is_promoted_under_load)
+{
+	struct http_resp r;
+	struct node	 b;
+	struct load	 lr, lw;
+	struct counts	 reads, writes;
+	char		*tok = new_user("author", (char[65]){ 0 }, NULL);
+	char		 slug[200], id[37], etag[64], m[37], path[300], url[400], script_r[1100];
+	char		 script_w[1100], file_b[1400];
+	pid_t		 before[MAX_PIDS], now[MAX_PIDS];
+	size_t		 nbefore, nnow;
+	int64_t		 t_stop, t_promote, t_promoted, t_ok;
+	int		 replaced = program_log_count("replacing a worker");
+
+	new_post(tok, "Read through the failover", "Always.", slug, sizeof(slug), id, etag);
+	ck_assert_int_eq(upload_png(tok, 400, 300, m), 201);
+	standby_catch_up();
+	ck_assert_int_eq(node_start(&test_stack, &b, "node-f", NULL, true), 0);
+	read_on_both(&b, m);
+	nbefore = stack_program_pids(&test_stack, before, MAX_PIDS);
+	ck_assert_uint_eq(nbefore, 3 * (PROCS + test_stack.apache));
+
+	snprintf(script_r, sizeof(script_r), "%s/failover-reads.lua", test_stack.var);
+	snprintf(script_w, sizeof(script_w), "%s/failover-writes.lua", test_stack.var);
+	snprintf(path, sizeof(path), "/posts/%s", slug);
+	write_script(script_r, "GET", path, NULL, 200);
+	write_script(script_w, "POST", "/posts", tok, 201);
+	snprintf(url, sizeof(url), "%s/", test_stack.base_url);
+	ck_assert_int_eq(load_start(&lr, script_r, url, 8, 4), 0);
+	ck_assert_int_eq(load_start(&lw, script_w, url, 8, 4), 0);
+	sleep(2);
+
+	/* The primary goes; writes get 503 with Retry-After. */
+	t_stop = time_mono_usec();
+	ck_assert_int_eq(stack_pg_stop(&test_stack), 0);
+	while (write_probe(tok) != 503)
+		ck_assert_int_lt(time_mono_usec() - t_stop, DEADLINE_MS * 1000LL);
+	/* The standby is promoted; the programs find the new primary by themselves. */
+	t_promote = time_mono_usec();
+	ck_assert_int_eq(stack_standby_promote(&test_stack), 0);
+	t_promoted = time_mono_usec();
+	while (write_probe(tok) != 201)
+		ck_assert_int_lt(time_mono_usec() - t_promoted, FAILOVER_MS * 1000LL);
+	t_ok = time_mono_usec();
+	reads = counts_wait(&lr);
+	writes = counts_wait(&lw);
+	nnow = stack_program_pids(&test_stack, now, MAX_PIDS);
+	fprintf(stderr, "failover behind %s: writes answered 503 for %.2f s (primary stopped "
+	    "-> pg_ctl promote %.2f s, promote -> promoted %.2f s, promoted -> first write "
+	    "%.2f s); under load %ld writes 2xx, %ld 503, %ld reads 2xx, %ld not\n",
+	    test_stack.apache ? "Apache" : "lighttpd", (double)(t_ok - t_stop) / 1e6,
+	    (double)(t_promote - t_stop) / 1e6, (double)(t_promoted - t_promote) / 1e6,
+	    (double)(t_ok - t_promoted) / 1e6, writes.ok, writes.unavailable, reads.ok,
+	    reads.unavailable + reads.bad + reads.socket_errors);
+
+	/* Reads never stopped: the standby served them throughout. */
+	ck_assert_int_gt(reads.ok, 0);
+	ck_assert_int_eq(reads.unavailable + reads.bad + reads.socket_errors, 0);
+	/* Writes: 503 with Retry-After during the switch only, 2xx before and after. */
+	ck_assert_int_gt(writes.ok, 0);
+	ck_assert_int_gt(writes.unavailable, 0);
+	ck_assert_int_eq(writes.bad + writes.socket_errors, 0);
+	/* No program restarted. */
+	ck_assert_uint_eq(nnow, nbefore);
+	ck_assert_mem_eq(now, before, nbefore * sizeof(pid_t));
+	ck_assert_int_eq(program_log_count("replacing a worker"), replaced);
+	/* Every post written before the switch is on the new primary. */
+	ck_assert_int_eq(api("GET", path, tok, NULL, &r), 200);
+	http_resp_free(&r);
+
+	/* The caches stay coherent: node B hears of a deletion on the new primary. */
+	cached(file_b, sizeof(file_b), b.cache, m, "w/320.webp");
+	ck_assert(exists(file_b));
+	snprintf(path, sizeof(path), "/media/%s", m);
+	ck_assert_int_eq(api("DELETE", path, tok, NULL, &r), 204);
+	http_resp_free(&r);
+	snprintf(path, sizeof(path), "/media/%s/w/320.webp", m);
+	poll_until(b.base_url, path, 404, file_b);
+	node_stop(&b);
+	free(tok);
+}
+END_TEST
+
 static Suite *
 scale_suite(void)
 {
@@ -173,11 +772,37 @@ scale_suite(void)
 	tcase_set_timeout(t, 90);
 	tcase_add_test(t, one_of_two_instances_killed_under_load);
 	suite_add_tcase(s, t);
+	t = tcase_create("standby");
+	tcase_set_timeout(t, 60);
+	/* Before each test and after the last: a failed test leaves no replay paused. */
+	tcase_add_checked_fixture(t, standby_resume, NULL);
+	tcase_add_unchecked_fixture(t, NULL, standby_resume);
+	tcase_add_test(t, anonymous_reads_go_to_the_standby);
+	tcase_add_test(t, a_writer_reads_what_they_wrote_while_the_standby_lags);
+	tcase_add_test(t, a_change_through_one_node_is_seen_through_the_other);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+static Suite *
+failover_suite(void)
+{
+	Suite	*s = suite_create("failover");
+	TCase	*t = tcase_create("promotion");
+
+	tcase_set_timeout(t, 120);
+	tcase_add_test(t, the_standby_is_promoted_under_load);
+	suite_add_tcase(s, t);
 	return s;
 }
 
 int
 main(void)
 {
-	return client_main(scale_suite(), NULL, NULL);
+	struct stack_opts o = { 0 };
+
+	o.procs = PROCS;
+	o.standby = true;
+	/* Stopping the primary and promoting the standby needs the process that started them. */
+	return client_run(scale_suite(), failover_suite(), &o);
 }

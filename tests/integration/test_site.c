@@ -26,7 +26,7 @@
 #include "client.h"
 #include "proc.h"
 #include "relay.h"
-#include "util.h"
+#include "times.h"
 
 #define DEADLINE_MS	30000	/* for what happens by itself */
 #define HOSTILE		"<script>alert(\"x\")</script> & 'q'"

@@ -29,8 +29,10 @@
 #include <unistd.h>
 
 #include "client.h"
+#include "nitems.h"
 #include "proc.h"
-#include "util.h"
+#include "text.h"
+#include "times.h"
 
 #define SEED_POSTS	20	/* published posts everyone reads */
 #define SEED_MEDIA	3	/* images everyone reads, and their variants */
@@ -408,11 +410,11 @@ static const struct action actions[] = {
 	{ "bad input",			125,	bad_input },
 };
 
-#define NACTIONS	(sizeof(actions) / sizeof(actions[0]))
+#define NACTIONS	(nitems(actions))
 _Static_assert(NACTIONS <= sizeof(((struct tally *)0)->n) / sizeof(((struct tally *)0)->n[0]),
     "struct tally counts too few actions");
 
-/* One client until the deadline (mono_usec). Exits. */
+/* One client until the deadline (time_mono_usec). Exits. */
 static void __attribute__((noreturn))
 client_run_until(struct client *c, int64_t deadline)
 {
@@ -423,7 +425,7 @@ client_run_until(struct client *c, int64_t deadline)
 		total += actions[i].weight;
 	if ((c->curl = curl_easy_init()) == NULL)
 		_exit(1);
-	while (mono_usec() < deadline) {
+	while (time_mono_usec() < deadline) {
 		r = pick(c, total);
 		for (a = 0; r >= actions[a].weight; a++)
 			r -= actions[a].weight;
@@ -531,7 +533,7 @@ env_int(const char *name, long long def)
 {
 	long long	 v;
 
-	return parse_int(getenv(name), 1, 10000000, &v) == 0 ? v : def;
+	return text_parse_int(getenv(name), 1, 10000000, &v) == 0 ? v : def;
 }
 
 /* Makes the seed images (make_png.py), posts and media items. */
@@ -691,7 +693,7 @@ START_TEST(mixed_traffic)
 	ck_assert_ptr_nonnull(samples = calloc(MAX_SAMPLES, sizeof(*samples)));
 	setup();
 	fprintf(stderr, "soak: %lld s of traffic from %d clients...\n", seconds, clients);
-	start = mono_usec();
+	start = time_mono_usec();
 	deadline = start + seconds * 1000000;
 	for (i = 0; i < clients; i++) {
 		memset(&c, 0, sizeof(c));
@@ -707,8 +709,8 @@ START_TEST(mixed_traffic)
 		if ((pids[i] = fork()) == 0)
 			client_run_until(&c, deadline);
 	}
-	while (mono_usec() < deadline && nsamples < MAX_SAMPLES - 1) {
-		same = take_sample(&samples[nsamples], (double)(mono_usec() - start) / 1e6, first,
+	while (time_mono_usec() < deadline && nsamples < MAX_SAMPLES - 1) {
+		same = take_sample(&samples[nsamples], (double)(time_mono_usec() - start) / 1e6, first,
 		    &nfirst) && same;
 		if (nsamples % (size_t)(30 / every + 1) == 0)
 			fprintf(stderr, "soak: %4.0f s: RSS %.1f, %.1f, %.1f MiB; files %ld, %ld, %ld\n",
@@ -720,7 +722,7 @@ START_TEST(mixed_traffic)
 	}
 	for (i = 0; i < clients; i++)
 		waitpid(pids[i], NULL, 0);
-	same = take_sample(&samples[nsamples], (double)(mono_usec() - start) / 1e6, first,
+	same = take_sample(&samples[nsamples], (double)(time_mono_usec() - start) / 1e6, first,
 	    &nfirst) && same;
 	nsamples++;
 	ck_assert_msg(report(tallies, clients, samples, nsamples, seconds, warmup, every,

@@ -23,7 +23,8 @@
 #include <wand/MagickWand.h>
 
 #include "media/media.h"
-#include "util.h"
+#include "text.h"
+#include "times.h"
 
 #define WIDTH		800
 #define SOURCE_W	4000
@@ -96,7 +97,7 @@ static int
 measure(bool vips, const unsigned char *data, size_t len, const char *path, struct run *r)
 {
 	struct rusage	 ru;
-	int64_t		 t0 = mono_usec();
+	int64_t		 t0 = time_mono_usec();
 	int		 status;
 	pid_t		 pid;
 
@@ -112,7 +113,7 @@ measure(bool vips, const unsigned char *data, size_t len, const char *path, stru
 	if (wait4(pid, &status, 0, &ru) != pid || !WIFEXITED(status) ||
 	    WEXITSTATUS(status) != 0)
 		return -1;
-	r->ms = (double)(mono_usec() - t0) / 1000.0;
+	r->ms = (double)(time_mono_usec() - t0) / 1000.0;
 	r->rss_kib = ru.ru_maxrss;
 	return 0;
 }
@@ -137,7 +138,7 @@ main(int argc, char **argv)
 	long		 media_rss = 0, vips_rss = 0;
 	int		 i;
 
-	if (argc > 1 && parse_int(argv[1], 1, MAX_RUNS, &runs) == -1) {
+	if (argc > 1 && text_parse_int(argv[1], 1, MAX_RUNS, &runs) == -1) {
 		fprintf(stderr, "usage: media-variant [RUNS: 1-%d]\n", MAX_RUNS);
 		return 2;
 	}

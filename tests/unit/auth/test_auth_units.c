@@ -6,6 +6,7 @@
 #include <openssl/ec.h>
 
 #include "auth/auth.h"
+#include "text.h"
 
 START_TEST(hash_and_check)
 {
@@ -174,7 +175,7 @@ jwks_response(struct ctx *ctx, struct buf *out)
 	struct req	 r;
 	int		 status;
 
-	ck_assert_int_eq(req_init(&r, ctx, env, NULL, NULL), 0);
+	ck_assert_int_eq(req_init(&r, ctx, (size_t)ctx->conf.max_body, env, NULL, NULL), 0);
 	h_jwks(&r);
 	json_set_alloc_funcs(malloc, free);
 	ck_assert_int_eq(resp_serialize(&r, out), 0);

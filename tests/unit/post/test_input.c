@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "post/post.h"
+#include "nitems.h"
 #include "suites.h"
 
 /* Reads the JSON text body (create or not). Returns 0, or the error's HTTP status. */
@@ -159,7 +160,7 @@ START_TEST(dates_statuses_slugs)
 	char			 json[128];
 	size_t			 i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		snprintf(json, sizeof(json), "{\"published_at\":\"%s\"}", bad[i]);
 		refused(json, false, 400, ERR_INVALID_FIELD, "published_at");
 	}

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "post/post.h"
+#include "nitems.h"
 #include "suites.h"
 
 /* Parses json; returns what media_info_parse returned. */
@@ -52,7 +53,7 @@ START_TEST(anything_else_is_refused_or_skipped)
 	};
 	size_t			 i;
 
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+	for (i = 0; i < nitems(bad); i++)
 		ck_assert_msg(parse(bad[i], &m) == -1, "accepted %s", bad[i]);
 	/* Unusable variants are skipped, the usable ones kept. */
 	ck_assert_int_eq(parse("{\"width\":700,\"height\":400,\"urls\":{\"variants\":{"
@@ -75,8 +76,8 @@ START_TEST(client_urls)
 	ck_assert_ptr_null(media_client_new("127.0.0.1:80", 300, err, sizeof(err)));
 	ck_assert_ptr_nonnull(c = media_client_new("http://127.0.0.1:1/", 100, err, sizeof(err)));
 	/* Not an id: not asked at all. Port 1 refuses: a failure, quickly. */
-	ck_assert_int_eq(media_client_get(c, "../../etc", &m), MEDIA_UNKNOWN);
-	ck_assert_int_eq(media_client_get(c, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", &m),
+	ck_assert_int_eq(media_client_get(c, "../../etc", NULL, &m), MEDIA_UNKNOWN);
+	ck_assert_int_eq(media_client_get(c, "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d", NULL, &m),
 	    MEDIA_FAILED);
 	media_client_free(c);
 }

@@ -1,14 +1,17 @@
 /* Unit tests of http.c, page.c and srv_dispatch(): requests built in memory. */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <openssl/ec.h>
 
 #include "forge.h"
+#include "nitems.h"
 #include "page.h"
 #include "srv.h"
 #include "suites.h"
-#include "util.h"
 
 /* A body in memory, read in small pieces like a socket would give it. */
 struct mem_body {
@@ -70,7 +73,7 @@ setup(void)
 	memset(&test_ctx, 0, sizeof(test_ctx));
 	test_svc.name = "test";
 	test_svc.routes = test_routes;
-	test_svc.nroutes = sizeof(test_routes) / sizeof(test_routes[0]);
+	test_svc.nroutes = nitems(test_routes);
 	test_ctx.svc = &test_svc;
 	test_ctx.conf.max_body = 100;
 	test_key = EVP_EC_gen("P-256");
@@ -91,7 +94,7 @@ teardown(void)
 static void
 make_req(struct req *r, char **env, struct mem_body *body)
 {
-	ck_assert_int_eq(req_init(r, &test_ctx, env, mem_read, body), 0);
+	ck_assert_int_eq(req_init(r, &test_ctx, (size_t)test_ctx.conf.max_body, env, mem_read, body), 0);
 }
 
 START_TEST(request_line_and_id)
@@ -350,6 +353,46 @@ START_TEST(accept_encoding_gzip)
 }
 END_TEST
 
+/* Issue 10 item 11 (b): what a well-formed If-Match / If-None-Match is. */
+START_TEST(entity_tag_lists)
+{
+	const char	*good[] = { "*", " * ", "\"a1\"", "W/\"a1\"", "\"\"", "\"x\", \"a1\"",
+		    "\"x\",W/\"y\"", ", \"x\" ,, \"y\" ,", "\t\"x\"\t", "\"caf\xc3\xa9\"" };
+	const char	*bad[] = { "", " ", ",", "abc", "\"abc", "abc\"", "\"a\" \"b\"",
+		    "*, \"a\"", "\"a\", *", "w/\"a\"", "W/abc", "W/", "\"a b\"", "\"a\x01\"",
+		    "\"a\"x" };
+	char		*env_bad[] = { "HTTP_IF_MATCH=abc", NULL };
+	char		*env_good[] = { "HTTP_IF_NONE_MATCH=\"a\"", NULL };
+	char		*env_none[] = { NULL };
+	struct mem_body	 b = { "", 0, 0 };
+	struct req	 r;
+	const char	*v;
+	size_t		 i;
+
+	for (i = 0; i < nitems(good); i++)
+		ck_assert_msg(etag_list_valid(good[i]), "%s", good[i]);
+	for (i = 0; i < nitems(bad); i++)
+		ck_assert_msg(!etag_list_valid(bad[i]), "%s", bad[i]);
+	make_req(&r, env_bad, &b);
+	ck_assert_int_eq(req_etag_header(&r, "HTTP_IF_MATCH", &v), -1);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.out), "\"invalid_precondition\""));
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.out), "If-Match"));
+	req_free(&r);
+	make_req(&r, env_good, &b);
+	ck_assert_int_eq(req_etag_header(&r, "HTTP_IF_NONE_MATCH", &v), 0);
+	ck_assert_str_eq(v, "\"a\"");
+	ck_assert_int_eq(req_etag_header(&r, "HTTP_IF_MATCH", &v), 0);
+	ck_assert_ptr_null(v);
+	ck_assert_int_eq(r.status, 0);
+	req_free(&r);
+	make_req(&r, env_none, &b);
+	ck_assert_int_eq(req_etag_header(&r, "HTTP_IF_NONE_MATCH", &v), 0);
+	ck_assert_ptr_null(v);
+	req_free(&r);
+}
+END_TEST
+
 START_TEST(sendfile_has_no_body)
 {
 	char		*env[] = { "REQUEST_URI=/x", "HTTP_X_REQUEST_ID=r2", NULL };
@@ -367,6 +410,69 @@ START_TEST(sendfile_has_no_body)
 	    "Cache-Control: public, max-age=31536000, immutable\r\n\r\n");
 	buf_free(&out);
 	req_free(&r);
+}
+END_TEST
+
+/* A put function of resp_send_file: appends to the buf at arg. */
+static int
+put_buf(void *arg, const char *p, size_t n)
+{
+	return buf_append(arg, p, n);
+}
+
+START_TEST(file_bodies_are_streamed)
+{
+	char		*env[] = { "REQUEST_URI=/x", "HTTP_X_REQUEST_ID=r3", NULL };
+	char		*head_env[] = { "REQUEST_METHOD=HEAD", "REQUEST_URI=/x", NULL };
+	char		 path[] = "/tmp/quire-file-XXXXXX", *data;
+	struct mem_body	 b = { "", 0, 0 };
+	struct buf	 out = BUF_INIT, sent = BUF_INIT;
+	struct req	 r;
+	size_t		 i, len = 200001;	/* more than one read */
+	FILE		*f;
+	int		 fd;
+
+	ck_assert_int_ne(fd = mkstemp(path), -1);
+	ck_assert_ptr_nonnull(f = fdopen(fd, "w"));
+	ck_assert_ptr_nonnull(data = malloc(len));
+	for (i = 0; i < len; i++)
+		data[i] = (char)(i * 7);
+	ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+	fclose(f);
+
+	make_req(&r, env, &b);
+	ck_assert_int_eq(resp_file(&r, path, "image/webp"), 0);
+	ck_assert_int_eq(resp_serialize(&r, &out), 0);
+	ck_assert_str_eq(buf_str(&out), "Status: 200 OK\r\nContent-Type: image/webp\r\n"
+	    "Content-Length: 200001\r\nX-Request-Id: r3\r\nX-Content-Type-Options: nosniff\r\n"
+	    "Cache-Control: no-store\r\n\r\n");
+	ck_assert_int_eq(resp_send_file(&r, put_buf, &sent), 0);
+	ck_assert_uint_eq(sent.len, len);
+	ck_assert_mem_eq(sent.data, data, len);
+	req_free(&r);
+
+	/* HEAD: the length, no bytes. */
+	buf_reset(&sent);
+	make_req(&r, head_env, &b);
+	ck_assert_int_eq(resp_file(&r, path, "image/webp"), 0);
+	ck_assert_int_eq(resp_send_file(&r, put_buf, &sent), 0);
+	ck_assert_uint_eq(sent.len, 0);
+	/* A later error drops the file. */
+	resp_error(&r, ERR_NOT_FOUND, "gone");
+	ck_assert(!r.has_file);
+	req_free(&r);
+
+	/* A file that is not there: 500, errno kept for the caller. */
+	unlink(path);
+	make_req(&r, env, &b);
+	ck_assert_int_eq(resp_file(&r, path, "image/webp"), -1);
+	ck_assert_int_eq(errno, ENOENT);
+	ck_assert_int_eq(r.status, 500);
+	ck_assert(!r.has_file);
+	req_free(&r);
+	buf_free(&out);
+	buf_free(&sent);
+	free(data);
 }
 END_TEST
 
@@ -521,6 +627,47 @@ START_TEST(pagination_of_serialised_items)
 }
 END_TEST
 
+/* A page parameter written with escapes is the page parameter: links replace it too. */
+START_TEST(pagination_links_replace_an_escaped_page)
+{
+	char		*env[] = { "REQUEST_URI=/t/list", "QUERY_STRING=pag%65=5&q=x&%70age=7", NULL };
+	struct mem_body	 b = { "", 0, 0 };
+	struct req	 r;
+	struct page	 p;
+
+	make_req(&r, env, &b);
+	ck_assert_int_eq(page_parse(&r, 20, &p), 0);
+	ck_assert_int_eq(p.page, 5);
+	page_respond(&r, &p, 200, json_array());
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.headers),
+	    "</t/list?q=x&page=6>; rel=\"next\""));
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.headers),
+	    "</t/list?q=x&page=4>; rel=\"prev\""));
+	ck_assert_ptr_null(strstr(buf_str(&r.headers), "age=5"));
+	req_free(&r);
+}
+END_TEST
+
+/*
+ * A bad escape anywhere in the query is a 400, even after page and per_page:
+ * else the links, which put page last, would lead to a 400.
+ */
+START_TEST(pagination_refuses_a_bad_escape_anywhere)
+{
+	char		*env[] = { "REQUEST_URI=/t/list", "QUERY_STRING=page=2&per_page=5&q=%zz",
+		    NULL };
+	struct mem_body	 b = { "", 0, 0 };
+	struct req	 r;
+	struct page	 p;
+
+	make_req(&r, env, &b);
+	ck_assert_int_eq(page_parse(&r, 20, &p), -1);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.out), "\"code\":\"invalid_query\""));
+	req_free(&r);
+}
+END_TEST
+
 START_TEST(error_table)
 {
 	ck_assert_int_eq(err_info(ERR_SLUG_TAKEN)->status, 409);
@@ -550,10 +697,14 @@ http_suite(void)
 	tcase_add_test(t, dispatch_routes_and_roles);
 	tcase_add_test(t, pagination);
 	tcase_add_test(t, pagination_of_serialised_items);
+	tcase_add_test(t, pagination_links_replace_an_escaped_page);
+	tcase_add_test(t, pagination_refuses_a_bad_escape_anywhere);
 	tcase_add_test(t, error_table);
 	tcase_add_test(t, entity_tags);
+	tcase_add_test(t, entity_tag_lists);
 	tcase_add_test(t, sendfile_has_no_body);
 	tcase_add_test(t, accept_encoding_gzip);
+	tcase_add_test(t, file_bodies_are_streamed);
 	suite_add_tcase(s, t);
 	return s;
 }

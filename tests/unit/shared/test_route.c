@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "route.h"
+#include "nitems.h"
 #include "suites.h"
 
 static void h_a(struct req *r) { (void)r; }
@@ -21,7 +22,7 @@ static enum route_result
 match(const char *method, const char *path, const struct route **found, char **params,
     size_t *n, struct buf *allow, char *scratch)
 {
-	return route_match(routes, sizeof(routes) / sizeof(routes[0]), method, path, found,
+	return route_match(routes, nitems(routes), method, path, found,
 	    scratch, params, n, allow);
 }
 
@@ -66,7 +67,7 @@ START_TEST(not_found)
 		"//posts", "/posts/%2F", "/posts/%zz", "/posts/a%00" , "/media/a/w/" };
 	size_t			 i;
 
-	for (i = 0; i < sizeof(paths) / sizeof(paths[0]); i++)
+	for (i = 0; i < nitems(paths); i++)
 		ck_assert_msg(match("GET", paths[i], &found, params, &n, &allow, scratch) ==
 		    ROUTE_NOT_FOUND, "matched %s", paths[i]);
 	buf_free(&allow);

@@ -1,4 +1,4 @@
-/* Unit tests of srv.c: a context read from a configuration file. */
+/* Unit tests of ctx.c and dispatch.c: a context read from a configuration file, reads routed. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -103,6 +103,58 @@ START_TEST(failed_init_still_says_something)
 }
 END_TEST
 
+/* Returns the handle srv_db_read() picks for a request with the CGI parameters env. */
+static struct db *
+read_handle(struct ctx *ctx, char **env)
+{
+	struct req	 r;
+	struct db	*db;
+
+	ck_assert_int_eq(req_init(&r, ctx, (size_t)ctx->conf.max_body, env, NULL, NULL), 0);
+	db = srv_db_read(&r);
+	req_free(&r);
+	return db;
+}
+
+START_TEST(anonymous_reads_go_to_database_read)
+{
+	struct service	 svc = { .name = "post" };
+	struct ctx	 ctx;
+	char		 err[512];
+	char		*anonymous[] = { "REQUEST_URI=/posts/x", NULL };
+	char		*writer[] = { "REQUEST_URI=/posts/x", "HTTP_AUTHORIZATION=Bearer x", NULL };
+
+	write_files("[post]\ndatabase = host=db1,db2 dbname=x\n"
+	    "database_read = host=db2,db1 dbname=x\n");
+	ck_assert_int_eq(srv_ctx_open(&ctx, &svc, conf_path, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(ctx.db_read);
+	ck_assert_ptr_eq(read_handle(&ctx, anonymous), ctx.db_read);
+	/* Any token, even one that will not verify: the request is a writer's. */
+	ck_assert_ptr_eq(read_handle(&ctx, writer), ctx.db);
+	srv_ctx_free(&ctx);
+
+	/* Without database_read, every read goes to the primary. */
+	write_files("[post]\ndatabase = dbname=x\n");
+	ck_assert_int_eq(srv_ctx_open(&ctx, &svc, conf_path, err, sizeof(err)), 0);
+	ck_assert_ptr_null(ctx.db_read);
+	ck_assert_ptr_eq(read_handle(&ctx, anonymous), ctx.db);
+	srv_ctx_free(&ctx);
+}
+END_TEST
+
+START_TEST(a_primary_only_program_refuses_database_read)
+{
+	struct service	 svc = { .name = "auth", .primary_only = true };
+	struct ctx	 ctx;
+	char		 err[512];
+
+	write_files("[auth]\ndatabase = dbname=x\ndatabase_read = dbname=y\n");
+	ck_assert_int_eq(srv_ctx_open(&ctx, &svc, conf_path, err, sizeof(err)), -1);
+	ck_assert_str_eq(err, "[auth] database_read: quire-auth reads nothing that may lag "
+	    "behind the primary; remove it");
+}
+END_TEST
+
 Suite *
 srv_suite(void)
 {
@@ -113,6 +165,8 @@ srv_suite(void)
 	tcase_add_test(t, max_body_defaults_per_program);
 	tcase_add_test(t, max_body_shared_key_wins_too);
 	tcase_add_test(t, failed_init_still_says_something);
+	tcase_add_test(t, anonymous_reads_go_to_database_read);
+	tcase_add_test(t, a_primary_only_program_refuses_database_read);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -9,6 +9,7 @@
 #include <openssl/rsa.h>
 
 #include "forge.h"
+#include "nitems.h"
 #include "suites.h"
 #include "tok.h"
 
@@ -186,7 +187,7 @@ START_TEST(claim_checks)
 	size_t	 i;
 	char	*p;
 
-	for (i = 0; i < sizeof(bad_claims) / sizeof(bad_claims[0]); i++)
+	for (i = 0; i < nitems(bad_claims); i++)
 		ck_assert_msg(check(head, bad_claims[i], key, NULL) == TOK_BAD_CLAIMS,
 		    "accepted claims %zu", i);
 	p = forge_claims(SUB, "admin", "someone", AUD, NOW, NOW, NOW + 900);

@@ -1,9 +1,12 @@
-/* Unit tests of util.c and buf.c. */
+/* Unit tests of encode.c, secret.c, text.c, times.c and buf.c. */
 #include <string.h>
 
 #include "buf.h"
 #include "suites.h"
-#include "util.h"
+#include "encode.h"
+#include "secret.h"
+#include "text.h"
+#include "times.h"
 
 START_TEST(b64url_round_trip)
 {
@@ -39,17 +42,17 @@ START_TEST(parse_int_ranges)
 {
 	long long v;
 
-	ck_assert_int_eq(parse_int("42", 0, 100, &v), 0);
+	ck_assert_int_eq(text_parse_int("42", 0, 100, &v), 0);
 	ck_assert_int_eq(v, 42);
-	ck_assert_int_eq(parse_int("-5", -10, 10, &v), 0);
+	ck_assert_int_eq(text_parse_int("-5", -10, 10, &v), 0);
 	ck_assert_int_eq(v, -5);
-	ck_assert_int_eq(parse_int("101", 0, 100, &v), -1);
-	ck_assert_int_eq(parse_int("", 0, 100, &v), -1);
-	ck_assert_int_eq(parse_int("4x", 0, 100, &v), -1);
-	ck_assert_int_eq(parse_int(" 4", 0, 100, &v), -1);
-	ck_assert_int_eq(parse_int("+4", 0, 100, &v), -1);
-	ck_assert_int_eq(parse_int("99999999999999999999", 0, 100, &v), -1);
-	ck_assert_int_eq(parse_int(NULL, 0, 100, &v), -1);
+	ck_assert_int_eq(text_parse_int("101", 0, 100, &v), -1);
+	ck_assert_int_eq(text_parse_int("", 0, 100, &v), -1);
+	ck_assert_int_eq(text_parse_int("4x", 0, 100, &v), -1);
+	ck_assert_int_eq(text_parse_int(" 4", 0, 100, &v), -1);
+	ck_assert_int_eq(text_parse_int("+4", 0, 100, &v), -1);
+	ck_assert_int_eq(text_parse_int("99999999999999999999", 0, 100, &v), -1);
+	ck_assert_int_eq(text_parse_int(NULL, 0, 100, &v), -1);
 }
 END_TEST
 
@@ -98,17 +101,20 @@ START_TEST(utf8)
 	ck_assert_uint_eq(utf8_length("plain"), 5);
 	ck_assert_uint_eq(utf8_length("\xc3\xa9t\xc3\xa9"), 3);
 	ck_assert_uint_eq(utf8_length("a\xf0\x9f\x98\x80" "b"), 3);
+	/* utf8_count stops at the length given, not at a NUL. */
+	ck_assert_uint_eq(utf8_count("\xc3\xa9t\xc3\xa9--bound", 5), 3);
+	ck_assert_uint_eq(utf8_count("ab\0cd", 5), 5);
 }
 END_TEST
 
 START_TEST(controls)
 {
-	ck_assert(!has_control("plain \xc3\xa9", 8, false));
-	ck_assert(has_control("a\tb", 3, false));
-	ck_assert(!has_control("a\tb\r\n", 5, true));
-	ck_assert(has_control("a\x01b", 3, true));
-	ck_assert(has_control("a\x7f", 2, true));
-	ck_assert(has_control("a\0b", 3, false));
+	ck_assert(!text_has_control("plain \xc3\xa9", 8, false));
+	ck_assert(text_has_control("a\tb", 3, false));
+	ck_assert(!text_has_control("a\tb\r\n", 5, true));
+	ck_assert(text_has_control("a\x01b", 3, true));
+	ck_assert(text_has_control("a\x7f", 2, true));
+	ck_assert(text_has_control("a\0b", 3, false));
 }
 END_TEST
 
@@ -142,31 +148,55 @@ START_TEST(times)
 }
 END_TEST
 
+/* Issue 10 item 10: years before 1000 keep four digits; the range's edges hold. */
+START_TEST(times_four_digit_years)
+{
+	char	 a[21], b[30];
+
+	time_rfc3339(-62135596800LL, a);
+	ck_assert_str_eq(a, "0001-01-01T00:00:00Z");
+	time_rfc3339(-30610224001LL, a);
+	ck_assert_str_eq(a, "0999-12-31T23:59:59Z");
+	time_rfc3339(-30610224000LL, a);
+	ck_assert_str_eq(a, "1000-01-01T00:00:00Z");
+	time_rfc3339(253402300799LL, a);
+	ck_assert_str_eq(a, "9999-12-31T23:59:59Z");
+	/* Outside years 1 to 9999: the epoch, as documented. */
+	time_rfc3339(253402300800LL, a);
+	ck_assert_str_eq(a, "1970-01-01T00:00:00Z");
+	time_rfc3339(-62135596801LL, a);
+	ck_assert_str_eq(a, "1970-01-01T00:00:00Z");
+	/* HTTP dates too (found by fuzzing). */
+	time_http(-30610224001LL, b);
+	ck_assert_str_eq(b, "Tue, 31 Dec 0999 23:59:59 GMT");
+}
+END_TEST
+
 START_TEST(rfc3339)
 {
 	time_t	 t;
 
-	ck_assert_int_eq(parse_rfc3339("2026-11-26T06:34:52Z", &t), 0);
+	ck_assert_int_eq(time_parse_rfc3339("2026-11-26T06:34:52Z", &t), 0);
 	ck_assert_int_eq(t, 1795674892);
-	ck_assert_int_eq(parse_rfc3339("2026-11-26t07:34:52.123456+01:00", &t), 0);
+	ck_assert_int_eq(time_parse_rfc3339("2026-11-26t07:34:52.123456+01:00", &t), 0);
 	ck_assert_int_eq(t, 1795674892);
-	ck_assert_int_eq(parse_rfc3339("2026-11-26T01:04:52-05:30", &t), 0);
+	ck_assert_int_eq(time_parse_rfc3339("2026-11-26T01:04:52-05:30", &t), 0);
 	ck_assert_int_eq(t, 1795674892);
-	ck_assert_int_eq(parse_rfc3339("2024-02-29T00:00:00Z", &t), 0);
-	ck_assert_int_eq(parse_rfc3339("2023-02-29T00:00:00Z", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("2026-13-01T00:00:00Z", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("2026-04-31T00:00:00Z", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("2026-11-26T24:00:00Z", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("2026-11-26 06:34:52Z", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("2026-11-26T06:34:52", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("2026-11-26T06:34:52+0100", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("2026-11-26T06:34:52.Z", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("2026-11-26T06:34:52Zjunk", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("yesterday", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("2024-02-29T00:00:00Z", &t), 0);
+	ck_assert_int_eq(time_parse_rfc3339("2023-02-29T00:00:00Z", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("2026-13-01T00:00:00Z", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("2026-04-31T00:00:00Z", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("2026-11-26T24:00:00Z", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("2026-11-26 06:34:52Z", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("2026-11-26T06:34:52", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("2026-11-26T06:34:52+0100", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("2026-11-26T06:34:52.Z", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("2026-11-26T06:34:52Zjunk", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("yesterday", &t), -1);
 	/* An offset that carries the instant out of years 1 to 9999. */
-	ck_assert_int_eq(parse_rfc3339("0001-01-01T00:30:00+01:00", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("9999-12-31T23:59:59-01:00", &t), -1);
-	ck_assert_int_eq(parse_rfc3339("9999-12-31T23:59:59Z", &t), 0);
+	ck_assert_int_eq(time_parse_rfc3339("0001-01-01T00:30:00+01:00", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("9999-12-31T23:59:59-01:00", &t), -1);
+	ck_assert_int_eq(time_parse_rfc3339("9999-12-31T23:59:59Z", &t), 0);
 }
 END_TEST
 
@@ -177,10 +207,10 @@ START_TEST(misc)
 
 	hex_encode(raw, 3, hex);
 	ck_assert_str_eq(hex, "00abff");
-	ck_assert(ct_equal("abc", "abc", 3));
-	ck_assert(!ct_equal("abc", "abd", 3));
-	ck_assert_int_eq(random_bytes(r1, 16), 0);
-	ck_assert_int_eq(random_bytes(r2, 16), 0);
+	ck_assert(secret_equal("abc", "abc", 3));
+	ck_assert(!secret_equal("abc", "abd", 3));
+	ck_assert_int_eq(secret_random(r1, 16), 0);
+	ck_assert_int_eq(secret_random(r2, 16), 0);
 	ck_assert(memcmp(r1, r2, 16) != 0);
 }
 END_TEST
@@ -219,6 +249,7 @@ util_suite(void)
 	tcase_add_test(t, controls);
 	tcase_add_test(t, percent);
 	tcase_add_test(t, times);
+	tcase_add_test(t, times_four_digit_years);
 	tcase_add_test(t, rfc3339);
 	tcase_add_test(t, misc);
 	tcase_add_test(t, buffers);

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "post/site.h"
+#include "nitems.h"
 #include "suites.h"
 
 static char owner[64];
@@ -74,7 +75,7 @@ START_TEST(shipped_theme_loads)
 	size_t				 i;
 
 	ck_assert_msg(theme_load(dirs, 1, &t, err, sizeof(err)) == 0, "%s", err);
-	for (i = 0; i < sizeof(theme_pages) / sizeof(theme_pages[0]); i++)
+	for (i = 0; i < nitems(theme_pages); i++)
 		ck_assert_ptr_nonnull(tmpl_set_get(t->set, theme_pages[i]));
 	ck_assert_ptr_nonnull(tmpl_set_get(t->set, "head"));
 	ck_assert_ptr_nonnull(a = asset(t, "style.css"));

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "post/esc.h"
+#include "nitems.h"
 #include "post/tmpl.h"
 #include "suites.h"
 
@@ -40,7 +41,7 @@ render_with(const char *src, struct tmpl_data *d, const struct tmpl_limits *lim,
 	if (tmpl_parse("t.html", src, strlen(src), &t, err, errlen) == -1 ||
 	    tmpl_set_add(set, "t", t, err, errlen) == -1)
 		goto out;
-	for (i = 0; i < sizeof(partial_src) / sizeof(partial_src[0]); i++) {
+	for (i = 0; i < nitems(partial_src); i++) {
 		snprintf(name, sizeof(name), "%s.html", partial_src[i][0]);
 		ck_assert_int_eq(tmpl_parse(name, partial_src[i][1], strlen(partial_src[i][1]), &t, err,
 		    errlen), 0);

@@ -1,3 +1,8 @@
+/*
+ * proc: the processes of a program — the command line, the listening
+ * socket, privileges, the pre-fork master and its workers, and each
+ * worker's FastCGI loop.
+ */
 #include "srv.h"
 
 #include <errno.h>
@@ -12,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -24,330 +28,27 @@
 #include <fcgiapp.h>
 
 #include "log.h"
-#include "route.h"
-#include "util.h"
+#include "text.h"
+#include "times.h"
 
-#define DEFAULT_CONFIG	"/etc/quire/quire.conf"
 #define MAX_WORKERS	256
 #define TICK_MAX_MS	60000	/* a program's tick runs at least once a minute */
 
-#define NCOMMON_KEYS	10
-
-/* Keep max_body last: srv_ctx_open gives it the program's own default. */
-static const struct cfg_key common_keys[NCOMMON_KEYS] = {
-	{ "database", CFG_STR, NULL, 0, 0, offsetof(struct common_conf, database) },
-	{ "db_connect_timeout", CFG_INT, "2", 1, 60,
-	    offsetof(struct common_conf, db_connect_timeout) },
-	{ "db_statement_timeout", CFG_INT, "5000", 0, 3600000,
-	    offsetof(struct common_conf, db_statement_timeout) },
-	{ "public_keys", CFG_STR, NULL, 0, 0, offsetof(struct common_conf, public_keys) },
-	{ "issuer", CFG_STR, "quire-auth", 0, 0, offsetof(struct common_conf, issuer) },
-	{ "token_leeway", CFG_INT, "30", 0, 600, offsetof(struct common_conf, token_leeway) },
-	{ "token_cache", CFG_INT, "256", 0, 1000000, offsetof(struct common_conf, token_cache) },
-	{ "auth_url", CFG_STR, "http://127.0.0.1", 0, 0, offsetof(struct common_conf, auth_url) },
-	{ "auth_timeout", CFG_INT, "1000", 10, 10000, offsetof(struct common_conf, auth_timeout) },
-	{ "max_body", CFG_INT, "65536", 1024, 1073741824, offsetof(struct common_conf, max_body) },
-};
-
 /* Set by signal handlers, read by the loops. */
 static volatile sig_atomic_t got_stop, got_reload, got_child;
-
-const char *
-srv_config_path(const char *given)
-{
-	const char *env;
-
-	if (given != NULL)
-		return given;
-	if ((env = getenv("QUIRE_CONFIG")) != NULL && *env != '\0')
-		return env;
-	return DEFAULT_CONFIG;
-}
-
-/*
- * Reads the configuration file at path into ctx for svc: the common and the
- * program's settings, the public keys and the token verifier (no database
- * handle, no program state). Returns 0, or -1 with a message in err and ctx
- * freed.
- */
-static int
-ctx_read(struct ctx *ctx, const struct service *svc, const char *path, char *err,
-    size_t errlen)
-{
-	struct tok_keyset	*keys;
-	struct cfg_key		 common[NCOMMON_KEYS];
-
-	memset(ctx, 0, sizeof(*ctx));
-	ctx->svc = svc;
-	ctx->config_path = path;
-	snprintf(ctx->program, sizeof(ctx->program), "quire-%s", svc->name);
-	snprintf(ctx->audience, sizeof(ctx->audience), "quire-%s", svc->name);
-	if ((ctx->cfg = cfg_load(path, err, errlen)) == NULL)
-		goto fail;
-	memcpy(common, common_keys, sizeof(common));
-	if (svc->max_body_default != NULL)
-		common[NCOMMON_KEYS - 1].def = svc->max_body_default;
-	if (cfg_read(ctx->cfg, svc->name, common, NCOMMON_KEYS, &ctx->conf, err, errlen) == -1)
-		goto fail;
-	if (svc->conf_size > 0) {
-		if ((ctx->app_conf = calloc(1, svc->conf_size)) == NULL) {
-			snprintf(err, errlen, "out of memory");
-			goto fail;
-		}
-		if (cfg_read(ctx->cfg, svc->name, svc->keys, svc->nkeys, ctx->app_conf,
-		    err, errlen) == -1)
-			goto fail;
-	}
-	if (cfg_check_unused(ctx->cfg, svc->name, err, errlen) == -1)
-		goto fail;
-	/* libjwt would check nothing without a key: never start without one. */
-	if ((keys = tok_keyset_load(ctx->conf.public_keys, err, errlen)) == NULL)
-		goto fail;
-	if (tok_verifier_init(&ctx->tokens, keys, ctx->conf.issuer, ctx->audience,
-	    ctx->conf.token_leeway, (size_t)ctx->conf.token_cache) == -1) {
-		tok_keyset_free(keys);
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	return 0;
-fail:
-	srv_ctx_free(ctx);
-	return -1;
-}
-
-/* Returns a database handle made with ctx's settings (not yet connected), or NULL. */
-static struct db *
-ctx_db_new(const struct ctx *ctx)
-{
-	return db_new(ctx->conf.database, ctx->program, ctx->svc->stmts, ctx->svc->nstmts,
-	    ctx->conf.db_connect_timeout, ctx->conf.db_statement_timeout);
-}
-
-/* Returns whether a and b reach the database the same way. */
-static bool
-db_conf_equal(const struct common_conf *a, const struct common_conf *b)
-{
-	return strcmp(a->database, b->database) == 0 &&
-	    a->db_connect_timeout == b->db_connect_timeout &&
-	    a->db_statement_timeout == b->db_statement_timeout;
-}
-
-/*
- * Sets up what ctx listens to (ctx->notify, not yet bound to a database
- * handle) and, when the program tracks them, its revocations. Returns 0, or
- * -1 with err set.
- */
-static int
-ctx_listen_open(struct ctx *ctx, char *err, size_t errlen)
-{
-	if ((ctx->notify = notify_new()) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		return -1;
-	}
-	if (ctx->svc->revocations != NULL &&
-	    revoke_open(ctx, ctx->svc->revocations, err, errlen) == -1)
-		return -1;
-	return 0;
-}
-
-/* Binds what ctx listens to to ctx itself and its database handle. */
-static void
-ctx_listen_attach(struct ctx *ctx)
-{
-	revoke_attach(ctx);
-	notify_attach(ctx->notify, ctx->db);
-}
-
-int
-srv_ctx_open(struct ctx *ctx, const struct service *svc, const char *path, char *err,
-    size_t errlen)
-{
-	if (errlen > 0)
-		err[0] = '\0';
-	if (ctx_read(ctx, svc, path, err, errlen) == -1)
-		return -1;
-	log_init(ctx->program);
-	if ((ctx->db = ctx_db_new(ctx)) == NULL) {
-		snprintf(err, errlen, "out of memory");
-		goto fail;
-	}
-	if (ctx_listen_open(ctx, err, errlen) == -1)
-		goto fail;
-	ctx_listen_attach(ctx);
-	/* A hook that fails without a word must not leave err as it was. */
-	if (svc->init != NULL && svc->init(ctx, err, errlen) == -1) {
-		if (errlen > 0 && err[0] == '\0')
-			snprintf(err, errlen, "%s could not start (no reason given)", ctx->program);
-		goto fail;
-	}
-	return 0;
-fail:
-	srv_ctx_free(ctx);
-	return -1;
-}
-
-void
-srv_ctx_free(struct ctx *ctx)
-{
-	if (ctx->svc != NULL && ctx->svc->fini != NULL && ctx->app != NULL)
-		ctx->svc->fini(ctx);
-	revoke_close(ctx);
-	notify_free(ctx->notify);
-	db_free(ctx->db);
-	tok_verifier_free(&ctx->tokens);
-	free(ctx->app_conf);
-	cfg_free(ctx->cfg);
-	memset(ctx, 0, sizeof(*ctx));
-}
-
-int
-srv_ctx_reload(struct ctx *ctx)
-{
-	const struct service	*svc = ctx->svc;
-	struct ctx		 fresh, old;
-	char			 err[1024] = "";
-	int			 rc;
-
-	if (ctx_read(&fresh, svc, ctx->config_path, err, sizeof(err)) == -1)
-		goto fail;
-	if (!db_conf_equal(&fresh.conf, &ctx->conf) && (fresh.db = ctx_db_new(&fresh)) == NULL) {
-		snprintf(err, sizeof(err), "out of memory");
-		srv_ctx_free(&fresh);
-		goto fail;
-	}
-	rc = svc->reload != NULL ? svc->reload(&fresh, ctx, err, sizeof(err)) :
-	    svc->init != NULL ? svc->init(&fresh, err, sizeof(err)) : 0;
-	if (rc == -1 || ctx_listen_open(&fresh, err, sizeof(err)) == -1) {
-		srv_ctx_free(&fresh);
-		goto fail;
-	}
-	/* Nothing fails from here: the connection stays when the settings did. */
-	if (fresh.db == NULL) {
-		fresh.db = ctx->db;
-		ctx->db = NULL;
-	}
-	memcpy(fresh.request_prefix, ctx->request_prefix, sizeof(fresh.request_prefix));
-	fresh.request_count = ctx->request_count;
-	old = *ctx;
-	*ctx = fresh;
-	ctx->tokens.audience = ctx->audience;	/* it pointed into fresh */
-	/* Listens again on the connection kept, and loads the revocations anew. */
-	ctx_listen_attach(ctx);
-	srv_ctx_free(&old);
-	log_msg("SIGHUP: %s and %zu public key(s) loaded", ctx->config_path,
-	    tok_keyset_count(ctx->tokens.keys));
-	return 0;
-fail:
-	log_msg("SIGHUP: keeping the configuration and keys in use: %s",
-	    err[0] != '\0' ? err : "the program could not start again");
-	return -1;
-}
-
-void
-resp_db_error(struct req *r, enum db_status st)
-{
-	if (st == DB_UNAVAILABLE)
-		resp_error(r, ERR_UNAVAILABLE, "the database is unavailable; try again shortly");
-	else
-		resp_error(r, ERR_INTERNAL, "a database statement failed");
-}
-
-void
-srv_health(struct req *r)
-{
-	if (db_ping(r->ctx->db) != DB_OK) {
-		resp_error(r, ERR_UNAVAILABLE, "the database does not answer");
-		return;
-	}
-	resp_json(r, 200, json_pack("{s:s}", "status", "ok"));
-}
-
-int
-srv_authenticate(struct req *r)
-{
-	const char	*h = req_env(r, "HTTP_AUTHORIZATION"), *tok;
-	enum tok_err	 e;
-
-	if (r->claims != NULL)
-		return 0;
-	/* Only "Bearer" counts; the scheme is case-insensitive (RFC 9110). */
-	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0)
-		return 0;
-	for (tok = h + 7; *tok == ' '; tok++)
-		;
-	/*
-	 * After a lost connection, learn what was revoked meanwhile first. While
-	 * no connection listens, a revocation could be missed: were the
-	 * connection back before the handler's first statement, a revoked
-	 * token would write. So a token waits for the database, as its request
-	 * would.
-	 */
-	if (r->ctx->notify != NULL && !notify_catch_up(r->ctx->notify)) {
-		resp_error(r, ERR_UNAVAILABLE, "the database is unavailable; try again shortly");
-		return -1;
-	}
-	e = tok_verify(&r->ctx->tokens, tok, strlen(tok), time(NULL), &r->claims_buf);
-	if (e != TOK_OK) {
-		resp_error(r, ERR_INVALID_TOKEN, "%s", tok_strerror(e));
-		return -1;
-	}
-	r->claims = &r->claims_buf;
-	return 0;
-}
-
-void
-srv_dispatch(struct req *r)
-{
-	const struct service	*svc = r->ctx->svc;
-	struct buf		 allow = BUF_INIT;
-	char			*scratch;
-
-	if ((scratch = req_alloc(r, strlen(r->path) + REQ_MAX_PARAMS)) == NULL) {
-		resp_error(r, ERR_INTERNAL, "out of memory");
-		return;
-	}
-	switch (route_match(svc->routes, svc->nroutes, r->method, r->path, &r->route,
-	    scratch, r->params, &r->nparams, &allow)) {
-	case ROUTE_FOUND:
-		break;
-	case ROUTE_NOT_FOUND:
-		if (svc->fallback != NULL) {
-			svc->fallback(r);
-			if (r->status == 0)
-				resp_error(r, ERR_INTERNAL, "the fallback set no response");
-		} else
-			resp_error(r, ERR_NOT_FOUND, "no such resource");
-		return;
-	case ROUTE_BAD_METHOD:
-		resp_error(r, ERR_METHOD_NOT_ALLOWED, "this resource does not take %s", r->method);
-		resp_header(r, "Allow", "%s", buf_str(&allow));
-		buf_free(&allow);
-		return;
-	}
-	/* Public routes never look at a token unless the handler asks. */
-	if (r->route->min_role != ROLE_ANON) {
-		if (srv_authenticate(r) == -1)
-			return;
-		if (r->claims == NULL) {
-			resp_error(r, ERR_MISSING_TOKEN, "this resource needs a bearer token");
-			return;
-		}
-		if (r->claims->role < r->route->min_role) {
-			resp_error(r, ERR_FORBIDDEN, "this resource needs the %s role",
-			    role_name(r->route->min_role));
-			return;
-		}
-	}
-	r->route->handler(r);
-	if (r->status == 0)
-		resp_error(r, ERR_INTERNAL, "the handler set no response");
-}
 
 /* Reads body bytes from the FastCGI input stream. */
 static int
 fcgx_read(void *arg, char *p, int n)
 {
 	return FCGX_GetStr(p, n, (FCGX_Stream *)arg);
+}
+
+/* Writes p[0..n) to the FastCGI output stream. Returns 0 or -1. */
+static int
+fcgx_put(void *arg, const char *p, size_t n)
+{
+	return FCGX_PutStr(p, (int)n, (FCGX_Stream *)arg) == (int)n ? 0 : -1;
 }
 
 /* Serves one accepted FastCGI request and logs it. */
@@ -357,16 +58,16 @@ serve_one(struct ctx *ctx, FCGX_Request *fr)
 	struct req	 r;
 	struct buf	 out = BUF_INIT;
 
-	if (req_init(&r, ctx, fr->envp, fcgx_read, fr->in) == -1) {
+	if (req_init(&r, ctx, (size_t)ctx->conf.max_body, fr->envp, fcgx_read, fr->in) == -1) {
 		FCGX_PutS("Status: 500 Internal Server Error\r\n\r\n", fr->out);
 		req_free(&r);
 		return;
 	}
 	srv_dispatch(&r);
-	if (resp_serialize(&r, &out) == -1 ||
-	    FCGX_PutStr(buf_str(&out), (int)out.len, fr->out) < 0)
+	if (resp_serialize(&r, &out) == -1 || fcgx_put(fr->out, buf_str(&out), out.len) == -1 ||
+	    resp_send_file(&r, fcgx_put, fr->out) == -1)
 		log_msg("could not write the response to %s", r.path);
-	log_request(r.method, r.path, r.status, mono_usec() - r.start_usec, r.request_id);
+	log_request(r.method, r.path, r.status, time_mono_usec() - r.start_usec, r.request_id);
 	buf_free(&out);
 	req_free(&r);
 }
@@ -442,7 +143,7 @@ worker_loop(struct ctx *ctx, int fd)
 	uint32_t		 listen_events;
 	int			 rc, flags, i, n, timeout, tick, ep = -1;
 
-	if (random_bytes(ctx->request_prefix, sizeof(ctx->request_prefix)) == -1 ||
+	if (req_ids_seed() == -1 ||
 	    FCGX_Init() != 0 || FCGX_InitRequest(&fr, fd, 0) != 0) {
 		log_msg("cannot initialise FastCGI");
 		return 1;
@@ -472,6 +173,8 @@ worker_loop(struct ctx *ctx, int fd)
 	/* Connect and prepare now, not on the first request (which may find it down). */
 	if (db_ping(ctx->db) != DB_OK)
 		log_msg("the database is not reachable yet: %s", db_last_error(ctx->db));
+	if (ctx->db_read != NULL && db_ping(ctx->db_read) != DB_OK)
+		log_msg("database_read is not reachable yet: %s", db_last_error(ctx->db_read));
 
 	while (!got_stop) {
 		if (got_reload) {
@@ -742,7 +445,7 @@ srv_main(const struct service *svc, int argc, char **argv)
 			listen_spec = optarg;
 			break;
 		case 'w':
-			if (parse_int(optarg, 1, MAX_WORKERS, &workers) == -1) {
+			if (text_parse_int(optarg, 1, MAX_WORKERS, &workers) == -1) {
 				fprintf(stderr, "--workers: a number from 1 to %d\n", MAX_WORKERS);
 				return 2;
 			}
