@@ -113,6 +113,7 @@ site_open(struct post_app *a, const struct post_conf *conf)
 	a->limits.output_max = (size_t)conf->page_max_bytes;
 	a->limits.steps_max = (size_t)conf->page_max_steps;
 	a->site_ok = sitedir_open(&a->site, conf->site_dir, err, sizeof(err)) == 0;
+	site_node_name(a, conf->site_dir);
 	if (!a->site_ok)
 		log_msg("%s: reader pages are not stored", err);
 }
@@ -232,6 +233,8 @@ static const struct service post_service = {
 	.reload = post_reload,
 	.fini = post_fini,
 	.revocations = &revoke_from_auth,
+	.channels = post_channels,
+	.nchannels = nitems(post_channels),
 	.fallback = h_site,
 	.tick = post_tick,
 	.after_response = site_after_response,

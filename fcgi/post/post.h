@@ -29,6 +29,8 @@
 #define FEED_ENTRIES	20
 #define ETAG_MAX	64
 #define SETTINGS_NAV_MAX	20	/* links of the site's navigation */
+#define SITE_CHANNEL		"quire_site"	/* NOTIFY of deleted pages (site_nodes.c) */
+#define SITE_NODE_MAX		1200	/* bytes of a node's name: host:site_dir */
 
 /* The [post] settings (see the README for each). */
 struct post_conf {
@@ -75,6 +77,7 @@ struct post_app {
 	bool			 theme_fresh;	/* loaded, not yet compared with the site's */
 	struct sitedir		 site;
 	bool			 site_ok;	/* the site directory can be written */
+	char			 site_node[SITE_NODE_MAX];	/* host:site_dir (site_nodes.c) */
 	struct tmpl_limits	 limits;
 	int64_t			 next_tick;	/* time_mono_usec() of the next due-time check */
 };
@@ -117,6 +120,8 @@ enum post_stmt {
 	S_TICK_NEXT,
 	S_TAGS_UNSLUGGED,
 	S_TAGS_SET_SLUGS,
+	S_SITE_NOTIFY,
+	S_SITE_CHANGES,
 	S_POST_STMT_COUNT
 };
 
@@ -545,9 +550,24 @@ void	 h_site(struct req *);
 /* site_keep.c: the site directory kept in step with changes */
 /*
  * After a committed change: deletes the stored pages of inv (all of them
- * when inv->all, then writes the 404 and 503 pages again). Empties its list.
+ * when inv->all, then writes the 404 and 503 pages again) on this node, and
+ * tells every other node to (site_tell). Empties its list.
  */
 void	 site_forget(struct ctx *, struct inval *);
+/* Deletes the stored pages of inv on this node only (as site_forget does). */
+void	 site_apply(struct ctx *, const struct inval *);
+
+/* site_nodes.c: every web node's site directory kept in step */
+/* Names this node (host:site_dir) in a->site_node. */
+void	 site_node_name(struct post_app *, const char *site_dir);
+/*
+ * Sends inv to every other node's Post (NOTIFY SITE_CHANNEL), counting the
+ * change in post.site_state. Logs a failure (other nodes then catch up when
+ * they next connect).
+ */
+void	 site_tell(struct ctx *, const struct inval *);
+/* The channels Post listens on: SITE_CHANNEL. */
+extern const struct srv_channel post_channels[1];
 /*
  * Renders and stores the pages of inv->warm again (the newest pages, after
  * a scheduled post went live: what readers ask next, and what an outage

@@ -39,27 +39,36 @@ write_error_pages(struct ctx *ctx)
 }
 
 void
-site_forget(struct ctx *ctx, struct inval *inv)
+site_apply(struct ctx *ctx, const struct inval *inv)
 {
 	struct post_app	*a = ctx->app;
 	const char	*p, *nl;
 	char		 rel[SITEDIR_REL_MAX];
 
+	if (!a->site_ok || !inval_any(inv))
+		return;
 	/* After the commit, before any deletion (see sitedir.h). */
-	if (a->site_ok && inval_any(inv) && sitedir_bump(&a->site) == -1)
+	if (sitedir_bump(&a->site) == -1)
 		log_msg("cannot renew %s/.generation: %s", a->site.root, strerror(errno));
-	if (a->site_ok && inv->all) {
+	if (inv->all) {
 		if (sitedir_clear(&a->site, kept, sizeof(kept) / sizeof(kept[0])) == -1)
 			log_msg("cannot clear %s: %s", a->site.root, strerror(errno));
 		write_error_pages(ctx);
-	} else if (a->site_ok) {
-		for (p = buf_str(&inv->paths); (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
-			snprintf(rel, sizeof(rel), "%.*s", (int)(nl - p), p);
-			if (sitedir_remove(&a->site, rel) == -1)
-				log_msg("cannot remove %s/%s: %s", a->site.root, rel,
-				    strerror(errno));
-		}
+		return;
 	}
+	for (p = buf_str(&inv->paths); (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		snprintf(rel, sizeof(rel), "%.*s", (int)(nl - p), p);
+		if (sitedir_remove(&a->site, rel) == -1)
+			log_msg("cannot remove %s/%s: %s", a->site.root, rel, strerror(errno));
+	}
+}
+
+void
+site_forget(struct ctx *ctx, struct inval *inv)
+{
+	site_apply(ctx, inv);
+	if (inval_any(inv))
+		site_tell(ctx, inv);
 	buf_reset(&inv->paths);
 	inv->all = false;
 }

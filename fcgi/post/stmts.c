@@ -271,6 +271,16 @@ const struct db_stmt post_stmts[S_POST_STMT_COUNT] = {
 	[S_TICK_NEXT] = { "tick_next",
 	    "SELECT extract(epoch FROM min(published_at) - now())::float8 FROM post.posts "
 	    "WHERE status = 'scheduled' AND NOT went_live", 0, true },
+	/*
+	 * Counts a change of the site's pages and tells every node's Post which
+	 * pages it deleted: payload "node\nchanges\nALL|paths" (site_nodes.c).
+	 */
+	[S_SITE_NOTIFY] = { "site_notify",
+	    "UPDATE post.site_state SET changes = changes + 1 RETURNING changes, "
+	    "pg_notify($1, $2 || E'\\n' || changes || E'\\n' || $3)", 3, false },
+	/* How many changes of the site's pages there were (a node compares its own count). */
+	[S_SITE_CHANGES] = { "site_changes",
+	    "SELECT changes FROM post.site_state", 0, true },
 	/* Posts written before tags had slugs (filled in batches by the tick). */
 	[S_TAGS_UNSLUGGED] = { "tags_unslugged",
 	    "SELECT id, to_json(tags)::text FROM post.posts WHERE tag_slugs IS NULL LIMIT 200",
