@@ -164,6 +164,14 @@ pg_run(const struct stack *s, const char *data, const char *sock, const char *po
 		argv[n++] = "log_min_duration_statement=0";
 		argv[n++] = "-c";
 		argv[n++] = "log_line_prefix=%m [%p] %a: ";
+		/*
+		 * The primary gone, the startup process waits this long between
+		 * tries to stream again, and a promotion could wait it out too
+		 * (5 s by default, seen under load): the failover test times the
+		 * programs, not this.
+		 */
+		argv[n++] = "-c";
+		argv[n++] = "wal_retrieve_retry_interval=100ms";
 	}
 	argv[n] = NULL;
 	if ((pid = spawn(argv, true, SIGINT, log)) == -1)
