@@ -14,7 +14,7 @@
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
 #   make check-browser the writer's desk in headless Chromium, behind both servers
 #   make bench      requests/second of the hot paths, as ratios (tests/bench/)
-#   make screenshots   the default theme on a demo blog, photographed into docs/
+#   make screenshots   the real site with a demo blog, photographed into docs/
 #   make check-units   the systemd units' sandboxing score (CI)
 #   make soak       10 minutes of mixed traffic: no 5xx, memory and files flat
 #   make fuzz       every libFuzzer harness of tests/fuzz/ for FUZZ_SECONDS each
@@ -45,7 +45,7 @@ endif
 
 # Debian 12 packages the build, the tests and `make run` need.
 DEB_PACKAGES := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libpq-dev \
-	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev libcmark-dev check \
+	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev libcmark-dev zlib1g-dev check \
 	libmagickwand-6.q16-dev postgresql-15 lighttpd lighttpd-modules-lua apache2 \
 	libapache2-mod-xsendfile openssl python3 python3-html5lib procps jq libvips-tools wrk \
 	dpkg-dev debhelper lintian systemd chromium chromium-driver python3-selenium \
@@ -85,7 +85,7 @@ TEST_PROGRAMS	:= $(UNIT_NAMES:%=$(BUILD)/tests/unit-%) $(INTEGRATION:%=$(BUILD)/
 # Extra pkg-config packages of one program (PKGS_post := libcmark libcurl).
 PKGS_auth	:=
 PKGS_media	:= MagickWand libcurl
-PKGS_post	:= libcmark libcurl
+PKGS_post	:= libcmark libcurl zlib
 # tests/unit/site: the reader pages of the Post program (templates, theme, pages).
 PKGS_site	:= $(PKGS_post)
 
@@ -221,20 +221,13 @@ $(BUILD)/bench/media-variant: $(call obj,tests/bench/media/variant.c) \
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS) $(call pc,LIBS,media)
 
-# The demo blog through the default theme, and its screenshots in docs/ with
-# headless Chromium (home and post pages, desktop and phone, light and dark).
+# The real reader site (the whole stack, a demo blog written through the
+# APIs) photographed by headless Chromium into docs/: home and post pages,
+# desktop and phone, light and dark.
 SHOT_PACKAGES	:= chromium libvips-tools fonts-sil-charis
-$(BUILD)/site/quire-site-fixture: $(call obj,tests/site/fixture.c) $(call program_objs,post) $(LIB)
-	@mkdir -p $(dir $@)
-	@echo "  LD      $@"
-	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $(filter-out $(LIB),$^) $(LIB) $(PKG_LIBS) \
-		$(call pc,LIBS,post)
-
-screenshots: $(BUILD)/site/quire-site-fixture
+screenshots: $(PROGRAMS) $(BUILD)/quire-stack
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(SHOT_PACKAGES)"
-	rm -rf $(BUILD)/site/demo
-	$(BUILD)/site/quire-site-fixture theme $(BUILD)/site/demo
-	/usr/bin/python3 tests/site/screenshots.py $(BUILD)/site/demo docs
+	/usr/bin/python3 tests/site/screenshots.py $(BUILD) docs
 
 check: deps
 	@$(MAKE) --no-print-directory $(PROGRAMS) $(TEST_PROGRAMS) $(AXE)
@@ -321,6 +314,8 @@ install: all
 		$(SHARE)/web-conf/lighttpd/
 	for f in $$(cd admin && find . -type f); do \
 		install -D -m 0644 admin/$$f $(SHARE)/admin/$$f || exit 1; done
+	for f in $$(cd theme && find . -type f); do \
+		install -D -m 0644 theme/$$f $(SHARE)/theme/$$f || exit 1; done
 	install -m 0644 web-conf/lighttpd/50-quire.conf $(DESTDIR)/etc/lighttpd/conf-available/
 	install -m 0644 web-conf/apache/quire.conf $(DESTDIR)/etc/apache2/conf-available/quire-common.conf
 	install -m 0644 packaging/quire.conf $(DESTDIR)/etc/quire/

@@ -101,7 +101,12 @@ srv_dispatch(struct req *r)
 	case ROUTE_FOUND:
 		break;
 	case ROUTE_NOT_FOUND:
-		resp_error(r, ERR_NOT_FOUND, "no such resource");
+		if (svc->fallback != NULL) {
+			svc->fallback(r);
+			if (r->status == 0)
+				resp_error(r, ERR_INTERNAL, "the fallback set no response");
+		} else
+			resp_error(r, ERR_NOT_FOUND, "no such resource");
 		return;
 	case ROUTE_BAD_METHOD:
 		resp_error(r, ERR_METHOD_NOT_ALLOWED, "this resource does not take %s", r->method);

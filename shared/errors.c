@@ -38,6 +38,7 @@ static const struct err_info err_table[ERR__COUNT] = {
 	[ERR_IMAGE_TOO_LARGE] =		{ 422, "image_too_large" },
 	[ERR_INVALID_SLUG] =		{ 400, "invalid_slug" },
 	[ERR_SLUG_TAKEN] =		{ 409, "slug_taken" },
+	[ERR_RESERVED_SLUG] =		{ 400, "reserved_slug" },
 	[ERR_BODY_TOO_COMPLEX] =	{ 422, "body_too_complex" },
 	[ERR_CONFLICT] =		{ 409, "conflict" },
 	[ERR_PRECONDITION_FAILED] =	{ 412, "precondition_failed" },

@@ -48,6 +48,7 @@ enum err {
 	/* post data */
 	ERR_INVALID_SLUG,
 	ERR_SLUG_TAKEN,
+	ERR_RESERVED_SLUG,
 	ERR_BODY_TOO_COMPLEX,
 	/* concurrency */
 	ERR_CONFLICT,

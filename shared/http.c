@@ -419,6 +419,55 @@ etag_matches(const char *header, const char *etag, bool weak)
 	return false;
 }
 
+/* Returns whether the parameters p[0..len) of a list item give it the weight 0 (q=0, q=0.000). */
+static bool
+zero_weight(const char *p, size_t len)
+{
+	const char	*end = p + len, *q;
+
+	for (q = p; q + 1 < end; q++) {
+		if ((*q != 'q' && *q != 'Q') || (q > p && q[-1] != ';' && q[-1] != ' ' &&
+		    q[-1] != '\t'))
+			continue;
+		for (q++; q < end && (*q == ' ' || *q == '\t'); q++)
+			;
+		if (q >= end || *q++ != '=')
+			return false;
+		while (q < end && (*q == ' ' || *q == '\t'))
+			q++;
+		if (q >= end || *q++ != '0')
+			return false;
+		if (q < end && *q == '.')
+			for (q++; q < end && *q == '0'; q++)
+				;
+		return q >= end || *q == ' ' || *q == '\t' || *q == ';';
+	}
+	return false;
+}
+
+bool
+http_accepts_gzip(const char *ae)
+{
+	const char	*p = ae, *coding;
+	size_t		 len, clen;
+	bool		 taken = false;
+
+	if (ae == NULL)
+		return false;
+	while (*p != '\0') {
+		len = strcspn(p, ",");
+		coding = p + strspn(p, " \t");
+		clen = strcspn(coding, " \t;,");
+		if ((clen == 4 && strncasecmp(coding, "gzip", 4) == 0) ||
+		    (clen == 6 && strncasecmp(coding, "x-gzip", 6) == 0))
+			taken = !zero_weight(coding + clen, len - (size_t)(coding - p) - clen);
+		p += len;
+		if (*p == ',')
+			p++;
+	}
+	return taken;
+}
+
 /* Drops the file body of a resp_file() answer, if any. */
 static void
 resp_drop_file(struct req *r)

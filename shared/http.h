@@ -164,6 +164,13 @@ bool		 etag_list_valid(const char *header);
  */
 int		 req_etag_header(struct req *, const char *name, const char **value);
 
+/*
+ * Returns whether an Accept-Encoding value (NULL: none) names gzip (or
+ * x-gzip) with a weight above zero, as the web servers decide when they
+ * send a stored .gz ("*" does not count).
+ */
+bool		 http_accepts_gzip(const char *accept_encoding);
+
 /* Sets the status and a JSON body (the reference is taken over; NULL: 500). */
 void		 resp_json(struct req *, int status, json_t *body);
 /* Sets an error response in the shared shape. Earlier headers are dropped. */

@@ -32,6 +32,7 @@
 #include "times.h"
 
 #define MAX_WORKERS	256
+#define TICK_MAX_MS	60000	/* a program's tick runs at least once a minute */
 
 /* Set by signal handlers, read by the loops. */
 static volatile sig_atomic_t got_stop, got_reload, got_child;
@@ -105,6 +106,22 @@ set_handler(int sig, void (*handler)(int))
 }
 
 /*
+ * Runs the program's tick, if it has one. Returns the wait's timeout in
+ * milliseconds: what the tick asked, at most TICK_MAX_MS; -1 (no timeout)
+ * without a tick.
+ */
+static int
+tick_timeout(struct ctx *ctx)
+{
+	long	 ms;
+
+	if (ctx->svc->tick == NULL)
+		return -1;
+	ms = ctx->svc->tick(ctx);
+	return ms < 0 || ms > TICK_MAX_MS ? TICK_MAX_MS : (int)ms;
+}
+
+/*
  * The worker loop: accepts and serves requests on fd until SIGTERM.
  * Signals are blocked except while waiting for a connection, so a request in
  * flight is never interrupted; the listen socket is non-blocking, so losing
@@ -112,7 +129,9 @@ set_handler(int sig, void (*handler)(int))
  * wait is exclusive (EPOLLEXCLUSIVE): a new connection wakes one waiting
  * worker, not all of them, which matters with several processes per program.
  * The same wait covers the worker's database socket, so notifications are
- * read while it is idle (shared/notify.h), before the next request.
+ * read while it is idle (shared/notify.h), before the next request. Before
+ * each wait the program's tick runs, and the wait ends when the tick asked
+ * to run again; after each response, the program's after_response.
  * Returns the exit status.
  */
 static int
@@ -122,7 +141,7 @@ worker_loop(struct ctx *ctx, int fd)
 	sigset_t		 block, waitmask;
 	struct epoll_event	 ev, evs[2];
 	uint32_t		 listen_events;
-	int			 rc, flags, i, n, timeout, ep = -1;
+	int			 rc, flags, i, n, timeout, tick, ep = -1;
 
 	if (req_ids_seed() == -1 ||
 	    FCGX_Init() != 0 || FCGX_InitRequest(&fr, fd, 0) != 0) {
@@ -164,6 +183,8 @@ worker_loop(struct ctx *ctx, int fd)
 		}
 		/* The database socket too: notifications are read while idle. */
 		timeout = notify_tick(ctx->notify, ep);
+		if ((tick = tick_timeout(ctx)) >= 0 && (timeout < 0 || tick < timeout))
+			timeout = tick;
 		if ((n = epoll_pwait(ep, evs, 2, timeout, &waitmask)) == -1) {
 			if (errno == EINTR)
 				continue;
@@ -193,6 +214,8 @@ worker_loop(struct ctx *ctx, int fd)
 		serve_one(ctx, &fr);
 		FCGX_Finish_r(&fr);
 		notify_drain(ctx->notify);
+		if (ctx->svc->after_response != NULL)
+			ctx->svc->after_response(ctx);
 	}
 	close(ep);
 	FCGX_Free(&fr, 0);

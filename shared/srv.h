@@ -96,6 +96,25 @@ struct service {
 	size_t			 nchannels;
 	/* Refuses database_read: the program has no read that may lag. */
 	bool			 primary_only;
+	/*
+	 * Answers a request whose path no route matches, instead of 404 (Post:
+	 * the reader site's pages). It must leave a response. Optional.
+	 */
+	void			(*fallback)(struct req *);
+	/*
+	 * Called by each worker before every wait for a request, to do the
+	 * work that is due by time (Post: scheduled posts going live). Returns
+	 * the milliseconds until it wants to be called again, or -1 for no
+	 * wish; the worker calls it again then (at most a minute later), or
+	 * after the next request. Optional.
+	 */
+	long			(*tick)(struct ctx *);
+	/*
+	 * Called by a worker after each response is sent, before it waits again:
+	 * work the client need not wait for (Post: removing deleted pages).
+	 * Optional.
+	 */
+	void			(*after_response)(struct ctx *);
 };
 
 /* Everything one process of a program holds, built once at start-up. */

@@ -30,7 +30,9 @@ post_doc_build(PGresult *res, int row, char **doc, char **item)
 
 	*doc = *item = NULL;
 	text_parse_int(PQgetvalue(res, row, DC_VERSION), 1, INT32_MAX, &version);
-	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o*, s:o*, s:s, s:s, s:s?, s:I}",
+	j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:o*, s:o*, s:s, s:s, s:s?, "
+	    "s:I}",
+	    "kind", PQgetvalue(res, row, DC_KIND),
 	    "id", PQgetvalue(res, row, DC_ID),
 	    "slug", PQgetvalue(res, row, DC_SLUG),
 	    "title", PQgetvalue(res, row, DC_TITLE),

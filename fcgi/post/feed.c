@@ -12,12 +12,6 @@
 #include "post.h"
 #include "times.h"
 
-/* Columns of S_FEED; keep in sync with the statement in stmts.c. */
-enum feed_col {
-	FC_ID, FC_SLUG, FC_TITLE, FC_EXCERPT, FC_HTML, FC_AUTHOR, FC_TAGS, FC_PUBLISHED,
-	FC_UPDATED, FC_VERSION, FC_RENDITION
-};
-
 void
 xml_escape(struct buf *b, const char *s)
 {
@@ -69,21 +63,25 @@ element(struct buf *b, const char *name, const char *attrs, const char *text)
 }
 
 void
-feed_open(struct buf *b, const char *base, const char *title, const char *updated)
+feed_open(struct buf *b, const char *base, const struct feed_paths *paths, const char *title,
+    const char *updated)
 {
 	buf_puts(b, "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
 	    "<feed xmlns=\"http://www.w3.org/2005/Atom\" xml:base=\"");
 	xml_escape(b, base);
 	buf_puts(b, "/\">\n<id>");
 	xml_escape(b, base);
-	buf_puts(b, "/posts/feed.atom</id>\n");
+	xml_escape(b, paths->id);
+	buf_puts(b, "</id>\n");
 	element(b, "title", " type=\"text\"", title);
 	element(b, "updated", "", updated);
 	buf_puts(b, "<link rel=\"self\" type=\"application/atom+xml\" href=\"");
 	xml_escape(b, base);
-	buf_puts(b, "/posts/feed.atom\"/>\n<link rel=\"alternate\" href=\"");
+	xml_escape(b, paths->self);
+	buf_puts(b, "\"/>\n<link rel=\"alternate\" type=\"text/html\" href=\"");
 	xml_escape(b, base);
-	buf_puts(b, "/\"/>\n<generator>Quire</generator>\n");
+	xml_escape(b, paths->alternate);
+	buf_puts(b, "\"/>\n<generator>Quire</generator>\n");
 }
 
 void
@@ -96,11 +94,11 @@ feed_add(struct buf *b, const char *base, const struct feed_entry *e)
 	xml_escape(b, e->id);
 	buf_puts(b, "</id>\n");
 	element(b, "title", " type=\"text\"", e->title);
-	buf_puts(b, "<link rel=\"alternate\" href=\"");
+	buf_puts(b, "<link rel=\"alternate\" type=\"text/html\" href=\"");
 	xml_escape(b, base);
-	buf_puts(b, "/posts/");
+	buf_puts(b, "/");
 	xml_escape(b, e->slug);
-	buf_puts(b, "\"/>\n");
+	buf_puts(b, "/\"/>\n");
 	element(b, "published", "", e->published);
 	element(b, "updated", "", e->updated);
 	buf_puts(b, "<author>");
@@ -132,64 +130,94 @@ fnv1a(uint64_t h, const char *s)
 	return (h ^ '/') * 0x100000001b3ULL;
 }
 
+enum db_status
+feed_query(struct db *db, const char *tag, PGresult **entries, PGresult **state)
+{
+	enum db_status	 st;
+
+	*state = NULL;
+	if ((st = DB_QUERY(db, S_FEED, entries, tag)) != DB_OK)
+		return st;
+	if (PQntuples(*entries) == 0 && (st = db_exec0(db, S_SITE_STATE, state)) != DB_OK) {
+		PQclear(*entries);
+		*entries = NULL;
+	}
+	return st;
+}
+
+void
+feed_build(struct ctx *ctx, PGresult *res, const char *title, const char *version,
+    const struct feed_paths *paths, struct buf *xml, char etag[ETAG_MAX], time_t *updated)
+{
+	const char		*base = ((struct post_app *)ctx->app)->public_url;
+	struct feed_entry	 e;
+	char			 last[21];
+	uint64_t		 h = 0xcbf29ce484222325ULL;
+	int			 i;
+
+	/* The feed changed when its newest update did, an entry came or went, or the title. */
+	time_rfc3339(time(NULL), last);
+	h = fnv1a(fnv1a(h, title), version);
+	for (i = 0; i < PQntuples(res); i++) {
+		if (i == 0 || strcmp(PQgetvalue(res, i, FC_UPDATED), last) > 0)
+			snprintf(last, sizeof(last), "%s", PQgetvalue(res, i, FC_UPDATED));
+		h = fnv1a(fnv1a(fnv1a(h, PQgetvalue(res, i, FC_ID)),
+		    PQgetvalue(res, i, FC_VERSION)), PQgetvalue(res, i, FC_RENDITION));
+	}
+	snprintf(etag, ETAG_MAX, "\"feed-%016llx\"", (unsigned long long)h);
+	feed_open(xml, base, paths, title, last);
+	for (i = 0; i < PQntuples(res); i++) {
+		e.id = PQgetvalue(res, i, FC_ID);
+		e.slug = PQgetvalue(res, i, FC_SLUG);
+		e.title = PQgetvalue(res, i, FC_TITLE);
+		e.excerpt = PQgetvalue(res, i, FC_EXCERPT);
+		e.html = PQgetvalue(res, i, FC_HTML);
+		e.author = PQgetvalue(res, i, FC_AUTHOR);
+		e.tags = PQgetvalue(res, i, FC_TAGS);
+		e.published = PQgetvalue(res, i, FC_PUBLISHED);
+		e.updated = PQgetvalue(res, i, FC_UPDATED);
+		feed_add(xml, base, &e);
+	}
+	feed_close(xml);
+	if (time_parse_rfc3339(last, updated) == -1)
+		*updated = time(NULL);
+}
+
 /*
  * GET /posts/feed.atom (anyone)
- * 200 application/atom+xml with the FEED_ENTRIES latest published posts,
- * ETag and Last-Modified; 304 for a matching If-None-Match; 400
- * invalid_precondition (a malformed one); 401 for a bad token; 503.
+ * 200 application/atom+xml with the FEED_ENTRIES latest published posts
+ * (not pages), the site's title, ETag and Last-Modified; 304 for a
+ * matching If-None-Match; 400 invalid_precondition (a malformed one); 401
+ * for a bad token; 503.
  */
 void
 h_feed(struct req *r)
 {
-	const char		*base = post_app(r)->public_url, *if_none_match;
-	struct feed_entry	 e;
-	struct buf		 xml = BUF_INIT;
-	PGresult		*res;
-	enum db_status		 st;
-	char			 updated[21], etag[ETAG_MAX], modified[30];
-	uint64_t		 h = 0xcbf29ce484222325ULL;
-	time_t			 t;
-	int			 i;
+	static const struct feed_paths paths = { "/posts/feed.atom", "/posts/feed.atom", "/" };
+	struct buf	 xml = BUF_INIT;
+	PGresult	*entries = NULL, *state = NULL, *settings;
+	enum db_status	 st;
+	const char	*if_none_match;
+	char		 etag[ETAG_MAX], modified[30];
+	time_t		 t;
 
 	if (srv_authenticate(r) == -1 ||
 	    req_etag_header(r, "HTTP_IF_NONE_MATCH", &if_none_match) == -1)
 		return;
-	if ((st = db_exec0(srv_db_read(r), S_FEED, &res)) != DB_OK) {
+	if ((st = feed_query(srv_db_read(r), NULL, &entries, &state)) != DB_OK) {
 		resp_db_error(r, st);
 		return;
 	}
-	/* The feed changed when its newest update did, or an entry came or went. */
-	time_rfc3339(time(NULL), updated);
-	for (i = 0; i < PQntuples(res); i++) {
-		if (i == 0 || strcmp(PQgetvalue(res, i, FC_UPDATED), updated) > 0)
-			snprintf(updated, sizeof(updated), "%s", PQgetvalue(res, i, FC_UPDATED));
-		h = fnv1a(fnv1a(fnv1a(h, PQgetvalue(res, i, FC_ID)),
-		    PQgetvalue(res, i, FC_VERSION)), PQgetvalue(res, i, FC_RENDITION));
-	}
-	snprintf(etag, sizeof(etag), "\"feed-%016llx\"", (unsigned long long)h);
+	settings = state != NULL ? state : entries;
+	feed_build(r->ctx, entries, PQgetvalue(settings, 0, STC_TITLE),
+	    PQgetvalue(settings, 0, STC_VERSION), &paths, &xml, etag, &t);
 	if (etag_matches(if_none_match, etag, true))
 		resp_empty(r, 304);
-	else {
-		feed_open(&xml, base, post_conf(r)->feed_title, updated);
-		for (i = 0; i < PQntuples(res); i++) {
-			e.id = PQgetvalue(res, i, FC_ID);
-			e.slug = PQgetvalue(res, i, FC_SLUG);
-			e.title = PQgetvalue(res, i, FC_TITLE);
-			e.excerpt = PQgetvalue(res, i, FC_EXCERPT);
-			e.html = PQgetvalue(res, i, FC_HTML);
-			e.author = PQgetvalue(res, i, FC_AUTHOR);
-			e.tags = PQgetvalue(res, i, FC_TAGS);
-			e.published = PQgetvalue(res, i, FC_PUBLISHED);
-			e.updated = PQgetvalue(res, i, FC_UPDATED);
-			feed_add(&xml, base, &e);
-		}
-		feed_close(&xml);
+	else
 		resp_body(r, 200, "application/atom+xml", buf_str(&xml), xml.len);
-	}
-	if (time_parse_rfc3339(updated, &t) == -1)
-		t = time(NULL);
 	time_http(t, modified);
 	post_cache_headers(r, true, etag, modified);
 	buf_free(&xml);
-	PQclear(res);
+	PQclear(entries);
+	PQclear(state);
 }

@@ -18,6 +18,24 @@
 #include "text.h"
 #include "times.h"
 
+/*
+ * Deletes the pages of the post healed in row 0 of upd: its images are in
+ * its page, its feeds, and in cards (its first image).
+ */
+static void
+healed(struct req *r, PGresult *upd)
+{
+	struct post_snap	 before, after;
+	struct inval		 inv = { BUF_INIT, false, BUF_INIT };
+
+	inval_snap(&after, upd, 0);
+	before = after;
+	before.html = "";
+	inval_post(&inv, &before, &after);
+	site_forget(r->ctx, &inv);
+	inval_free(&inv);
+}
+
 bool
 heal_post(struct req *r, PGresult *res)
 {
@@ -57,7 +75,8 @@ heal_post(struct req *r, PGresult *res)
 	    db_begin(db) == DB_OK) {
 		if (DB_QUERY(db, S_HEAL_APPLY, &upd, id, etag, out.html, media,
 		    out.unresolved > 0 ? "true" : "false") == DB_OK && PQntuples(upd) == 1) {
-			post_store_and_answer(r, upd, 200, false);
+			if (post_store_and_answer(r, upd, 200, false) == 0)
+				healed(r, upd);
 			answered = true;
 		} else
 			db_rollback(db);	/* a write came first: answer what was read */

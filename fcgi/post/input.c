@@ -10,7 +10,7 @@
 #include "text.h"
 #include "times.h"
 
-const struct field post_fields[7] = {
+const struct field post_fields[8] = {
 	{ "title", JSON_STRING, false, false },
 	{ "body", JSON_STRING, false, false },
 	{ "slug", JSON_STRING, false, false },
@@ -18,6 +18,7 @@ const struct field post_fields[7] = {
 	{ "published_at", JSON_STRING, false, true },
 	{ "tags", JSON_ARRAY, false, false },
 	{ "excerpt", JSON_STRING, false, true },
+	{ "kind", JSON_STRING, false, false },
 };
 
 /*
@@ -133,9 +134,21 @@ post_input_read(json_t *body, bool create, struct post_input *in, struct input_e
 		in->body = json_string_value(v);
 	}
 	if ((v = json_object_get(body, "slug")) != NULL) {
-		if ((why = slug_invalid(json_string_value(v))) != NULL)
-			return input_fail(e, ERR_INVALID_SLUG, "field \"slug\": %s", why);
 		in->slug = json_string_value(v);
+		/* A slug-shaped word that is no id, yet refused, is one the site keeps. */
+		if ((why = slug_invalid(in->slug)) != NULL && slug_shaped(in->slug) &&
+		    !uuid_valid(in->slug))
+			return input_fail(e, ERR_RESERVED_SLUG, "field \"slug\": the slug \"%s\" is "
+			    "taken by the site's own pages (/%s/); choose another", in->slug,
+			    in->slug);
+		if (why != NULL)
+			return input_fail(e, ERR_INVALID_SLUG, "field \"slug\": %s", why);
+	}
+	if ((v = json_object_get(body, "kind")) != NULL) {
+		in->kind = json_string_value(v);
+		if (strcmp(in->kind, "post") != 0 && strcmp(in->kind, "page") != 0)
+			return input_fail(e, ERR_INVALID_FIELD, "field \"kind\" is post (in lists and "
+			    "feeds) or page (its own URL only)");
 	}
 	if ((v = json_object_get(body, "status")) != NULL) {
 		in->status = json_string_value(v);

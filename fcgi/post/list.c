@@ -15,6 +15,7 @@
 struct list_filter {
 	const char	*tag, *author, *q, *owner;
 	const char	*which;		/* published, draft, scheduled, any */
+	const char	*kind;		/* post (the default) or page */
 };
 
 /*
@@ -44,7 +45,7 @@ text_filter(struct req *r, const char *name, size_t max, const char **out)
 }
 
 /*
- * Reads tag, author, q and status. status other than published needs a
+ * Reads tag, author, q, status and kind. status other than published needs a
  * token, and shows only the caller's own posts unless an editor asks.
  * Returns 0, or -1 with the response set (400 invalid_query, 401).
  */
@@ -52,16 +53,24 @@ static int
 read_filter(struct req *r, struct list_filter *f)
 {
 	static const char *const which[] = { "published", "draft", "scheduled", "any" };
-	const char	*status;
+	const char	*status, *kind;
 	size_t		 i;
 
 	memset(f, 0, sizeof(*f));
 	f->which = which[0];
+	f->kind = "post";
 	if (text_filter(r, "tag", TAG_MAX, &f->tag) == -1 ||
 	    text_filter(r, "q", QUERY_MAX, &f->q) == -1 ||
 	    text_filter(r, "author", UUID_LEN, &f->author) == -1 ||
-	    text_filter(r, "status", 16, &status) == -1)
+	    text_filter(r, "status", 16, &status) == -1 ||
+	    text_filter(r, "kind", 8, &kind) == -1)
 		return -1;
+	if (kind != NULL && strcmp(kind, "post") != 0 && strcmp(kind, "page") != 0) {
+		resp_error(r, ERR_INVALID_QUERY, "kind is post or page");
+		return -1;
+	}
+	if (kind != NULL)
+		f->kind = kind;
 	if (f->author != NULL && !uuid_valid(f->author)) {
 		resp_error(r, ERR_INVALID_QUERY, "author is a user id (a UUID)");
 		return -1;
@@ -86,7 +95,8 @@ read_filter(struct req *r, struct list_filter *f)
 }
 
 /*
- * GET /posts?page=&per_page=&tag=&author=&q=&status= (anyone; status needs a token)
+ * GET /posts?page=&per_page=&tag=&author=&q=&status=&kind= (anyone; status needs a
+ * token; kind=page lists pages, which are otherwise left out)
  * 200 with a page of posts (without body and html), newest published_at
  * first, Link and X-Total-Count; 400 invalid_query; 401; 503.
  */
@@ -108,15 +118,15 @@ h_posts_list(struct req *r)
 		return;
 	page_sql_params(&p, limit, offset);
 	if (f.tag == NULL && f.author == NULL && f.q == NULL && f.owner == NULL &&
-	    strcmp(f.which, "published") == 0)
+	    strcmp(f.which, "published") == 0 && strcmp(f.kind, "post") == 0)
 		st = DB_QUERY(db, S_LIST_PUBLISHED, &res, limit, offset);
 	else
 		st = DB_QUERY(db, S_LIST_FILTERED, &res, f.tag, f.author, f.q, cfg,
-		    f.which, f.owner, limit, offset);
+		    f.which, f.owner, f.kind, limit, offset);
 	/* Past the last page there is no row to carry the total: count. */
 	if (st == DB_OK && PQntuples(res) == 0 && p.page > 1)
 		st = DB_QUERY(db, S_COUNT_FILTERED, &count, f.tag, f.author, f.q, cfg,
-		    f.which, f.owner);
+		    f.which, f.owner, f.kind);
 	if (st != DB_OK) {
 		resp_db_error(r, st);
 		goto out;

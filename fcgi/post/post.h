@@ -1,11 +1,15 @@
 /*
- * Internal declarations of the Post program (posts, rendering, Media, feed).
+ * Internal declarations of the Post program (posts, rendering, Media, feeds,
+ * the reader site). The site's own paths (/, /{slug}/, /tag/…) reach Post
+ *  only on a miss, through the fallback handler h_site (site_http.c).
  *
  * Routes (the table is post_routes in main.c): URL -> handler -> file
  *   GET    /posts                  h_posts_list      list.c
  *   POST   /posts                  h_post_create     write.c
  *   GET    /posts/feed.atom        h_feed            feed.c
  *   GET    /posts/health           srv_health        shared/dispatch.c
+ *   GET    /posts/settings         h_settings_get    settings.c
+ *   PATCH  /posts/settings         h_settings_patch  settings.c
  *   GET    /posts/{id}             h_post_get        read.c
  *   PATCH  /posts/{id}             h_post_patch      write.c
  *   DELETE /posts/{id}             h_post_delete     write.c
@@ -25,6 +29,8 @@
 #include "encode.h"
 #include "http.h"
 #include "input.h"
+#include "site.h"
+#include "sitedir.h"
 #include "srv.h"
 
 #define TITLE_MAX	300		/* characters */
@@ -39,6 +45,9 @@
 #define QUERY_MAX	256		/* characters of ?q= */
 #define FEED_ENTRIES	20
 #define ETAG_MAX	64
+#define SETTINGS_NAV_MAX	20	/* links of the site's navigation */
+#define SITE_CHANNEL		"quire_site"	/* NOTIFY of deleted pages (site_nodes.c) */
+#define SITE_NODE_MAX		1200	/* bytes of a node's name: host:site_dir */
 
 /* The [post] settings (see quire.conf(5) for each). */
 struct post_conf {
@@ -48,7 +57,13 @@ struct post_conf {
 	long long	 media_breaker_failures;
 	long long	 media_breaker_seconds;
 	const char	*search_config;
-	const char	*feed_title;
+	const char	*feed_title;		/* no longer read: the site's title is a setting */
+	const char	*site_dir;		/* the stored reader pages */
+	const char	*theme_dir;		/* the owner's theme files, taken first */
+	const char	*theme_default_dir;	/* the shipped theme */
+	long long	 page_max_bytes;	/* of one rendered page */
+	long long	 page_max_steps;	/* template steps of one page */
+	long long	 retry_after;		/* seconds, on the site's own 503 */
 	long long	 render_budget;		/* milliseconds one rendering may take */
 };
 
@@ -73,6 +88,15 @@ struct post_app {
 	struct breaker		 breaker;
 	char			 public_url[512];	/* without a trailing '/' */
 	char			 breaker_seconds[24];	/* the interval, as a statement parameter */
+	/* The reader site */
+	struct theme		*theme;		/* NULL: none loaded, the site answers 503 */
+	char			 theme_hash[2 * 32 + 1];	/* fingerprint of templates and assets */
+	bool			 theme_fresh;	/* loaded, not yet compared with the site's */
+	struct sitedir		 site;
+	bool			 site_ok;	/* the site directory can be written */
+	char			 site_node[SITE_NODE_MAX];	/* host:site_dir (site_nodes.c) */
+	struct tmpl_limits	 limits;
+	int64_t			 next_tick;	/* time_mono_usec() of the next due-time check */
 };
 
 /* Prepared statements; keep in sync with post_stmts in stmts.c. */
@@ -102,6 +126,19 @@ enum post_stmt {
 	S_REVISIONS,
 	S_REVISION_COUNT,
 	S_FEED,
+	S_SITE_STATE,
+	S_SITE_LIST,
+	S_SITE_POST,
+	S_SITEMAP,
+	S_SETTINGS_UPDATE,
+	S_THEME_CLAIM,
+	S_TICK_LOCK,
+	S_TICK_DUE,
+	S_TICK_NEXT,
+	S_TAGS_UNSLUGGED,
+	S_TAGS_SET_SLUGS,
+	S_SITE_NOTIFY,
+	S_SITE_CHANGES,
 	S_POST_STMT_COUNT
 };
 
@@ -116,9 +153,19 @@ enum read_col {
 enum doc_col {
 	DC_ID, DC_SLUG, DC_TITLE, DC_BODY, DC_HTML, DC_EXCERPT, DC_AUTHOR, DC_AUTHOR_NAME,
 	DC_TAGS, DC_MEDIA, DC_CREATED, DC_UPDATED, DC_PUBLISHED, DC_VERSION, DC_RENDITION,
-	DC_STATUS, DC_VISIBLE, DC_UPDATED_EPOCH,
+	DC_STATUS, DC_VISIBLE, DC_UPDATED_EPOCH, DC_KIND, DC_TAG_SLUGS, DC_PUBLISHED_EPOCH,
 	/* S_POST_FOR_WRITE only */
 	DC_EXCERPT_GIVEN, DC_STORED_STATUS
+};
+
+/*
+ * The first columns of S_SITE_STATE and of every statement of the reader
+ * site (SETTINGS_COLUMNS in stmts.c): the settings, and the site's theme.
+ */
+enum state_col {
+	STC_TITLE, STC_DESCRIPTION, STC_LANGUAGE, STC_PER_PAGE, STC_NAVIGATION, STC_VERSION,
+	STC_UPDATED, STC_THEME,
+	STC_COUNT
 };
 
 /* Columns of S_POST_META. */
@@ -272,7 +319,7 @@ int	 slug_claim(struct req *, const char *slug, const char *self);
 
 /* input.c: the fields of POST and PATCH bodies */
 struct post_input {
-	const char	*title, *body, *slug, *status, *excerpt;	/* borrowed; NULL: absent */
+	const char	*title, *body, *slug, *status, *excerpt, *kind;	/* borrowed; NULL: absent */
 	bool		 excerpt_null;		/* "excerpt": null: back to a generated one */
 	bool		 has_published_at;
 	char		 published_at[21];	/* normalised UTC; "" when null */
@@ -281,7 +328,7 @@ struct post_input {
 };
 
 /* The fields of a post body, for req_check_fields(). */
-extern const struct field post_fields[7];
+extern const struct field post_fields[8];
 
 /*
  * Reads and checks the fields of body (types already checked) into *in.
@@ -382,11 +429,208 @@ struct feed_entry {
 	const char	*published, *updated;	/* RFC 3339 */
 };
 
+/* Where a feed is, below public_url: its id, its own URL, and the page it is the feed of. */
+struct feed_paths {
+	const char	*id, *self, *alternate;
+};
+
 /* Appends the start of the feed of site base (no trailing '/') to b. */
-void	 feed_open(struct buf *b, const char *base, const char *title, const char *updated);
+void	 feed_open(struct buf *b, const char *base, const struct feed_paths *, const char *title,
+	    const char *updated);
 /* Appends one entry. */
 void	 feed_add(struct buf *b, const char *base, const struct feed_entry *);
 /* Appends the end of the feed. */
 void	 feed_close(struct buf *b);
+/* Columns of S_FEED after the settings; keep in sync with the statement in stmts.c. */
+enum feed_col {
+	FC_ID = STC_COUNT, FC_SLUG, FC_TITLE, FC_EXCERPT, FC_HTML, FC_AUTHOR, FC_TAGS,
+	FC_PUBLISHED, FC_UPDATED, FC_VERSION, FC_RENDITION, FC_TAG_NAME
+};
+/*
+ * Reads the FEED_ENTRIES latest posts (not pages) into *entries: all, or
+ * those with tag slug tag. Without an entry there is no row to carry the
+ * settings: *state gets them then (NULL otherwise). Returns DB_OK (the
+ * caller PQclears both) or the failure.
+ */
+enum db_status feed_query(struct db *, const char *tag, PGresult **entries, PGresult **state);
+/*
+ * Builds the Atom feed of the rows of res (S_FEED) into xml, titled title;
+ * the settings' version changes its ETag. Sets etag and *updated (the
+ * newest entry's update).
+ */
+void	 feed_build(struct ctx *, PGresult *res, const char *title, const char *version,
+	    const struct feed_paths *, struct buf *xml, char etag[ETAG_MAX], time_t *updated);
+
+/* tags.c: the URL segments of tags */
+/*
+ * Writes the URL segment of tag into out: its slug as a title, or "t-" and 8
+ * hex digits of its SHA-256 when nothing of it is left.
+ */
+void	 tag_slug(const char *tag, char out[SLUG_BASE_MAX + 1]);
+/* Returns the JSON array of the slugs of tags (a JSON array of strings), to free; NULL on error. */
+char	*tag_slugs_json(const char *tags);
+
+/* site_route.c: which page a path of the reader site asks for */
+#define SITE_PATH_MAX	1024	/* bytes of a site path Post looks at */
+
+enum site_req_kind {
+	SR_HOME,	/* page */
+	SR_POST,	/* arg: the slug; slash: the path ended with '/' */
+	SR_TAG,		/* arg: the tag slug; page */
+	SR_TAG_FEED,	/* arg */
+	SR_AUTHOR,	/* arg: the username; page */
+	SR_FEED,
+	SR_SITEMAP,
+	SR_ROBOTS,
+	SR_SEARCH,
+	SR_REDIRECT,	/* location (keep_query: with the request's query string) */
+	SR_NOT_FOUND,
+	SR_API		/* a path under /posts: the JSON API's */
+};
+
+struct site_req {
+	enum site_req_kind	 kind;
+	char			 arg[SLUG_MAX + 1];
+	long long		 page;
+	bool			 slash;
+	char			 location[SITE_PATH_MAX];
+	bool			 keep_query;
+};
+
+/* Reads path (the request's, before '?'; still %-encoded) into *sr. Returns 0. */
+int	 site_route(const char *path, struct site_req *sr);
+
+/* imgtag.c: the first image of a post's stored HTML, for cards and og:image */
+struct imgtag {
+	char		*src, *srcset, *alt, *large;	/* decoded, to free; NULL: none */
+	long long	 width, height;
+};
+/*
+ * Reads an <img …> tag as cmark and render.c write it (double-quoted
+ * values, entities escaped) into *out, keeping only src that are paths or
+ * http(s) URLs; large is the 1280-pixel variant of srcset, else its widest.
+ * Returns 0 (free with imgtag_free), or -1 when it is no usable image.
+ */
+int	 imgtag_parse(const char *tag, struct imgtag *out);
+void	 imgtag_free(struct imgtag *);
+
+/* inval.c: which stored pages a change deletes (the invalidation matrix) */
+/* What a post's pages show of it (borrowed); see inval_snap(). */
+struct post_snap {
+	bool		 visible;	/* published and its time has come */
+	bool		 page;		/* kind page: its own URL and the sitemap only */
+	const char	*slug, *title, *excerpt, *author, *published, *html;
+	const char	*tags, *tag_slugs;	/* JSON arrays */
+};
+
+/* A list of site paths to delete ('\n'-separated, each once), or all of them. */
+struct inval {
+	struct buf	 paths;
+	bool		 all;
+	struct buf	 warm;		/* site paths worth rendering again afterwards */
+};
+
+/* Fills *s from row of res (DOC_COLUMNS), borrowing its strings. */
+void	 inval_snap(struct post_snap *, PGresult *res, int row);
+/*
+ * Adds what a change of a post deletes: before and after are what it was
+ * and is (NULL: it did not exist / is gone). Nothing when neither shows.
+ */
+void	 inval_post(struct inval *, const struct post_snap *before, const struct post_snap *after);
+/* Adds the relative path rel ("feed.atom", "tag/x/") once. */
+void	 inval_add(struct inval *, const char *rel);
+/*
+ * After a write committed: deletes the stored pages it changed (before and
+ * after: row 0 of DOC_COLUMNS; NULL before: new, NULL after: deleted), and
+ * wakes this process when the post is scheduled later.
+ */
+void	 inval_changed(struct req *, PGresult *before, PGresult *after);
+/* Returns whether anything is to be deleted. */
+bool	 inval_any(const struct inval *);
+void	 inval_free(struct inval *);
+
+/* site_http.c: the reader site's pages (made by pages.c, see pages.h) */
+/*
+ * The fallback of Post's routes: a site page (GET and HEAD; 405 otherwise),
+ * stored in the site directory when it is one to keep, and answered with
+ * its own bytes (gzip when the client takes it), ETag and Last-Modified;
+ * 304; 301 (/page/1/, /{slug}, old slugs, tag spellings); the theme's 404
+ * and 503 (with Retry-After). Paths under /posts: the API's JSON 404.
+ */
+void	 h_site(struct req *);
+
+/* site_keep.c: the site directory kept in step with changes */
+/*
+ * After a committed change: deletes the stored pages of inv (all of them
+ * when inv->all, then writes the 404 and 503 pages again) on this node, and
+ * tells every other node to (site_tell). Empties its list.
+ */
+void	 site_forget(struct ctx *, struct inval *);
+/* Deletes the stored pages of inv on this node only (as site_forget does). */
+void	 site_apply(struct ctx *, const struct inval *);
+
+/* site_nodes.c: every web node's site directory kept in step */
+/* Names this node (host:site_dir) in a->site_node. */
+void	 site_node_name(struct post_app *, const char *site_dir);
+/*
+ * Sends inv to every other node's Post (NOTIFY SITE_CHANNEL), counting the
+ * change in post.site_state. Logs a failure (other nodes then catch up when
+ * they next connect).
+ */
+void	 site_tell(struct ctx *, const struct inval *);
+/* The channels Post listens on: SITE_CHANNEL. */
+extern const struct srv_channel post_channels[1];
+/*
+ * Renders and stores the pages of inv->warm again (the newest pages, after
+ * a scheduled post went live: what readers ask next, and what an outage
+ * keeps). Empties it.
+ */
+void	 site_warm(struct ctx *, struct inval *);
+/* After each response: empties .trash. */
+void	 site_after_response(struct ctx *);
+/*
+ * Readies the site directory for a theme just loaded: writes its assets
+ * and, when the site's pages were made with another theme (or none), deletes
+ * them all and writes the 404, 503 and robots.txt pages. Returns 0, or -1
+ * (the database is unavailable: try again later).
+ */
+int	 site_theme_sync(struct ctx *);
+
+/* settings.c: GET and PATCH /posts/settings */
+void	 h_settings_get(struct req *);
+void	 h_settings_patch(struct req *);
+struct site_conf {
+	char		*title, *description, *language;	/* to free */
+	long long	 per_page;
+	struct site_link nav[SETTINGS_NAV_MAX];
+	size_t		 nnav;
+	json_t		*nav_json;	/* owns the nav strings */
+	long long	 version;
+};
+/*
+ * Reads the settings columns of row 0 of res (S_SITE_STATE) into *c.
+ * Returns 0 (free with site_conf_free), or -1 when memory runs out.
+ */
+int	 site_conf_read(struct site_conf *, PGresult *res);
+/* The settings of a fresh database, for pages made without one (the 503 page). */
+void	 site_conf_default(struct site_conf *);
+void	 site_conf_free(struct site_conf *);
+/*
+ * Checks one field of a settings change (name, value) as PATCH does.
+ * Returns NULL, or why not (a sentence naming the field, in msg).
+ */
+const char *settings_check(const char *name, json_t *value, char *msg, size_t len);
+
+/* schedule.c: scheduled posts going live with no request */
+/*
+ * The worker's tick: the first time after a theme loads, site_theme_sync();
+ * when due, in one transaction under an advisory lock (one process does
+ * it), marks the scheduled posts whose time came and deletes their pages,
+ * and fills missing tag slugs. Returns the milliseconds until it is due
+ * again (the next scheduled post, at most a minute).
+ */
+long	 post_tick(struct ctx *);
+/* After a write scheduled a post at when: this process wakes then. */
+void	 schedule_wake(struct ctx *, time_t when);
 
 #endif

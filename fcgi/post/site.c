@@ -352,6 +352,7 @@ put_content(struct build *bd, struct tmpl_val *root, struct tmpl_val *head, cons
 	case SITE_SEARCH:
 		v = tmpl_put_map(bd->d, root, "search");
 		tmpl_put_text(bd->d, v, "query", p->query);
+		tmpl_put_text(bd->d, v, "notice", p->notice);
 		tmpl_put_int(bd->d, v, "total", p->total);
 		tmpl_put_bool(bd->d, v, "any", p->total > 0);
 		tmpl_put_bool(bd->d, v, "one", p->total == 1);

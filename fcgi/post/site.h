@@ -31,6 +31,7 @@ struct theme {
 	struct tmpl_set		*set;
 	struct theme_asset	 assets[THEME_ASSETS_MAX];
 	size_t			 nassets;
+	char			 hash[65];	/* SHA-256 of every file and the page model's version */
 };
 
 /* The page templates every theme has (NAME.html); keep in sync with enum site_kind. */
@@ -111,6 +112,7 @@ struct site_page {
 	const struct site_tag	*tag;		/* SITE_TAG */
 	const char		*author, *author_name;	/* SITE_AUTHOR */
 	const char		*query;		/* SITE_SEARCH */
+	const char		*notice;	/* SITE_SEARCH: why the query was not run, or NULL */
 	long long		 total;		/* SITE_SEARCH: results in all */
 };
 

@@ -10,8 +10,15 @@
 #include "nitems.h"
 #include "encode.h"
 
-/* Slugs the routes take for themselves (GET /posts/health). */
-static const char *const reserved[] = { "health" };
+/*
+ * Slugs the routes and the reader site take for themselves (GET
+ * /posts/health, /tag/…, /feed.atom …); keep in sync with
+ * sql/post/003_reserved_slugs.sql, which renames posts that held one.
+ */
+static const char *const reserved[] = {
+	"admin", "assets", "auth", "author", "feed", "health", "index", "media", "page", "posts",
+	"search", "settings", "sitemap", "tag", "robots", "404", "503",
+};
 
 /* U+00C0..U+00FF; '?' marks the two-letter ones, ' ' a separator. */
 static const char latin1[] =
@@ -164,7 +171,7 @@ slug_invalid(const char *s)
 		return "a slug may not look like a post id (a UUID)";
 	for (i = 0; i < nitems(reserved); i++)
 		if (strcmp(s, reserved[i]) == 0)
-			return "this slug is reserved";
+			return "this slug is taken by the site's own pages; choose another";
 	return NULL;
 }
 

@@ -22,6 +22,11 @@ const char *const theme_pages[8] = {
 };
 
 #define NAMES_MAX	64	/* files listed in one folder of a theme */
+/*
+ * The version of the page model (site.c), mixed into a theme's hash: a
+ * Quire whose pages show other data renders every stored page anew.
+ */
+#define SITE_MODEL_VERSION	"2"
 
 /* Returns whether name is a file name a theme may use: [a-z0-9][a-z0-9._-]*, with a '.'. */
 static bool
@@ -133,9 +138,25 @@ fail:
 	return -1;
 }
 
-/* Reads, parses and adds the template at path to the set as name. Returns 0 or -1. */
+/* Appends "name sha256(data)" to sums, what the theme's hash is made of. */
+static void
+sum_add(struct buf *sums, const char *name, const char *data, size_t len)
+{
+	unsigned char	 digest[SHA256_DIGEST_LENGTH];
+	char		 hex[2 * SHA256_DIGEST_LENGTH + 1];
+
+	SHA256((const unsigned char *)data, len, digest);
+	hex_encode(digest, sizeof(digest), hex);
+	buf_printf(sums, "%s %s\n", name, hex);
+}
+
+/*
+ * Reads, parses and adds the template at path to the set as name, and its
+ * sum to sums. Returns 0 or -1.
+ */
 static int
-theme_add(struct tmpl_set *set, const char *path, const char *name, char *err, size_t errlen)
+theme_add(struct tmpl_set *set, const char *path, const char *name, struct buf *sums,
+    char *err, size_t errlen)
 {
 	struct buf	 src = BUF_INIT;
 	struct tmpl	*t;
@@ -145,6 +166,7 @@ theme_add(struct tmpl_set *set, const char *path, const char *name, char *err, s
 		buf_free(&src);
 		return -1;
 	}
+	sum_add(sums, name, buf_str(&src), src.len);
 	rc = tmpl_parse(path, buf_str(&src), src.len, &t, err, errlen);
 	buf_free(&src);
 	if (rc == -1)
@@ -183,6 +205,8 @@ int
 theme_load(const char *const *dirs, size_t n, struct theme **out, char *err, size_t errlen)
 {
 	struct theme	*t;
+	struct buf	 sums = BUF_INIT;
+	unsigned char	 digest[SHA256_DIGEST_LENGTH];
 	char		 path[1024], tname[TMPL_NAME_MAX], *names[NAMES_MAX];
 	size_t		 i;
 	long		 count = 0, k;
@@ -201,7 +225,7 @@ theme_load(const char *const *dirs, size_t n, struct theme **out, char *err, siz
 			    n > 1 ? " or the folders after it" : "");
 			goto out;
 		}
-		if (theme_add(t->set, path, theme_pages[i], err, errlen) == -1)
+		if (theme_add(t->set, path, theme_pages[i], &sums, err, errlen) == -1)
 			goto out;
 	}
 	if ((count = theme_list(dirs, n, "partials", ".html", names, err, errlen)) == -1)
@@ -209,7 +233,7 @@ theme_load(const char *const *dirs, size_t n, struct theme **out, char *err, siz
 	for (k = 0; k < count; k++) {
 		snprintf(tname, sizeof(tname), "%.*s", (int)(strlen(names[k]) - 5), names[k]);
 		if (theme_find(dirs, n, "partials", names[k], path, sizeof(path)) == -1 ||
-		    theme_add(t->set, path, tname, err, errlen) == -1)
+		    theme_add(t->set, path, tname, &sums, err, errlen) == -1)
 			goto out;
 	}
 	if (tmpl_set_link(t->set, err, errlen) == -1)
@@ -222,14 +246,22 @@ theme_load(const char *const *dirs, size_t n, struct theme **out, char *err, siz
 		if (theme_find(dirs, n, "assets", names[k], path, sizeof(path)) == -1 ||
 		    theme_asset(&t->assets[k], path, names[k], err, errlen) == -1)
 			goto out;
+		buf_printf(&sums, "%s\n", t->assets[k].url);
 		t->nassets++;
 	}
 	if (count > THEME_ASSETS_MAX) {
 		snprintf(err, errlen, "%s/assets: more than %d files", dirs[0], THEME_ASSETS_MAX);
 		goto out;
 	}
+	if (buf_puts(&sums, "model " SITE_MODEL_VERSION "\n") == -1) {
+		snprintf(err, errlen, "out of memory");
+		goto out;
+	}
+	SHA256((const unsigned char *)sums.data, sums.len, digest);
+	hex_encode(digest, sizeof(digest), t->hash);
 	rc = 0;
 out:
+	buf_free(&sums);
 	for (k = 0; k < count; k++)
 		free(names[k]);
 	if (rc == 0)

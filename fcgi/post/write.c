@@ -26,6 +26,9 @@ struct post_write {
 	char		*tags;		/* JSON array text, to free */
 	char		*media;		/* JSON array text, to free */
 	struct render	 render;
+	const char	*kind;		/* post or page */
+	const char	*tags_now;	/* PATCH: the post's tags (JSON) when not given */
+	char		*tag_slugs;	/* JSON array text, to free */
 };
 
 /* Frees what a write made (the strings it borrows stay). */
@@ -34,6 +37,7 @@ post_write_free(struct post_write *w)
 {
 	free(w->tags);
 	free(w->media);
+	free(w->tag_slugs);
 	render_free(&w->render);
 }
 
@@ -97,7 +101,9 @@ prepare(struct req *r, struct post_write *w, const struct post_input *in, json_t
 	if (!w->excerpt_given)
 		w->excerpt = w->render.excerpt;
 	if ((tags != NULL && (w->tags = json_dumps(tags, JSON_COMPACT)) == NULL) ||
-	    (w->media = json_dumps(w->render.media, JSON_COMPACT)) == NULL) {
+	    (w->media = json_dumps(w->render.media, JSON_COMPACT)) == NULL ||
+	    (w->tag_slugs = tag_slugs_json(w->tags != NULL ? w->tags : w->tags_now != NULL ?
+	    w->tags_now : "[]")) == NULL) {
 		resp_error(r, ERR_INTERNAL, "out of memory");
 		return -1;
 	}
@@ -142,7 +148,8 @@ insert_post(struct req *r, const struct post_write *w, bool slug_given)
 		st = DB_QUERY(db, S_POST_INSERT, &res, slug, w->title, w->body, w->render.html,
 		    w->excerpt, w->excerpt_given ? "true" : "false", w->status, w->published_at,
 		    c->sub, c->name, w->tags != NULL ? w->tags : "[]", w->media,
-		    w->render.unresolved > 0 ? "true" : "false", post_conf(r)->search_config);
+		    w->render.unresolved > 0 ? "true" : "false", post_conf(r)->search_config,
+		    w->kind, w->tag_slugs);
 		if (st == DB_UNIQUE) {
 			db_rollback(db);	/* a concurrent write: claim again */
 			continue;
@@ -152,8 +159,10 @@ insert_post(struct req *r, const struct post_write *w, bool slug_given)
 			resp_db_error(r, st);
 			goto fail;
 		}
-		if (post_store_and_answer(r, res, 201, true) == 0)
+		if (post_store_and_answer(r, res, 201, true) == 0) {
 			post_answer_warnings(r, w->render.warnings);
+			inval_changed(r, NULL, res);
+		}
 		PQclear(res);
 		return;
 	}
@@ -192,6 +201,7 @@ h_post_create(struct req *r)
 	    NULL;
 	w.excerpt_given = in.excerpt != NULL;
 	w.excerpt = in.excerpt;
+	w.kind = in.kind != NULL ? in.kind : "post";
 	if (prepare(r, &w, &in, in.tags) == 0)
 		insert_post(r, &w, in.slug != NULL);
 	post_write_free(&w);
@@ -231,6 +241,8 @@ static void
 merge(struct post_write *w, const struct post_input *in, PGresult *cur)
 {
 	w->slug = in->slug != NULL ? in->slug : PQgetvalue(cur, 0, DC_SLUG);
+	w->kind = in->kind != NULL ? in->kind : PQgetvalue(cur, 0, DC_KIND);
+	w->tags_now = PQgetvalue(cur, 0, DC_TAGS);
 	w->title = in->title != NULL ? in->title : PQgetvalue(cur, 0, DC_TITLE);
 	w->body = in->body != NULL ? in->body : PQgetvalue(cur, 0, DC_BODY);
 	w->status = in->status != NULL ? in->status : PQgetvalue(cur, 0, DC_STORED_STATUS);
@@ -278,7 +290,8 @@ update_post(struct req *r, const struct post_write *w, PGresult *cur)
 		    PQgetvalue(cur, 0, DC_RENDITION), w->slug, w->title, w->body, w->render.html,
 		    w->excerpt, w->excerpt_given ? "true" : "false", w->status, w->published_at,
 		    w->tags != NULL ? w->tags : PQgetvalue(cur, 0, DC_TAGS), w->media,
-		    w->render.unresolved > 0 ? "true" : "false", post_conf(r)->search_config);
+		    w->render.unresolved > 0 ? "true" : "false", post_conf(r)->search_config,
+		    w->kind, w->tag_slugs);
 		if (st == DB_UNIQUE) {
 			db_rollback(db);	/* a concurrent write: claim again */
 			continue;
@@ -291,8 +304,10 @@ update_post(struct req *r, const struct post_write *w, PGresult *cur)
 		    (st = DB_QUERY(db, S_OLD_SLUG_ADD, NULL, old_slug, id)) != DB_OK))
 			resp_db_error(r, st);
 		else {
-			if (post_store_and_answer(r, res, 200, false) == 0)
+			if (post_store_and_answer(r, res, 200, false) == 0) {
 				post_answer_warnings(r, w->render.warnings);
+				inval_changed(r, cur, res);
+			}
 			PQclear(res);
 			return;
 		}
@@ -390,8 +405,10 @@ h_post_delete(struct req *r)
 	else if (PQntuples(res) == 0)
 		resp_error(r, if_match != NULL ? ERR_PRECONDITION_FAILED : ERR_NOT_FOUND,
 		    "the post changed or went meanwhile");
-	else
+	else {
 		resp_empty(r, 204);
+		inval_changed(r, res, NULL);
+	}
 out:
 	PQclear(res);
 	PQclear(cur);

@@ -25,6 +25,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -40,6 +41,7 @@
 
 #include "client.h"
 #include "nitems.h"
+#include "proc.h"
 #include "text.h"
 #include "times.h"
 
@@ -53,23 +55,51 @@ struct row {
 	bool		 token;
 	double		 floor_target;	/* the target as a share of the floor, or 0 */
 	int		 vs;		/* another row to compare with, or -1 */
-	double		 vs_target;	/* target as a share of that row; 0: print the cost */
+	double		 vs_target;	/* target as a share of that row; 0: print the cost; -1: the share */
+	const char	*header;	/* one more request header ({name}s replaced), or NULL */
+	bool		 simple;	/* on the second lighttpd (stat cache "simple") */
 };
 
 /* The baselines: every figure is divided by the first two. */
-enum { ROW_STATIC, ROW_FLOOR, ROW_STATIC_VARIANT, ROW_ANONYMOUS_READ };
+enum {
+	ROW_STATIC, ROW_FLOOR, ROW_STATIC_VARIANT, ROW_ANONYMOUS_READ, ROW_STATIC_PAGE,
+	ROW_STATIC_PAGE_GZ, ROW_STATIC_HOME_GZ, ROW_STATIC_304, ROW_JSON_SEARCH
+};
+
+#define GZIP	"Accept-Encoding: gzip"
 
 static const struct row rows[] = {
-	{ "static file, same bytes",		"/static.json",		false, 0,    -1, 0 },
-	{ "floor: 1 prepared query",		"/floor?id=1",		false, 0,    -1, 0 },
-	{ "static file, a variant's bytes",	"/variant.webp",	false, 0,    -1, 0 },
-	{ "GET /posts/{slug}",			"/posts/{slug}",	false, 0.95, -1, 0 },
-	{ "GET /posts?page=1",			"/posts?page=1",	false, 0.70, -1, 0 },
-	{ "GET /posts/{slug} with a token",	"/posts/{slug}",	true,  0, ROW_ANONYMOUS_READ, 0 },
-	{ "GET /posts/feed.atom",		"/posts/feed.atom",	false, 0,    -1, 0 },
+	{ "static file, same bytes",		"/static/static.json",		false, 0,    -1, 0, NULL, false },
+	{ "floor: 1 prepared query",		"/floor?id=1",		false, 0,    -1, 0, NULL, false },
+	{ "static file, a variant's bytes",	"/static/variant.webp",	false, 0,    -1, 0, NULL, false },
+	{ "GET /posts/{slug}",			"/posts/{slug}",	false, 0.95, -1, 0, NULL, false },
+	{ "static file, a post page's bytes",	"/static/page.html",		false, 0,    -1, 0, NULL, false },
+	{ "static file, its .gz bytes",		"/static/page.html.gz",	false, 0,    -1, 0, NULL, false },
+	{ "static file, the home page's .gz",	"/static/home.html.gz",	false, 0,    -1, 0, NULL, false },
+	{ "static file, 304",			"/static/page.html",		false, 0,    -1, 0,
+	    "If-None-Match: {static_etag}", false },
+	{ "GET /posts?q=notes",			"/posts?q=notes",	false, 0,    -1, 0, NULL, false },
+	{ "GET /posts?page=1",			"/posts?page=1",	false, 0.70, -1, 0, NULL, false },
+	{ "GET /posts/{slug} with a token",	"/posts/{slug}",	true,  0, ROW_ANONYMOUS_READ, 0,
+	    NULL, false },
+	{ "GET /posts/feed.atom",		"/posts/feed.atom",	false, 0,    -1, 0, NULL, false },
 	{ "GET /media/{id}/w/640.webp, cached",	"/media/{media}/w/640.webp", false, 0,
-	    ROW_STATIC_VARIANT, 0.90 },
-	{ "GET /media/{id}",			"/media/{media}",	false, 0.90, -1, 0 },
+	    ROW_STATIC_VARIANT, 0.90, NULL, false },
+	{ "GET /media/{id}",			"/media/{media}",	false, 0.90, -1, 0, NULL, false },
+	/* The reader site: stored pages against the same bytes as static files. */
+	{ "GET /{slug}/ stored, gzip",		"/{slug}/",		false, 0, ROW_STATIC_PAGE_GZ, 0.95,
+	    GZIP, false },
+	{ "GET /{slug}/ stored",		"/{slug}/",		false, 0, ROW_STATIC_PAGE, 0.95,
+	    NULL, false },
+	{ "GET / stored, gzip",			"/",			false, 0, ROW_STATIC_HOME_GZ, 0.95,
+	    GZIP, false },
+	{ "GET /{slug}/ stored, 304",		"/{slug}/",		false, 0, ROW_STATIC_304, 0.95,
+	    "If-None-Match: {page_etag}", false },
+	{ "GET /search/?q=notes",		"/search/?q=notes",	false, 0, ROW_JSON_SEARCH, -1,
+	    NULL, false },
+	/* What stat-cache-engine "disable" (quire.conf) costs a static file. */
+	{ "static file, stat cache \"simple\"",	"/static/page.html",		false, 0, ROW_STATIC_PAGE, -1,
+	    NULL, true },
 };
 
 #define NROWS	(nitems(rows))
@@ -82,7 +112,13 @@ static struct {
 	{ "slug", "" },
 	{ "id", "" },
 	{ "media", "" },
+	{ "page_etag", "" },
+	{ "static_etag", "" },
 };
+
+static char	 slugs[POSTS][128];	/* of every post setup made */
+static int	 simple_port;		/* the second lighttpd */
+static pid_t	 simple_pid;
 
 static char	 token[TOK_MAX_LEN + 1];
 
@@ -228,6 +264,7 @@ setup_posts(void)
 			die("create a post: %ld %s", r.status, buf_str(&r.body));
 		var_set("slug", resp_str(&r, "slug"));
 		var_set("id", resp_str(&r, "id"));
+		snprintf(slugs[i], sizeof(slugs[i]), "%s", resp_str(&r, "slug"));
 		free(md);
 		http_resp_free(&r);
 	}
@@ -268,6 +305,160 @@ setup_baselines(void)
 	PQclear(res);
 	PQfinish(c);
 	http_resp_free(&r);
+}
+
+/* GETs path (stored by then) and copies the stored file rel to var/www/name. */
+static void
+copy_page(const char *path, const char *rel, const char *name)
+{
+	struct http_resp r;
+	char		 p[256], cmd[4096];
+
+	expand(path, p, sizeof(p));
+	if (api("GET", p, NULL, NULL, &r) != 200)
+		die("GET %s: %ld", p, r.status);
+	http_resp_free(&r);
+	expand(rel, p, sizeof(p));
+	snprintf(cmd, sizeof(cmd), "cp '%s/site/%s' '%s/www/%s'", test_stack.var, p,
+	    test_stack.var, name);
+	if (system(cmd) != 0)
+		die("failed: %s", cmd);
+}
+
+/* Sets {name} to the ETag of GET base + path. */
+static void
+etag_var(const char *name, const char *base, const char *path)
+{
+	struct http_resp r;
+	char		 url[512], p[256], etag[128];
+
+	expand(path, p, sizeof(p));
+	snprintf(url, sizeof(url), "%s%s", base, p);
+	if (http_request("GET", url, NULL, NULL, 0, &r) != 200 ||
+	    http_header(&r, "ETag", etag, sizeof(etag)) == NULL)
+		die("no ETag from %s", url);
+	var_set(name, etag);
+	http_resp_free(&r);
+}
+
+/*
+ * The reader site's baselines: the stored bytes of a post page, its gzip and
+ * the home page's gzip, as static files in var/www; the ETags of the 304
+ * rows (lighttpd's own: the page is stored by then); and a second lighttpd
+ * with the stat cache "simple", serving var/www.
+ */
+static void
+setup_site(void)
+{
+	char	 routes[1200];
+
+	copy_page("/{slug}/", "{slug}/index.html", "page.html");
+	copy_page("/{slug}/", ".gz/{slug}/index.html", "page.html.gz");
+	copy_page("/", ".gz/index.html", "home.html.gz");
+	etag_var("page_etag", test_stack.base_url, "/{slug}/");
+	etag_var("static_etag", test_stack.base_url, "/static/page.html");
+	snprintf(routes, sizeof(routes), "server.stat-cache-engine = \"simple\"\n"
+	    "mimetype.assign += ( \".html\" => \"text/html; charset=utf-8\" )\n"
+	    "server.modules += ( \"mod_alias\" )\n"
+	    "alias.url = ( \"/static/\" => \"%s/www/\" )\n", test_stack.var);
+	if ((simple_port = stack_free_port()) == -1 || (simple_pid = web_start_extra(&test_stack,
+	    "lighttpd-simple", simple_port, routes)) == -1)
+		die("cannot start the second lighttpd");
+}
+
+/* Returns the CPU time quire-post's processes have used so far, in nanoseconds. */
+static long long
+post_cpu_ns(void)
+{
+	DIR		*d = opendir("/proc");
+	struct dirent	*de;
+	char		 path[300], line[1024], comm[64];
+	long long	 total = 0, ns, pgrp;
+	FILE		*f;
+
+	while (d != NULL && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] < '1' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		if ((f = fopen(path, "r")) == NULL)
+			continue;
+		if (fgets(line, sizeof(line), f) == NULL ||
+		    sscanf(line, "%*d (%63[^)]) %*c %*d %lld", comm, &pgrp) != 2 ||
+		    strcmp(comm, "quire-post") != 0 || pgrp != test_stack.web_pid) {
+			fclose(f);
+			continue;
+		}
+		fclose(f);
+		snprintf(path, sizeof(path), "/proc/%s/schedstat", de->d_name);
+		if ((f = fopen(path, "r")) != NULL && fscanf(f, "%lld", &ns) == 1)
+			total += ns;
+		if (f != NULL)
+			fclose(f);
+	}
+	if (d != NULL)
+		closedir(d);
+	return total;
+}
+
+/* GETs every post's path_fmt (%s its slug) once, dying unless it is 200. */
+static void
+read_every_post(const char *path_fmt)
+{
+	struct http_resp r;
+	char		 path[256];
+	int		 i;
+
+	for (i = 0; i < POSTS; i++) {
+		snprintf(path, sizeof(path), path_fmt, slugs[i]);
+		if (api("GET", path, NULL, NULL, &r) != 200)
+			die("GET %s: %ld", path, r.status);
+		http_resp_free(&r);
+	}
+}
+
+/* Removes every post's stored page: the next GET of each is a miss. */
+static void
+forget_post_pages(void)
+{
+	char	 path[1400];
+	int	 i;
+
+	for (i = 0; i < POSTS; i++) {
+		snprintf(path, sizeof(path), "%s/site/%s/index.html", test_stack.var, slugs[i]);
+		unlink(path);
+		snprintf(path, sizeof(path), "%s/site/.gz/%s/index.html", test_stack.var, slugs[i]);
+		unlink(path);
+	}
+}
+
+/*
+ * A page made on a miss (read, rendered, gzipped, stored, sent) against the
+ * JSON read of the same posts: quire-post's CPU time per request, each
+ * post read once a round, the best round of each.
+ */
+static void
+cold_pages(long long rounds)
+{
+	double		 json = 0, cold = 0, t;
+	long long	 before, n;
+
+	for (n = 0; n < rounds * 4; n++) {
+		before = post_cpu_ns();
+		read_every_post("/posts/%s");
+		t = (double)(post_cpu_ns() - before) / POSTS / 1000;
+		if (json == 0 || t < json)
+			json = t;
+		forget_post_pages();
+		before = post_cpu_ns();
+		read_every_post("/%s/");
+		t = (double)(post_cpu_ns() - before) / POSTS / 1000;
+		if (cold == 0 || t < cold)
+			cold = t;
+	}
+	printf("Reader site, a page made on a miss (render, gzip, store, send): %.0f us of "
+	    "quire-post's CPU\nper request, against %.0f us for the JSON read of the same post: "
+	    "%.2fx (target <= 3x;\nbest of %lld rounds of %d posts each).\n\n", cold, json,
+	    json > 0 ? cold / json : 0, rounds * 4, POSTS);
 }
 
 /* Runs a shell command, dying when it fails. */
@@ -383,25 +574,42 @@ struct result {
 	double	 cpu_us;	/* the stack's CPU time per request, in microseconds */
 };
 
+/* Writes the URL of path for row (on the second lighttpd, or the stack's) into out. */
+static void
+row_url(const struct row *row, const char *path, char *out, size_t len)
+{
+	if (row->simple)
+		snprintf(out, len, "http://127.0.0.1:%d%s", simple_port, path);
+	else
+		snprintf(out, len, "%s%s", test_stack.base_url, path);
+}
+
 /* Measures one row with wrk for seconds (after a one-second warm-up). */
 static struct result
 measure(const struct row *row, long long seconds, long long threads, long long conns)
 {
 	struct buf	 out = BUF_INIT;
-	char		 url[512], path[256], d[16], t[16], c[16], auth[4300];
-	char		*argv[] = { "wrk", "-t", t, "-c", c, "-d", d, url, NULL, NULL, NULL };
+	char		 url[512], path[256], d[16], t[16], c[16], auth[4300], header[256];
+	char		*argv[] = { "wrk", "-t", t, "-c", c, "-d", d, url, NULL, NULL, NULL, NULL,
+		    NULL };
 	const char	*rps, *bad, *count;
 	struct result	 res = { 0, 0 };
 	long long	 ticks;
+	int		 k = 8;
 
 	expand(row->path, path, sizeof(path));
-	snprintf(url, sizeof(url), "%s%s", test_stack.base_url, path);
+	row_url(row, path, url, sizeof(url));
 	snprintf(t, sizeof(t), "%lld", threads);
 	snprintf(c, sizeof(c), "%lld", conns);
 	if (row->token) {
 		snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
-		argv[8] = "-H";
-		argv[9] = auth;
+		argv[k++] = "-H";
+		argv[k++] = auth;
+	}
+	if (row->header != NULL) {
+		expand(row->header, header, sizeof(header));
+		argv[k++] = "-H";
+		argv[k++] = header;
 	}
 	snprintf(d, sizeof(d), "1s");
 	run_capture(argv, &out);
@@ -442,8 +650,10 @@ static void
 check_rows(size_t *bytes)
 {
 	struct http_resp r, post, variant;
-	char		 path[256];
-	size_t		 i;
+	char		 path[256], url[512], header[256], auth[4300];
+	const char	*headers[3];
+	size_t		 i, n;
+	long		 want;
 
 	expand("/posts/{slug}", path, sizeof(path));
 	api("GET", path, NULL, NULL, &post);
@@ -452,8 +662,21 @@ check_rows(size_t *bytes)
 	api("GET", path, NULL, NULL, &variant);
 	for (i = 0; i < NROWS; i++) {
 		expand(rows[i].path, path, sizeof(path));
-		if (api("GET", path, rows[i].token ? token : NULL, NULL, &r) != 200)
-			die("%s answers %ld", path, r.status);
+		row_url(&rows[i], path, url, sizeof(url));
+		n = 0;
+		if (rows[i].token) {
+			snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);
+			headers[n++] = auth;
+		}
+		if (rows[i].header != NULL) {
+			expand(rows[i].header, header, sizeof(header));
+			headers[n++] = header;
+		}
+		headers[n] = NULL;
+		want = rows[i].header != NULL && strncmp(rows[i].header, "If-None-Match", 13) == 0 ?
+		    304 : 200;
+		if (http_request("GET", url, headers, NULL, 0, &r) != want)
+			die("%s answers %ld, not %ld", url, r.status, want);
 		if (i == ROW_STATIC || i == ROW_FLOOR)
 			same_bytes(&r, &post, path);
 		if (i == ROW_STATIC_VARIANT)
@@ -487,6 +710,10 @@ report(const struct result *res, size_t bytes, long long seconds, long long roun
 		    rows[i].vs_target > 0)
 			printf("  %.1f%% of \"%s\", target >= %.0f%%", 100 * res[i].rps /
 			    res[rows[i].vs].rps, rows[rows[i].vs].label, 100 * rows[i].vs_target);
+		else if (rows[i].vs >= 0 && res[rows[i].vs].rps > 0 && res[i].rps > 0 &&
+		    rows[i].vs_target < 0)
+			printf("  %.1f%% of \"%s\"", 100 * res[i].rps / res[rows[i].vs].rps,
+			    rows[rows[i].vs].label);
 		else if (rows[i].vs >= 0 && res[rows[i].vs].rps > 0 && res[i].rps > 0)
 			printf("  costs %+.1f%% vs \"%s\" (target <= +10%%)", 100 *
 			    (res[rows[i].vs].rps / res[i].rps - 1), rows[rows[i].vs].label);
@@ -505,26 +732,49 @@ main(void)
 	long long		 threads = env_int("BENCH_THREADS", 2);
 	long long		 conns = env_int("BENCH_CONNECTIONS", 16);
 	long long		 procs = env_int("BENCH_PROCS", 4);
-	char			 var[] = "/tmp/quire-bench-XXXXXX", build[512], conf[4096], cmd[600];
+	char			 var[64], build[512], conf[4096], cmd[600];
 	struct result		 res[NROWS] = { { 0, 0 } }, one;
 	size_t			 i, bytes = 0;
 	int			 rc;
 
+	/*
+	 * In memory when the machine has /dev/shm: the reader site's misses
+	 * create files, and on a disk their cost is the file system's (on this
+	 * kind of machine, ext4 without a journal scans for recently deleted
+	 * inodes: milliseconds a file under churn), not Quire's.
+	 */
+	snprintf(var, sizeof(var), "%s/quire-bench-XXXXXX", access("/dev/shm", W_OK) == 0 ?
+	    "/dev/shm" : "/tmp");
 	if (mkdtemp(var) == NULL || chmod(var, 0755) == -1 ||
 	    realpath(getenv("QUIRE_BUILD") != NULL ? getenv("QUIRE_BUILD") : "build", build) ==
 	    NULL) {
 		perror("bench");
 		return 1;
 	}
+	/*
+	 * The baselines, taken out of the reader site (which has every other
+	 * path): static files under /static/ from var/www, and the floor.
+	 */
 	snprintf(conf, sizeof(conf),
-	    "fastcgi.server += ( \"/floor\" => ((\n"
-	    "\t\"bin-path\" => \"%s/bench/quire-bench-floor\",\n"
-	    "\t\"socket\" => var.quire_run + \"/floor.sock\",\n"
-	    "\t\"max-procs\" => var.quire_procs,\n"
-	    "\t\"check-local\" => \"disable\",\n"
-	    "\t\"bin-environment\" => ( \"QUIRE_FLOOR_DSN\" => "
+	    "$HTTP[\"url\"] =~ \"^/(static/|floor)\" {\n"
+	    "\tserver.document-root = \"%s/www\"\n"
+	    "\talias.url = ( \"/static/\" => \"%s/www/\" )\n"
+	    "\turl.rewrite-repeat = ()\n"
+	    "\turl.rewrite-if-not-file = ()\n"
+	    "\turl.rewrite-once = ()\n"
+	    "\tmagnet.attract-physical-path-to = ()\n"
+	    "\tstatic-file.etags = \"enable\"\n"
+	    "\tmimetype.assign = ( \".html\" => \"text/html; charset=utf-8\", \".gz\" => "
+	    "\"application/gzip\", \".json\" => \"application/json\", \".webp\" => "
+	    "\"image/webp\" )\n"
+	    "\tfastcgi.server = ( \"/floor\" => ((\n"
+	    "\t\t\"bin-path\" => \"%s/bench/quire-bench-floor\",\n"
+	    "\t\t\"socket\" => var.quire_run + \"/floor.sock\",\n"
+	    "\t\t\"max-procs\" => var.quire_procs,\n"
+	    "\t\t\"check-local\" => \"disable\",\n"
+	    "\t\t\"bin-environment\" => ( \"QUIRE_FLOOR_DSN\" => "
 	    "\"host=%s/pg-socket port=5432 dbname=quire user=postgres\" ),\n"
-	    ")) )\n", build, var);
+	    "\t)) )\n}\n", var, var, build, var);
 	o.var = var;
 	o.build = build;
 	o.procs = (int)procs;
@@ -537,6 +787,7 @@ main(void)
 	setup_posts();
 	setup_baselines();
 	setup_media();
+	setup_site();
 	check_rows(&bytes);
 	for (n = 1; n <= rounds; n++) {
 		for (i = 0; i < NROWS; i++) {
@@ -546,6 +797,8 @@ main(void)
 		}
 	}
 	report(res, bytes, seconds, rounds, threads, conns, procs);
+	cold_pages(rounds);
+	stop_process(simple_pid, SIGTERM, 5000, true);
 	rc = stack_stop(&test_stack) == 0 ? 0 : 1;
 	/* Media's image work, against vipsthumbnail, with the stack stopped. */
 	fflush(stdout);

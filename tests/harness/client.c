@@ -369,3 +369,13 @@ client_run(Suite *suite, Suite *in_process, struct stack_opts *o)
 	curl_global_cleanup();
 	return failed == 0 && reports == 0 ? 0 : 1;
 }
+
+void
+unique_word(char out[16])
+{
+	unsigned char	 raw[6];
+
+	secret_random(raw, sizeof(raw));
+	out[0] = 'w';
+	hex_encode(raw, sizeof(raw), out + 1);
+}

@@ -121,6 +121,8 @@ char		*admin_token(void);
  */
 char		*new_user(const char *role, char name[USERNAME_MAX + 1], char id[UUID_LEN + 1]);
 
+/* Writes a fresh word ("w" and 12 hex digits) to tell a test's data apart. */
+void		 unique_word(char out[16]);
 /*
  * Uploads a PNG of width x height (a gradient made by make_png.py) to Media
  * as token's. Returns the status, with the item id copied to id on 200 or 201.

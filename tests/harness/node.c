@@ -14,8 +14,8 @@ static const char *const node_programs[STACK_MAX_PROGRAMS] = { "auth", "post", "
 
 /*
  * Writes n->conf: the stack's configuration with the node's own Media
- * cache, auth_url and media_url at the node's web server, and media_conf
- * after [media]. Returns 0, or -1 with a message.
+ * cache and reader site directory, auth_url and media_url at the node's web
+ * server, and media_conf after [media]. Returns 0, or -1 with a message.
  */
 static int
 write_node_conf(const struct stack *s, const struct node *n, const char *media_conf)
@@ -37,6 +37,8 @@ write_node_conf(const struct stack *s, const struct node *n, const char *media_c
 			section[0] = '\0';
 		if (strcmp(section, "media") == 0 && strncmp(p, "cache_dir", 9) == 0)
 			buf_printf(&out, "cache_dir = %s\n", n->cache);
+		else if (strcmp(section, "post") == 0 && strncmp(p, "site_dir", 8) == 0)
+			buf_printf(&out, "site_dir = %s\n", n->site);
 		else if (section[0] == '\0' && strncmp(p, "auth_url", 8) == 0)
 			buf_printf(&out, "auth_url = %s\n", n->base_url);
 		else if (strcmp(section, "post") == 0 && strncmp(p, "media_url", 9) == 0)
@@ -64,6 +66,7 @@ node_start(struct stack *s, struct node *n, const char *name, const char *media_
 	xsnprintf(n->dir, sizeof(n->dir), "%s/%s", s->var, name);
 	xsnprintf(n->conf, sizeof(n->conf), "%s/quire.conf", n->dir);
 	xsnprintf(n->cache, sizeof(n->cache), "%s/media-cache", n->dir);
+	xsnprintf(n->site, sizeof(n->site), "%s/site", n->dir);
 	xsnprintf(n->log, sizeof(n->log), "%s/programs.log", n->dir);
 	xsnprintf(run, sizeof(run), "%s/run", n->dir);
 	xsnprintf(web_cache, sizeof(web_cache), "%s/%s", n->dir,
@@ -73,6 +76,7 @@ node_start(struct stack *s, struct node *n, const char *name, const char *media_
 	xsnprintf(n->base_url, sizeof(n->base_url), "http://127.0.0.1:%d", n->port);
 	if (make_dir(n->dir, 0755) == -1 || make_dir(run, 0755) == -1 ||
 	    make_dir(n->cache, 0755) == -1 || make_dir(web_cache, 0755) == -1 ||
+	    make_dir(n->site, 0755) == -1 ||
 	    write_node_conf(s, n, media_conf) == -1)
 		return -1;
 	for (i = 0; i < STACK_MAX_PROGRAMS; i++) {
@@ -85,7 +89,7 @@ node_start(struct stack *s, struct node *n, const char *name, const char *media_
 			return -1;
 		}
 	}
-	web_routes(s, run, web_cache, routes, sizeof(routes));
+	web_routes(s, run, web_cache, n->site, routes, sizeof(routes));
 	if ((n->web_pid = web_start_extra(s, name, n->port, routes)) == -1) {
 		n->web_pid = 0;
 		fprintf(stderr, "node: the web server of %s did not start\n", name);

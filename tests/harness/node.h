@@ -2,7 +2,8 @@
  * node: another web node of the stack, as a second machine would be: its
  * own web server (of the stack's kind) on its own port, its own instance of
  * each program (standalone, on sockets in var/<name>/run), its own
- * configuration and its own Media cache directory. Only PostgreSQL is
+ * configuration, its own Media cache directory and its own reader site
+ * directory (Post's site_dir). Only PostgreSQL is
  * shared with the stack, as it is between machines; the node's Post asks
  * its own web server for Media, and its programs ask it for revocations.
  */
@@ -18,6 +19,7 @@ struct node {
 	char	 dir[1024];	/* var/<name> */
 	char	 conf[1100];	/* its quire.conf */
 	char	 cache[1100];	/* its Media's cache_dir */
+	char	 site[1100];	/* its Post's site_dir, the reader pages it stores */
 	char	 log[1100];	/* its programs' output */
 	char	 base_url[64];	/* http://127.0.0.1:PORT */
 	int	 port;

@@ -164,6 +164,14 @@ pg_run(const struct stack *s, const char *data, const char *sock, const char *po
 		argv[n++] = "log_min_duration_statement=0";
 		argv[n++] = "-c";
 		argv[n++] = "log_line_prefix=%m [%p] %a: ";
+		/*
+		 * The primary gone, the startup process waits this long between
+		 * tries to stream again, and a promotion could wait it out too
+		 * (5 s by default, seen under load): the failover test times the
+		 * programs, not this.
+		 */
+		argv[n++] = "-c";
+		argv[n++] = "wal_retrieve_retry_interval=100ms";
 	}
 	argv[n] = NULL;
 	if ((pid = spawn(argv, true, SIGINT, log)) == -1)
@@ -337,8 +345,8 @@ struct conf_key {
 };
 
 enum { CONF_PUBLIC_KEYS, CONF_AUTH_URL, CONF_AUTH_DB, CONF_PRIVATE_KEY, CONF_POST_DB, CONF_PUBLIC_URL,
-	CONF_MEDIA_URL, CONF_MEDIA_DB, CONF_CACHE_DIR, CONF_POST_DB_READ, CONF_MEDIA_DB_READ,
-	CONF_NKEYS };
+	CONF_MEDIA_URL, CONF_SITE_DIR, CONF_THEME_DIR, CONF_THEME_DEFAULT_DIR, CONF_MEDIA_DB,
+	CONF_CACHE_DIR, CONF_POST_DB_READ, CONF_MEDIA_DB_READ, CONF_NKEYS };
 
 /* Fills keys with the settings that follow from the command line ("": none). */
 static void
@@ -352,6 +360,9 @@ derived_keys(const struct stack *s, const struct stack_opts *o, struct conf_key 
 		[CONF_POST_DB] = { "post", "database" },
 		[CONF_PUBLIC_URL] = { "post", "public_url" },
 		[CONF_MEDIA_URL] = { "post", "media_url" },
+		[CONF_SITE_DIR] = { "post", "site_dir" },
+		[CONF_THEME_DIR] = { "post", "theme_dir" },
+		[CONF_THEME_DEFAULT_DIR] = { "post", "theme_default_dir" },
 		[CONF_MEDIA_DB] = { "media", "database" },
 		[CONF_CACHE_DIR] = { "media", "cache_dir" },
 		[CONF_POST_DB_READ] = { "post", "database_read" },
@@ -373,6 +384,10 @@ derived_keys(const struct stack *s, const struct stack_opts *o, struct conf_key 
 	xsnprintf(keys[CONF_PUBLIC_URL].value, sizeof(keys[0].value), "%s", s->base_url);
 	xsnprintf(keys[CONF_MEDIA_URL].value, sizeof(keys[0].value), "%s",
 	    o->media_url != NULL ? o->media_url : s->base_url);
+	/* The reader site: pages in var/site, the owner's theme files in var/theme. */
+	xsnprintf(keys[CONF_SITE_DIR].value, sizeof(keys[0].value), "%s/site", s->var);
+	xsnprintf(keys[CONF_THEME_DIR].value, sizeof(keys[0].value), "%s/theme", s->var);
+	xsnprintf(keys[CONF_THEME_DEFAULT_DIR].value, sizeof(keys[0].value), "%s/theme", s->repo);
 	program_dsn(s, "quire_media", false, keys[CONF_MEDIA_DB].value, sizeof(keys[0].value));
 	xsnprintf(keys[CONF_CACHE_DIR].value, sizeof(keys[0].value), "%s/media-cache", s->var);
 	if (s->standby) {
@@ -604,7 +619,7 @@ static int
 make_dirs(struct stack *s)
 {
 	static const char *const sub[] = { "log", "run", "www", "tmp", "keys", "pg-socket",
-	    "media-cache" };
+	    "media-cache", "site", "theme" };
 	char	 path[4096];
 	size_t	 i;
 

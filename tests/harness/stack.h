@@ -106,10 +106,11 @@ void	web_stop(struct stack *);
 /*
  * Writes to out the project's routes (web-conf/) for the stack's kind of
  * web server, to programs already listening on sockets in the directory run,
- * with Media's cache in cache (NULL: the stack's). In web.c.
+ * with Media's cache in cache and the reader site's pages in site (NULL: the
+ * stack's). In web.c.
  */
-void	web_routes(const struct stack *, const char *run, const char *cache, char *out,
-	    size_t len);
+void	web_routes(const struct stack *, const char *run, const char *cache, const char *site,
+	    char *out, size_t len);
 /*
  * Starts another web server of the stack's kind (var/<name>.conf) on port,
  * with routes (configuration text of that server) after the settings every

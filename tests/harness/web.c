@@ -234,20 +234,26 @@ web_spawn(struct stack *s, const char *name)
 }
 
 void
-web_routes(const struct stack *s, const char *run, const char *cache, char *out, size_t len)
+web_routes(const struct stack *s, const char *run, const char *cache, const char *site_dir,
+    char *out, size_t len)
 {
-	char	 dir[1100];
+	char	 dir[1100], site[1100];
 
 	if (cache != NULL)
 		xsnprintf(dir, sizeof(dir), "%s", cache);
 	else
 		xsnprintf(dir, sizeof(dir), "%s/media-cache", s->var);
+	if (site_dir != NULL)
+		xsnprintf(site, sizeof(site), "%s", site_dir);
+	else
+		xsnprintf(site, sizeof(site), "%s/site", s->var);
 	if (s->apache)
 		xsnprintf(out, len,
 		    "Define QUIRE_RUN %s\n"
 		    "Define QUIRE_CACHE %s\n"
 		    "Define QUIRE_ADMIN %s/admin\n"
-		    "Include %s/web-conf/apache/quire.conf\n", run, dir, s->repo, s->repo);
+		    "Define QUIRE_SITE %s\n"
+		    "Include %s/web-conf/apache/quire.conf\n", run, dir, s->repo, site, s->repo);
 	else
 		xsnprintf(out, len,
 		    "var.quire_web_conf = \"%s/web-conf/lighttpd\"\n"
@@ -255,7 +261,9 @@ web_routes(const struct stack *s, const char *run, const char *cache, char *out,
 		    "var.quire_run = \"%s\"\n"
 		    "var.quire_cache = \"%s\"\n"
 		    "var.quire_admin = \"%s/admin\"\n"
-		    "include var.quire_web_conf + \"/quire.conf\"\n", s->repo, run, dir, s->repo);
+		    "var.quire_site = \"%s\"\n"
+		    "include var.quire_web_conf + \"/quire.conf\"\n", s->repo, run, dir, s->repo,
+		    site);
 }
 
 int
@@ -265,7 +273,7 @@ web_start(struct stack *s, const struct stack_opts *o)
 
 	if (s->apache) {
 		xsnprintf(run, sizeof(run), "%s/run", s->var);
-		web_routes(s, run, NULL, tail, sizeof(tail));
+		web_routes(s, run, NULL, NULL, tail, sizeof(tail));
 		if (write_apache_conf(s, "apache2", s->port, tail) == -1 ||
 		    programs_start(s, o) == -1)
 			return -1;
@@ -280,10 +288,11 @@ web_start(struct stack *s, const struct stack_opts *o)
 		    "var.quire_procs = %d\n"
 		    "var.quire_cache = \"%s/media-cache\"\n"
 		    "var.quire_admin = \"%s/admin\"\n"
+		    "var.quire_site = \"%s/site\"\n"
 		    "include var.quire_web_conf + \"/quire.conf\"\n"
 		    "%s",
 		    s->repo, s->build, s->conf, s->var, o->procs > 0 ? o->procs : 2, s->var,
-		    s->repo, o->lighttpd_conf != NULL ? o->lighttpd_conf : "");
+		    s->repo, s->var, o->lighttpd_conf != NULL ? o->lighttpd_conf : "");
 		if (write_lighttpd_conf(s, "lighttpd", s->port, tail) == -1)
 			return -1;
 		s->web_pid = web_spawn(s, "lighttpd");

@@ -110,7 +110,7 @@ START_TEST(programs_down_get_503_in_the_error_shape)
 
 	snprintf(run, sizeof(run), "%s/run/nobody", test_stack.var);
 	ck_assert_int_eq(make_dir(run, 0755), 0);
-	web_routes(&test_stack, run, NULL, routes, sizeof(routes));
+	web_routes(&test_stack, run, NULL, NULL, routes, sizeof(routes));
 	ck_assert_int_gt(web = web_start_extra(&test_stack, "programs-down", port, routes), 0);
 	for (i = 0; i < nitems(gets) + 1; i++) {
 		if (i < nitems(gets)) {

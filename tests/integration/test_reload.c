@@ -52,9 +52,11 @@ write_conf(const struct programs *p, const char *key, const char *auth_extra,
 	ck_assert_ptr_nonnull(f = fopen(p->conf, "w"));
 	fprintf(f, "public_keys = %s/public\n"
 	    "[auth]\ndatabase = %s\nprivate_key = %s/%s\n%s"
-	    "[post]\ndatabase = %s\npublic_url = http://127.0.0.1\n%s"
+	    "[post]\ndatabase = %s\npublic_url = http://127.0.0.1\nsite_dir = %s/site\n"
+	    "theme_dir = %s/theme\ntheme_default_dir = %s/theme\n%s"
 	    "[media]\ndatabase = %s\ncache_dir = %s/cache\n",
-	    p->dir, auth_dsn, p->dir, key, auth_extra, post_dsn, post_extra, media_dsn, p->dir);
+	    p->dir, auth_dsn, p->dir, key, auth_extra, post_dsn, p->dir, p->dir,
+	    test_stack.repo, post_extra, media_dsn, p->dir);
 	ck_assert_int_eq(fclose(f), 0);
 }
 

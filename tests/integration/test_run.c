@@ -102,19 +102,23 @@ post_image_state(const char *token, const char *mid)
 	return state;
 }
 
-/* Returns whether the Atom feed's title is title. */
+/*
+ * Returns whether Post refuses a body of 3000 bytes as too large (413), as
+ * with [post] max_body = 2000 (the default takes 4 MiB).
+ */
 static bool
-feed_title_is(const char *title)
+post_body_limit_small(const char *token)
 {
 	struct http_resp r;
-	char		 want[200];
-	bool		 ok;
+	char		 body[3100];
+	int		 status;
 
-	snprintf(want, sizeof(want), "<title type=\"text\">%s</title>", title);
-	ck_assert_int_eq(api("GET", "/posts/feed.atom", NULL, NULL, &r), 200);
-	ok = strstr(buf_str(&r.body), want) != NULL;
+	memcpy(body, "{\"title\":\"", 10);
+	memset(body + 10, 'x', 3000);
+	memcpy(body + 3010, "\"}", 3);
+	status = api("POST", "/posts", token, body, &r);
 	http_resp_free(&r);
-	return ok;
+	return status == 413;
 }
 
 /* Returns the contents of var/name (to free), or NULL when it does not exist. */
@@ -155,10 +159,11 @@ START_TEST(each_run_follows_its_command_line_and_keeps_the_rest)
 	author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	ck_assert_int_eq(upload_png(author, 400, 300, mid), 201);
 	ck_assert_str_eq(post_image_state(author, mid), "resolved");
+	ck_assert(!post_body_limit_small(author));
 	stop_stack(pid);
 
 	/* The user sets something of their own between runs. */
-	var_append("local.conf", "[post]\nfeed_title = Kept across runs\n");
+	var_append("local.conf", "[post]\nmax_body = 2000\n");
 	ck_assert_ptr_nonnull(local = var_file("local.conf"));
 
 	/* Second run, another port: Post reaches Media there, not at the first port. */
@@ -168,7 +173,7 @@ START_TEST(each_run_follows_its_command_line_and_keeps_the_rest)
 	ck_assert_int_eq(api("GET", "/auth/me", author, NULL, &r), 200);
 	http_resp_free(&r);
 	free(admin_token());
-	ck_assert(feed_title_is("Kept across runs"));
+	ck_assert(post_body_limit_small(author));
 	ck_assert_str_eq(again = var_file("local.conf"), local);
 	free(again);
 	stop_stack(pid);
@@ -187,7 +192,7 @@ START_TEST(each_run_follows_its_command_line_and_keeps_the_rest)
 	    "[auth]\ndatabase = %s\nprivate_key = %s/keys/private.pem\n\n"
 	    "[post]\ndatabase = host=%s port=5432 dbname=quire user=quire_post\n"
 	    "public_url = http://127.0.0.1:%d\nmedia_url = http://127.0.0.1:%d\n"
-	    "feed_title = From the old file\n\n"
+	    "max_body = 2000\n\n"
 	    "[media]\ndatabase = host=%s port=5432 dbname=quire user=quire_media\n"
 	    "cache_dir = %s/media-cache\n",
 	    var, stack_dsn(&test_stack, "quire_auth"), var, test_stack.pg_socket_dir, b, b,
@@ -198,10 +203,10 @@ START_TEST(each_run_follows_its_command_line_and_keeps_the_rest)
 	ck_assert_int_eq(unlink(test_stack.conf), 0);
 	pid = run_stack(c = new_port(a, b));
 	ck_assert_str_eq(post_image_state(author, mid), "resolved");
-	ck_assert(feed_title_is("From the old file"));
+	ck_assert(post_body_limit_small(author));
 	free(local);
 	ck_assert_ptr_nonnull(local = var_file("local.conf"));
-	ck_assert_ptr_nonnull(strstr(local, "feed_title = From the old file\n"));
+	ck_assert_ptr_nonnull(strstr(local, "max_body = 2000\n"));
 	ck_assert_ptr_null(strstr(local, "media_url"));
 	ck_assert_ptr_null(strstr(local, "database"));
 	stop_stack(pid);

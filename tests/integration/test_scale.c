@@ -600,6 +600,110 @@ START_TEST(a_change_through_one_node_is_seen_through_the_other)
 }
 END_TEST
 
+/* Returns whether the page at base + path holds text (a 200). */
+static bool
+page_holds(const char *base, const char *path, const char *text)
+{
+	struct http_resp r;
+	bool		 holds;
+
+	ck_assert_int_eq(api_at(base, "GET", path, NULL, NULL, NULL, &r), 200);
+	holds = strstr(buf_str(&r.body), text) != NULL;
+	http_resp_free(&r);
+	return holds;
+}
+
+/* Waits (DEADLINE_MS at most) until file is gone. Returns the milliseconds it took. */
+static double
+wait_gone(const char *file)
+{
+	int64_t	 t0 = time_mono_usec();
+
+	while (exists(file)) {
+		ck_assert_msg(time_mono_usec() - t0 < DEADLINE_MS * 1000LL, "%s still there", file);
+		usleep(5000);
+	}
+	return (double)(time_mono_usec() - t0) / 1000;
+}
+
+/*
+ * GETs base + path until its page is stored in file (a notification of an
+ * earlier change, read after the GET that stored the page, may delete it
+ * once more), DEADLINE_MS at most.
+ */
+static void
+stored_after_get(const char *base, const char *path, const char *file)
+{
+	struct http_resp r;
+	int64_t		 t0 = time_mono_usec();
+
+	for (;;) {
+		ck_assert_int_eq(api_at(base, "GET", path, NULL, NULL, NULL, &r), 200);
+		http_resp_free(&r);
+		if (exists(file))
+			return;
+		ck_assert_msg(time_mono_usec() - t0 < DEADLINE_MS * 1000LL, "%s never stored", file);
+		usleep(20000);
+	}
+}
+
+/*
+ * Issue 11 for the reader site: a post page stored on both nodes, changed
+ * through node A, leaves node B's site directory (B's web server sends its
+ * files by itself, so nothing else would make B's Post look), and B's next
+ * GET shows the change; a change made while B's programs are stopped is
+ * caught up when they start again (the count of changes in the database).
+ */
+START_TEST(reader_pages_follow_a_change_on_every_node)
+{
+	struct http_resp r;
+	struct node	 b;
+	char		*tok = new_user("author", (char[65]){ 0 }, NULL);
+	char		 slug[200], id[37], etag[64], hdr[100], path[300], page[300];
+	char		 file_a[1400], file_b[1400];
+	double		 ms_b, ms_restart;
+
+	ck_assert_int_eq(node_start(&test_stack, &b, "node-s", NULL, true), 0);
+	new_post(tok, "Read on two nodes", "Either.", slug, sizeof(slug), id, etag);
+	snprintf(page, sizeof(page), "/%s/", slug);
+	snprintf(file_a, sizeof(file_a), "%s/site/%s/index.html", test_stack.var, slug);
+	snprintf(file_b, sizeof(file_b), "%s/%s/index.html", b.site, slug);
+	ck_assert(page_holds(test_stack.base_url, page, "Read on two nodes"));
+	ck_assert(page_holds(b.base_url, page, "Read on two nodes"));
+	stored_after_get(test_stack.base_url, page, file_a);
+	stored_after_get(b.base_url, page, file_b);
+
+	/* Changed through A: B's stored page goes, and B's next GET shows the change. */
+	snprintf(path, sizeof(path), "/posts/%s", id);
+	snprintf(hdr, sizeof(hdr), "If-Match: %s", etag);
+	ck_assert_int_eq(api_at(test_stack.base_url, "PATCH", path, tok,
+	    "{\"title\":\"Changed through A\"}", hdr, &r), 200);
+	snprintf(etag, sizeof(etag), "%s", http_header(&r, "ETag", hdr, sizeof(hdr)));
+	http_resp_free(&r);
+	ck_assert(!exists(file_a));	/* the node that answered: before its 200 */
+	ms_b = wait_gone(file_b);
+	ck_assert(page_holds(b.base_url, page, "Changed through A"));
+	stored_after_get(b.base_url, page, file_b);
+
+	/* Changed while B's programs are stopped: B catches up when they start. */
+	node_stop(&b);
+	snprintf(hdr, sizeof(hdr), "If-Match: %s", etag);
+	ck_assert_int_eq(api_at(test_stack.base_url, "PATCH", path, tok,
+	    "{\"title\":\"Changed while B slept\"}", hdr, &r), 200);
+	http_resp_free(&r);
+	ck_assert_msg(exists(file_b), "%s", file_b);
+	ck_assert_int_eq(node_start(&test_stack, &b, "node-s", NULL, true), 0);
+	ms_restart = wait_gone(file_b);
+	ck_assert(page_holds(b.base_url, page, "Changed while B slept"));
+
+	fprintf(stderr, "reader pages on two nodes behind %s: a page changed through A left "
+	    "B's site directory in %.0f ms; a change made while B was stopped, %.0f ms after "
+	    "B started\n", test_stack.apache ? "Apache" : "lighttpd", ms_b, ms_restart);
+	node_stop(&b);
+	free(tok);
+}
+END_TEST
+
 /*
  * Writes a wrk script to file: method path, as token's (NULL: anonymous);
  * a POST sends a post whose title is unique per thread and request. It
@@ -833,6 +937,7 @@ scale_suite(void)
 	tcase_add_test(t, anonymous_reads_go_to_the_standby);
 	tcase_add_test(t, a_writer_reads_what_they_wrote_while_the_standby_lags);
 	tcase_add_test(t, a_change_through_one_node_is_seen_through_the_other);
+	tcase_add_test(t, reader_pages_follow_a_change_on_every_node);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -194,6 +194,18 @@ for port in $lport $aport; do
 			"$(echo "$html" | grep -q "<img src=\"/media/$id/w/" && echo yes)"
 		check "$server: in the feed" yes \
 			"$(curl -s "$base/posts/feed.atom" | grep -q "Smoke on $server" && echo yes)"
+		check "$server: the post's page" "200 text/html; charset=utf-8" \
+			"$(curl -s -o /dev/null -w '%{http_code} %{content_type}' "$base/$slug/")"
+		check "$server: the page shows the post" yes \
+			"$(curl -s "$base/$slug/" | grep -q "<h1 class=\"post__title\">Smoke on $server</h1>" && echo yes)"
+		check "$server: the page stored for the web server" yes \
+			"$([ -f "/var/cache/quire/site/$slug/index.html" ] && echo yes)"
+		check "$server: the page sent by the web server" yes \
+			"$(curl -s -D - -o /dev/null "$base/$slug/" | grep -qi '^ETag:' && echo yes)"
+		check "$server: the home page lists it" yes \
+			"$(curl -s "$base/" | grep -q "Smoke on $server" && echo yes)"
+		check "$server: a page not there" 404 \
+			"$(curl -s -o /dev/null -w '%{http_code}' "$base/no-such-page/")"
 	fi
 done
 

@@ -36,7 +36,9 @@ START_TEST(feed_entries_escape_everything)
 		.published = "2026-11-26T06:14:52Z", .updated = "2026-11-27T06:14:52Z",
 	};
 
-	feed_open(&b, "https://blog.example.org", "My \"blog\"", "2026-11-27T06:14:52Z");
+	const struct feed_paths paths = { "/posts/feed.atom", "/feed.atom", "/" };
+
+	feed_open(&b, "https://blog.example.org", &paths, "My \"blog\"", "2026-11-27T06:14:52Z");
 	feed_add(&b, "https://blog.example.org", &e);
 	feed_close(&b);
 	ck_assert_int_eq(strncmp(buf_str(&b), "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
@@ -44,14 +46,18 @@ START_TEST(feed_entries_escape_everything)
 	    0);
 	ck_assert_ptr_nonnull(strstr(b.data, "<id>https://blog.example.org/posts/feed.atom</id>"));
 	ck_assert_ptr_nonnull(strstr(b.data, "<title type=\"text\">My &quot;blog&quot;</title>"));
+	/* The same feed (id) as the API's, served at the site's own URL. */
 	ck_assert_ptr_nonnull(strstr(b.data, "<link rel=\"self\" type=\"application/atom+xml\" "
-	    "href=\"https://blog.example.org/posts/feed.atom\"/>"));
+	    "href=\"https://blog.example.org/feed.atom\"/>"));
+	ck_assert_ptr_nonnull(strstr(b.data, "<link rel=\"alternate\" type=\"text/html\" "
+	    "href=\"https://blog.example.org/\"/>"));
 	ck_assert_ptr_nonnull(strstr(b.data, "<id>urn:uuid:0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 	    "</id>"));
 	ck_assert_ptr_nonnull(strstr(b.data, "<title type=\"text\">&lt;b&gt;Fish&lt;/b&gt; &amp; "
 	    "&quot;Chips&quot;</title>"));
-	ck_assert_ptr_nonnull(strstr(b.data, "<link rel=\"alternate\" "
-	    "href=\"https://blog.example.org/posts/fish\"/>"));
+	/* An entry's page is the reader site's. */
+	ck_assert_ptr_nonnull(strstr(b.data, "<link rel=\"alternate\" type=\"text/html\" "
+	    "href=\"https://blog.example.org/fish/\"/>"));
 	ck_assert_ptr_nonnull(strstr(b.data, "<published>2026-11-26T06:14:52Z</published>"));
 	ck_assert_ptr_nonnull(strstr(b.data, "<name>ann&lt;</name>"));
 	ck_assert_ptr_nonnull(strstr(b.data, "<category term=\"t&amp;t\"/>"));

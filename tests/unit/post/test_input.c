@@ -171,7 +171,11 @@ START_TEST(dates_statuses_slugs)
 	refused("{\"status\":\"live\"}", false, 400, ERR_INVALID_FIELD, "status");
 	refused("{\"status\":\"Draft\"}", false, 400, ERR_INVALID_FIELD, "status");
 	refused("{\"slug\":\"Bad Slug\"}", false, 400, ERR_INVALID_SLUG, "slug");
-	refused("{\"slug\":\"health\"}", false, 400, ERR_INVALID_SLUG, "slug");
+	refused("{\"slug\":\"health\"}", false, 400, ERR_RESERVED_SLUG, "slug");
+	refused("{\"slug\":\"tag\"}", false, 400, ERR_RESERVED_SLUG, "slug");
+	refused("{\"slug\":\"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d\"}", false, 400,
+	    ERR_INVALID_SLUG, "slug");
+	refused("{\"kind\":\"article\"}", false, 400, ERR_INVALID_FIELD, "kind");
 	refused("{}", false, 400, ERR_MISSING_FIELD, "nothing");
 	refused("{\"excerpt\":\"a\\nb\"}", false, 400, ERR_CONTROL_CHARACTER, "excerpt");
 }

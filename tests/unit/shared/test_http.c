@@ -52,6 +52,12 @@ h_silent(struct req *r)
 	(void)r;
 }
 
+static void
+h_fallback(struct req *r)
+{
+	resp_empty(r, 299);
+}
+
 static const struct route test_routes[] = {
 	{ "GET", "/t/hello/{name}", h_hello, ROLE_ANON },
 	{ "GET", "/t/editors/{name}", h_hello, ROLE_EDITOR },
@@ -326,6 +332,27 @@ START_TEST(entity_tags)
 }
 END_TEST
 
+START_TEST(accept_encoding_gzip)
+{
+	ck_assert(http_accepts_gzip("gzip"));
+	ck_assert(http_accepts_gzip("gzip, deflate, br"));
+	ck_assert(http_accepts_gzip("br;q=1.0, GZip;q=0.5"));
+	ck_assert(http_accepts_gzip("x-gzip"));
+	ck_assert(http_accepts_gzip("gzip;q=0.001"));
+	ck_assert(http_accepts_gzip("gzip ; q=1"));
+	ck_assert(!http_accepts_gzip(NULL));
+	ck_assert(!http_accepts_gzip(""));
+	ck_assert(!http_accepts_gzip("identity"));
+	ck_assert(!http_accepts_gzip("deflate, br"));
+	ck_assert(!http_accepts_gzip("gzipx"));
+	ck_assert(!http_accepts_gzip("*"));
+	ck_assert(!http_accepts_gzip("gzip;q=0"));
+	ck_assert(!http_accepts_gzip("gzip; q=0.000"));
+	ck_assert(!http_accepts_gzip("br, gzip;q=0, deflate"));
+	ck_assert(http_accepts_gzip("gzip;q=0.5, deflate;q=0"));
+}
+END_TEST
+
 /* Issue 10 item 11 (b): what a well-formed If-Match / If-None-Match is. */
 START_TEST(entity_tag_lists)
 {
@@ -509,6 +536,13 @@ START_TEST(dispatch_routes_and_roles)
 	ck_assert_int_eq(dispatch("/t/editors/ann", editor, &body), 200);
 	ck_assert_str_eq(buf_str(&body), "{\"hello\":\"ann\",\"who\":\"forger\"}");
 	ck_assert_int_eq(dispatch("/t/nothing", NULL, NULL), 404);
+	/* A service's fallback answers what no route matches. */
+	test_svc.fallback = h_fallback;
+	ck_assert_int_eq(dispatch("/t/nothing", NULL, &body), 299);
+	ck_assert_int_eq(dispatch("/t/hello/ann", NULL, NULL), 200);
+	test_svc.fallback = h_silent;
+	ck_assert_int_eq(dispatch("/t/nothing", NULL, NULL), 500);
+	test_svc.fallback = NULL;
 	/* A handler that forgets to answer gives 500, not an empty 200. */
 	ck_assert_int_eq(dispatch("/t/silent", NULL, NULL), 500);
 	buf_free(&body);
@@ -669,6 +703,7 @@ http_suite(void)
 	tcase_add_test(t, entity_tags);
 	tcase_add_test(t, entity_tag_lists);
 	tcase_add_test(t, sendfile_has_no_body);
+	tcase_add_test(t, accept_encoding_gzip);
 	tcase_add_test(t, file_bodies_are_streamed);
 	suite_add_tcase(s, t);
 	return s;

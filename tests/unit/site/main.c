@@ -14,6 +14,8 @@ main(void)
 	srunner_add_suite(sr, tmpl_suite());
 	srunner_add_suite(sr, theme_suite());
 	srunner_add_suite(sr, pages_suite());
+	srunner_add_suite(sr, sitedir_suite());
+	srunner_add_suite(sr, rules_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);
 	srunner_free(sr);

@@ -1,4 +1,4 @@
-/* The suites of the reader site's unit tests: escaping, templates, theme, pages. */
+/* The suites of the reader site's unit tests: escaping, templates, theme, pages, store, rules. */
 #ifndef QUIRE_TEST_SITE_SUITES_H
 #define QUIRE_TEST_SITE_SUITES_H
 
@@ -10,6 +10,8 @@ Suite	*esc_suite(void);
 Suite	*tmpl_suite(void);
 Suite	*theme_suite(void);
 Suite	*pages_suite(void);
+Suite	*sitedir_suite(void);
+Suite	*rules_suite(void);
 
 /*
  * tmpdir.c: tmpdir_begin and tmpdir_end are a test case's unchecked fixture
