@@ -10,6 +10,8 @@
 #   make screenshots   the default theme on a demo blog, photographed into docs/
 #   make check-units   the systemd units' sandboxing score (CI)
 #   make soak       10 minutes of mixed traffic: no 5xx, memory and files flat
+#   make fuzz       every libFuzzer harness of tests/fuzz/ for FUZZ_SECONDS each
+#   make check-fuzz the same briefly, failing on any finding (CI)
 #   make clean
 
 PORT	?= 8080
@@ -37,7 +39,8 @@ DEB_PACKAGES := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libpq-dev
 	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev libcmark-dev zlib1g-dev check \
 	libmagickwand-6.q16-dev postgresql-15 lighttpd lighttpd-modules-lua apache2 \
 	libapache2-mod-xsendfile openssl python3 python3-html5lib procps jq libvips-tools wrk \
-	dpkg-dev debhelper lintian systemd chromium chromium-driver python3-selenium
+	dpkg-dev debhelper lintian systemd chromium chromium-driver python3-selenium \
+	clang-14 libclang-rt-14-dev libfuzzer-14-dev
 # npm installs axe-core for the browser tests; Debian's npm only where there is none
 # (this kind of machine comes with Node.js and npm of its own).
 DEB_PACKAGES += $(if $(shell command -v npm 2>/dev/null),,npm)
@@ -60,7 +63,7 @@ SHARED_SRC	:= $(wildcard shared/*.c)
 STACK_SRC	:= tests/harness/stack.c tests/harness/web.c tests/harness/proc.c
 HARNESS_SRC	:= $(STACK_SRC) tests/harness/client.c tests/harness/forge.c \
 	tests/harness/standalone.c \
-	tests/harness/fcgi_client.c tests/harness/relay.c
+	tests/harness/fcgi_client.c tests/harness/relay.c tests/harness/markdown.c
 NAMES		:= $(patsubst fcgi/%/,%,$(wildcard fcgi/*/))
 UNIT_NAMES	:= $(patsubst tests/unit/%/,%,$(wildcard tests/unit/*/))
 INTEGRATION	:= $(patsubst tests/integration/test_%.c,%,$(wildcard tests/integration/test_*.c))
@@ -89,7 +92,7 @@ obj = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 program_objs = $(call obj,$(filter-out fcgi/$(1)/main.c,$(wildcard fcgi/$(1)/*.c)))
 
 .PHONY: all deps check check-unit check-integration check-browser run bench install deb \
-	check-packages check-units soak clean screenshots
+	check-packages check-units soak clean screenshots fuzz check-fuzz fuzz-build
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
 .SECONDARY:
@@ -144,7 +147,8 @@ $(BUILD)/quire-stack: $(call obj,tests/harness/main.c $(STACK_SRC)) $(LIB)
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
 
 # One unit test program per folder of tests/unit: shared, or a program's name.
-$(BUILD)/tests/unit-%: $$(call obj,$$(wildcard tests/unit/$$*/*.c) tests/harness/forge.c) \
+$(BUILD)/tests/unit-%: $$(call obj,$$(wildcard tests/unit/$$*/*.c) tests/harness/forge.c \
+		tests/harness/markdown.c) \
 		$$(call program_objs,$$*) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
@@ -298,6 +302,97 @@ $(BUILD)/soak/quire-soak: $(call obj,tests/soak/soak.c $(HARNESS_SRC)) $(LIB)
 	@mkdir -p $(dir $@)
 	@echo "  LD      $@"
 	$(Q)$(CC) $(LDFLAGS_ALL) -o $@ $^ $(TEST_LIBS)
+# Fuzzing: one libFuzzer harness per parser that sees client bytes, each in
+# tests/fuzz/NAME/ (fuzz.c, seeds/, regressions/, an optional dict), built
+# with clang, ASan and UBSan into build/fuzz/ apart from the gcc build. A
+# harness links the clang-built objects of shared/ and of its program as
+# archives, so only the code it calls comes in. tests/fuzz/run.sh replays
+# the regressions, fuzzes from a copy of the seeds in build/fuzz/corpus/NAME
+# and prints executions, coverage and findings (build/fuzz/findings/NAME).
+FUZZ_CC		:= clang-14
+FUZZ		:= build/fuzz
+FUZZ_NAMES	:= $(patsubst tests/fuzz/%/fuzz.c,%,$(wildcard tests/fuzz/*/fuzz.c))
+# Seconds per harness: make fuzz runs long, check-fuzz briefly.
+FUZZ_SECONDS	?= 180
+FUZZ_CHECK_SECONDS ?= 20
+# Per-input limits: a slower input is a finding (a timeout), and so is one
+# needing more memory than this.
+FUZZ_TIMEOUT	?= 2
+FUZZ_RSS_MB	?= 1024
+FUZZ_SANFLAGS	:= -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+# (clang, unlike gcc, warns of trailing fields left out of positional initialisers.)
+FUZZ_CFLAGS	 = -std=c11 -D_GNU_SOURCE $(WARNINGS) -Wno-missing-field-initializers -g -O1 \
+	$(FUZZ_SANFLAGS) -fsanitize=fuzzer-no-link -Ishared $(PKG_CFLAGS)
+
+# The program whose objects a harness tests (none: shared/ alone), extra
+# objects, and libFuzzer flags of its own.
+FUZZ_PROG_media-fields	:= media
+FUZZ_PROG_multipart	:= media
+FUZZ_PROG_probe		:= media
+FUZZ_PROG_post-input	:= post
+FUZZ_PROG_render	:= post
+FUZZ_PROG_slug		:= post
+FUZZ_EXTRA_tok		:= $(FUZZ)/obj/tests/harness/forge.o
+# Post's 1 MiB bodies render in up to about 2 s under ASan on a loaded
+# machine: the quadratic inputs of issue 10 item 1 take 30 s and more.
+FUZZ_FLAGS_render	:= -max_len=65536 -timeout=10
+FUZZ_FLAGS_multipart	:= -max_len=65536
+FUZZ_FLAGS_media-fields	:= -max_len=16384
+FUZZ_FLAGS_probe	:= -max_len=65536
+FUZZ_FLAGS_json		:= -max_len=65536
+FUZZ_FLAGS_post-input	:= -max_len=65536
+FUZZ_FLAGS_cfg		:= -max_len=16384
+
+fuzz_prog_lib = $(if $(FUZZ_PROG_$(1)),$(FUZZ)/libquire-$(FUZZ_PROG_$(1)).a)
+fuzz_obj = $(patsubst %.c,$(FUZZ)/obj/%.o,$(1))
+
+$(FUZZ)/obj/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CLANG   $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(call pkg_cflags,$(PKGS_$(word 2,$(subst /, ,$<)))) \
+		-MMD -MP -c $< -o $@
+
+$(FUZZ)/obj/tests/%.o: tests/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CLANG   $<"
+	$(Q)$(FUZZ_CC) $(FUZZ_CFLAGS) $(call pkg_cflags,$(PKGS_$(FUZZ_PROG_$(word 3,$(subst /, ,$<))))) \
+		-Itests/fuzz -Itests/harness -Ifcgi -MMD -MP -c $< -o $@
+
+$(FUZZ)/libquire.a: $(call fuzz_obj,$(SHARED_SRC))
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+# A program's objects without its main.c.
+$(FUZZ)/libquire-%.a: $$(call fuzz_obj,$$(filter-out fcgi/$$*/main.c,$$(wildcard fcgi/$$*/*.c)))
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(FUZZ)/fuzz-%: $(FUZZ)/obj/tests/fuzz/%/fuzz.o $$(FUZZ_EXTRA_$$*) $$(call fuzz_prog_lib,$$*) \
+		$(FUZZ)/libquire.a
+	@echo "  LD      $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_SANFLAGS) -fsanitize=fuzzer -o $@ $^ $(PKG_LIBS) \
+		$(if $(PKGS_$(FUZZ_PROG_$*)),$(shell pkg-config --libs $(PKGS_$(FUZZ_PROG_$*))))
+
+# Writes out what a harness sees of an input file: build/fuzz/expand FILE.
+$(FUZZ)/expand: $(FUZZ)/obj/tests/fuzz/expand.o $(FUZZ)/libquire.a
+	@echo "  LD      $@"
+	$(Q)$(FUZZ_CC) $(FUZZ_SANFLAGS) -fsanitize=fuzzer-no-link -o $@ $^ $(PKG_LIBS)
+
+fuzz-build: $(FUZZ_NAMES:%=$(FUZZ)/fuzz-%) $(FUZZ)/expand
+
+# Each harness for FUZZ_SECONDS, going on after a finding (libFuzzer's fork
+# mode), then one line each: executions, cov/ft and findings. Fails when any
+# harness found something.
+fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@FUZZ_KEEP_GOING=1 sh tests/fuzz/run.sh $(FUZZ) $(FUZZ_SECONDS) $(FUZZ_TIMEOUT) $(FUZZ_RSS_MB) \
+		$(foreach n,$(FUZZ_NAMES),'$(n) $(FUZZ_FLAGS_$(n))')
+
+# The same for FUZZ_CHECK_SECONDS each, stopping a harness at its first finding.
+check-fuzz: deps
+	@$(MAKE) --no-print-directory fuzz-build
+	@sh tests/fuzz/run.sh $(FUZZ) $(FUZZ_CHECK_SECONDS) $(FUZZ_TIMEOUT) $(FUZZ_RSS_MB) \
+		$(foreach n,$(FUZZ_NAMES),'$(n) $(FUZZ_FLAGS_$(n))')
 
 clean:
 	rm -rf build

@@ -63,6 +63,53 @@ cfg_find(const struct cfg *c, const char *section, const char *key)
 	return NULL;
 }
 
+/* Orders pointers to entries by section, key, then line. */
+static int
+entry_cmp(const void *a, const void *b)
+{
+	const struct cfg_entry	*x = *(const struct cfg_entry *const *)a;
+	const struct cfg_entry	*y = *(const struct cfg_entry *const *)b;
+	int			 d;
+
+	if ((d = strcmp(x->section, y->section)) != 0 || (d = strcmp(x->key, y->key)) != 0)
+		return d;
+	return (x->line > y->line) - (x->line < y->line);
+}
+
+/*
+ * Finds the earliest line that sets a key its section set before, by
+ * sorting (a file of many keys is read in n log n, not n squared). Returns
+ * 1 with that line named in err, 0 when there is none, or -1 with err set
+ * when memory runs out.
+ */
+static int
+repeated_key(const struct cfg *c, char *err, size_t errlen)
+{
+	const struct cfg_entry	**v, *first = NULL;
+	size_t			  i;
+
+	if (c->n < 2)
+		return 0;
+	if ((v = malloc(c->n * sizeof(*v))) == NULL) {
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	for (i = 0; i < c->n; i++)
+		v[i] = &c->entries[i];
+	qsort(v, c->n, sizeof(*v), entry_cmp);
+	for (i = 1; i < c->n; i++)
+		if (strcmp(v[i]->section, v[i - 1]->section) == 0 &&
+		    strcmp(v[i]->key, v[i - 1]->key) == 0 &&
+		    (first == NULL || v[i]->line < first->line))
+			first = v[i];
+	if (first != NULL)
+		snprintf(err, errlen, "line %d: '%s' is set twice in %s%s%s", first->line,
+		    first->key, *first->section ? "[" : "the global part", first->section,
+		    *first->section ? "]" : "");
+	free(v);
+	return first != NULL;
+}
+
 struct cfg *
 cfg_parse(const char *text, size_t len, char *err, size_t errlen)
 {
@@ -92,30 +139,25 @@ cfg_parse(const char *text, size_t len, char *err, size_t errlen)
 			size_t l = strlen(line);
 			if (line[l - 1] != ']') {
 				snprintf(err, errlen, "line %d: a section header ends with ']'", lineno);
-				goto fail;
+				goto syntax;
 			}
 			line[l - 1] = '\0';
 			section = trim(line + 1);
 			if (!name_valid(section)) {
 				snprintf(err, errlen, "line %d: bad section name", lineno);
-				goto fail;
+				goto syntax;
 			}
 			continue;
 		}
 		if ((eq = strchr(line, '=')) == NULL) {
 			snprintf(err, errlen, "line %d: expected 'key = value'", lineno);
-			goto fail;
+			goto syntax;
 		}
 		*eq = '\0';
 		key = trim(line);
 		if (!name_valid(key)) {
 			snprintf(err, errlen, "line %d: bad key name '%s'", lineno, key);
-			goto fail;
-		}
-		if (cfg_find(c, section, key) != NULL) {
-			snprintf(err, errlen, "line %d: '%s' is set twice in %s%s%s", lineno,
-			    key, *section ? "[" : "the global part", section, *section ? "]" : "");
-			goto fail;
+			goto syntax;
 		}
 		if (c->n == cap) {
 			cap = cap ? cap * 2 : 16;
@@ -125,7 +167,13 @@ cfg_parse(const char *text, size_t len, char *err, size_t errlen)
 		}
 		c->entries[c->n++] = (struct cfg_entry){ section, key, trim(eq + 1), lineno, false };
 	}
+	if (repeated_key(c, err, errlen) != 0)
+		goto fail;
 	return c;
+syntax:
+	/* A key set twice on an earlier line is the first fault. */
+	repeated_key(c, err, errlen);
+	goto fail;
 oom:
 	snprintf(err, errlen, "out of memory");
 fail:

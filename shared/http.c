@@ -448,6 +448,62 @@ http_accepts_gzip(const char *ae)
 	return taken;
 }
 
+/* Returns whether c may be inside an entity tag's quotes (RFC 9110 etagc). */
+static bool
+etagc(unsigned char c)
+{
+	return c == 0x21 || (c >= 0x23 && c != 0x7f);
+}
+
+bool
+etag_list_valid(const char *header)
+{
+	const char	*p = header;
+	size_t		 tags = 0;
+
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (*p == '*') {
+		for (p++; *p == ' ' || *p == '\t'; p++)
+			;
+		return *p == '\0';
+	}
+	/* #entity-tag: empty elements between commas are allowed, as RFC 9110 says. */
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == ',')
+			p++;
+		if (*p == '\0')
+			return tags > 0;
+		if (strncmp(p, "W/", 2) == 0)
+			p += 2;
+		if (*p++ != '"')
+			return false;
+		while (etagc((unsigned char)*p))
+			p++;
+		if (*p++ != '"')
+			return false;
+		tags++;
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p != ',' && *p != '\0')
+			return false;
+	}
+}
+
+int
+req_etag_header(struct req *r, const char *name, const char **value)
+{
+	const char	*header = strcmp(name, "HTTP_IF_MATCH") == 0 ? "If-Match" :
+			    "If-None-Match";
+
+	if ((*value = req_env(r, name)) == NULL || etag_list_valid(*value))
+		return 0;
+	resp_error(r, ERR_INVALID_PRECONDITION, "%s must be * or a list of quoted ETags, "
+	    "such as \"abc\" or W/\"abc\", as sent in ETag", header);
+	*value = NULL;
+	return -1;
+}
+
 /* Drops any response set so far. */
 static void
 resp_reset(struct req *r)

@@ -148,6 +148,18 @@ const char	*req_string_field(struct req *, json_t *obj, const char *name, size_t
  * (If-None-Match), W/ prefixes are ignored, as RFC 9110 says.
  */
 bool		 etag_matches(const char *header, const char *etag, bool weak);
+/*
+ * Returns whether an If-Match / If-None-Match value is well-formed: "*", or
+ * a comma-separated list of at least one entity tag ("x", W/"x").
+ */
+bool		 etag_list_valid(const char *header);
+/*
+ * Reads the precondition header name ("HTTP_IF_MATCH", "HTTP_IF_NONE_MATCH")
+ * into *value (NULL when absent). Returns 0, or -1 with 400
+ * invalid_precondition when it is not etag_list_valid(): a malformed value
+ * is not a stale one.
+ */
+int		 req_etag_header(struct req *, const char *name, const char **value);
 
 /*
  * Returns whether an Accept-Encoding value (NULL: none) names gzip (or

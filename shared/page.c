@@ -1,5 +1,6 @@
 #include "page.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -10,10 +11,24 @@ int
 page_parse(struct req *r, long long default_per_page, struct page *p)
 {
 	const char	*v;
+	char		*scratch;
+	size_t		 len = strlen(r->query);
 	int		 rc;
 
 	p->page = 1;
 	p->per_page = default_per_page;
+	/*
+	 * req_query() reads no further than the name it finds; the Link targets
+	 * put page last, so a bad escape anywhere would make them 400s.
+	 */
+	if ((scratch = req_alloc(r, len + 1)) == NULL) {
+		resp_error(r, ERR_INTERNAL, "out of memory");
+		return -1;
+	}
+	if (percent_decode(r->query, len, scratch, true) < 0) {
+		resp_error(r, ERR_INVALID_QUERY, "the query string is malformed");
+		return -1;
+	}
 	if ((rc = req_query(r, "page", &v)) == -1 ||
 	    (rc == 0 && parse_int(v, 1, 1000000, &p->page) == -1)) {
 		resp_error(r, ERR_INVALID_QUERY, "page must be a whole number from 1");
@@ -51,6 +66,21 @@ append_uri(struct buf *b, const char *s, size_t len)
 	}
 }
 
+/*
+ * Returns whether the parameter q[0..len) of a query string is page, its
+ * name read as req_query() reads it (%-decoded: "pag%65=5" is page too).
+ */
+static bool
+is_page_param(const char *q, size_t len)
+{
+	const char	*eq = memchr(q, '=', len);
+	size_t		 klen = eq != NULL ? (size_t)(eq - q) : len;
+	char		 key[13];
+
+	/* "page" takes at most 12 bytes escaped (%70%61%67%65). */
+	return klen <= 12 && percent_decode(q, klen, key, true) == 4 && memcmp(key, "page", 4) == 0;
+}
+
 /* Appends the request's path and query without its page parameter, then page=n. */
 static void
 link_target(struct buf *b, const struct req *r, long long n)
@@ -63,7 +93,7 @@ link_target(struct buf *b, const struct req *r, long long n)
 	while (*q != '\0') {
 		amp = strchr(q, '&');
 		len = amp != NULL ? (size_t)(amp - q) : strlen(q);
-		if (len > 0 && strncmp(q, "page=", 5) != 0 && !(len == 4 && strncmp(q, "page", 4) == 0)) {
+		if (len > 0 && !is_page_param(q, len)) {
 			append_uri(b, q, len);
 			buf_puts(b, "&");
 		}

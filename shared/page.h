@@ -15,7 +15,8 @@ struct page {
 
 /*
  * Reads ?page= and ?per_page= (default per_page when absent). Returns 0, or
- * -1 with a 400 invalid_query response set.
+ * -1 with the response set: 400 invalid_query (also for a bad escape
+ * anywhere in the query string), 500 when memory runs out.
  */
 int	page_parse(struct req *, long long default_per_page, struct page *);
 

@@ -1,6 +1,7 @@
 #include "util.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
@@ -199,14 +200,20 @@ utf8_valid(const char *str, size_t len)
 }
 
 size_t
-utf8_length(const char *s)
+utf8_count(const char *s, size_t len)
 {
-	size_t	 n = 0;
+	size_t	 n = 0, i;
 
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
+	for (i = 0; i < len; i++)
+		if (((unsigned char)s[i] & 0xc0) != 0x80)
 			n++;
 	return n;
+}
+
+size_t
+utf8_length(const char *s)
+{
+	return utf8_count(s, strlen(s));
 }
 
 void
@@ -214,8 +221,14 @@ time_rfc3339(time_t t, char out[21])
 {
 	struct tm tm;
 
-	/* Years past 9999 do not fit: the epoch is written instead of a cut-off string. */
-	if (gmtime_r(&t, &tm) == NULL || strftime(out, 21, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+	/*
+	 * RFC 3339 years are four digits: %Y would write 999, so the fields are
+	 * written with widths. Years outside 1 to 9999 do not fit: the epoch is
+	 * written instead of a cut-off string.
+	 */
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < 1 - 1900 || tm.tm_year > 9999 - 1900 ||
+	    snprintf(out, 21, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+	    tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec) != 20)
 		strcpy(out, "1970-01-01T00:00:00Z");
 }
 
@@ -226,20 +239,18 @@ time_http(time_t t, char out[30])
 	static const char months[12][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
 	    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
 	struct tm tm;
-	char	 rest[21];
 
-	/* Day and month names are fixed by RFC 9110, whatever the locale. */
-	gmtime_r(&t, &tm);
-	strftime(rest, sizeof(rest), " %Y %H:%M:%S GMT", &tm);
-	memcpy(out, days[tm.tm_wday], 3);
-	out[3] = ',';
-	out[4] = ' ';
-	out[5] = (char)('0' + tm.tm_mday / 10);
-	out[6] = (char)('0' + tm.tm_mday % 10);
-	out[7] = ' ';
-	memcpy(out + 8, months[tm.tm_mon], 3);
-	memcpy(out + 11, rest, 18);
-	out[29] = '\0';
+	/*
+	 * Day and month names are fixed by RFC 9110, whatever the locale; the
+	 * year has four digits, also before 1000 (%Y would not pad it). Years
+	 * outside 1 to 9999 do not fit: the epoch is written, as by
+	 * time_rfc3339().
+	 */
+	if (gmtime_r(&t, &tm) == NULL || tm.tm_year < 1 - 1900 || tm.tm_year > 9999 - 1900 ||
+	    snprintf(out, 30, "%s, %02d %s %04d %02d:%02d:%02d GMT", days[tm.tm_wday],
+	    tm.tm_mday, months[tm.tm_mon], tm.tm_year + 1900, tm.tm_hour, tm.tm_min,
+	    tm.tm_sec) != 29)
+		strcpy(out, "Thu, 01 Jan 1970 00:00:00 GMT");
 }
 
 /* Reads n digits at s into *out. Returns 0 or -1. */

@@ -47,6 +47,8 @@ bool	has_control(const char *s, size_t len, bool multiline);
 
 /* Returns whether s[0..len) is well-formed UTF-8 (no overlongs, no surrogates). */
 bool	utf8_valid(const char *s, size_t len);
+/* Returns the number of characters (code points) of valid UTF-8 s[0..len). */
+size_t	utf8_count(const char *s, size_t len);
 /* Returns the number of characters (code points) of a valid UTF-8 string. */
 size_t	utf8_length(const char *s);
 
@@ -56,7 +58,10 @@ size_t	utf8_length(const char *s);
  * comes out as the epoch.
  */
 void	time_rfc3339(time_t t, char out[21]);
-/* Formats t as an HTTP date ("Thu, 26 Nov 2026 06:14:52 GMT") into out[30]. */
+/*
+ * Formats t as an HTTP date ("Thu, 26 Nov 2026 06:14:52 GMT") into out[30];
+ * a time outside years 1 to 9999 comes out as the epoch.
+ */
 void	time_http(time_t t, char out[30]);
 
 /*

@@ -42,7 +42,7 @@ alt_check(struct req *r, const char *alt, size_t len)
 		resp_error(r, ERR_CONTROL_CHARACTER, "alt holds a control character");
 		return -1;
 	}
-	if (utf8_length(alt) > ALT_MAX_CHARS) {
+	if (utf8_count(alt, len) > ALT_MAX_CHARS) {
 		resp_error(r, ERR_INVALID_FIELD, "alt is longer than %d characters", ALT_MAX_CHARS);
 		return -1;
 	}

@@ -34,6 +34,9 @@ variant_name_parse(const char *s, long long *width, enum img_type *type)
 
 	if (dot == NULL || (n = (size_t)(dot - s)) == 0 || n >= sizeof(digits) || s[0] == '0')
 		return -1;
+	for (i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -1;
 	memcpy(digits, s, n);
 	digits[n] = '\0';
 	if (parse_int(digits, 1, 1000000, width) == -1)
@@ -212,20 +215,22 @@ still_there(struct req *r, const char *id, const char *path)
 /*
  * GET /media/{id}/original (public)
  * 200 with the stored original (X-Sendfile), a strong ETag and a year of
- * caching; 304 on If-None-Match; 400 invalid_id; 404; 500; 503.
+ * caching; 304 on If-None-Match; 400 invalid_precondition (a malformed
+ * If-None-Match), invalid_id; 404; 500; 503.
  */
 void
 h_media_original(struct req *r)
 {
 	PGresult	*item;
 	char		 id[UUID_LEN + 1], path[PATH_MAX], etag[80];
-	const char	*mime;
+	const char	*mime, *if_none_match;
 
-	if ((item = item_fetch(r, id)) == NULL)
+	if (req_etag_header(r, "HTTP_IF_NONE_MATCH", &if_none_match) == -1 ||
+	    (item = item_fetch(r, id)) == NULL)
 		return;
 	mime = img_mime(mime_type(PQgetvalue(item, 0, COL_MIME)));
 	snprintf(etag, sizeof(etag), "\"%s\"", PQgetvalue(item, 0, COL_SHA256));
-	if (etag_matches(req_env(r, "HTTP_IF_NONE_MATCH"), etag, true)) {
+	if (etag_matches(if_none_match, etag, true)) {
 		resp_empty(r, 304);
 	} else if (cache_path(path, sizeof(path), media_conf(r)->cache_dir, id, "original") == -1) {
 		resp_error(r, ERR_INTERNAL, "the cache path is too long");

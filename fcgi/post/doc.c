@@ -112,25 +112,73 @@ post_cache_headers(struct req *r, bool visible, const char *etag, const char *la
 	resp_header(r, "Last-Modified", "%s", last_modified);
 }
 
-int
-post_store_and_answer(struct req *r, PGresult *res, int status, bool location)
+void
+post_answer_warnings(struct req *r, json_t *warnings)
 {
-	struct db	*db = r->ctx->db;
+	char	*text;
+
+	if (json_array_size(warnings) == 0 || r->out.len < 2 ||
+	    r->out.data[r->out.len - 1] != '}' ||
+	    (text = json_dumps(warnings, JSON_COMPACT)) == NULL)
+		return;
+	r->out.data[--r->out.len] = '\0';
+	buf_printf(&r->out, ",\"warnings\":%s}", text);
+	free(text);
+}
+
+/*
+ * Builds and stores the JSON, ETag and Last-Modified of the post written in
+ * res (row 0) inside the caller's transaction; fills etag and modified, and
+ * *doc (to free) when doc is not NULL. Returns 0, or -1 with the response
+ * set (500, 503).
+ */
+static int
+doc_store(struct req *r, PGresult *res, char etag[ETAG_MAX], char modified[30], char **doc)
+{
 	const char	*id = PQgetvalue(res, 0, DC_ID);
-	char		*doc, *item, etag[ETAG_MAX], modified[30];
+	char		*d, *item;
 	long long	 updated = 0;
 	enum db_status	 st;
 
-	if (post_doc_build(res, 0, &doc, &item) == -1) {
-		db_rollback(db);
+	if (post_doc_build(res, 0, &d, &item) == -1) {
 		resp_error(r, ERR_INTERNAL, "out of memory");
 		return -1;
 	}
 	post_etag(id, PQgetvalue(res, 0, DC_VERSION), PQgetvalue(res, 0, DC_RENDITION), etag);
 	parse_int(PQgetvalue(res, 0, DC_UPDATED_EPOCH), 0, INT64_MAX, &updated);
 	time_http((time_t)updated, modified);
-	if ((st = DB_QUERY(db, S_POST_SET_DOC, NULL, id, doc, item, etag, modified)) != DB_OK ||
-	    (st = db_commit(db)) != DB_OK) {
+	st = DB_QUERY(r->ctx->db, S_POST_SET_DOC, NULL, id, d, item, etag, modified);
+	free(item);
+	if (st != DB_OK) {
+		free(d);
+		resp_db_error(r, st);
+		return -1;
+	}
+	if (doc != NULL)
+		*doc = d;
+	else
+		free(d);
+	return 0;
+}
+
+int
+post_doc_store(struct req *r, PGresult *res, char etag[ETAG_MAX], char modified[30])
+{
+	return doc_store(r, res, etag, modified, NULL);
+}
+
+int
+post_store_and_answer(struct req *r, PGresult *res, int status, bool location)
+{
+	struct db	*db = r->ctx->db;
+	char		*doc = NULL, etag[ETAG_MAX], modified[30];
+	enum db_status	 st;
+
+	if (doc_store(r, res, etag, modified, &doc) == -1) {
+		db_rollback(db);
+		return -1;
+	}
+	if ((st = db_commit(db)) != DB_OK) {
 		db_rollback(db);
 		resp_db_error(r, st);
 	} else {
@@ -139,9 +187,8 @@ post_store_and_answer(struct req *r, PGresult *res, int status, bool location)
 		post_cache_headers(r, strcmp(PQgetvalue(res, 0, DC_VISIBLE), "t") == 0 &&
 		    strcmp(r->method, "GET") == 0, etag, modified);
 		if (location)
-			resp_header(r, "Location", "/posts/%s", id);
+			resp_header(r, "Location", "/posts/%s", PQgetvalue(res, 0, DC_ID));
 	}
 	free(doc);
-	free(item);
 	return st == DB_OK ? 0 : -1;
 }

@@ -187,7 +187,8 @@ feed_build(struct ctx *ctx, PGresult *res, const char *title, const char *versio
  * GET /posts/feed.atom (anyone)
  * 200 application/atom+xml with the FEED_ENTRIES latest published posts
  * (not pages), the site's title, ETag and Last-Modified; 304 for a
- * matching If-None-Match; 401 for a bad token; 503.
+ * matching If-None-Match; 400 invalid_precondition (a malformed one); 401
+ * for a bad token; 503.
  */
 void
 h_feed(struct req *r)
@@ -196,10 +197,12 @@ h_feed(struct req *r)
 	struct buf	 xml = BUF_INIT;
 	PGresult	*entries = NULL, *state = NULL, *settings;
 	enum db_status	 st;
+	const char	*if_none_match;
 	char		 etag[ETAG_MAX], modified[30];
 	time_t		 t;
 
-	if (srv_authenticate(r) == -1)
+	if (srv_authenticate(r) == -1 ||
+	    req_etag_header(r, "HTTP_IF_NONE_MATCH", &if_none_match) == -1)
 		return;
 	if ((st = feed_query(r->ctx->db, NULL, &entries, &state)) != DB_OK) {
 		resp_db_error(r, st);
@@ -208,7 +211,7 @@ h_feed(struct req *r)
 	settings = state != NULL ? state : entries;
 	feed_build(r->ctx, entries, PQgetvalue(settings, 0, STC_TITLE),
 	    PQgetvalue(settings, 0, STC_VERSION), &paths, &xml, etag, &t);
-	if (etag_matches(req_env(r, "HTTP_IF_NONE_MATCH"), etag, true))
+	if (etag_matches(if_none_match, etag, true))
 		resp_empty(r, 304);
 	else
 		resp_body(r, 200, "application/atom+xml", buf_str(&xml), xml.len);

@@ -4,7 +4,10 @@
  * interval renders it again, at most once per post per interval across all
  * processes (a conditional UPDATE claims the attempt), and stores the new
  * HTML when more references resolve. A read waits for one Media timeout at
- * most: the first failure ends the attempt.
+ * most: the first failure ends the attempt. It renders under the same
+ * budget as a write; a body that cannot be rendered within it (stored
+ * before the budget, or under a larger one) is never tried again on a read:
+ * only an edit renders it again.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -36,12 +39,11 @@ heal_post(struct req *r, PGresult *res)
 {
 	struct post_app		*app = post_app(r);
 	struct db		*db = r->ctx->db;
-	struct media_lookup	 look = { app, true, false };
 	struct render		 out;
 	PGresult		*claim = NULL, *upd = NULL;
 	const char		*etag = PQgetvalue(res, 0, RC_ETAG);
 	long long		 before = 0;
-	char			 id[UUID_LEN + 1], err[256], *media = NULL;
+	char			 id[UUID_LEN + 1], err[300], *media = NULL;
 	bool			 answered = false;
 
 	if (!breaker_ready(&app->breaker, mono_usec()) || post_etag_id(etag, id) == -1)
@@ -52,8 +54,17 @@ heal_post(struct req *r, PGresult *res)
 		return false;
 	}
 	parse_int(PQgetvalue(claim, 0, 1), 0, MEDIA_REFS_MAX, &before);
-	if (render_markdown(PQgetvalue(claim, 0, 0), (size_t)PQgetlength(claim, 0, 0),
-	    media_lookup, &look, &out, err, sizeof(err)) != 0) {
+	switch (post_render(r, PQgetvalue(claim, 0, 0), (size_t)PQgetlength(claim, 0, 0), true,
+	    &out, err, sizeof(err))) {
+	case RENDER_OK:
+		break;
+	case RENDER_INVALID:
+	case RENDER_TOO_COSTLY:
+		log_msg("post %s: cannot render again, not tried again until edited: %s", id, err);
+		DB_QUERY(db, S_HEAL_GIVE_UP, NULL, id, etag);
+		PQclear(claim);
+		return false;
+	case RENDER_FAILED:
 		log_msg("post %s: cannot render again: %s", id, err);
 		PQclear(claim);
 		return false;

@@ -46,6 +46,7 @@ static const struct cfg_key post_keys[] = {
 	KEY("page_max_bytes", CFG_INT, "4194304", 65536, 268435456, page_max_bytes),
 	KEY("page_max_steps", CFG_INT, "1000000", 1000, 100000000, page_max_steps),
 	KEY("retry_after", CFG_INT, "30", 1, 86400, retry_after),
+	KEY("render_budget", CFG_INT, "2000", 50, 60000, render_budget),
 };
 
 /* PostgreSQL 15's built-in text search configurations. */

@@ -45,6 +45,7 @@ struct post_conf {
 	long long	 page_max_bytes;	/* of one rendered page */
 	long long	 page_max_steps;	/* template steps of one page */
 	long long	 retry_after;		/* seconds, on the site's own 503 */
+	long long	 render_budget;		/* milliseconds one rendering may take */
 };
 
 /*
@@ -86,6 +87,9 @@ enum post_stmt {
 	S_POST_META,
 	S_POST_FOR_WRITE,
 	S_SLUG_FAMILY,
+	S_SLUG_HOLDERS,
+	S_SLUG_USED,
+	S_POST_RENAME,
 	S_POST_INSERT,
 	S_POST_UPDATE,
 	S_POST_SET_DOC,
@@ -95,6 +99,7 @@ enum post_stmt {
 	S_OLD_SLUG_CLEAR,
 	S_HEAL_CLAIM,
 	S_HEAL_APPLY,
+	S_HEAL_GIVE_UP,
 	S_LIST_PUBLISHED,
 	S_LIST_FILTERED,
 	S_COUNT_FILTERED,
@@ -221,18 +226,34 @@ struct render {
 	char	*html;		/* to free */
 	char	*excerpt;	/* generated excerpt, to free */
 	json_t	*media;		/* [{"id","state",…}], a reference to release */
+	json_t	*warnings;	/* [{"code","message","id"|"ids"}] for the writer, a reference */
 	size_t	 unresolved;
 };
 
+enum render_result {
+	RENDER_OK,
+	RENDER_INVALID,		/* bad input: a media: reference that is not a UUID, too many */
+	RENDER_TOO_COSTLY,	/* over the budget: the body is refused, not stored */
+	RENDER_FAILED		/* no memory, no process: the server's fault */
+};
+
 /*
- * Renders Markdown md[0..len) (valid UTF-8) in cmark's safe mode. Each
- * ![alt](media:ID) becomes an <img> with a srcset when lookup finds ID, else
- * a plain link to the original with its alt text. Returns 0; -1 with why in
- * err for bad input (a media: reference that is not a UUID, more than
- * MEDIA_REFS_MAX items); -2 when memory runs out. Lookups happen only for
- * good input. Free out with render_free().
+ * Renders Markdown md[0..len) (valid UTF-8) in cmark's safe mode, in a child
+ * process given budget_ms milliseconds (and as many CPU seconds, rounded
+ * up). Each ![alt](media:ID) becomes an <img> with a srcset when lookup
+ * finds ID, else a plain link to the original with its alt text. Lookups
+ * happen in this process, only for good input, once per distinct id.
+ * Returns RENDER_OK, or another result with why in err. Free out with
+ * render_free() (nothing to free unless RENDER_OK).
  */
-int	 render_markdown(const char *md, size_t len, media_lookup_fn lookup, void *arg,
+enum render_result render_markdown(const char *md, size_t len, long long budget_ms,
+	    media_lookup_fn lookup, void *arg, struct render *out, char *err, size_t errlen);
+/*
+ * render_markdown() for a request of the Post program: its render_budget,
+ * and Media behind the process's breaker (read: one failure ends the
+ * lookups, for reads that must not wait).
+ */
+enum render_result post_render(struct req *, const char *md, size_t len, bool read,
 	    struct render *out, char *err, size_t errlen);
 void	 render_free(struct render *);
 /* Appends s[0..len) to b with & < > " ' escaped for HTML text and attributes. */
@@ -251,6 +272,21 @@ const char *slug_invalid(const char *s);
 bool	 slug_shaped(const char *s);
 /* Writes base, or base-n when n > 1, into out (SLUG_MAX + 1 bytes). */
 void	 slug_candidate(const char *base, long long n, char out[SLUG_MAX + 1]);
+
+/* slugs.c: slugs inside a write's transaction (see there for what they may reveal) */
+/*
+ * Picks a free slug of the family of base (base, base-2, base-3, …): the
+ * smallest that no post the caller may read holds, current or old, and that
+ * slug_invalid() allows. Returns 0, or -1 with the response set.
+ */
+int	 slug_pick(struct req *, const char *base, char out[SLUG_MAX + 1]);
+/*
+ * Makes slug free for post self (NULL: a new post): a post hidden from the
+ * caller gives it way (renamed, or its redirect dropped); self's own old
+ * slug is taken back. Returns 0 when it is free, 1 when a post the caller
+ * may read holds it (nothing changed), or -1 with the response set.
+ */
+int	 slug_claim(struct req *, const char *slug, const char *self);
 
 /* input.c: the fields of POST and PATCH bodies */
 struct post_input {
@@ -308,12 +344,23 @@ int	 post_etag_id(const char *etag, char id[UUID_LEN + 1]);
  */
 const char *post_status(const char *stored, bool time_come);
 /*
+ * Builds and stores the JSON, ETag and Last-Modified of the post written in
+ * res (row 0), inside the caller's transaction (no commit), and fills etag
+ * and modified. Returns 0, or -1 with the response set (500, 503).
+ */
+int	 post_doc_store(struct req *, PGresult *res, char etag[ETAG_MAX], char modified[30]);
+/*
  * Stores doc and item for the post written in res (row 0) and answers
  * status with it, an ETag and, when location, a Location header. In a
  * transaction the caller commits first: commit is called before answering.
  * Returns 0, or -1 with the error response set.
  */
 int	 post_store_and_answer(struct req *, PGresult *res, int status, bool location);
+/*
+ * Adds "warnings" (an array, borrowed) to the post answered in r, when it is
+ * not empty.
+ */
+void	 post_answer_warnings(struct req *, json_t *warnings);
 /* Sets Cache-Control, ETag and Last-Modified (an HTTP date) of a post answer. */
 void	 post_cache_headers(struct req *, bool visible, const char *etag,
 	    const char *last_modified);

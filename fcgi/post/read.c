@@ -50,18 +50,20 @@ redirect_old_slug(struct req *r, const char *slug)
 /*
  * GET /posts/{id-or-slug} (anyone; a token shows its holder's hidden posts)
  * 200 with the post, ETag, Last-Modified and Cache-Control; 304 for a
- * matching If-None-Match; 301 to the current slug from an old one; 401 for a
- * bad token; 404 (also for drafts and scheduled posts of others); 503.
+ * matching If-None-Match; 301 to the current slug from an old one; 400
+ * invalid_precondition (a malformed If-None-Match); 401 for a bad token; 404
+ * (also for drafts and scheduled posts of others); 503.
  */
 void
 h_post_get(struct req *r)
 {
-	const char	*key = req_param(r, 0), *status, *etag;
+	const char	*key = req_param(r, 0), *status, *etag, *if_none_match;
 	bool		 by_id = uuid_valid(key);
 	PGresult	*res;
 	enum db_status	 st;
 
-	if (srv_authenticate(r) == -1)
+	if (srv_authenticate(r) == -1 ||
+	    req_etag_header(r, "HTTP_IF_NONE_MATCH", &if_none_match) == -1)
 		return;
 	if (!by_id && !slug_shaped(key)) {
 		resp_error(r, ERR_NOT_FOUND, "no such post");
@@ -90,7 +92,7 @@ h_post_get(struct req *r)
 	if (strcmp(PQgetvalue(res, 0, RC_UNRESOLVED), "t") == 0 && heal_post(r, res))
 		goto out;
 	etag = PQgetvalue(res, 0, RC_ETAG);
-	if (etag_matches(req_env(r, "HTTP_IF_NONE_MATCH"), etag, true))
+	if (etag_matches(if_none_match, etag, true))
 		resp_empty(r, 304);
 	else
 		post_doc_answer(r, 200, status, PQgetvalue(res, 0, RC_DOC),

@@ -134,8 +134,12 @@ slug_from_title(const char *title, char out[SLUG_BASE_MAX + 1])
 		}
 		if ((tlen = strlen(t)) == 0)
 			continue;
-		if (sep && len > 0 && len + 1 < SLUG_BASE_MAX)
+		if (sep && len > 0) {
+			/* No room for a separator and a character after it. */
+			if (len + 1 >= SLUG_BASE_MAX)
+				break;
 			out[len++] = '-';
+		}
 		sep = false;
 		if (tlen > SLUG_BASE_MAX - len)
 			tlen = SLUG_BASE_MAX - len;

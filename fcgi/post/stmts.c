@@ -102,11 +102,29 @@ const struct db_stmt post_stmts[S_POST_STMT_COUNT] = {
 	[S_POST_FOR_WRITE] = { "post_for_write",
 	    "SELECT " DOC_COLUMNS ", excerpt_given, status FROM post.posts WHERE id = $1",
 	    1, true },
-	/* The slugs in use that are base or base-N, current or old. */
+	/*
+	 * The slugs in use that are base or base-N, current or old, with who
+	 * may see their post (enum holder_col from HC_VISIBLE on).
+	 */
 	[S_SLUG_FAMILY] = { "slug_family",
-	    "SELECT slug FROM post.posts WHERE slug = $1 OR slug LIKE $1 || '-%' UNION "
-	    "SELECT slug FROM post.old_slugs WHERE slug = $1 OR slug LIKE $1 || '-%'",
+	    "SELECT slug, " VISIBLE ", author_id FROM post.posts "
+	    "WHERE slug = $1 OR slug LIKE $1 || '-%' UNION ALL "
+	    "SELECT o.slug, " VISIBLE ", p.author_id FROM post.old_slugs o "
+	    "JOIN post.posts p ON p.id = o.post_id WHERE o.slug = $1 OR o.slug LIKE $1 || '-%'",
 	    1, false },
+	/* The posts holding slug $1, as their current slug or an old one (enum holder_col). */
+	[S_SLUG_HOLDERS] = { "slug_holders",
+	    "SELECT id, " VISIBLE ", author_id, false FROM post.posts WHERE slug = $1 "
+	    "UNION ALL SELECT p.id, " VISIBLE ", p.author_id, true FROM post.old_slugs o "
+	    "JOIN post.posts p ON p.id = o.post_id WHERE o.slug = $1", 1, false },
+	/* Whether any post holds slug $1, current or old. */
+	[S_SLUG_USED] = { "slug_used",
+	    "SELECT 1 FROM post.posts WHERE slug = $1 UNION ALL "
+	    "SELECT 1 FROM post.old_slugs WHERE slug = $1", 1, false },
+	/* A hidden post giving way: a new slug, a new version, no redirect from the old one. */
+	[S_POST_RENAME] = { "post_rename",
+	    "UPDATE post.posts SET slug = $2, version = version + 1, rendition = 0, "
+	    "updated_at = now() WHERE id = $1 RETURNING " DOC_COLUMNS, 2, false },
 	[S_POST_INSERT] = { "post_insert",
 	    "INSERT INTO post.posts (slug, title, body, html, excerpt, excerpt_given, status, "
 	    "published_at, author_id, author_name, tags, media, unresolved, render_tried_at, "
@@ -166,6 +184,10 @@ const struct db_stmt post_stmts[S_POST_STMT_COUNT] = {
 	    "rendition = rendition + 1, updated_at = now() "
 	    "WHERE id = $1 AND etag = $2 RETURNING " DOC_COLUMNS,
 	    5, false },
+	/* A body that cannot be rendered again: no read tries it again, only an edit. */
+	[S_HEAL_GIVE_UP] = { "heal_give_up",
+	    "UPDATE post.posts SET render_tried_at = 'infinity' WHERE id = $1 AND etag = $2",
+	    2, false },
 	/* The hot list: published posts, newest first, and how many there are. */
 	[S_LIST_PUBLISHED] = { "list_published",
 	    "SELECT item, 'published', count(*) OVER () FROM post.posts "

@@ -68,16 +68,14 @@ fail:
 /*
  * Checks the status the write leaves, then renders w->body (asking Media
  * through the breaker) and fills the derived fields of w. Returns 0, or -1
- * with the response set (400, 500).
+ * with the response set (400, 422 body_too_complex, 500).
  */
 static int
 prepare(struct req *r, struct post_write *w, const struct post_input *in, json_t *tags)
 {
-	struct media_lookup	 look = { post_app(r), false, false };
 	struct input_error	 e;
 	time_t			 when = 0;
-	char			 err[256];
-	int			 rc;
+	char			 err[300];
 
 	if (w->published_at != NULL)
 		parse_rfc3339(w->published_at, &when);
@@ -86,9 +84,17 @@ prepare(struct req *r, struct post_write *w, const struct post_input *in, json_t
 		resp_error(r, e.code, "%s", e.msg);
 		return -1;
 	}
-	if ((rc = render_markdown(w->body, strlen(w->body), media_lookup, &look, &w->render, err,
-	    sizeof(err))) != 0) {
-		resp_error(r, rc == -1 ? ERR_INVALID_FIELD : ERR_INTERNAL, "%s", err);
+	switch (post_render(r, w->body, strlen(w->body), false, &w->render, err, sizeof(err))) {
+	case RENDER_OK:
+		break;
+	case RENDER_INVALID:
+		resp_error(r, ERR_INVALID_FIELD, "%s", err);
+		return -1;
+	case RENDER_TOO_COSTLY:
+		resp_error(r, ERR_BODY_TOO_COMPLEX, "%s", err);
+		return -1;
+	case RENDER_FAILED:
+		resp_error(r, ERR_INTERNAL, "cannot render the body: %s", err);
 		return -1;
 	}
 	if (!w->excerpt_given)
@@ -104,52 +110,10 @@ prepare(struct req *r, struct post_write *w, const struct post_input *in, json_t
 }
 
 /*
- * Picks a free slug of the family of base (base, base-2, base-3, …) inside
- * the write's transaction: the smallest not in use, current or old, and
- * not refused by slug_invalid(). Returns 0, or -1 with the response set.
- */
-static int
-pick_slug(struct req *r, const char *base, char out[SLUG_MAX + 1])
-{
-	PGresult	*res;
-	enum db_status	 st;
-	bool		*taken;
-	size_t		 n, i, blen = strlen(base);
-	long long	 k;
-
-	if ((st = DB_QUERY(r->ctx->db, S_SLUG_FAMILY, &res, base)) != DB_OK) {
-		resp_db_error(r, st);
-		return -1;
-	}
-	/* Among n + 2 candidates (1 is base itself), one is free. */
-	n = (size_t)PQntuples(res) + 2;
-	if ((taken = calloc(n + 1, sizeof(*taken))) == NULL) {
-		PQclear(res);
-		resp_error(r, ERR_INTERNAL, "out of memory");
-		return -1;
-	}
-	taken[0] = true;
-	taken[1] = slug_invalid(base) != NULL;
-	for (i = 0; i < (size_t)PQntuples(res); i++) {
-		const char *s = PQgetvalue(res, (int)i, 0);
-
-		if (strcmp(s, base) == 0)
-			taken[1] = true;
-		else if (s[blen] == '-' && parse_int(s + blen + 1, 2, (long long)n, &k) == 0)
-			taken[k] = true;
-	}
-	for (i = 1; taken[i]; i++)
-		;
-	slug_candidate(base, (long long)i, out);
-	free(taken);
-	PQclear(res);
-	return 0;
-}
-
-/*
- * Inserts the post in one transaction, with its first revision. A
- * generated slug that another writer took meanwhile is picked again.
- * Answers 201 with Location, or 409 slug_taken for a given slug, or 503.
+ * Inserts the post in one transaction, with its first revision. A slug a
+ * hidden post holds is taken from it (slugs.c); a slug that another writer
+ * took meanwhile is claimed or picked again. Answers 201 with Location, or
+ * 409 slug_taken for a given slug a post the caller may read holds, or 503.
  */
 static void
 insert_post(struct req *r, const struct post_write *w, bool slug_given)
@@ -159,7 +123,7 @@ insert_post(struct req *r, const struct post_write *w, bool slug_given)
 	PGresult	*res = NULL;
 	char		 slug[SLUG_MAX + 1];
 	enum db_status	 st;
-	int		 attempt;
+	int		 attempt, rc;
 
 	for (attempt = 0; attempt < SLUG_ATTEMPTS; attempt++) {
 		if ((st = db_begin(db)) != DB_OK) {
@@ -168,29 +132,36 @@ insert_post(struct req *r, const struct post_write *w, bool slug_given)
 		}
 		if (slug_given)
 			snprintf(slug, sizeof(slug), "%s", w->slug);
-		else if (pick_slug(r, w->slug, slug) == -1)
+		else if (slug_pick(r, w->slug, slug) == -1)
 			goto fail;
+		if ((rc = slug_claim(r, slug, NULL)) == -1)
+			goto fail;
+		if (rc == 1 && slug_given) {
+			resp_error(r, ERR_SLUG_TAKEN, "the slug %s is taken", slug);
+			goto fail;
+		}
+		if (rc == 1) {
+			db_rollback(db);	/* picked, then taken by a concurrent write */
+			continue;
+		}
 		st = DB_QUERY(db, S_POST_INSERT, &res, slug, w->title, w->body, w->render.html,
 		    w->excerpt, w->excerpt_given ? "true" : "false", w->status, w->published_at,
 		    c->sub, c->name, w->tags != NULL ? w->tags : "[]", w->media,
 		    w->render.unresolved > 0 ? "true" : "false", post_conf(r)->search_config,
 		    w->kind, w->tag_slugs);
-		if (st == DB_UNIQUE && !slug_given) {
-			db_rollback(db);
+		if (st == DB_UNIQUE) {
+			db_rollback(db);	/* a concurrent write: claim again */
 			continue;
 		}
-		if (st == DB_UNIQUE) {
-			resp_error(r, ERR_SLUG_TAKEN, "the slug %s is taken", slug);
-			goto fail;
-		}
 		if (st != DB_OK || (st = DB_QUERY(db, S_REVISION_INSERT, NULL,
-		    PQgetvalue(res, 0, DC_ID), c->sub)) != DB_OK ||
-		    (st = DB_QUERY(db, S_OLD_SLUG_CLEAR, NULL, slug)) != DB_OK) {
+		    PQgetvalue(res, 0, DC_ID), c->sub)) != DB_OK) {
 			resp_db_error(r, st);
 			goto fail;
 		}
-		if (post_store_and_answer(r, res, 201, true) == 0)
+		if (post_store_and_answer(r, res, 201, true) == 0) {
+			post_answer_warnings(r, w->render.warnings);
 			inval_changed(r, NULL, res);
+		}
 		PQclear(res);
 		return;
 	}
@@ -205,7 +176,8 @@ fail:
  * POST /posts (author, editor, admin)
  * {"title","body","slug"?,"status"?,"published_at"?,"tags"?,"excerpt"?}
  * 201 with Location, ETag and the post; 400 (fields, invalid_slug,
- * control_character, media references); 409 slug_taken; 413 (a body over
+ * control_character, media references); 409 slug_taken; 422 body_too_complex
+ * (over render_budget); 413 (a body over
  * 1 MiB, or a request over max_body); 415; 503.
  */
 void
@@ -289,7 +261,9 @@ merge(struct post_write *w, const struct post_input *in, PGresult *cur)
 /*
  * Stores the merged post over version and rendition of cur, in one
  * transaction with its revision and, when the slug changed, the redirect
- * from the old one. Answers 200, 409 slug_taken, 412 (changed since), 503.
+ * from the old one (a slug a hidden post holds is taken from it, see
+ * slugs.c). Answers 200, 409 slug_taken (a post the caller may read holds
+ * the slug), 412 (changed since), 503.
  */
 static void
 update_post(struct req *r, const struct post_write *w, PGresult *cur)
@@ -297,34 +271,50 @@ update_post(struct req *r, const struct post_write *w, PGresult *cur)
 	struct db	*db = r->ctx->db;
 	PGresult	*res = NULL;
 	const char	*id = PQgetvalue(cur, 0, DC_ID), *old_slug = PQgetvalue(cur, 0, DC_SLUG);
+	bool		 renamed = strcmp(old_slug, w->slug) != 0;
 	enum db_status	 st;
+	int		 attempt, rc;
 
-	if ((st = db_begin(db)) != DB_OK) {
-		resp_db_error(r, st);
-		return;
+	for (attempt = 0; attempt < SLUG_ATTEMPTS; attempt++) {
+		if ((st = db_begin(db)) != DB_OK) {
+			resp_db_error(r, st);
+			return;
+		}
+		if (renamed && (rc = slug_claim(r, w->slug, id)) != 0) {
+			if (rc == 1)
+				resp_error(r, ERR_SLUG_TAKEN, "the slug %s is taken", w->slug);
+			goto fail;
+		}
+		st = DB_QUERY(db, S_POST_UPDATE, &res, id, PQgetvalue(cur, 0, DC_VERSION),
+		    PQgetvalue(cur, 0, DC_RENDITION), w->slug, w->title, w->body, w->render.html,
+		    w->excerpt, w->excerpt_given ? "true" : "false", w->status, w->published_at,
+		    w->tags != NULL ? w->tags : PQgetvalue(cur, 0, DC_TAGS), w->media,
+		    w->render.unresolved > 0 ? "true" : "false", post_conf(r)->search_config,
+		    w->kind, w->tag_slugs);
+		if (st == DB_UNIQUE) {
+			db_rollback(db);	/* a concurrent write: claim again */
+			continue;
+		}
+		if (st == DB_OK && PQntuples(res) == 0)
+			resp_error(r, ERR_PRECONDITION_FAILED, "the post changed while this edit "
+			    "was made; read it again");
+		else if (st != DB_OK || (st = DB_QUERY(db, S_REVISION_INSERT, NULL, id,
+		    r->claims->sub)) != DB_OK || (renamed &&
+		    (st = DB_QUERY(db, S_OLD_SLUG_ADD, NULL, old_slug, id)) != DB_OK))
+			resp_db_error(r, st);
+		else {
+			if (post_store_and_answer(r, res, 200, false) == 0) {
+				post_answer_warnings(r, w->render.warnings);
+				inval_changed(r, cur, res);
+			}
+			PQclear(res);
+			return;
+		}
+		goto fail;
 	}
-	st = DB_QUERY(db, S_POST_UPDATE, &res, id, PQgetvalue(cur, 0, DC_VERSION),
-	    PQgetvalue(cur, 0, DC_RENDITION), w->slug, w->title, w->body, w->render.html,
-	    w->excerpt, w->excerpt_given ? "true" : "false", w->status, w->published_at,
-	    w->tags != NULL ? w->tags : PQgetvalue(cur, 0, DC_TAGS), w->media,
-	    w->render.unresolved > 0 ? "true" : "false", post_conf(r)->search_config, w->kind,
-	    w->tag_slugs);
-	if (st == DB_UNIQUE)
-		resp_error(r, ERR_SLUG_TAKEN, "the slug %s is taken", w->slug);
-	else if (st == DB_OK && PQntuples(res) == 0)
-		resp_error(r, ERR_PRECONDITION_FAILED, "the post changed while this edit was made; "
-		    "read it again");
-	else if (st != DB_OK || (st = DB_QUERY(db, S_REVISION_INSERT, NULL, id,
-	    r->claims->sub)) != DB_OK || (strcmp(old_slug, w->slug) != 0 &&
-	    ((st = DB_QUERY(db, S_OLD_SLUG_CLEAR, NULL, w->slug)) != DB_OK ||
-	    (st = DB_QUERY(db, S_OLD_SLUG_ADD, NULL, old_slug, id)) != DB_OK)))
-		resp_db_error(r, st);
-	else {
-		if (post_store_and_answer(r, res, 200, false) == 0)
-			inval_changed(r, cur, res);
-		PQclear(res);
-		return;
-	}
+	resp_error(r, ERR_CONFLICT, "the slug %s was taken meanwhile; try again", w->slug);
+	return;
+fail:
 	db_rollback(db);
 	PQclear(res);
 }
@@ -332,21 +322,23 @@ update_post(struct req *r, const struct post_write *w, PGresult *cur)
 /*
  * PATCH /posts/{id} (its author, an editor, an admin) with If-Match
  * Any of the fields of POST; "excerpt": null makes it generated again.
- * 200 with the post and its new ETag; 400; 403; 404; 409 slug_taken;
- * 412 for a stale If-Match; 413; 415; 428 without If-Match; 503.
+ * 200 with the post and its new ETag; 400 (invalid_precondition for a
+ * malformed If-Match); 403; 404; 409 slug_taken; 412 for a stale If-Match;
+ * 413; 415; 422 body_too_complex; 428 without If-Match; 503.
  */
 void
 h_post_patch(struct req *r)
 {
 	struct post_input	 in;
 	struct post_write	 w = { 0 };
-	const char		*id, *if_match = req_env(r, "HTTP_IF_MATCH");
+	const char		*id, *if_match;
 	PGresult		*cur = NULL;
 	json_t			*body;
 	enum db_status		 st;
 	char			 etag[ETAG_MAX];
 
-	if ((id = req_id_param(r, "post")) == NULL)
+	if ((id = req_id_param(r, "post")) == NULL ||
+	    req_etag_header(r, "HTTP_IF_MATCH", &if_match) == -1)
 		return;
 	if (if_match == NULL) {
 		resp_error(r, ERR_PRECONDITION_REQUIRED, "a change needs If-Match with the post's "
@@ -379,17 +371,19 @@ out:
 
 /*
  * DELETE /posts/{id} (its author, an editor, an admin); If-Match optional
- * 204: the post, its revisions and redirects are gone; 400; 403; 404;
- * 412 for a stale If-Match; 503.
+ * 204: the post, its revisions and redirects are gone; 400
+ * (invalid_precondition for a malformed If-Match); 403; 404; 412 for a
+ * stale If-Match; 503.
  */
 void
 h_post_delete(struct req *r)
 {
-	const char	*id, *if_match = req_env(r, "HTTP_IF_MATCH");
+	const char	*id, *if_match;
 	PGresult	*cur = NULL, *res = NULL;
 	enum db_status	 st;
 
-	if ((id = req_id_param(r, "post")) == NULL)
+	if ((id = req_id_param(r, "post")) == NULL ||
+	    req_etag_header(r, "HTTP_IF_MATCH", &if_match) == -1)
 		return;
 	if ((st = DB_QUERY(r->ctx->db, S_POST_META, &cur, id)) != DB_OK) {
 		resp_db_error(r, st);

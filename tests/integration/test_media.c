@@ -1148,6 +1148,58 @@ START_TEST(bad_forms_leave_nothing)
 }
 END_TEST
 
+/*
+ * Issue 10 item 5: an alt sent as a form part is measured by the part's
+ * length: 1000 characters pass (the boundary after them does not count),
+ * 1001 do not.
+ */
+START_TEST(form_alt_measured_by_its_length)
+{
+	struct http_resp r;
+	struct blob	 jpg = make_image("JPEG", 90, 70, "orange", "purple", false);
+	char		 owner[37], *tok = new_user("author", (char[65]){ 0 }, owner);
+	char		 alt[1002];
+
+	memset(alt, 'a', 1001);
+	alt[1001] = '\0';
+	post_form(tok, (const char *)jpg.data, jpg.len, "a.jpg", alt, &r);
+	ck_error(&r, 400, "invalid_field");
+	http_resp_free(&r);
+	alt[1000] = '\0';
+	post_form(tok, (const char *)jpg.data, jpg.len, "a.jpg", alt, &r);
+	ck_assert_msg(r.status == 201, "%ld %s", r.status, buf_str(&r.body));
+	ck_assert_str_eq(resp_str(&r, "alt"), alt);
+	http_resp_free(&r);
+	blob_free(&jpg);
+	free(tok);
+}
+END_TEST
+
+/*
+ * Issue 10 item 11 (b): a malformed If-None-Match that reaches Media (the
+ * first request of an original, before the web server has the file) is 400
+ * invalid_precondition; a well-formed one that does not match is a 200.
+ */
+START_TEST(malformed_if_none_match_is_400)
+{
+	struct http_resp r;
+	struct blob	 png = make_image("PNG", 60, 40, "teal", "maroon", false);
+	char		*tok = new_user("author", (char[65]){ 0 }, NULL), id[37], path[160];
+	const char	*bad[] = { "If-None-Match: abc", NULL };
+	const char	*good[] = { "If-None-Match: \"abc\", W/\"def\"", NULL };
+
+	upload(tok, &png, id);
+	snprintf(path, sizeof(path), "/media/%s/original", id);
+	get(path, bad, &r);
+	ck_error(&r, 400, "invalid_precondition");
+	http_resp_free(&r);
+	ck_assert_int_eq(get(path, good, &r), 200);
+	http_resp_free(&r);
+	blob_free(&png);
+	free(tok);
+}
+END_TEST
+
 START_TEST(bad_images_leave_nothing)
 {
 	static const char svg[] = "<?xml version=\"1.0\"?>\n<svg xmlns=\"http://www.w3.org/2000/svg\" "
@@ -1372,6 +1424,8 @@ media_suite(void)
 	tcase_add_test(t, patch_alt);
 	tcase_add_test(t, list_own_or_everyone);
 	tcase_add_test(t, bad_forms_leave_nothing);
+	tcase_add_test(t, form_alt_measured_by_its_length);
+	tcase_add_test(t, malformed_if_none_match_is_400);
 	tcase_add_test(t, bad_images_leave_nothing);
 	tcase_add_test(t, pixel_floods_refused_from_headers);
 	tcase_add_test(t, killed_uploads_and_lying_lengths_leave_nothing);

@@ -14,14 +14,19 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cmark.h>
 #include <libpq-fe.h>
 
 #include "client.h"
+#include "markdown.h"
 #include "relay.h"
 #include "util.h"
 
 #define BREAKER_SECONDS	2	/* [post] media_breaker_seconds in these tests */
+#define RENDER_BUDGET	5000	/* [post] render_budget (ms): several times what 1a takes */
+#define BODY_MAX	1048576	/* bytes of Markdown Post takes in a body */
 #define MEDIA_ID	"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+#define UNKNOWN_MEDIA	"00000000-0000-4000-8000-00000000dead"	/* never a Media item */
 
 static struct relay	 media_relay;
 
@@ -135,6 +140,31 @@ list_total(const char *token, const char *path)
 	total = json_integer_value(json_object_get(r.json, "total"));
 	http_resp_free(&r);
 	return total;
+}
+
+/*
+ * Asserts that a write's answer warns exactly once, with code, naming id
+ * (as "id", or among "ids").
+ */
+static void
+expect_warning(const struct http_resp *r, const char *code, const char *id)
+{
+	json_t	*w = json_array_get(json_object_get(r->json, "warnings"), 0), *ids;
+	size_t	 i;
+
+	ck_assert_msg(json_array_size(json_object_get(r->json, "warnings")) == 1, "%s",
+	    buf_str(&r->body));
+	ck_assert_str_eq(json_string_value(json_object_get(w, "code")), code);
+	ck_assert(json_is_string(json_object_get(w, "message")));
+	if (json_object_get(w, "id") != NULL) {
+		ck_assert_str_eq(json_string_value(json_object_get(w, "id")), id);
+		return;
+	}
+	ids = json_object_get(w, "ids");
+	for (i = 0; i < json_array_size(ids); i++)
+		if (strcmp(json_string_value(json_array_get(ids, i)), id) == 0)
+			return;
+	ck_abort_msg("%s is not named in %s", id, buf_str(&r->body));
 }
 
 /* Returns the "media" list's entry i state of a post answer, or "". */
@@ -309,24 +339,181 @@ START_TEST(slugs)
 	ck_assert_str_eq(resp_str(&r, "id"), id);
 	etag_of(&r, etag);
 	http_resp_free(&r);
-	/* The second post may take the freed slug: then it is that post's. */
+	/*
+	 * Issue 10 item 4: an old slug stays its post's: another post cannot
+	 * take it (the redirect stays), only its own post takes it back.
+	 */
 	current_etag(author, id2, title);
-	ck_assert_int_eq(patch(author, id2, title, json_pack("{s:s}", "slug", slug), &r), 200);
+	patch(author, id2, title, json_pack("{s:s}", "slug", slug), &r);
+	ck_error(&r, 409, "slug_taken");
+	http_resp_free(&r);
+	create(other, json_pack("{s:s, s:s, s:s}", "title", "x", "body", "", "slug", slug), &r);
+	ck_error(&r, 409, "slug_taken");
+	http_resp_free(&r);
+	ck_assert_int_eq(get_post(NULL, slug, &r), 301);
+	http_resp_free(&r);
+	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "slug", slug), &r), 200);
+	etag_of(&r, etag);
 	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, slug, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "id"), id2);
+	ck_assert_str_eq(resp_str(&r, "id"), id);
+	http_resp_free(&r);
+	snprintf(expect, sizeof(expect), "renamed-%s", word);
+	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "slug", expect), &r), 200);
+	etag_of(&r, etag);
 	http_resp_free(&r);
 	/* Taking another post's current slug: 409. */
-	patch(author, id, etag, json_pack("{s:s}", "slug", slug), &r);
+	patch(author, id, etag, json_pack("{s:s}", "slug", slug2), &r);
 	ck_error(&r, 409, "slug_taken");
 	http_resp_free(&r);
 	/* An old slug of a draft leads nowhere for others. */
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "status", "draft"), &r), 200);
 	http_resp_free(&r);
-	snprintf(expect, sizeof(expect), "renamed-%s", word);
 	expect_not_found(other, expect);
+	expect_not_found(other, slug);
 	free(author);
 	free(other);
+}
+END_TEST
+
+/* Creates a post of token with fields (released) and returns its id and slug. */
+static void
+create_with(const char *token, json_t *fields, char id[37], char slug[121])
+{
+	struct http_resp r;
+
+	create_ok(token, fields, &r, id);
+	snprintf(slug, 121, "%s", resp_str(&r, "slug"));
+	http_resp_free(&r);
+}
+
+/*
+ * Asserts that post id of token has given way its slug was: a slug made of
+ * its own id, a new version, and a revision by no one (Post itself).
+ */
+static void
+expect_gave_way(const char *token, const char *id, const char *was)
+{
+	struct http_resp r;
+	char		 want[160], path[128];
+
+	snprintf(want, sizeof(want), "%s-%.8s", was, id);
+	ck_assert_int_eq(get_post(token, id, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "slug"), want);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 2);
+	http_resp_free(&r);
+	snprintf(path, sizeof(path), "/posts/%s/revisions", id);
+	ck_assert_int_eq(api("GET", path, token, NULL, &r), 200);
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(r.json,
+	    "items"), 0), "editor_id")), "00000000-0000-0000-0000-000000000000");
+	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(r.json,
+	    "items"), 0), "slug")), want);
+	http_resp_free(&r);
+}
+
+/*
+ * Issue 10 item 4: no answer tells an author of a post they may not read.
+ * A draft or scheduled post of another author never blocks a slug, current
+ * or old: it gives way (renamed after its id, or its redirect dropped).
+ * Posts the caller may read keep their slugs (409), and editors, who read
+ * everything, get 409 for any holder.
+ */
+START_TEST(hidden_posts_give_way_and_reveal_nothing)
+{
+	struct http_resp r;
+	char		*a = new_user("author", (char[65]){ 0 }, NULL), *b, *editor;
+	char		 word[16], s[128], title[128], bid[37], bslug[121], aid[37], aslug[121];
+	char		 etag[128], mine[37], mslug[121];
+
+	b = new_user("author", (char[65]){ 0 }, NULL);
+	editor = new_user("editor", (char[65]){ 0 }, NULL);
+	unique_word(word);
+
+	/* A draft's slug, explicitly: A gets it as if it were free. */
+	snprintf(s, sizeof(s), "draft-%s", word);
+	create_with(b, json_pack("{s:s, s:s, s:s}", "title", "b", "body", "", "slug", s), bid,
+	    bslug);
+	create_with(a, json_pack("{s:s, s:s, s:s}", "title", "a", "body", "", "slug", s), aid,
+	    aslug);
+	ck_assert_str_eq(aslug, s);
+	expect_gave_way(b, bid, s);
+
+	/* A scheduled post's slug: the same, until its time comes. */
+	snprintf(s, sizeof(s), "later-%s", word);
+	create_with(b, json_pack("{s:s, s:s, s:s, s:s, s:s}", "title", "b", "body", "", "slug", s,
+	    "status", "scheduled", "published_at", "2999-01-01T00:00:00Z"), bid, bslug);
+	create_with(a, json_pack("{s:s, s:s, s:s}", "title", "a", "body", "", "slug", s), aid,
+	    aslug);
+	ck_assert_str_eq(aslug, s);
+	expect_gave_way(b, bid, s);
+
+	/* A slug made from a title: the first free one as A sees them, never "-2". */
+	snprintf(title, sizeof(title), "Hidden Title %s", word);
+	create_with(b, json_pack("{s:s, s:s}", "title", title, "body", ""), bid, bslug);
+	create_with(a, json_pack("{s:s, s:s}", "title", title, "body", ""), aid, aslug);
+	ck_assert_str_eq(aslug, bslug);
+	expect_gave_way(b, bid, bslug);
+
+	/* PATCH to a hidden post's slug: the same. */
+	snprintf(s, sizeof(s), "patched-%s", word);
+	create_with(b, json_pack("{s:s, s:s, s:s}", "title", "b", "body", "", "slug", s), bid,
+	    bslug);
+	current_etag(a, aid, etag);
+	ck_assert_int_eq(patch(a, aid, etag, json_pack("{s:s}", "slug", s), &r), 200);
+	ck_assert_str_eq(resp_str(&r, "slug"), s);
+	http_resp_free(&r);
+	expect_gave_way(b, bid, s);
+
+	/* A hidden post's old slug: its redirect (404 to A anyway) is dropped. */
+	snprintf(s, sizeof(s), "was-%s", word);
+	create_with(b, json_pack("{s:s, s:s, s:s, s:s}", "title", "b", "body", "", "slug", s,
+	    "status", "published"), bid, bslug);
+	current_etag(b, bid, etag);
+	snprintf(title, sizeof(title), "now-%s", word);
+	ck_assert_int_eq(patch(b, bid, etag, json_pack("{s:s, s:s}", "slug", title, "status",
+	    "draft"), &r), 200);
+	http_resp_free(&r);
+	create_with(a, json_pack("{s:s, s:s, s:s, s:s}", "title", "a", "body", "", "slug", s,
+	    "status", "published"), aid, aslug);
+	ck_assert_str_eq(aslug, s);
+	ck_assert_int_eq(get_post(b, s, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "id"), aid);
+	http_resp_free(&r);
+
+	/* What A may read keeps its slug: A's own draft, a published post's old slug. */
+	snprintf(s, sizeof(s), "own-%s", word);
+	create_with(a, json_pack("{s:s, s:s, s:s}", "title", "a", "body", "", "slug", s), mine,
+	    mslug);
+	create(a, json_pack("{s:s, s:s, s:s}", "title", "a", "body", "", "slug", s), &r);
+	ck_error(&r, 409, "slug_taken");
+	http_resp_free(&r);
+	snprintf(s, sizeof(s), "public-%s", word);
+	create_with(b, json_pack("{s:s, s:s, s:s, s:s}", "title", "b", "body", "", "slug", s,
+	    "status", "published"), bid, bslug);
+	current_etag(b, bid, etag);
+	snprintf(title, sizeof(title), "public-now-%s", word);
+	ck_assert_int_eq(patch(b, bid, etag, json_pack("{s:s}", "slug", title), &r), 200);
+	http_resp_free(&r);
+	create(a, json_pack("{s:s, s:s, s:s}", "title", "a", "body", "", "slug", s), &r);
+	ck_error(&r, 409, "slug_taken");
+	http_resp_free(&r);
+	ck_assert_int_eq(get_post(NULL, s, &r), 301);
+	http_resp_free(&r);
+
+	/* Editors read every post: a draft's slug is 409 to them, and the draft keeps it. */
+	snprintf(s, sizeof(s), "kept-%s", word);
+	create_with(b, json_pack("{s:s, s:s, s:s}", "title", "b", "body", "", "slug", s), bid,
+	    bslug);
+	create(editor, json_pack("{s:s, s:s, s:s}", "title", "e", "body", "", "slug", s), &r);
+	ck_error(&r, 409, "slug_taken");
+	http_resp_free(&r);
+	ck_assert_int_eq(get_post(b, bid, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "slug"), s);
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 1);
+	http_resp_free(&r);
+	free(a);
+	free(b);
+	free(editor);
 }
 END_TEST
 
@@ -416,6 +603,54 @@ START_TEST(if_match_is_required_and_checked)
 	free(author);
 	free(editor);
 	free(editor2);
+}
+END_TEST
+
+/*
+ * Issue 10 item 11 (b): a malformed If-Match or If-None-Match (an unquoted
+ * value) is 400 invalid_precondition, not 412 "changed since", and changes
+ * nothing.
+ */
+START_TEST(malformed_preconditions_are_400)
+{
+	struct http_resp r;
+	char		*author = new_user("author", (char[65]){ 0 }, NULL);
+	char		 id[37], etag[128], path[128], word[16], hdr[300];
+	const char	*bad[] = { "If-Match: abc", "If-Match: \"abc", "If-Match: *, \"a\"",
+		    "If-Match: \"a\" \"b\"", "If-Match: ,", "If-Match: w/\"a\"" };
+	size_t		 i;
+
+	unique_word(word);
+	publish(author, word, "unchanged", id, NULL);
+	current_etag(NULL, id, etag);
+	snprintf(path, sizeof(path), "/posts/%s", id);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		api_with("PATCH", path, author, "{\"body\":\"changed\"}", bad[i], &r);
+		ck_error(&r, 400, "invalid_precondition");
+		http_resp_free(&r);
+		api_with("DELETE", path, author, NULL, bad[i], &r);
+		ck_error(&r, 400, "invalid_precondition");
+		http_resp_free(&r);
+	}
+	ck_assert_int_eq(get_post(NULL, id, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "body"), "unchanged");
+	ck_assert_str_eq(etag_of(&r, path), etag);
+	http_resp_free(&r);
+	snprintf(path, sizeof(path), "/posts/%s", id);
+	api_with("GET", path, NULL, NULL, "If-None-Match: abc", &r);
+	ck_error(&r, 400, "invalid_precondition");
+	http_resp_free(&r);
+	api_with("GET", "/posts/feed.atom", NULL, NULL, "If-None-Match: abc", &r);
+	ck_error(&r, 400, "invalid_precondition");
+	http_resp_free(&r);
+	/* Well-formed lists still work: a list naming the ETag, and "*". */
+	snprintf(hdr, sizeof(hdr), "If-None-Match: \"other\", W/%s", etag);
+	ck_assert_int_eq(api_with("GET", path, NULL, NULL, hdr, &r), 304);
+	http_resp_free(&r);
+	ck_assert_int_eq(api_with("PATCH", path, author, "{\"body\":\"changed\"}",
+	    "If-Match: *", &r), 200);
+	http_resp_free(&r);
+	free(author);
 }
 END_TEST
 
@@ -1155,15 +1390,20 @@ START_TEST(media_down_every_status_is_2xx)
 	ck_assert_ptr_nonnull(strstr(html, "<a href=\"/media/" MEDIA_ID "/original\">a cat</a>"));
 	ck_assert_ptr_nonnull(strstr(html, "<a href=\"/media/0a1b2c3d-4e5f-4a6b-8c7d-000000000001"
 	    "/original\">image</a>"));
+	/* Issue 10 item 11 (c): saved, and the writer is told Media could not be asked. */
+	expect_warning(&r, "media_unavailable", MEDIA_ID);
+	expect_warning(&r, "media_unavailable", "0a1b2c3d-4e5f-4a6b-8c7d-000000000001");
 	etag_of(&r, etag);
 	http_resp_free(&r);
 
 	ck_assert_int_eq(get_post(NULL, id, &g), 200);
 	ck_assert_str_eq(media_state(&g, 0), "unresolved");
+	ck_assert_ptr_null(json_object_get(g.json, "warnings"));	/* a write's answer only */
 	http_resp_free(&g);
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "title", "still fine"), &r),
 	    200);
 	ck_assert_str_eq(media_state(&r, 0), "unresolved");
+	expect_warning(&r, "media_unavailable", MEDIA_ID);
 	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/posts?author=%s", aid);
 	ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
@@ -1221,6 +1461,122 @@ START_TEST(reads_ask_media_at_most_once_per_interval)
 	free(t0);
 	free(t1);
 	free(t2);
+	free(author);
+}
+END_TEST
+
+/* Returns whether this cmark is quadratic on "![[]()" (before 0.30.3). */
+static bool
+cmark_quadratic(void)
+{
+	return cmark_version() < 0x001e03;
+}
+
+/*
+ * Issue 10 item 1: a body that renders past render_budget is 422
+ * body_too_complex and changes nothing, on POST and PATCH, and the worker
+ * goes on answering; a deep body with many media images (item 1a) is saved
+ * whole.
+ */
+START_TEST(render_budget_bounds_every_write)
+{
+	struct http_resp r;
+	char		*author = new_user("author", (char[65]){ 0 }, NULL);
+	char		*quad = md_quadratic(BODY_MAX), id[37], etag[128], word[16];
+	char		*deep = md_deep_images(MEDIA_ID);
+
+	unique_word(word);
+	if (cmark_quadratic()) {
+		create(author, json_pack("{s:s, s:s}", "title", word, "body", quad), &r);
+		ck_error(&r, 422, "body_too_complex");
+		http_resp_free(&r);
+		ck_assert_int_eq(list_total(author, "/posts?status=any"), 0);
+	}
+	/* The worker still answers, and writes. */
+	ck_assert_int_eq(api("GET", "/posts/health", NULL, NULL, &r), 200);
+	http_resp_free(&r);
+	publish(author, word, "short and *sweet*", id, NULL);
+	current_etag(author, id, etag);
+	if (cmark_quadratic()) {
+		patch(author, id, etag, json_pack("{s:s}", "body", quad), &r);
+		ck_error(&r, 422, "body_too_complex");
+		http_resp_free(&r);
+	}
+	ck_assert_int_eq(get_post(NULL, id, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "body"), "short and *sweet*");
+	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 1);
+	http_resp_free(&r);
+
+	/* 1a: 524,000 nested quotes and 10,928 media images, 1 MiB: saved, each image there. */
+	ck_assert_uint_le(strlen(deep), BODY_MAX);
+	create_ok(author, json_pack("{s:s, s:s}", "title", word, "body", deep), &r, NULL);
+	ck_assert_uint_eq(count_of(resp_str(&r, "html"),
+	    "<a href=\"/media/" MEDIA_ID "/original\">image</a>"), 10928);
+	ck_assert_str_eq(media_state(&r, 0), "unresolved");
+	http_resp_free(&r);
+	ck_assert_int_eq(list_total(author, "/posts?status=any"), 2);
+	free(deep);
+	free(quad);
+	free(author);
+}
+END_TEST
+
+/* Sets the body of post id behind Post's back, as its own role. */
+static void
+set_post_body(const char *id, const char *body)
+{
+	const char	*params[2] = { id, body };
+	PGconn		*c = PQconnectdb(stack_dsn(&test_stack, "quire_post"));
+	PGresult	*res;
+
+	res = PQexecParams(c, "UPDATE post.posts SET body = $2 WHERE id = $1", 2, NULL, params,
+	    NULL, NULL, 0);
+	ck_assert_int_eq(PQresultStatus(res), PGRES_COMMAND_OK);
+	ck_assert_str_eq(PQcmdTuples(res), "1");
+	PQclear(res);
+	PQfinish(c);
+}
+
+/*
+ * Issue 10 item 1: the self-healing read renders under the same budget,
+ * and a stored body that cannot be rendered within it (stored before the
+ * budget existed, say) is not tried again on later reads: anonymous reads
+ * answer the stored post, at once after the one attempt.
+ */
+START_TEST(healing_reads_keep_the_budget)
+{
+	struct http_resp r;
+	char		*author = new_user("author", (char[65]){ 0 }, NULL);
+	char		*quad = md_quadratic(BODY_MAX), id[37], word[16], line[128], *tried;
+
+	if (!cmark_quadratic()) {
+		free(quad);
+		free(author);
+		return;
+	}
+	unique_word(word);
+	create_ok(author, json_pack("{s:s, s:s, s:s}", "title", word, "body",
+	    "![x](media:" MEDIA_ID ")", "status", "published"), &r, id);
+	http_resp_free(&r);
+	set_post_body(id, quad);
+	snprintf(line, sizeof(line), "post %s: cannot render again, not tried again", id);
+	/* After the interval one read tries, is cut off, and answers what is stored. */
+	usleep((useconds_t)(BREAKER_SECONDS * 1000000 + 200000));
+	ck_assert_int_eq(get_post(NULL, id, &r), 200);
+	ck_assert_str_eq(media_state(&r, 0), "unresolved");
+	http_resp_free(&r);
+	ck_assert_int_eq(program_log_count(line), 1);
+	tried = post_column(id, "render_tried_at");
+	ck_assert_str_eq(tried, "infinity");
+	free(tried);
+	/* Another interval later: no read tries again. */
+	usleep((useconds_t)(BREAKER_SECONDS * 1000000 + 200000));
+	ck_assert_int_eq(get_post(NULL, id, &r), 200);
+	http_resp_free(&r);
+	ck_assert_int_eq(get_post(NULL, id, &r), 200);
+	http_resp_free(&r);
+	ck_assert_int_eq(program_log_count(line), 1);
+	free(quad);
 	free(author);
 }
 END_TEST
@@ -1287,9 +1643,21 @@ START_TEST(media_comes_back_and_references_resolve)
 	ck_assert_ptr_nonnull(strstr(html, want));
 	ck_assert_str_ne(etag_of(&r, etag2), etag);
 	http_resp_free(&r);
-	/* Written while Media answers: resolved at once. */
+	/* Written while Media answers: resolved at once, with nothing to warn of. */
+	create_ok(author, json_pack("{s:s, s:s}", "title", word, "body", body), &r, id);
+	ck_assert_str_eq(media_state(&r, 0), "resolved");
+	ck_assert_ptr_null(json_object_get(r.json, "warnings"));
+	etag_of(&r, etag);
+	http_resp_free(&r);
+	/* Issue 10 item 11 (c): an id Media does not have is saved, with a warning naming it. */
+	snprintf(body, sizeof(body), "![a cat](media:%s) ![gone](media:" UNKNOWN_MEDIA ")", mid);
 	create_ok(author, json_pack("{s:s, s:s}", "title", word, "body", body), &r, NULL);
 	ck_assert_str_eq(media_state(&r, 0), "resolved");
+	ck_assert_str_eq(media_state(&r, 1), "unresolved");
+	expect_warning(&r, "unknown_media", UNKNOWN_MEDIA);
+	http_resp_free(&r);
+	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "body", body), &r), 200);
+	expect_warning(&r, "unknown_media", UNKNOWN_MEDIA);
 	http_resp_free(&r);
 	relay_close(&media_relay);
 	free(author);
@@ -1400,7 +1768,9 @@ post_suite(void)
 	tcase_add_test(t, write_publish_read);
 	tcase_add_test(t, slugs);
 	tcase_add_test(t, unicode_titles_make_sensible_slugs);
+	tcase_add_test(t, hidden_posts_give_way_and_reveal_nothing);
 	tcase_add_test(t, if_match_is_required_and_checked);
+	tcase_add_test(t, malformed_preconditions_are_400);
 	tcase_add_test(t, who_may_change_what);
 	tcase_add_test(t, delete_removes_at_once);
 	tcase_add_test(t, bad_input_changes_nothing);
@@ -1414,6 +1784,8 @@ post_suite(void)
 	tcase_add_test(t, atom_feed_parses);
 	tcase_add_test(t, media_down_every_status_is_2xx);
 	tcase_add_test(t, reads_ask_media_at_most_once_per_interval);
+	tcase_add_test(t, render_budget_bounds_every_write);
+	tcase_add_test(t, healing_reads_keep_the_budget);
 	tcase_add_test(t, media_comes_back_and_references_resolve);
 	tcase_add_test(t, unknown_paths_and_methods);
 	tcase_add_test(t, post_role_reads_only_its_schema);
@@ -1444,7 +1816,8 @@ main(void)
 	if (relay_init(&media_relay) == -1)
 		return 1;
 	snprintf(media_url, sizeof(media_url), "http://127.0.0.1:%d", media_relay.port);
-	snprintf(post_conf, sizeof(post_conf), "media_breaker_seconds = %d\n", BREAKER_SECONDS);
+	snprintf(post_conf, sizeof(post_conf), "media_breaker_seconds = %d\nrender_budget = %d\n",
+	    BREAKER_SECONDS, RENDER_BUDGET);
 	o.media_url = media_url;
 	o.post_conf = post_conf;
 	return client_run(post_suite(), outage_suite(), &o);

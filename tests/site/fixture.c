@@ -213,8 +213,8 @@ main(int argc, char **argv)
 	for (i = 0; i < NPOSTS; i++) {
 		const struct demo_post *d = &demo_posts[i];
 
-		if (render_markdown(d->md, strlen(d->md), demo_media, NULL, &r, err,
-		    sizeof(err)) != 0) {
+		if (render_markdown(d->md, strlen(d->md), 10000, demo_media, NULL, &r, err,
+		    sizeof(err)) != RENDER_OK) {
 			fprintf(stderr, "%s: %s\n", d->slug, err);
 			return 1;
 		}

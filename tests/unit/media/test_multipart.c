@@ -2,7 +2,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http.h"
+#include "media/media.h"
 #include "media/multipart.h"
+#include "srv.h"
 #include "suites.h"
 
 #define CT "multipart/form-data; boundary="
@@ -171,6 +174,50 @@ START_TEST(every_truncation_is_refused)
 }
 END_TEST
 
+/* Calls alt_check on alt[0..len) and returns its result, with the status it set. */
+static int
+alt_check_status(const char *alt, size_t len, int *status)
+{
+	static struct ctx	 ctx;
+	char			*env[] = { "REQUEST_METHOD=POST", "REQUEST_URI=/media", NULL };
+	struct req		 r;
+	int			 rc;
+
+	ck_assert_int_eq(req_init(&r, &ctx, env, NULL, NULL), 0);
+	rc = alt_check(&r, alt, len);
+	*status = r.status;
+	req_free(&r);
+	return rc;
+}
+
+/*
+ * Issue 10 item 5: an alt part is measured by its length, not up to a NUL:
+ * the bytes after it in the form (the next boundary) do not count.
+ */
+START_TEST(alt_measured_by_its_length)
+{
+	static const char	 tail[] = "\r\n--BB--\r\n";
+	char			*form = malloc(2 * ALT_MAX_CHARS + sizeof(tail) + 2);
+	size_t			 i;
+	int			 status;
+
+	memset(form, 'a', ALT_MAX_CHARS + 1);
+	memcpy(form + ALT_MAX_CHARS, tail, sizeof(tail));
+	ck_assert_int_eq(alt_check_status(form, ALT_MAX_CHARS, &status), 0);
+	ck_assert_int_eq(status, 0);
+	memset(form, 'a', ALT_MAX_CHARS + 1);
+	memcpy(form + ALT_MAX_CHARS + 1, tail, sizeof(tail));
+	ck_assert_int_eq(alt_check_status(form, ALT_MAX_CHARS + 1, &status), -1);
+	ck_assert_int_eq(status, 400);
+	/* Characters, not bytes: 1000 two-byte characters pass. */
+	for (i = 0; i < ALT_MAX_CHARS; i++)
+		memcpy(form + 2 * i, "\xc3\xa9", 2);
+	memcpy(form + 2 * ALT_MAX_CHARS, tail, sizeof(tail));
+	ck_assert_int_eq(alt_check_status(form, 2 * ALT_MAX_CHARS, &status), 0);
+	free(form);
+}
+END_TEST
+
 Suite *
 multipart_suite(void)
 {
@@ -181,6 +228,7 @@ multipart_suite(void)
 	tcase_add_test(t, parse_a_form);
 	tcase_add_test(t, malformed_forms);
 	tcase_add_test(t, every_truncation_is_refused);
+	tcase_add_test(t, alt_measured_by_its_length);
 	suite_add_tcase(s, t);
 	return s;
 }

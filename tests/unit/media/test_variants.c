@@ -36,6 +36,10 @@ START_TEST(variant_names)
 	ck_assert_int_eq(variant_name_parse("640.", &w, &t), -1);
 	ck_assert_int_eq(variant_name_parse("99999999.webp", &w, &t), -1);
 	ck_assert_int_eq(variant_name_parse("6x0.webp", &w, &t), -1);
+	/* Only digits before the dot: no sign, no blanks (found by fuzzing). */
+	ck_assert_int_eq(variant_name_parse("\r\n640.webp", &w, &t), -1);
+	ck_assert_int_eq(variant_name_parse(" 640.webp", &w, &t), -1);
+	ck_assert_int_eq(variant_name_parse("+640.webp", &w, &t), -1);
 }
 END_TEST
 

@@ -2,15 +2,21 @@
  * Unit tests of render.c: Markdown to HTML, known XSS payloads, media
  * references with a Media stand-in, excerpts.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
+#include <cmark.h>
+
+#include "markdown.h"
 #include "post/post.h"
 #include "suites.h"
 
 #define KNOWN	"0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
 #define UNKNOWN	"00000000-0000-4000-8000-000000000000"
+#define BUDGET	30000	/* ms: far more than any of these documents takes */
 
 /* Media as the tests want it: KNOWN exists (unless down), nothing else does. */
 struct fake_media {
@@ -44,10 +50,10 @@ fake_lookup(void *arg, const char *id, struct media_info *out)
 static void
 render(const char *md, struct fake_media *m, struct render *out)
 {
-	char	 err[256];
-	int	 rc = render_markdown(md, strlen(md), fake_lookup, m, out, err, sizeof(err));
+	char	 err[300];
+	int	 rc = render_markdown(md, strlen(md), BUDGET, fake_lookup, m, out, err, sizeof(err));
 
-	ck_assert_msg(rc == 0, "%s: %s", md, err);
+	ck_assert_msg(rc == RENDER_OK, "%s: %s", md, err);
 }
 
 /* Returns the HTML of md (to free), Media up. */
@@ -198,6 +204,42 @@ START_TEST(unresolved_references_become_links)
 }
 END_TEST
 
+/*
+ * Issue 10 item 11 (c): the writer is told of each id Media does not have,
+ * and of the ids Media could not be asked about.
+ */
+START_TEST(warnings_name_unknown_and_unasked_items)
+{
+	struct fake_media	 m = { 0, false, known_json };
+	struct render		 out;
+	json_t			*w;
+
+	render("![a](media:" KNOWN ") ![b](media:" UNKNOWN ")", &m, &out);
+	ck_assert_int_eq(json_array_size(out.warnings), 1);
+	w = json_array_get(out.warnings, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(w, "code")), "unknown_media");
+	ck_assert_str_eq(json_string_value(json_object_get(w, "id")), UNKNOWN);
+	ck_assert_str_eq(json_string_value(json_object_get(w, "message")),
+	    "Media has no item " UNKNOWN ": the image is shown as a link to it");
+	render_free(&out);
+	/* Media down: one warning naming every item not asked. */
+	m.down = true;
+	render("![a](media:" KNOWN ") ![b](media:" UNKNOWN ")", &m, &out);
+	ck_assert_int_eq(json_array_size(out.warnings), 1);
+	w = json_array_get(out.warnings, 0);
+	ck_assert_str_eq(json_string_value(json_object_get(w, "code")), "media_unavailable");
+	ck_assert_int_eq(json_array_size(json_object_get(w, "ids")), 2);
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(w, "ids"), 1)), UNKNOWN);
+	ck_assert_ptr_nonnull(json_object_get(w, "message"));
+	render_free(&out);
+	/* All found, or no reference: no warning. */
+	m.down = false;
+	render("![a](media:" KNOWN ") plain", &m, &out);
+	ck_assert_int_eq(json_array_size(out.warnings), 0);
+	render_free(&out);
+}
+END_TEST
+
 START_TEST(references_are_looked_up_once_each)
 {
 	struct fake_media	 m = { 0, false, known_json };
@@ -231,18 +273,18 @@ START_TEST(bad_references_are_refused_before_any_lookup)
 	struct fake_media	 m = { 0, false, known_json };
 	struct render		 out;
 	struct buf		 md = BUF_INIT;
-	char			 err[256];
+	char			 err[300];
 	int			 i;
 
-	ck_assert_int_eq(render_markdown("![x](media:not-an-id)", 21, fake_lookup, &m, &out, err,
-	    sizeof(err)), -1);
+	ck_assert_int_eq(render_markdown("![x](media:not-an-id)", 21, BUDGET, fake_lookup, &m,
+	    &out, err, sizeof(err)), RENDER_INVALID);
 	ck_assert_ptr_nonnull(strstr(err, "media:not-an-id"));
-	ck_assert_int_eq(render_markdown("![x](media:)", 12, fake_lookup, &m, &out, err,
-	    sizeof(err)), -1);
+	ck_assert_int_eq(render_markdown("![x](media:)", 12, BUDGET, fake_lookup, &m, &out, err,
+	    sizeof(err)), RENDER_INVALID);
 	for (i = 0; i <= MEDIA_REFS_MAX; i++)
 		buf_printf(&md, "![](media:00000000-0000-4000-8000-%012x)\n", i);
-	ck_assert_int_eq(render_markdown(md.data, md.len, fake_lookup, &m, &out, err, sizeof(err)),
-	    -1);
+	ck_assert_int_eq(render_markdown(md.data, md.len, BUDGET, fake_lookup, &m, &out, err,
+	    sizeof(err)), RENDER_INVALID);
 	ck_assert_int_eq(m.calls, 0);
 	buf_free(&md);
 	/* In code, media: is only text. */
@@ -296,6 +338,81 @@ START_TEST(invalid_utf8_is_replaced)
 }
 END_TEST
 
+/*
+ * Issue 10 item 1a: images deep in one paragraph cost no walk to the root
+ * each. 524,000 nested quotes, then 10,928 media images (1 MiB): before,
+ * 47 s here (24 s with one walk of the two); now about 0.3 s, well within a
+ * budget of 10 s even under a sanitizer, every image in place.
+ */
+START_TEST(deep_quotes_with_many_media_images)
+{
+	struct fake_media	 m = { 0, false, known_json };
+	struct render		 out;
+	char			 err[300], *md = md_deep_images(KNOWN);
+
+	ck_assert_uint_le(strlen(md), BODY_MAX);
+	ck_assert_msg(render_markdown(md, strlen(md), 10000, fake_lookup, &m, &out, err,
+	    sizeof(err)) == RENDER_OK, "%s", err);
+	ck_assert_int_eq(m.calls, 1);
+	ck_assert_uint_eq(count_of(out.html, "<img src=\"/media/" KNOWN "/w/1280.webp\""), 10928);
+	ck_assert_ptr_null(strstr(out.html, "quire:"));	/* no placeholder left */
+	ck_assert_uint_eq(out.unresolved, 0);
+	render_free(&out);
+	free(md);
+}
+END_TEST
+
+/*
+ * Issue 10 item 1b: cmark 0.30.2 is quadratic on repeated "![[]()"
+ * (CVE-2023-22486): 1 MiB of it took 46 s here. Under a budget it is cut
+ * off and refused, nothing asked of Media, no child left; a cmark with the
+ * fix (0.30.3) renders it. The process goes on rendering.
+ */
+START_TEST(quadratic_brackets_are_cut_off)
+{
+	struct fake_media	 m = { 0, false, known_json };
+	struct render		 out;
+	struct buf		 md = BUF_INIT;
+	char			 err[300], *quad = md_quadratic(BODY_MAX - 64);
+	enum render_result	 rc;
+
+	buf_puts(&md, quad);
+	buf_puts(&md, "![](media:" KNOWN ")");
+	free(quad);
+	rc = render_markdown(md.data, md.len, 1000, fake_lookup, &m, &out, err, sizeof(err));
+	if (cmark_version() < 0x001e03) {
+		ck_assert_int_eq(rc, RENDER_TOO_COSTLY);
+		ck_assert_ptr_nonnull(strstr(err, "render_budget"));
+		ck_assert_ptr_null(out.html);
+		ck_assert_int_eq(m.calls, 0);
+	} else {
+		ck_assert_int_eq(rc, RENDER_OK);
+		render_free(&out);
+	}
+	ck_assert_int_eq(waitpid(-1, NULL, WNOHANG), -1);
+	ck_assert_int_eq(errno, ECHILD);
+	buf_free(&md);
+	render("still *rendering*", &m, &out);
+	ck_assert_str_eq(out.html, "<p>still <em>rendering</em></p>\n");
+	render_free(&out);
+}
+END_TEST
+
+/*
+ * The placeholders cannot be forged: text that looks like one (even
+ * written as entities) stays text.
+ */
+START_TEST(placeholders_cannot_be_forged)
+{
+	char	*h = html_of("<!--quire:0:0--> &lt;!--quire:x:0--&gt; `<!--quire:`\n\n"
+	    "![a](media:" KNOWN ")");
+
+	ck_assert_uint_eq(count_of(h, "<img "), 1);
+	ck_assert_ptr_null(strstr(h, "<!--quire"));
+	free(h);
+}
+END_TEST
+
 START_TEST(escaping)
 {
 	struct buf	 b = BUF_INIT;
@@ -315,16 +432,22 @@ render_suite(void)
 	Suite	*s = suite_create("render");
 	TCase	*t = tcase_create("render");
 
+	/* Two tests render a 1 MiB body: more than the default 4 s under a sanitizer. */
+	tcase_set_timeout(t, 120);
 	tcase_add_test(t, markdown_renders);
 	tcase_add_test(t, xss_payloads_stay_inert);
 	tcase_add_test(t, alt_and_title_are_escaped_in_attributes);
 	tcase_add_test(t, resolved_references_become_img_with_srcset);
 	tcase_add_test(t, unresolved_references_become_links);
 	tcase_add_test(t, references_are_looked_up_once_each);
+	tcase_add_test(t, warnings_name_unknown_and_unasked_items);
 	tcase_add_test(t, bad_references_are_refused_before_any_lookup);
 	tcase_add_test(t, excerpts_are_plain_text);
 	tcase_add_test(t, invalid_utf8_is_replaced);
 	tcase_add_test(t, escaping);
+	tcase_add_test(t, deep_quotes_with_many_media_images);
+	tcase_add_test(t, quadratic_brackets_are_cut_off);
+	tcase_add_test(t, placeholders_cannot_be_forged);
 	suite_add_tcase(s, t);
 	return s;
 }

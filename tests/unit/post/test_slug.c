@@ -70,6 +70,27 @@ START_TEST(long_titles_stop_at_the_limit)
 }
 END_TEST
 
+/* A word that starts one character before the limit is left out whole,
+ * never joined to the word before it (found by fuzzing). */
+START_TEST(long_titles_never_join_words)
+{
+	char	 title[400], out[SLUG_BASE_MAX + 1], want[SLUG_BASE_MAX + 1];
+	size_t	 i, n = 0;
+
+	title[0] = '\0';
+	for (i = 0; i < 30; i++)
+		strcat(title, i == 0 ? "word" : " word");
+	/* Whole "word-" groups up to the limit, the last dash dropped. */
+	while (n + 5 <= SLUG_BASE_MAX) {
+		memcpy(want + n, "word-", 5);
+		n += 5;
+	}
+	want[n - 1] = '\0';
+	ck_assert_uint_eq(slug_from_title(title, out), n - 1);
+	ck_assert_str_eq(out, want);
+}
+END_TEST
+
 START_TEST(slug_rules)
 {
 	char	 s121[130];
@@ -122,6 +143,7 @@ slug_suite(void)
 	tcase_add_test(t, ascii_titles);
 	tcase_add_test(t, unicode_titles);
 	tcase_add_test(t, long_titles_stop_at_the_limit);
+	tcase_add_test(t, long_titles_never_join_words);
 	tcase_add_test(t, slug_rules);
 	tcase_add_test(t, candidates);
 	suite_add_tcase(s, t);

@@ -17,6 +17,7 @@ main(void)
 	srunner_add_suite(sr, tok_suite());
 	srunner_add_suite(sr, errors_suite());
 	srunner_add_suite(sr, srv_suite());
+	srunner_add_suite(sr, bound_suite());
 	srunner_add_suite(sr, deny_suite());
 	srunner_run_all(sr, CK_NORMAL);
 	failed = srunner_ntests_failed(sr);

@@ -11,6 +11,7 @@ Suite	*http_suite(void);
 Suite	*tok_suite(void);
 Suite	*errors_suite(void);
 Suite	*srv_suite(void);
+Suite	*bound_suite(void);
 Suite	*deny_suite(void);
 
 #endif

@@ -2,6 +2,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "buf.h"
 #include "cfg.h"
 #include "suites.h"
 
@@ -121,6 +122,32 @@ START_TEST(syntax_errors)
 }
 END_TEST
 
+/* Of many keys, the earliest line that repeats one is named, before a later fault. */
+START_TEST(repeated_keys_among_many)
+{
+	struct buf	 text = BUF_INIT;
+	struct cfg	*c;
+	char		 err[256];
+	int		 i;
+
+	buf_puts(&text, "k1 = global\n[auth]\nk1 = auth\n[post]\n");
+	for (i = 0; i < 20000; i++)
+		buf_printf(&text, "k%d = %d\n", i, i);
+	c = cfg_parse(text.data, text.len, err, sizeof(err));
+	ck_assert_msg(c != NULL, "%s", err);
+	ck_assert_str_eq(cfg_get(c, "post", "k19999"), "19999");
+	ck_assert_str_eq(cfg_get(c, "auth", "k1"), "auth");
+	ck_assert_str_eq(cfg_get(c, "media", "k1"), "global");
+	cfg_free(c);
+	/* Line 20005 repeats k7, line 20006 k3 and k5 of [post]; then a bad line. */
+	buf_puts(&text, "k7 = again\nk3 = again\n[media]\nk7 = fine\n[post]\nk5 = again\n"
+	    "Bad = 1\n");
+	ck_assert_ptr_null(cfg_parse(text.data, text.len, err, sizeof(err)));
+	ck_assert_str_eq(err, "line 20005: 'k7' is set twice in [post]");
+	buf_free(&text);
+}
+END_TEST
+
 Suite *
 cfg_suite(void)
 {
@@ -132,6 +159,7 @@ cfg_suite(void)
 	tcase_add_test(t, bad_values);
 	tcase_add_test(t, unknown_and_required_keys);
 	tcase_add_test(t, syntax_errors);
+	tcase_add_test(t, repeated_keys_among_many);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -350,6 +350,46 @@ START_TEST(accept_encoding_gzip)
 }
 END_TEST
 
+/* Issue 10 item 11 (b): what a well-formed If-Match / If-None-Match is. */
+START_TEST(entity_tag_lists)
+{
+	const char	*good[] = { "*", " * ", "\"a1\"", "W/\"a1\"", "\"\"", "\"x\", \"a1\"",
+		    "\"x\",W/\"y\"", ", \"x\" ,, \"y\" ,", "\t\"x\"\t", "\"caf\xc3\xa9\"" };
+	const char	*bad[] = { "", " ", ",", "abc", "\"abc", "abc\"", "\"a\" \"b\"",
+		    "*, \"a\"", "\"a\", *", "w/\"a\"", "W/abc", "W/", "\"a b\"", "\"a\x01\"",
+		    "\"a\"x" };
+	char		*env_bad[] = { "HTTP_IF_MATCH=abc", NULL };
+	char		*env_good[] = { "HTTP_IF_NONE_MATCH=\"a\"", NULL };
+	char		*env_none[] = { NULL };
+	struct mem_body	 b = { "", 0, 0 };
+	struct req	 r;
+	const char	*v;
+	size_t		 i;
+
+	for (i = 0; i < sizeof(good) / sizeof(good[0]); i++)
+		ck_assert_msg(etag_list_valid(good[i]), "%s", good[i]);
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		ck_assert_msg(!etag_list_valid(bad[i]), "%s", bad[i]);
+	make_req(&r, env_bad, &b);
+	ck_assert_int_eq(req_etag_header(&r, "HTTP_IF_MATCH", &v), -1);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.out), "\"invalid_precondition\""));
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.out), "If-Match"));
+	req_free(&r);
+	make_req(&r, env_good, &b);
+	ck_assert_int_eq(req_etag_header(&r, "HTTP_IF_NONE_MATCH", &v), 0);
+	ck_assert_str_eq(v, "\"a\"");
+	ck_assert_int_eq(req_etag_header(&r, "HTTP_IF_MATCH", &v), 0);
+	ck_assert_ptr_null(v);
+	ck_assert_int_eq(r.status, 0);
+	req_free(&r);
+	make_req(&r, env_none, &b);
+	ck_assert_int_eq(req_etag_header(&r, "HTTP_IF_NONE_MATCH", &v), 0);
+	ck_assert_ptr_null(v);
+	req_free(&r);
+}
+END_TEST
+
 START_TEST(sendfile_has_no_body)
 {
 	char		*env[] = { "REQUEST_URI=/x", "HTTP_X_REQUEST_ID=r2", NULL };
@@ -521,6 +561,47 @@ START_TEST(pagination_of_serialised_items)
 }
 END_TEST
 
+/* A page parameter written with escapes is the page parameter: links replace it too. */
+START_TEST(pagination_links_replace_an_escaped_page)
+{
+	char		*env[] = { "REQUEST_URI=/t/list", "QUERY_STRING=pag%65=5&q=x&%70age=7", NULL };
+	struct mem_body	 b = { "", 0, 0 };
+	struct req	 r;
+	struct page	 p;
+
+	make_req(&r, env, &b);
+	ck_assert_int_eq(page_parse(&r, 20, &p), 0);
+	ck_assert_int_eq(p.page, 5);
+	page_respond(&r, &p, 200, json_array());
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.headers),
+	    "</t/list?q=x&page=6>; rel=\"next\""));
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.headers),
+	    "</t/list?q=x&page=4>; rel=\"prev\""));
+	ck_assert_ptr_null(strstr(buf_str(&r.headers), "age=5"));
+	req_free(&r);
+}
+END_TEST
+
+/*
+ * A bad escape anywhere in the query is a 400, even after page and per_page:
+ * else the links, which put page last, would lead to a 400.
+ */
+START_TEST(pagination_refuses_a_bad_escape_anywhere)
+{
+	char		*env[] = { "REQUEST_URI=/t/list", "QUERY_STRING=page=2&per_page=5&q=%zz",
+		    NULL };
+	struct mem_body	 b = { "", 0, 0 };
+	struct req	 r;
+	struct page	 p;
+
+	make_req(&r, env, &b);
+	ck_assert_int_eq(page_parse(&r, 20, &p), -1);
+	ck_assert_int_eq(r.status, 400);
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.out), "\"code\":\"invalid_query\""));
+	req_free(&r);
+}
+END_TEST
+
 START_TEST(error_table)
 {
 	ck_assert_int_eq(err_info(ERR_SLUG_TAKEN)->status, 409);
@@ -550,8 +631,11 @@ http_suite(void)
 	tcase_add_test(t, dispatch_routes_and_roles);
 	tcase_add_test(t, pagination);
 	tcase_add_test(t, pagination_of_serialised_items);
+	tcase_add_test(t, pagination_links_replace_an_escaped_page);
+	tcase_add_test(t, pagination_refuses_a_bad_escape_anywhere);
 	tcase_add_test(t, error_table);
 	tcase_add_test(t, entity_tags);
+	tcase_add_test(t, entity_tag_lists);
 	tcase_add_test(t, sendfile_has_no_body);
 	tcase_add_test(t, accept_encoding_gzip);
 	suite_add_tcase(s, t);

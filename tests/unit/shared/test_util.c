@@ -98,6 +98,9 @@ START_TEST(utf8)
 	ck_assert_uint_eq(utf8_length("plain"), 5);
 	ck_assert_uint_eq(utf8_length("\xc3\xa9t\xc3\xa9"), 3);
 	ck_assert_uint_eq(utf8_length("a\xf0\x9f\x98\x80" "b"), 3);
+	/* utf8_count stops at the length given, not at a NUL. */
+	ck_assert_uint_eq(utf8_count("\xc3\xa9t\xc3\xa9--bound", 5), 3);
+	ck_assert_uint_eq(utf8_count("ab\0cd", 5), 5);
 }
 END_TEST
 
@@ -139,6 +142,30 @@ START_TEST(times)
 	ck_assert_str_eq(a, "2026-11-26T06:34:52Z");
 	time_http(1795674892, b);
 	ck_assert_str_eq(b, "Thu, 26 Nov 2026 06:34:52 GMT");
+}
+END_TEST
+
+/* Issue 10 item 10: years before 1000 keep four digits; the range's edges hold. */
+START_TEST(times_four_digit_years)
+{
+	char	 a[21], b[30];
+
+	time_rfc3339(-62135596800LL, a);
+	ck_assert_str_eq(a, "0001-01-01T00:00:00Z");
+	time_rfc3339(-30610224001LL, a);
+	ck_assert_str_eq(a, "0999-12-31T23:59:59Z");
+	time_rfc3339(-30610224000LL, a);
+	ck_assert_str_eq(a, "1000-01-01T00:00:00Z");
+	time_rfc3339(253402300799LL, a);
+	ck_assert_str_eq(a, "9999-12-31T23:59:59Z");
+	/* Outside years 1 to 9999: the epoch, as documented. */
+	time_rfc3339(253402300800LL, a);
+	ck_assert_str_eq(a, "1970-01-01T00:00:00Z");
+	time_rfc3339(-62135596801LL, a);
+	ck_assert_str_eq(a, "1970-01-01T00:00:00Z");
+	/* HTTP dates too (found by fuzzing). */
+	time_http(-30610224001LL, b);
+	ck_assert_str_eq(b, "Tue, 31 Dec 0999 23:59:59 GMT");
 }
 END_TEST
 
@@ -219,6 +246,7 @@ util_suite(void)
 	tcase_add_test(t, controls);
 	tcase_add_test(t, percent);
 	tcase_add_test(t, times);
+	tcase_add_test(t, times_four_digit_years);
 	tcase_add_test(t, rfc3339);
 	tcase_add_test(t, misc);
 	tcase_add_test(t, buffers);
