@@ -16,7 +16,7 @@ import { renderSettings } from './settings.js';
 /* The signed-in user ({id, username, role}) and what the APIs offer. */
 export const ctx = {
 	me: null,
-	features: { kind: null, preview: null },
+	features: { preview: null },
 	isAdmin() { return this.me && this.me.role === 'admin'; },
 	isEditor() { return this.me && (this.me.role === 'editor' || this.me.role === 'admin'); },
 };

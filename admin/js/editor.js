@@ -66,8 +66,6 @@ export async function renderEditor(main, ctx, id) {
 			    h('p', {}, h('a', { href: '#/posts', text: 'Back to the posts' })));
 			return null;
 		}
-		if ('kind' in post)
-			ctx.features.kind = true;
 	}
 
 	/* The form. */
@@ -75,8 +73,8 @@ export async function renderEditor(main, ctx, id) {
 	const slug = field('Slug', 'input', { name: 'slug', pattern: '[a-z0-9-]+', maxlength: 120, autocomplete: 'off',
 	    spellcheck: 'false' }, 'Lowercase letters, digits and hyphens. Empty: made from the title.');
 	const tags = field('Tags', 'input', { name: 'tags', autocomplete: 'off' }, 'Separated by commas.');
-	const kind = field('Kind', 'select', { name: 'kind' }, null, [['post', 'Post'], ['page', 'Page']]);
-	kind.row.hidden = !ctx.features.kind;
+	const kind = field('Kind', 'select', { name: 'kind' }, 'A page has its own address only: no list, no feed.',
+	    [['post', 'Post'], ['page', 'Page']]);
 	const body = field('Text (Markdown)', 'textarea', { name: 'body', class: 'body-input', spellcheck: 'true' },
 	    'Drop or paste images here to upload them. Ctrl+S saves.');
 	const uploads = h('ul', { class: 'uploads', 'aria-label': 'Uploads' });
@@ -188,7 +186,10 @@ export async function renderEditor(main, ctx, id) {
 			const { data } = await api.call('POST', '/posts/preview', { json: { body: body.input.value } });
 			ctx.features.preview = true;
 			if (seq === previewSeq) {
-				previewNote.hidden = true;
+				/* What a save would warn of (an image Media does not have), said beside it. */
+				const said = (data.warnings || []).map((w) => w.message || w.code).filter(Boolean);
+				previewNote.hidden = said.length === 0;
+				previewNote.textContent = said.join(' ');
 				showHtml(data.html);
 			}
 		} catch (e) {
@@ -221,7 +222,7 @@ export async function renderEditor(main, ctx, id) {
 			p.slug = f.slug;
 		if (!base || tagList(f.tags).join('\n') !== tagList(b.tags).join('\n'))
 			p.tags = tagList(f.tags);
-		if (ctx.features.kind && (!base || f.kind !== b.kind))
+		if (!base || f.kind !== b.kind)
 			p.kind = f.kind;
 		return { ...p, ...extra };
 	}
@@ -229,8 +230,6 @@ export async function renderEditor(main, ctx, id) {
 	function took(res, message) {
 		post = res.data;
 		etag = res.etag;
-		if ('kind' in post)
-			ctx.features.kind = true;
 		const typed = read();
 		/* What was typed while saving stays; what was saved is the new base. */
 		const f = fieldsOf(post);

@@ -11,24 +11,35 @@ const FILTERS = [
 	['published', 'Published'],
 ];
 
+const KINDS = [
+	['post', 'Posts'],
+	['page', 'Pages'],
+];
+
 /* The list's state survives going into a post and back. */
-const state = { status: 'any', q: '', page: 1 };
+const state = { status: 'any', kind: 'post', q: '', page: 1 };
+
+/* A segmented control of radio buttons: legend, [value, text] pairs, the current value, onchange(value). */
+function segmented(legend, choices, current, onchange) {
+	const name = newId('seg');
+	return h('fieldset', { class: 'segmented' },
+	    h('legend', { text: legend }),
+	    choices.map(([value, text]) => {
+		const id = newId('sg');
+		return h('span', {},
+		    h('input', { type: 'radio', name, id, value, checked: current === value,
+			onchange: () => onchange(value) }),
+		    h('label', { for: id, text }));
+	    }));
+}
 
 export function renderPosts(main, ctx) {
 	const table = h('div', { class: 'table-wrap' });
 	const nav = h('nav', { class: 'pager', 'aria-label': 'Pages of posts' });
 	const count = h('p', { class: 'muted count', 'aria-live': 'polite' });
 
-	const name = newId('status');
-	const filter = h('fieldset', { class: 'segmented' },
-	    h('legend', { text: 'Show' }),
-	    FILTERS.map(([value, text]) => {
-		const id = newId('st');
-		return h('span', {},
-		    h('input', { type: 'radio', name, id, value, checked: state.status === value,
-			onchange: () => { state.status = value; state.page = 1; load(); } }),
-		    h('label', { for: id, text }));
-	    }));
+	const kinds = segmented('Kind', KINDS, state.kind, (value) => { state.kind = value; state.page = 1; load(); });
+	const filter = segmented('Show', FILTERS, state.status, (value) => { state.status = value; state.page = 1; load(); });
 	const search = field('Search', 'input', { type: 'search', value: state.q,
 	    placeholder: 'Words in the title or text' });
 	let timer = null;
@@ -41,12 +52,13 @@ export function renderPosts(main, ctx) {
 	    h('div', { class: 'screen-head' },
 		h('h1', { text: 'Posts' }),
 		h('a', { class: 'button primary', href: '#/new', text: 'New post' })),
-	    h('div', { class: 'filters' }, filter, search.row),
+	    h('div', { class: 'filters' }, kinds, filter, search.row),
 	    count, table, nav);
 
 	async function load() {
 		const p = new URLSearchParams({ page: state.page, per_page: PER_PAGE });
 		p.set('status', state.status);
+		p.set('kind', state.kind);
 		/* Published posts are everyone's: an author's desk lists their own. */
 		if (state.status === 'published' && !ctx.isEditor())
 			p.set('author', ctx.me.id);
@@ -55,9 +67,6 @@ export function renderPosts(main, ctx) {
 		table.setAttribute('aria-busy', 'true');
 		try {
 			const { data } = await api.call('GET', `/posts?${p}`);
-			for (const item of data.items)
-				if ('kind' in item)
-					ctx.features.kind = true;
 			draw(data);
 		} catch (e) {
 			table.replaceChildren(h('p', { class: 'error', text: e.message }));
@@ -68,15 +77,16 @@ export function renderPosts(main, ctx) {
 
 	function draw(data) {
 		const pages = Math.max(1, Math.ceil(data.total / data.per_page));
-		count.textContent = data.total === 1 ? '1 post' : `${data.total} posts`;
+		const noun = state.kind === 'page' ? 'page' : 'post';
+		count.textContent = data.total === 1 ? `1 ${noun}` : `${data.total} ${noun}s`;
 		if (data.items.length === 0) {
 			table.replaceChildren(h('p', { class: 'empty', text: state.q
-			    ? 'No post matches this search.' : 'No posts here yet.' }));
+			    ? `No ${noun} matches this search.` : `No ${noun}s here yet.` }));
 			nav.replaceChildren();
 			return;
 		}
 		table.replaceChildren(h('table', { class: 'posts' },
-		    h('caption', { class: 'sr-only', text: 'Posts' }),
+		    h('caption', { class: 'sr-only', text: state.kind === 'page' ? 'Pages' : 'Posts' }),
 		    h('thead', {}, h('tr', {},
 			h('th', { scope: 'col', text: 'Title' }),
 			h('th', { scope: 'col', text: 'Status' }),
@@ -85,6 +95,7 @@ export function renderPosts(main, ctx) {
 			h('th', { scope: 'col', text: 'Updated' }))),
 		    h('tbody', {}, data.items.map((post) => h('tr', {},
 			h('td', {}, h('a', { href: `#/posts/${post.id}`, text: post.title || '(untitled)' }),
+			    post.kind === 'page' ? h('span', { class: 'badge page', text: 'Page' }) : null,
 			    hasDraft(ctx.me.id, post.id) ? h('span', { class: 'badge local', text: 'unsaved edits' }) : null,
 			    h('div', { class: 'slug', text: `/${post.slug}` })),
 			h('td', {}, statusBadge(post)),

@@ -63,9 +63,8 @@ check_title(json_t *v, struct input_error *e)
 	return 0;
 }
 
-/* Checks the Markdown body: at most BODY_MAX bytes (413), no control characters. */
-static int
-check_body(json_t *v, struct input_error *e)
+int
+post_body_check(json_t *v, struct input_error *e)
 {
 	if (json_string_length(v) > BODY_MAX)
 		return input_fail(e, ERR_BODY_TOO_LARGE, "field \"body\" is larger than %d bytes (1 MiB)",
@@ -129,7 +128,7 @@ post_input_read(json_t *body, bool create, struct post_input *in, struct input_e
 		in->title = json_string_value(v);
 	}
 	if ((v = json_object_get(body, "body")) != NULL) {
-		if (check_body(v, e) == -1)
+		if (post_body_check(v, e) == -1)
 			return -1;
 		in->body = json_string_value(v);
 	}

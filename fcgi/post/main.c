@@ -13,8 +13,8 @@
 #include "nitems.h"
 
 /*
- * The feed, health and settings routes come before {id}, which would match
- * them too. Paths no route matches are the reader site's (h_site).
+ * The feed, health, settings and preview routes come before {id}, which
+ * would match them too. Paths no route matches are the reader site's (h_site).
  */
 static const struct route post_routes[] = {
 	{ "GET",	"/posts",			h_posts_list,		ROLE_ANON },
@@ -23,6 +23,7 @@ static const struct route post_routes[] = {
 	{ "GET",	"/posts/health",		srv_health,		ROLE_ANON },
 	{ "GET",	"/posts/settings",		h_settings_get,		ROLE_ANON },
 	{ "PATCH",	"/posts/settings",		h_settings_patch,	ROLE_ADMIN },
+	{ "POST",	"/posts/preview",		h_post_preview,		ROLE_AUTHOR },
 	{ "GET",	"/posts/{id}",			h_post_get,		ROLE_ANON },
 	{ "PATCH",	"/posts/{id}",			h_post_patch,		ROLE_AUTHOR },
 	{ "DELETE",	"/posts/{id}",			h_post_delete,		ROLE_AUTHOR },

@@ -1,7 +1,7 @@
 /*
  * Internal declarations of the Post program (posts, rendering, Media, feeds,
  * the reader site). The site's own paths (/, /{slug}/, /tag/…) reach Post
- *  only on a miss, through the fallback handler h_site (site_http.c).
+ * only on a miss, through the fallback handler h_site (site_http.c).
  *
  * Routes (the table is post_routes in main.c): URL -> handler -> file
  *   GET    /posts                  h_posts_list      list.c
@@ -10,6 +10,7 @@
  *   GET    /posts/health           srv_health        shared/dispatch.c
  *   GET    /posts/settings         h_settings_get    settings.c
  *   PATCH  /posts/settings         h_settings_patch  settings.c
+ *   POST   /posts/preview          h_post_preview    preview.c
  *   GET    /posts/{id}             h_post_get        read.c
  *   PATCH  /posts/{id}             h_post_patch      write.c
  *   DELETE /posts/{id}             h_post_delete     write.c
@@ -284,6 +285,12 @@ enum render_result render_markdown(const char *md, size_t len, long long budget_
  */
 enum render_result post_render(struct req *, const char *md, size_t len, bool read,
 	    struct render *out, char *err, size_t errlen);
+/*
+ * post_render() as a write (and its preview) does it: returns 0, or -1 with
+ * the response set (400 invalid_field for a bad media reference, 422
+ * body_too_complex over render_budget, 500). Free out with render_free().
+ */
+int	 post_render_write(struct req *, const char *md, size_t len, struct render *out);
 void	 render_free(struct render *);
 /* Appends s[0..len) to b with & < > " ' escaped for HTML text and attributes. */
 void	 html_escape(struct buf *b, const char *s, size_t len);
@@ -336,6 +343,12 @@ extern const struct field post_fields[8];
  * Free in with post_input_free().
  */
 int	 post_input_read(json_t *body, bool create, struct post_input *in, struct input_error *e);
+/*
+ * Checks a Markdown body (a JSON string) as a post's: at most BODY_MAX
+ * bytes (413 body_too_large), no control characters but tab, LF and CR (400
+ * control_character). Returns 0, or -1 with e set.
+ */
+int	 post_body_check(json_t *v, struct input_error *e);
 void	 post_input_free(struct post_input *);
 /*
  * Checks the status a write leaves: scheduled needs a published_at in the
@@ -409,6 +422,8 @@ bool	 is_author(const struct req *, const char *author_id);
  */
 bool	 heal_post(struct req *, PGresult *res);
 
+/* preview.c: POST /posts/preview */
+void	 h_post_preview(struct req *);
 /* write.c: POST /posts, PATCH and DELETE /posts/{id} */
 void	 h_post_create(struct req *);
 void	 h_post_patch(struct req *);

@@ -581,6 +581,27 @@ post_render(struct req *r, const char *md, size_t len, bool read, struct render 
 	    err, errlen);
 }
 
+int
+post_render_write(struct req *r, const char *md, size_t len, struct render *out)
+{
+	char	 err[300];
+
+	switch (post_render(r, md, len, false, out, err, sizeof(err))) {
+	case RENDER_OK:
+		return 0;
+	case RENDER_INVALID:
+		resp_error(r, ERR_INVALID_FIELD, "%s", err);
+		break;
+	case RENDER_TOO_COSTLY:
+		resp_error(r, ERR_BODY_TOO_COMPLEX, "%s", err);
+		break;
+	case RENDER_FAILED:
+		resp_error(r, ERR_INTERNAL, "cannot render the body: %s", err);
+		break;
+	}
+	return -1;
+}
+
 void
 render_free(struct render *r)
 {

@@ -76,7 +76,6 @@ prepare(struct req *r, struct post_write *w, const struct post_input *in, json_t
 {
 	struct input_error	 e;
 	time_t			 when = 0;
-	char			 err[300];
 
 	if (w->published_at != NULL)
 		time_parse_rfc3339(w->published_at, &when);
@@ -85,19 +84,8 @@ prepare(struct req *r, struct post_write *w, const struct post_input *in, json_t
 		resp_error(r, e.code, "%s", e.msg);
 		return -1;
 	}
-	switch (post_render(r, w->body, strlen(w->body), false, &w->render, err, sizeof(err))) {
-	case RENDER_OK:
-		break;
-	case RENDER_INVALID:
-		resp_error(r, ERR_INVALID_FIELD, "%s", err);
+	if (post_render_write(r, w->body, strlen(w->body), &w->render) == -1)
 		return -1;
-	case RENDER_TOO_COSTLY:
-		resp_error(r, ERR_BODY_TOO_COMPLEX, "%s", err);
-		return -1;
-	case RENDER_FAILED:
-		resp_error(r, ERR_INTERNAL, "cannot render the body: %s", err);
-		return -1;
-	}
 	if (!w->excerpt_given)
 		w->excerpt = w->render.excerpt;
 	if ((tags != NULL && (w->tags = json_dumps(tags, JSON_COMPACT)) == NULL) ||

@@ -11,7 +11,7 @@ Each scenario makes its own users and posts through the API, so order does
 not matter. Every step takes a screenshot; they are kept under
 OUT/<web>/<scenario>/ when the scenario fails, and dropped when it passes.
 --shots DIR runs only the tour instead: a desk with a few posts and images,
-and a screenshot of each screen in DIR (the README's tour, docs/).
+and a screenshot of each screen in DIR as desk-NAME.png (the README's tour: --shots docs).
 Ends with "N passed, N failed".
 """
 
@@ -195,7 +195,7 @@ class Page:
             time.sleep(0.3)
         self.d.save_screenshot(os.path.join(self.shots, f"{self.step:02d}-{name}.png"))
         if self.tour and name in self.tour["want"]:
-            self.d.save_screenshot(os.path.join(self.tour["dir"], f"{name}.png"))
+            self.d.save_screenshot(os.path.join(self.tour["dir"], f"desk-{name}.png"))
 
     def wait(self, what, cond, timeout=WAIT):
         try:
@@ -360,6 +360,17 @@ def s_write_publish_with_image(p, api, web):
     media_id = text.split("](media:")[1].split(")")[0]
     check(len(media_id) == 36, f"a media id in {text!r}")
     body.send_keys(Keys.END, "\nThe end.")
+    # The live preview, before any save: Post's rendering of the text (POST /posts/preview),
+    # the markup and the image as a variant of Media.
+    p.wait("the image in the live preview", lambda: p.js(
+        "const i = document.querySelector('.rendered img');"
+        "return i && i.complete && i.naturalWidth > 0 && /\\/media\\/[0-9a-f-]+\\/w\\//.test(i.getAttribute('src'))"
+        " && i.getAttribute('src').includes(arguments[0]);", media_id))
+    p.wait("the markup in the live preview", lambda: p.js(
+        "const e = document.querySelector('.rendered em'); return !!e && e.textContent === 'holding hands';"))
+    p.text_in(".rendered h1", "Otters")
+    p.text_in(".rendered", "The end.")
+    check("#/new" in p.d.current_url, "the preview came before any save")
     p.ctrl_s()                                   # Ctrl+S saves
     p.saved()
     p.wait("the address of the saved post", lambda: "#/posts/" in p.d.current_url)
@@ -536,7 +547,8 @@ def s_account(p, api, web):
 
 
 def s_author_cannot_manage_users(p, api, web):
-    name, _ = api.new_user("author")
+    """An author sees neither Users nor Settings, and cannot open them by their address."""
+    name, token = api.new_user("author")
     p.login(name)
     links = [a.text for a in p.d.find_elements(By.CSS_SELECTOR, "#nav a")]
     check("Users" not in links and "Settings" not in links, f"nav: {links}")
@@ -544,6 +556,16 @@ def s_author_cannot_manage_users(p, api, web):
     p.heading("Not for your role")
     check(not p.d.find_elements(By.CSS_SELECTOR, "table.users"), "a user list shown to an author")
     p.shot("no-users")
+    p.open("#/settings")
+    p.d.refresh()
+    p.heading("Not for your role")
+    check(not p.d.find_elements(By.CSS_SELECTOR, "form.settings-form, input[name=title]"),
+          "the settings form shown to an author")
+    p.shot("no-settings")
+    # Nor through the API: the settings are the admins'.
+    st, _, j = http("PATCH", p.base + "/posts/settings", {"title": "Mine now"}, token,
+                    {"If-Match": "*"})
+    check(st == 403 and j["error"]["code"] == "forbidden", f"PATCH /posts/settings as an author: {st}")
 
 
 def s_markup_shows_as_text(p, api, web):
@@ -643,9 +665,175 @@ def s_admin_screens(p, api, web):
     p.axe_scan("the account screen")
     p.d.find_element(By.LINK_TEXT, "Settings").click()
     p.heading("Site settings")
-    p.css("section.panel")
+    p.css("form.settings-form input[name=title]")
     p.shot("settings")
     p.axe_scan("the settings screen")
+
+
+def settings_field(p, name):
+    return p.css(f"form.settings-form [name={name}]")
+
+
+def set_value(el, text):
+    el.send_keys(Keys.CONTROL, "a")
+    el.send_keys(Keys.DELETE)
+    if text:
+        el.send_keys(text)
+
+
+def nav_rows(p):
+    return [(li.find_element(By.CSS_SELECTOR, ".nav-label").get_attribute("value"),
+             li.find_element(By.CSS_SELECTOR, ".nav-url").get_attribute("value"))
+            for li in p.d.find_elements(By.CSS_SELECTOR, "ol.nav-links > li")]
+
+
+def nav_button(p, verb, n):
+    return p.css(f'ol.nav-links button[aria-label="{verb} link {n}"]')
+
+
+def s_site_settings(p, api, web):
+    """An admin edits the site settings: saved, kept after a reload, on the reader site; errors by their fields; 412."""
+    name, token = api.new_user("admin")
+    p.login(name)
+    p.d.find_element(By.LINK_TEXT, "Settings").click()
+    p.heading("Site settings")
+    title = f"Field notes {uuid.uuid4().hex[:6]}"
+    set_value(settings_field(p, "title"), title)
+    set_value(settings_field(p, "description"), "Walks, rivers and the odd heron.")
+    set_value(settings_field(p, "language"), "en-GB")
+    set_value(settings_field(p, "posts_per_page"), "7")
+    for _ in nav_rows(p):                       # whatever links there are go
+        nav_button(p, "Remove", 1).click()
+    check(nav_rows(p) == [], f"links left: {nav_rows(p)}")
+    for label, url in (("About", "/about/"), ("Scratch", "/scratch/"), ("Archive", "https://example.org/archive")):
+        p.button("Add link").click()
+        row = p.d.find_elements(By.CSS_SELECTOR, "ol.nav-links > li")[-1]
+        check(p.js("return document.activeElement.classList.contains('nav-label')"), "focus in the new link's label")
+        row.find_element(By.CSS_SELECTOR, ".nav-label").send_keys(label)
+        row.find_element(By.CSS_SELECTOR, ".nav-url").send_keys(url)
+    nav_button(p, "Remove", 2).click()           # Scratch goes
+    nav_button(p, "Move up", 2).click()          # Archive before About
+    want_nav = [("Archive", "https://example.org/archive"), ("About", "/about/")]
+    check(nav_rows(p) == want_nav, f"links in the form: {nav_rows(p)}")
+    p.shot("settings-edited")
+    p.axe_scan("the settings screen")
+    p.button("Save settings").click()
+    p.text_in("#status", "Settings saved")
+    j, _ = api.call("GET", "/posts/settings", None)
+    check(j["title"] == title and j["description"] == "Walks, rivers and the odd heron." and
+          j["language"] == "en-GB" and j["posts_per_page"] == 7, f"saved: {j}")
+    check([(l["label"], l["url"]) for l in j["navigation"]] == want_nav, f"saved links: {j['navigation']}")
+    # After a reload, the form shows what was saved.
+    p.d.refresh()
+    p.heading("Site settings")
+    p.wait("the saved title in the form", lambda: settings_field(p, "title").get_attribute("value") == title)
+    check(settings_field(p, "language").get_attribute("value") == "en-GB", "language after reload")
+    check(settings_field(p, "posts_per_page").get_attribute("value") == "7", "posts per page after reload")
+    check(nav_rows(p) == want_nav, f"links after reload: {nav_rows(p)}")
+    # The reader site's home page carries them.
+    st, home = reader_page(p.base + "/")
+    check(st == 200 and f"<title>{title}" in home and 'lang="en-GB"' in home and
+          "https://example.org/archive" in home, f"home page: {st} {home[:300]!r}")
+
+    # The API's refusals show beside the field they name, and nothing is saved.
+    set_value(settings_field(p, "language"), "not a language")
+    p.button("Save settings").click()
+    lang_err = p.css("form.settings-form [name=language] ~ .field-error")
+    p.wait("the language error beside its field", lambda: lang_err.text.startswith("The language is a BCP 47"))
+    check(settings_field(p, "language").get_attribute("aria-invalid") == "true", "language marked invalid")
+    check(p.js("return document.activeElement.name") == "language", "focus on the refused field")
+    set_value(settings_field(p, "language"), "en-GB")
+    row = p.d.find_elements(By.CSS_SELECTOR, "ol.nav-links > li")[1]
+    set_value(row.find_element(By.CSS_SELECTOR, ".nav-url"), "javascript:alert(1)")
+    p.button("Save settings").click()
+    p.wait("the link's error beside it", lambda: row.find_element(
+        By.CSS_SELECTOR, ".field-error").text.startswith("The address is a path of this site"))
+    check(row.find_element(By.CSS_SELECTOR, ".nav-url").get_attribute("aria-invalid") == "true",
+          "the link's address marked invalid")
+    check(lang_err.text == "", "the earlier error went")
+    p.shot("settings-errors")
+    j, _ = api.call("GET", "/posts/settings", None)
+    check([(l["label"], l["url"]) for l in j["navigation"]] == want_nav, "a refused change saved nothing")
+    set_value(row.find_element(By.CSS_SELECTOR, ".nav-url"), "/about/")
+
+    # Someone else saves meanwhile: 412, both versions shown, the admin chooses.
+    _, h = api.call("GET", "/posts/settings", None)
+    api.call("PATCH", "/posts/settings", token, {"title": "Theirs, meanwhile"}, headers={"If-Match": h["ETag"]})
+    set_value(settings_field(p, "title"), "Mine, meanwhile")
+    p.button("Save settings").click()
+    p.css("dialog[open] table.settings-diff")
+    p.text_in("dialog[open] table.settings-diff", "Theirs, meanwhile")
+    p.text_in("dialog[open] table.settings-diff", "Mine, meanwhile")
+    p.shot("settings-conflict")
+    p.axe_scan("the settings conflict dialog")
+    j, _ = api.call("GET", "/posts/settings", None)
+    check(j["title"] == "Theirs, meanwhile", "nothing overwritten before the choice")
+    p.button("Load the saved settings").click()
+    p.wait("their title in the form",
+           lambda: settings_field(p, "title").get_attribute("value") == "Theirs, meanwhile")
+    # Again, keeping mine this time.
+    _, h = api.call("GET", "/posts/settings", None)
+    api.call("PATCH", "/posts/settings", token, {"description": "Theirs again"}, headers={"If-Match": h["ETag"]})
+    set_value(settings_field(p, "title"), "Mine after all")
+    p.button("Save settings").click()
+    p.button("Keep my version").click()
+    p.text_in("#status", "Settings saved")
+    j, _ = api.call("GET", "/posts/settings", None)
+    check(j["title"] == "Mine after all" and j["description"] == "Theirs again",
+          f"mine kept, theirs where I changed nothing: {j}")
+
+
+def reader_page(url):
+    """GETs a reader page: (status, text)."""
+    req = urllib.request.Request(url, headers={"Accept": "text/html"})
+    try:
+        with urllib.request.urlopen(req, timeout=30) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode(errors="replace")
+
+
+def s_kind(p, api, web):
+    """A page: kind chosen in the editor, saved, loaded again; the list shows pages apart."""
+    name, token = api.new_user("author")
+    p.login(name)
+    p.css("a.button.primary[href='#/new']").click()
+    p.heading("New post")
+    title = f"About this site {uuid.uuid4().hex[:6]}"
+    p.css("input[name=title]").send_keys(title)
+    Select(p.css("select[name=kind]")).select_by_value("page")
+    p.css("textarea[name=body]").send_keys("Who writes here, and why.")
+    p.ctrl_s()
+    p.saved()
+    p.wait("the address of the saved page", lambda: "#/posts/" in p.d.current_url)
+    post_id = p.d.current_url.rsplit("/", 1)[1]
+    j, _ = api.call("GET", f"/posts/{post_id}", token)
+    check(j["kind"] == "page", f"saved as {j['kind']}")
+    p.d.refresh()
+    p.wait("the kind loaded with the page", lambda: p.css("select[name=kind]").get_attribute("value") == "page"
+           and p.css("input[name=title]").get_attribute("value") == title)
+    # Back to a post, and to a page again: each change saved.
+    Select(p.css("select[name=kind]")).select_by_value("post")
+    p.ctrl_s()
+    p.saved()
+    check(api.call("GET", f"/posts/{post_id}", token)[0]["kind"] == "post", "kind post saved")
+    Select(p.css("select[name=kind]")).select_by_value("page")
+    p.ctrl_s()
+    p.saved()
+    check(api.call("GET", f"/posts/{post_id}", token)[0]["kind"] == "page", "kind page saved")
+    api.call("POST", "/posts", token, {"title": "An ordinary post", "body": "x"}, want=201)
+    p.open("#/posts")
+    p.heading("Posts")
+    p.text_in("table.posts", "An ordinary post")
+    check(title not in p.css("table.posts").text, "a page among the posts")
+    p.css("label[for]")
+    p.d.find_element(By.XPATH, '//fieldset[legend="Kind"]//label[normalize-space()="Pages"]').click()
+    p.text_in("table.posts", title)
+    p.text_in("table.posts .badge.page", "Page")
+    check("An ordinary post" not in p.css("table.posts").text, "a post among the pages")
+    p.text_in(".count", "1 page")
+    p.shot("pages")
+    p.axe_scan("the list of pages")
 
 
 def s_tour(p, api, web):
@@ -711,6 +899,18 @@ def s_tour(p, api, web):
     p.heading("Users")
     p.css("table.users")
     p.shot("users")
+    _, h = api.call("GET", "/posts/settings", None)
+    api.call("PATCH", "/posts/settings", token, {
+        "title": "Field notes", "description": "Walks, rivers, kitchens and books: notes from a slow year.",
+        "language": "en-GB", "posts_per_page": 8,
+        "navigation": [{"label": "About", "url": "/about/"}, {"label": "Walks", "url": "/tag/walks/"},
+                       {"label": "Newsletter", "url": "https://letters.example.org/field-notes"}]},
+        headers={"If-Match": h["ETag"]})
+    p.open("#/settings")
+    p.heading("Site settings")
+    p.wait("the settings in the form",
+           lambda: settings_field(p, "title").get_attribute("value") == "Field notes")
+    p.shot("settings")
     p.button("Log out").click()
     p.css("input[name=username]")
     p.shot("login")
@@ -729,6 +929,8 @@ SCENARIOS = [
     s_markup_shows_as_text,
     s_media_library,
     s_admin_screens,
+    s_site_settings,
+    s_kind,
 ]
 
 
@@ -753,7 +955,8 @@ def run_web(args, web, axe):
             os.makedirs(shots)
             page = Page(driver, stack.base, axe, shots)
             if args.shots:
-                page.tour = {"dir": args.shots, "want": {"login", "posts", "editor", "media", "users"}}
+                page.tour = {"dir": args.shots,
+                             "want": {"login", "posts", "editor", "media", "users", "settings"}}
             t = time.time()
             try:
                 # A fresh browser state: the refresh cookie (Path=/auth, which

@@ -1713,6 +1713,178 @@ START_TEST(media_comes_back_and_references_resolve)
 }
 END_TEST
 
+/* Returns how many rows table (of schema post) holds, as Post's own role sees it. */
+static long long
+rows_of(const char *table)
+{
+	char		 sql[128];
+	PGconn		*c = PQconnectdb(stack_dsn(&test_stack, "quire_post"));
+	PGresult	*res;
+	long long	 n;
+
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM post.%s", table);
+	res = PQexec(c, sql);
+	ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
+	n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	PQfinish(c);
+	return n;
+}
+
+/* POSTs {"body": md} to /posts/preview with token (or none). Returns the status. */
+static long
+preview(const char *token, const char *md, struct http_resp *r)
+{
+	char	*s = dump(json_pack("{s:s}", "body", md));
+	long	 st = api("POST", "/posts/preview", token, s, r);
+
+	free(s);
+	return st;
+}
+
+/*
+ * Asserts that md previews (200, no-store, nothing stored) to the HTML and
+ * excerpt a save of md gives, and that the save's warnings are the
+ * preview's. Returns the preview's answer in r (to free).
+ */
+static void
+preview_as_save(const char *token, const char *md, struct http_resp *r)
+{
+	struct http_resp s;
+	char		 cc[64], *saved_warnings, *preview_warnings, word[16];
+	long long	 posts = rows_of("posts"), revisions = rows_of("revisions");
+
+	ck_assert_msg(preview(token, md, r) == 200, "%ld %s", r->status, buf_str(&r->body));
+	ck_assert_str_eq(http_header(r, "Cache-Control", cc, sizeof(cc)), "no-store");
+	ck_assert(json_is_array(json_object_get(r->json, "warnings")));
+	ck_assert_int_eq(rows_of("posts"), posts);
+	ck_assert_int_eq(rows_of("revisions"), revisions);
+	unique_word(word);
+	create_ok(token, json_pack("{s:s, s:s}", "title", word, "body", md), &s, NULL);
+	ck_assert_str_eq(resp_str(r, "html"), resp_str(&s, "html"));
+	ck_assert_str_eq(resp_str(r, "excerpt"), resp_str(&s, "excerpt"));
+	/* A save says "warnings" only when there is something to say; a preview always. */
+	saved_warnings = json_dumps(json_object_get(s.json, "warnings") != NULL ?
+	    json_object_get(s.json, "warnings") : json_array(), JSON_COMPACT | JSON_SORT_KEYS);
+	preview_warnings = json_dumps(json_object_get(r->json, "warnings"),
+	    JSON_COMPACT | JSON_SORT_KEYS);
+	ck_assert_str_eq(preview_warnings, saved_warnings);
+	free(saved_warnings);
+	free(preview_warnings);
+	http_resp_free(&s);
+	ck_assert_int_eq(rows_of("posts"), posts + 1);
+}
+
+/*
+ * POST /posts/preview renders a body as a save would (markup, media
+ * references, excerpt, warnings), stores nothing, and refuses what a save
+ * refuses with the same statuses and codes.
+ */
+START_TEST(preview_renders_as_a_save_and_stores_nothing)
+{
+	struct http_resp r;
+	char		*author = new_user("author", (char[65]){ 0 }, NULL), *big, *quad;
+	char		 md[300];
+	long long	 posts, revisions;
+
+	/* Markup, and a media reference while Media is cut off: a link, and a warning. */
+	snprintf(md, sizeof(md), "# Hello\n\nSome *markup* and <script>x</script>\n\n"
+	    "![a cat](media:%s)\n", MEDIA_ID);
+	preview_as_save(author, md, &r);
+	ck_assert_ptr_nonnull(strstr(resp_str(&r, "html"), "<h1>Hello</h1>"));
+	ck_assert_ptr_nonnull(strstr(resp_str(&r, "html"), "<em>markup</em>"));
+	ck_assert_ptr_null(strstr(resp_str(&r, "html"), "<script>"));
+	ck_assert_ptr_nonnull(strstr(resp_str(&r, "html"),
+	    "<a href=\"/media/" MEDIA_ID "/original\">a cat</a>"));
+	expect_warning(&r, "media_unavailable", MEDIA_ID);
+	http_resp_free(&r);
+
+	posts = rows_of("posts");
+	revisions = rows_of("revisions");
+	/* No token, a bad token: 401, as for a save. */
+	preview(NULL, "hello", &r);
+	ck_error(&r, 401, "missing_token");
+	http_resp_free(&r);
+	preview("not.a.token", "hello", &r);
+	ck_error(&r, 401, "invalid_token");
+	http_resp_free(&r);
+	/* The checks of a post's body. */
+	api("POST", "/posts/preview", author, "{}", &r);
+	ck_error(&r, 400, "missing_field");
+	http_resp_free(&r);
+	api("POST", "/posts/preview", author, "{\"body\":\"x\",\"title\":\"t\"}", &r);
+	ck_error(&r, 400, "unknown_field");
+	http_resp_free(&r);
+	api("POST", "/posts/preview", author, "{\"body\":7}", &r);
+	ck_error(&r, 400, "invalid_type");
+	http_resp_free(&r);
+	preview(author, "a\001b", &r);
+	ck_error(&r, 400, "control_character");
+	http_resp_free(&r);
+	preview(author, "![x](media:not-an-id)", &r);
+	ck_error(&r, 400, "invalid_field");
+	http_resp_free(&r);
+	big = calloc(1, BODY_MAX + 2);
+	memset(big, 'a', BODY_MAX + 1);
+	preview(author, big, &r);
+	ck_error(&r, 413, "body_too_large");
+	http_resp_free(&r);
+	/* 1 MiB exactly is a body a save takes: so does a preview. */
+	big[BODY_MAX] = '\0';
+	ck_assert_int_eq(preview(author, big, &r), 200);
+	http_resp_free(&r);
+	free(big);
+	/* Past the render budget: 422, as a save. */
+	if (cmark_quadratic()) {
+		quad = md_quadratic(BODY_MAX);
+		preview(author, quad, &r);
+		ck_error(&r, 422, "body_too_complex");
+		http_resp_free(&r);
+		free(quad);
+	}
+	ck_assert_int_eq(api("GET", "/posts/health", NULL, NULL, &r), 200);
+	http_resp_free(&r);
+	ck_assert_int_eq(rows_of("posts"), posts);
+	ck_assert_int_eq(rows_of("revisions"), revisions);
+	free(author);
+}
+END_TEST
+
+/*
+ * With Media answering, a preview shows an image Media has as the <img> a
+ * save gives (srcset and all), and warns of an id Media does not have.
+ */
+START_TEST(preview_resolves_media_as_a_save)
+{
+	struct http_resp r;
+	char		*author, mid[37], md[200], want[512];
+
+	if (!media_is_here()) {
+		fprintf(stderr, "SKIPPED preview_resolves_media_as_a_save: quire-media is not "
+		    "built or does not answer\n");
+		return;
+	}
+	author = new_user("author", (char[65]){ 0 }, NULL);
+	ck_assert_int_eq(upload_png(author, 700, 400, mid), 201);
+	ck_assert_int_eq(relay_open(&media_relay, test_stack.port), 0);
+	snprintf(md, sizeof(md), "![a cat](media:%s) ![gone](media:" UNKNOWN_MEDIA ")", mid);
+	preview_as_save(author, md, &r);
+	snprintf(want, sizeof(want), "<img src=\"/media/%s/w/960.webp\" srcset=\"/media/%s/w/"
+	    "320.webp 320w, /media/%s/w/640.webp 640w, /media/%s/w/960.webp 700w\" width=\"700\" "
+	    "height=\"400\" alt=\"a cat\" />", mid, mid, mid, mid);
+	ck_assert_msg(strstr(resp_str(&r, "html"), want) != NULL, "%s", resp_str(&r, "html"));
+	expect_warning(&r, "unknown_media", UNKNOWN_MEDIA);
+	http_resp_free(&r);
+	/* Nothing to warn of: an empty list. */
+	snprintf(md, sizeof(md), "![a cat](media:%s)", mid);
+	ck_assert_int_eq(preview(author, md, &r), 200);
+	ck_assert_int_eq(json_array_size(json_object_get(r.json, "warnings")), 0);
+	http_resp_free(&r);
+	relay_close(&media_relay);
+	free(author);
+}
+END_TEST
+
 START_TEST(unknown_paths_and_methods)
 {
 	struct http_resp r;
@@ -1836,6 +2008,8 @@ post_suite(void)
 	tcase_add_test(t, render_budget_bounds_every_write);
 	tcase_add_test(t, healing_reads_keep_the_budget);
 	tcase_add_test(t, media_comes_back_and_references_resolve);
+	tcase_add_test(t, preview_renders_as_a_save_and_stores_nothing);
+	tcase_add_test(t, preview_resolves_media_as_a_save);
 	tcase_add_test(t, unknown_paths_and_methods);
 	tcase_add_test(t, post_role_reads_only_its_schema);
 	suite_add_tcase(s, t);
