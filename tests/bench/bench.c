@@ -193,7 +193,7 @@ bench_login(const char *user, const char *password, char *out, size_t len)
 	snprintf(body, sizeof(body), "{\"username\":\"%s\",\"password\":\"%s\"}", user, password);
 	if (api("POST", "/auth/login", NULL, body, &r) != 200)
 		die("login %s: %ld %s", user, r.status, buf_str(&r.body));
-	snprintf(out, len, "%s", resp_str(&r, "access_token"));
+	snprintf(out, len, "%s", http_resp_str(&r, "access_token"));
 	http_resp_free(&r);
 }
 
@@ -228,7 +228,7 @@ setup_revocation(const char *admin)
 	    "\"role\":\"author\"}", USER_PASSWORD);
 	if (api("POST", "/auth/users", admin, body, &r) != 201)
 		die("create the bystander: %ld %s", r.status, buf_str(&r.body));
-	snprintf(path, sizeof(path), "/auth/users/%s", resp_str(&r, "id"));
+	snprintf(path, sizeof(path), "/auth/users/%s", http_resp_str(&r, "id"));
 	http_resp_free(&r);
 	if (api("PATCH", path, admin, "{\"disabled\":true}", &r) != 200)
 		die("disable the bystander: %ld %s", r.status, buf_str(&r.body));
@@ -262,9 +262,9 @@ setup_posts(void)
 		json_decref(j);
 		if (api("POST", "/posts", token, md, &r) != 201)
 			die("create a post: %ld %s", r.status, buf_str(&r.body));
-		var_set("slug", resp_str(&r, "slug"));
-		var_set("id", resp_str(&r, "id"));
-		snprintf(slugs[i], sizeof(slugs[i]), "%s", resp_str(&r, "slug"));
+		var_set("slug", http_resp_str(&r, "slug"));
+		var_set("id", http_resp_str(&r, "id"));
+		snprintf(slugs[i], sizeof(slugs[i]), "%s", http_resp_str(&r, "slug"));
 		free(md);
 		http_resp_free(&r);
 	}
@@ -499,7 +499,7 @@ setup_media(void)
 	snprintf(url, sizeof(url), "%s/media", test_stack.base_url);
 	if (http_request("POST", url, headers, jpeg.data, jpeg.len, &r) != 201)
 		die("upload: %ld %s", r.status, buf_str(&r.body));
-	var_set("media", resp_str(&r, "id"));
+	var_set("media", http_resp_str(&r, "id"));
 	http_resp_free(&r);
 	buf_free(&jpeg);
 	expand("/media/{media}/w/640.webp", path, sizeof(path));

@@ -189,13 +189,13 @@ api(const char *method, const char *path, const char *token, const char *json,
 }
 
 const char *
-resp_str(const struct http_resp *r, const char *name)
+http_resp_str(const struct http_resp *r, const char *name)
 {
 	return json_string_value(json_object_get(r->json, name));
 }
 
 const char *
-resp_error_code(const struct http_resp *r)
+http_resp_error_code(const struct http_resp *r)
 {
 	const char *code = json_string_value(json_object_get(json_object_get(r->json, "error"),
 	    "code"));
@@ -251,7 +251,7 @@ login(const char *username, const char *password)
 	api("POST", "/auth/login", NULL, json, &r);
 	free(json);
 	ck_assert_msg(r.status == 200, "login %s: %ld %s", username, r.status, buf_str(&r.body));
-	token = strdup(resp_str(&r, "access_token"));
+	token = strdup(http_resp_str(&r, "access_token"));
 	http_resp_free(&r);
 	return token;
 }
@@ -280,7 +280,7 @@ new_user(const char *role, char name[USERNAME_MAX + 1], char id[UUID_LEN + 1])
 	free(admin);
 	ck_assert_msg(r.status == 201, "create user: %ld %s", r.status, buf_str(&r.body));
 	if (id != NULL)
-		snprintf(id, 37, "%s", resp_str(&r, "id"));
+		snprintf(id, 37, "%s", http_resp_str(&r, "id"));
 	http_resp_free(&r);
 	return login(name, USER_PASSWORD);
 }
@@ -313,7 +313,7 @@ upload_png(const char *token, int width, int height, char id[UUID_LEN + 1])
 	snprintf(url, sizeof(url), "%s/media", test_stack.base_url);
 	st = http_request("POST", url, headers, data, (size_t)size, &r);
 	if (st == 201 || st == 200)
-		snprintf(id, 37, "%s", resp_str(&r, "id"));
+		snprintf(id, 37, "%s", http_resp_str(&r, "id"));
 	http_resp_free(&r);
 	free(data);
 	unlink(file);

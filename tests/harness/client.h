@@ -82,15 +82,15 @@ long		 api_at(const char *base, const char *method, const char *path,
 		    struct http_resp *out);
 
 /* Returns the string member name of the response's JSON (borrowed), or NULL. */
-const char	*resp_str(const struct http_resp *, const char *name);
+const char	*http_resp_str(const struct http_resp *, const char *name);
 /* Returns the error code of an error response, or "" (borrowed). */
-const char	*resp_error_code(const struct http_resp *);
+const char	*http_resp_error_code(const struct http_resp *);
 
 /* Asserts an error response: status, code, and the shared error shape. */
 #define ck_error(r, st, code) do {						\
 	ck_assert_msg((r)->status == (st), "status %ld, wanted %d: %s", (r)->status,	\
 	    (st), buf_str(&(r)->body));						\
-	ck_assert_str_eq(resp_error_code(r), (code));				\
+	ck_assert_str_eq(http_resp_error_code(r), (code));				\
 	ck_assert_int_eq(json_integer_value(json_object_get(			\
 	    json_object_get((r)->json, "error"), "status")), (st));		\
 	ck_assert_ptr_nonnull(json_string_value(json_object_get(		\

@@ -211,31 +211,31 @@ START_TEST(login_me_refresh_logout)
 	tok = new_user("author", name, id);
 	free(tok);
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "token_type"), "Bearer");
+	ck_assert_str_eq(http_resp_str(&r, "token_type"), "Bearer");
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "expires_in")), 900);
-	ck_assert_int_eq(strlen(resp_str(&r, "refresh_token")), 43);
+	ck_assert_int_eq(strlen(http_resp_str(&r, "refresh_token")), 43);
 	ck_assert_str_eq(http_header(&r, "Cache-Control", auth, sizeof(auth)), "no-store");
 
-	ck_assert_int_eq(api("GET", "/auth/me", resp_str(&r, "access_token"), NULL, &me), 200);
-	ck_assert_str_eq(resp_str(&me, "id"), id);
-	ck_assert_str_eq(resp_str(&me, "username"), name);
-	ck_assert_str_eq(resp_str(&me, "role"), "author");
-	ck_assert_int_eq(strlen(resp_str(&me, "created_at")), 20);
+	ck_assert_int_eq(api("GET", "/auth/me", http_resp_str(&r, "access_token"), NULL, &me), 200);
+	ck_assert_str_eq(http_resp_str(&me, "id"), id);
+	ck_assert_str_eq(http_resp_str(&me, "username"), name);
+	ck_assert_str_eq(http_resp_str(&me, "role"), "author");
+	ck_assert_int_eq(strlen(http_resp_str(&me, "created_at")), 20);
 	http_resp_free(&me);
 
 	/* Refresh: a new access token and a new refresh token; the old one stops working. */
-	refresh = resp_str(&r, "refresh_token");
+	refresh = http_resp_str(&r, "refresh_token");
 	ck_assert_int_eq(post_refresh("/auth/refresh", refresh, &r2), 200);
-	ck_assert_str_ne(resp_str(&r2, "refresh_token"), refresh);
-	ck_assert_ptr_nonnull(resp_str(&r2, "access_token"));
-	ck_assert_int_eq(api("GET", "/auth/me", resp_str(&r2, "access_token"), NULL, &me), 200);
+	ck_assert_str_ne(http_resp_str(&r2, "refresh_token"), refresh);
+	ck_assert_ptr_nonnull(http_resp_str(&r2, "access_token"));
+	ck_assert_int_eq(api("GET", "/auth/me", http_resp_str(&r2, "access_token"), NULL, &me), 200);
 	http_resp_free(&me);
 
 	/* Logout revokes the current token and its family. */
-	ck_assert_int_eq(post_refresh("/auth/logout", resp_str(&r2, "refresh_token"), &me), 204);
+	ck_assert_int_eq(post_refresh("/auth/logout", http_resp_str(&r2, "refresh_token"), &me), 204);
 	ck_assert_int_eq(me.body.len, 0);
 	http_resp_free(&me);
-	post_refresh("/auth/refresh", resp_str(&r2, "refresh_token"), &me);
+	post_refresh("/auth/refresh", http_resp_str(&r2, "refresh_token"), &me);
 	ck_error(&me, 401, "invalid_refresh_token");
 	http_resp_free(&me);
 	http_resp_free(&r2);
@@ -250,12 +250,12 @@ START_TEST(refresh_reuse_revokes_family)
 
 	free(new_user("author", name, NULL));
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r1), 200);
-	ck_assert_int_eq(post_refresh("/auth/refresh", resp_str(&r1, "refresh_token"), &r2), 200);
+	ck_assert_int_eq(post_refresh("/auth/refresh", http_resp_str(&r1, "refresh_token"), &r2), 200);
 	/* The first token again: theft. It fails, and so does the legitimate new one. */
-	post_refresh("/auth/refresh", resp_str(&r1, "refresh_token"), &r3);
+	post_refresh("/auth/refresh", http_resp_str(&r1, "refresh_token"), &r3);
 	ck_error(&r3, 401, "invalid_refresh_token");
 	http_resp_free(&r3);
-	post_refresh("/auth/refresh", resp_str(&r2, "refresh_token"), &r3);
+	post_refresh("/auth/refresh", http_resp_str(&r2, "refresh_token"), &r3);
 	ck_error(&r3, 401, "invalid_refresh_token");
 	http_resp_free(&r3);
 	/* Another login is a new family and works. */
@@ -481,7 +481,7 @@ expect_rejected(const char *token, const char *why)
 
 	api("GET", "/auth/me", token, NULL, &r);
 	ck_assert_msg(r.status == 401, "%s: status %ld", why, r.status);
-	ck_assert_str_eq(resp_error_code(&r), "invalid_token");
+	ck_assert_str_eq(http_resp_error_code(&r), "invalid_token");
 	ck_assert_ptr_nonnull(http_header(&r, "WWW-Authenticate", www, sizeof(www)));
 	ck_assert_msg(strstr(www, "Bearer") == www && strstr(www, "error=\"invalid_token\""),
 	    "%s: WWW-Authenticate %s", why, www);
@@ -642,8 +642,8 @@ START_TEST(users_create_and_validate)
 	ck_assert_int_eq(api("POST", "/auth/users", admin, body, &r), 201);
 	ck_assert_ptr_nonnull(http_header(&r, "Location", loc, sizeof(loc)));
 	ck_assert_int_eq(strncmp(loc, "/auth/users/", 12), 0);
-	ck_assert_str_eq(loc + 12, resp_str(&r, "id"));
-	ck_assert_str_eq(resp_str(&r, "role"), "editor");
+	ck_assert_str_eq(loc + 12, http_resp_str(&r, "id"));
+	ck_assert_str_eq(http_resp_str(&r, "role"), "editor");
 	ck_assert_ptr_null(json_object_get(r.json, "password_hash"));
 	ck_assert_ptr_null(json_object_get(r.json, "password"));
 	http_resp_free(&r);
@@ -733,7 +733,7 @@ START_TEST(users_get_self_or_admin)
 	b = new_user("editor", name, idb);
 	snprintf(path, sizeof(path), "/auth/users/%s", ida);
 	ck_assert_int_eq(api("GET", path, a, NULL, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "id"), ida);
+	ck_assert_str_eq(http_resp_str(&r, "id"), ida);
 	http_resp_free(&r);
 	ck_assert_int_eq(api("GET", path, admin, NULL, &r), 200);
 	http_resp_free(&r);
@@ -766,7 +766,7 @@ START_TEST(users_patch_role_and_disable)
 	ck_error(&r, 403, "forbidden");
 	http_resp_free(&r);
 	ck_assert_int_eq(api("PATCH", path, admin, "{\"role\":\"editor\"}", &r), 200);
-	ck_assert_str_eq(resp_str(&r, "role"), "editor");
+	ck_assert_str_eq(http_resp_str(&r, "role"), "editor");
 	http_resp_free(&r);
 	api("PATCH", path, admin, "{\"role\":\"god\"}", &r);
 	ck_error(&r, 400, "invalid_role");
@@ -786,10 +786,10 @@ START_TEST(users_patch_role_and_disable)
 	login_resp(name, USER_PASSWORD, &r);
 	ck_error(&r, 401, "invalid_credentials");
 	http_resp_free(&r);
-	post_refresh("/auth/refresh", resp_str(&s, "refresh_token"), &r);
+	post_refresh("/auth/refresh", http_resp_str(&s, "refresh_token"), &r);
 	ck_error(&r, 401, "invalid_refresh_token");
 	http_resp_free(&r);
-	api("GET", "/auth/me", resp_str(&s, "access_token"), NULL, &r);
+	api("GET", "/auth/me", http_resp_str(&s, "access_token"), NULL, &r);
 	ck_error(&r, 401, "invalid_token");
 	http_resp_free(&r);
 
@@ -798,7 +798,7 @@ START_TEST(users_patch_role_and_disable)
 	http_resp_free(&r);
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
 	http_resp_free(&r);
-	post_refresh("/auth/refresh", resp_str(&s, "refresh_token"), &r);
+	post_refresh("/auth/refresh", http_resp_str(&s, "refresh_token"), &r);
 	ck_error(&r, 401, "invalid_refresh_token");
 	http_resp_free(&r);
 	http_resp_free(&s);
@@ -836,7 +836,7 @@ START_TEST(users_change_own_password)
 	/* The old password and every refresh token are gone; the new password works. */
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 401);
 	http_resp_free(&r);
-	post_refresh("/auth/refresh", resp_str(&s, "refresh_token"), &r);
+	post_refresh("/auth/refresh", http_resp_str(&s, "refresh_token"), &r);
 	ck_error(&r, 401, "invalid_refresh_token");
 	http_resp_free(&r);
 	ck_assert_int_eq(login_resp(name, "new password 123", &r), 200);
@@ -880,7 +880,7 @@ START_TEST(disabled_user_cannot_change_password)
 	 */
 	api("PATCH", path, a, "{\"current_password\":\"" USER_PASSWORD "\","
 	    "\"password\":\"new password 123\"}", &r);
-	if (strcmp(resp_error_code(&r), "invalid_token") == 0) {
+	if (strcmp(http_resp_error_code(&r), "invalid_token") == 0) {
 		ck_error(&r, 401, "invalid_token");
 		ck_assert_ptr_nonnull(strstr(buf_str(&r.body), "revoked"));
 	} else
@@ -1024,7 +1024,7 @@ START_TEST(users_delete)
 	http_resp_free(&r);
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 401);
 	http_resp_free(&r);
-	post_refresh("/auth/refresh", resp_str(&s, "refresh_token"), &r);
+	post_refresh("/auth/refresh", http_resp_str(&s, "refresh_token"), &r);
 	ck_error(&r, 401, "invalid_refresh_token");
 	http_resp_free(&r);
 	http_resp_free(&s);
@@ -1040,7 +1040,7 @@ START_TEST(last_admin_is_kept)
 	char		 admin_path[128];
 
 	ck_assert_int_eq(api("GET", "/auth/me", admin, NULL, &me), 200);
-	snprintf(admin_path, sizeof(admin_path), "/auth/users/%s", resp_str(&me, "id"));
+	snprintf(admin_path, sizeof(admin_path), "/auth/users/%s", http_resp_str(&me, "id"));
 	/* With a second admin, the first may be demoted, and back. */
 	second = new_user("admin", name, id2);
 	snprintf(path, sizeof(path), "/auth/users/%s", id2);
@@ -1057,7 +1057,7 @@ START_TEST(last_admin_is_kept)
 	ck_error(&r, 409, "last_admin");
 	http_resp_free(&r);
 	ck_assert_int_eq(api("GET", "/auth/me", admin, NULL, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "role"), "admin");
+	ck_assert_str_eq(http_resp_str(&r, "role"), "admin");
 	http_resp_free(&r);
 	http_resp_free(&me);
 	free(admin);
@@ -1161,7 +1161,7 @@ START_TEST(unknown_paths_and_methods)
 	snprintf(url, sizeof(url), "%s/auth/health", test_stack.base_url);
 	ck_assert_int_eq(http_request("GET", url, headers, NULL, 0, &r), 200);
 	ck_assert_str_eq(http_header(&r, "X-Request-Id", rid, sizeof(rid)), "test-request-42");
-	ck_assert_str_eq(resp_str(&r, "status"), "ok");
+	ck_assert_str_eq(http_resp_str(&r, "status"), "ok");
 	http_resp_free(&r);
 }
 END_TEST
@@ -1678,7 +1678,7 @@ START_TEST(cookie_login_attributes)
 	/* The refresh token is in the cookie alone: never in the body. */
 	ck_assert_ptr_null(json_object_get(r.json, "refresh_token"));
 	ck_assert_ptr_null(strstr(buf_str(&r.body), token));
-	ck_assert_str_eq(resp_str(&r, "token_type"), "Bearer");
+	ck_assert_str_eq(http_resp_str(&r, "token_type"), "Bearer");
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "expires_in")), 900);
 	http_header(&r, "Set-Cookie", set, sizeof(set));
 	ck_assert_ptr_nonnull(strstr(set, "; Path=/auth;"));
@@ -1688,8 +1688,8 @@ START_TEST(cookie_login_attributes)
 	/* Plain http here: no Secure (which a browser would not send back). */
 	ck_assert_ptr_null(strstr(set, "Secure"));
 	ck_assert_str_eq(http_header(&r, "Cache-Control", set, sizeof(set)), "no-store");
-	ck_assert_int_eq(api("GET", "/auth/me", resp_str(&r, "access_token"), NULL, &me), 200);
-	ck_assert_str_eq(resp_str(&me, "username"), name);
+	ck_assert_int_eq(api("GET", "/auth/me", http_resp_str(&r, "access_token"), NULL, &me), 200);
+	ck_assert_str_eq(http_resp_str(&me, "username"), name);
 	http_resp_free(&me);
 	http_resp_free(&r);
 }
@@ -1710,7 +1710,7 @@ START_TEST(cookie_refresh_rotates_and_reuse_revokes)
 	ck_assert_ptr_nonnull(http_header(&r2, "Set-Cookie", set, sizeof(set)));
 	ck_assert_int_eq(sscanf(set, "quire_refresh=%43[A-Za-z0-9_-];", second), 1);
 	ck_assert_str_ne(first, second);
-	ck_assert_int_eq(api("GET", "/auth/me", resp_str(&r2, "access_token"), NULL, &r), 200);
+	ck_assert_int_eq(api("GET", "/auth/me", http_resp_str(&r2, "access_token"), NULL, &r), 200);
 	http_resp_free(&r);
 	/* The first cookie again: reuse. Refused, the cookie cleared, the family revoked. */
 	browser_post("/auth/refresh", true, first, NULL, NULL, &r3);
@@ -1802,13 +1802,13 @@ START_TEST(cookie_logout_and_logout_everywhere)
 	api("POST", "/auth/logout/all", NULL, "", &r);
 	ck_error(&r, 401, "missing_token");
 	http_resp_free(&r);
-	ck_assert_int_eq(api("POST", "/auth/logout/all", resp_str(&body_login, "access_token"),
+	ck_assert_int_eq(api("POST", "/auth/logout/all", http_resp_str(&body_login, "access_token"),
 	    "", &r), 204);
 	http_resp_free(&r);
 	browser_post("/auth/refresh", true, token2, NULL, NULL, &r);
 	ck_error(&r, 401, "invalid_refresh_token");
 	http_resp_free(&r);
-	post_refresh("/auth/refresh", resp_str(&body_login, "refresh_token"), &r);
+	post_refresh("/auth/refresh", http_resp_str(&body_login, "refresh_token"), &r);
 	ck_error(&r, 401, "invalid_refresh_token");
 	http_resp_free(&r);
 	http_resp_free(&body_login);
@@ -1823,13 +1823,13 @@ START_TEST(body_clients_unchanged)
 	free(new_user("author", name, NULL));
 	/* Without the header: the refresh token in the body, and no cookie. */
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
-	ck_assert_int_eq(strlen(resp_str(&r, "refresh_token")), 43);
+	ck_assert_int_eq(strlen(http_resp_str(&r, "refresh_token")), 43);
 	ck_assert_ptr_null(http_header(&r, "Set-Cookie", set, sizeof(set)));
-	ck_assert_int_eq(post_refresh("/auth/refresh", resp_str(&r, "refresh_token"), &r2), 200);
-	ck_assert_int_eq(strlen(resp_str(&r2, "refresh_token")), 43);
+	ck_assert_int_eq(post_refresh("/auth/refresh", http_resp_str(&r, "refresh_token"), &r2), 200);
+	ck_assert_int_eq(strlen(http_resp_str(&r2, "refresh_token")), 43);
 	ck_assert_ptr_null(http_header(&r2, "Set-Cookie", set, sizeof(set)));
 	http_resp_free(&r);
-	ck_assert_int_eq(post_refresh("/auth/logout", resp_str(&r2, "refresh_token"), &r), 204);
+	ck_assert_int_eq(post_refresh("/auth/logout", http_resp_str(&r2, "refresh_token"), &r), 204);
 	ck_assert_ptr_null(http_header(&r, "Set-Cookie", set, sizeof(set)));
 	http_resp_free(&r);
 	http_resp_free(&r2);

@@ -340,7 +340,7 @@ upload(const char *token, const struct blob *b, char id[UUID_LEN + 1])
 
 	post_form(token, (const char *)b->data, b->len, "photo.jpg", NULL, &r);
 	ck_assert_msg(r.status == 201, "upload: %ld %s", r.status, buf_str(&r.body));
-	snprintf(id, 37, "%s", resp_str(&r, "id"));
+	snprintf(id, 37, "%s", http_resp_str(&r, "id"));
 	http_resp_free(&r);
 }
 
@@ -408,38 +408,38 @@ START_TEST(upload_and_metadata)
 	tok = new_user("author", name, owner);
 	post_form(tok, (const char *)jpg.data, jpg.len, "cat.jpg", "a cat", &r);
 	ck_assert_msg(r.status == 201, "%ld %s", r.status, buf_str(&r.body));
-	snprintf(path, sizeof(path), "/media/%s", resp_str(&r, "id"));
+	snprintf(path, sizeof(path), "/media/%s", http_resp_str(&r, "id"));
 	ck_assert_str_eq(http_header(&r, "Location", loc, sizeof(loc)), path);
-	ck_assert(uuid_valid(resp_str(&r, "id")));
-	ck_assert_str_eq(resp_str(&r, "owner_id"), owner);
-	ck_assert_str_eq(resp_str(&r, "mime"), "image/jpeg");
+	ck_assert(uuid_valid(http_resp_str(&r, "id")));
+	ck_assert_str_eq(http_resp_str(&r, "owner_id"), owner);
+	ck_assert_str_eq(http_resp_str(&r, "mime"), "image/jpeg");
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "width")), 1000);
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "height")), 600);
 	ck_assert_int_gt(json_integer_value(json_object_get(r.json, "bytes")), 0);
-	ck_assert_str_eq(resp_str(&r, "alt"), "a cat");
-	ck_assert_int_eq(strlen(resp_str(&r, "created_at")), 20);
+	ck_assert_str_eq(http_resp_str(&r, "alt"), "a cat");
+	ck_assert_int_eq(strlen(http_resp_str(&r, "created_at")), 20);
 	/* sha256 is of the bytes as uploaded. */
 	SHA256(jpg.data, jpg.len, sha);
 	hex_encode(sha, 32, hex);
-	ck_assert_str_eq(resp_str(&r, "sha256"), hex);
+	ck_assert_str_eq(http_resp_str(&r, "sha256"), hex);
 	/* Exactly the keys Post codes against, with relative URLs. */
 	ck_assert_int_eq(json_object_size(r.json), 10);
 	urls = json_object_get(r.json, "urls");
 	ck_assert_int_eq(json_object_size(urls), 2);
-	snprintf(path, sizeof(path), "/media/%s/original", resp_str(&r, "id"));
+	snprintf(path, sizeof(path), "/media/%s/original", http_resp_str(&r, "id"));
 	ck_assert_str_eq(json_string_value(json_object_get(urls, "original")), path);
 	variants = json_object_get(urls, "variants");
 	/* 320, 640, 960 up to 1000, and 1280, which serves the image at its 1000. */
 	ck_assert_int_eq(json_object_size(variants), 4);
 	json_object_foreach(variants, key, v) {
-		snprintf(path, sizeof(path), "/media/%s/w/%s.webp", resp_str(&r, "id"), key);
+		snprintf(path, sizeof(path), "/media/%s/w/%s.webp", http_resp_str(&r, "id"), key);
 		ck_assert_str_eq(json_string_value(v), path);
 	}
 	ck_assert_ptr_nonnull(json_object_get(variants, "1280"));
 	ck_assert_ptr_null(json_object_get(variants, "1920"));
 
 	/* Public metadata: the same item, no token needed. */
-	snprintf(path, sizeof(path), "/media/%s", resp_str(&r, "id"));
+	snprintf(path, sizeof(path), "/media/%s", http_resp_str(&r, "id"));
 	ck_assert_int_eq(api("GET", path, NULL, NULL, &m), 200);
 	ck_assert(json_equal(m.json, r.json));
 	http_resp_free(&m);
@@ -467,15 +467,15 @@ START_TEST(raw_uploads_and_types)
 	/* The raw image with ?alt=; the Content-Type's subtype does not matter. */
 	post_raw(tok, "/media?alt=a%20gradient%20%E2%9C%93", "image/jpeg", png.data, png.len, &r);
 	ck_assert_msg(r.status == 201, "%ld %s", r.status, buf_str(&r.body));
-	ck_assert_str_eq(resp_str(&r, "mime"), "image/png");
-	ck_assert_str_eq(resp_str(&r, "alt"), "a gradient \xe2\x9c\x93");
+	ck_assert_str_eq(http_resp_str(&r, "mime"), "image/png");
+	ck_assert_str_eq(http_resp_str(&r, "alt"), "a gradient \xe2\x9c\x93");
 	ck_assert_int_eq(json_object_size(json_object_get(json_object_get(r.json, "urls"),
 	    "variants")), 1);			/* narrower than 320: 320 serves its 300 */
 	http_resp_free(&r);
 
 	post_raw(tok, "/media", "image/webp", webp.data, webp.len, &r);
 	ck_assert_msg(r.status == 201, "%ld %s", r.status, buf_str(&r.body));
-	ck_assert_str_eq(resp_str(&r, "mime"), "image/webp");
+	ck_assert_str_eq(http_resp_str(&r, "mime"), "image/webp");
 	ck_assert_int_eq(json_object_size(json_object_get(json_object_get(r.json, "urls"),
 	    "variants")), 2);			/* 320, and 640 serving its 330 */
 	http_resp_free(&r);
@@ -483,9 +483,9 @@ START_TEST(raw_uploads_and_types)
 	/* An animated GIF keeps every frame in its original; variants take the first. */
 	post_raw(tok, "/media", "image/gif", gif.data, gif.len, &r);
 	ck_assert_msg(r.status == 201, "%ld %s", r.status, buf_str(&r.body));
-	ck_assert_str_eq(resp_str(&r, "mime"), "image/gif");
+	ck_assert_str_eq(http_resp_str(&r, "mime"), "image/gif");
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "width")), 60);
-	snprintf(path, sizeof(path), "/media/%s/original", resp_str(&r, "id"));
+	snprintf(path, sizeof(path), "/media/%s/original", http_resp_str(&r, "id"));
 	http_resp_free(&r);
 	ck_assert_int_eq(get(path, NULL, &r), 200);
 	s = look(r.body.data, r.body.len, "GIF");
@@ -517,12 +517,12 @@ START_TEST(same_bytes_same_item)
 	post_raw(tok, "/media?alt=second", "image/jpeg", jpg.data, jpg.len, &b);
 	ck_assert_int_eq(a.status, 201);
 	ck_assert_int_eq(b.status, 200);
-	ck_assert_str_eq(resp_str(&a, "id"), resp_str(&b, "id"));
-	ck_assert_str_eq(resp_str(&b, "alt"), "first");
+	ck_assert_str_eq(http_resp_str(&a, "id"), http_resp_str(&b, "id"));
+	ck_assert_str_eq(http_resp_str(&b, "alt"), "first");
 	/* Another owner's identical bytes are their own item. */
 	post_form(other, (const char *)jpg.data, jpg.len, "a.jpg", NULL, &c);
 	ck_assert_int_eq(c.status, 201);
-	ck_assert_str_ne(resp_str(&a, "id"), resp_str(&c, "id"));
+	ck_assert_str_ne(http_resp_str(&a, "id"), http_resp_str(&c, "id"));
 	http_resp_free(&a);
 	http_resp_free(&b);
 	http_resp_free(&c);
@@ -548,7 +548,7 @@ START_TEST(gps_exif_removed_and_orientation_applied)
 	/* Turned upright: 200x100 with orientation 6 is 100x200, left side on top. */
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "width")), 100);
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "height")), 200);
-	snprintf(id, sizeof(id), "%s", resp_str(&r, "id"));
+	snprintf(id, sizeof(id), "%s", http_resp_str(&r, "id"));
 	http_resp_free(&r);
 
 	snprintf(path, sizeof(path), "/media/%s/original", id);
@@ -951,7 +951,7 @@ START_TEST(patch_alt)
 	upload(tok, &jpg, id);
 	snprintf(path, sizeof(path), "/media/%s", id);
 	ck_assert_int_eq(api("PATCH", path, tok, "{\"alt\":\"a red square\"}", &r), 200);
-	ck_assert_str_eq(resp_str(&r, "alt"), "a red square");
+	ck_assert_str_eq(http_resp_str(&r, "alt"), "a red square");
 	http_resp_free(&r);
 	ck_assert_int_eq(api("PATCH", path, editor, "{\"alt\":\"edited\"}", &r), 200);
 	http_resp_free(&r);
@@ -989,7 +989,7 @@ START_TEST(patch_alt)
 	http_resp_free(&r);
 	/* Nothing of the refused changes stuck. */
 	api("GET", path, NULL, NULL, &r);
-	ck_assert_int_eq(strlen(resp_str(&r, "alt")), 3000);
+	ck_assert_int_eq(strlen(http_resp_str(&r, "alt")), 3000);
 	http_resp_free(&r);
 	free(body);
 	blob_free(&jpg);
@@ -1169,7 +1169,7 @@ START_TEST(form_alt_measured_by_its_length)
 	alt[1000] = '\0';
 	post_form(tok, (const char *)jpg.data, jpg.len, "a.jpg", alt, &r);
 	ck_assert_msg(r.status == 201, "%ld %s", r.status, buf_str(&r.body));
-	ck_assert_str_eq(resp_str(&r, "alt"), alt);
+	ck_assert_str_eq(http_resp_str(&r, "alt"), alt);
 	http_resp_free(&r);
 	blob_free(&jpg);
 	free(tok);
@@ -1399,7 +1399,7 @@ START_TEST(health)
 	struct http_resp r;
 
 	ck_assert_int_eq(api("GET", "/media/health", NULL, NULL, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "status"), "ok");
+	ck_assert_str_eq(http_resp_str(&r, "status"), "ok");
 	http_resp_free(&r);
 }
 END_TEST

@@ -134,7 +134,7 @@ START_TEST(postgresql_restarted_under_load)
 
 	ck_assert_int_eq(api("POST", "/posts", tok, "{\"title\":\"Through an outage\","
 	    "\"body\":\"Still here.\",\"status\":\"published\"}", &r), 201);
-	snprintf(post, sizeof(post), "/posts/%s", resp_str(&r, "slug"));
+	snprintf(post, sizeof(post), "/posts/%s", http_resp_str(&r, "slug"));
 	http_resp_free(&r);
 	ck_assert_int_eq(upload_png(tok, 64, 48, mid), 201);
 	snprintf(media, sizeof(media), "/media/%s", mid);

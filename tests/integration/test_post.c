@@ -64,7 +64,7 @@ create_ok(const char *token, json_t *fields, struct http_resp *r, char *id)
 	create(token, fields, r);
 	ck_assert_msg(r->status == 201, "create: %ld %s", r->status, buf_str(&r->body));
 	if (id != NULL)
-		snprintf(id, 37, "%s", resp_str(r, "id"));
+		snprintf(id, 37, "%s", http_resp_str(r, "id"));
 }
 
 /* Creates a published post titled title with body; copies its id and slug. */
@@ -76,7 +76,7 @@ publish(const char *token, const char *title, const char *body, char id[UUID_LEN
 	create_ok(token, json_pack("{s:s, s:s, s:s}", "title", title, "body", body,
 	    "status", "published"), &r, id);
 	if (slug != NULL)
-		snprintf(slug, 121, "%s", resp_str(&r, "slug"));
+		snprintf(slug, 121, "%s", http_resp_str(&r, "slug"));
 	http_resp_free(&r);
 }
 
@@ -267,13 +267,13 @@ START_TEST(write_publish_read)
 	snprintf(title, sizeof(title), "Hello %s", word);
 	create_ok(author, json_pack("{s:s, s:s, s:[s,s]}", "title", title, "body",
 	    "# Hi\n\nSome *Markdown* here.", "tags", "intro", "notes"), &r, id);
-	ck_assert_str_eq(resp_str(&r, "status"), "draft");
+	ck_assert_str_eq(http_resp_str(&r, "status"), "draft");
 	ck_assert_ptr_nonnull(http_header(&r, "Location", loc, sizeof(loc)));
 	ck_assert_int_eq(strncmp(loc, "/posts/", 7), 0);
 	ck_assert_str_eq(loc + 7, id);
-	ck_assert_str_eq(resp_str(&r, "html"), "<h1>Hi</h1>\n<p>Some <em>Markdown</em> here.</p>\n");
-	ck_assert_str_eq(resp_str(&r, "excerpt"), "Hi Some Markdown here.");
-	ck_assert_str_eq(resp_str(&r, "author_name"), name);
+	ck_assert_str_eq(http_resp_str(&r, "html"), "<h1>Hi</h1>\n<p>Some <em>Markdown</em> here.</p>\n");
+	ck_assert_str_eq(http_resp_str(&r, "excerpt"), "Hi Some Markdown here.");
+	ck_assert_str_eq(http_resp_str(&r, "author_name"), name);
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 1);
 	ck_assert(json_is_null(json_object_get(r.json, "published_at")));
 	ck_assert_int_eq(json_array_size(json_object_get(r.json, "tags")), 2);
@@ -286,7 +286,7 @@ START_TEST(write_publish_read)
 	ck_assert_int_eq(get_post(author, id, &g), 200);
 	ck_assert_str_eq(http_header(&g, "Cache-Control", cc, sizeof(cc)), "private, no-store");
 	ck_assert_str_eq(etag_of(&g, etag2), etag);
-	ck_assert_str_eq(resp_str(&g, "body"), "# Hi\n\nSome *Markdown* here.");
+	ck_assert_str_eq(http_resp_str(&g, "body"), "# Hi\n\nSome *Markdown* here.");
 	http_resp_free(&g);
 	ck_assert_int_eq(get_post(editor, id, &g), 200);
 	http_resp_free(&g);
@@ -294,9 +294,9 @@ START_TEST(write_publish_read)
 	/* Published with If-Match: everyone reads it, by id and by slug. */
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "status", "published"), &r),
 	    200);
-	ck_assert_str_eq(resp_str(&r, "status"), "published");
+	ck_assert_str_eq(http_resp_str(&r, "status"), "published");
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 2);
-	ck_assert_int_eq(time_parse_rfc3339(resp_str(&r, "published_at"), &t), 0);
+	ck_assert_int_eq(time_parse_rfc3339(http_resp_str(&r, "published_at"), &t), 0);
 	ck_assert_str_ne(etag_of(&r, etag2), etag);
 	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, id, &g), 200);
@@ -304,8 +304,8 @@ START_TEST(write_publish_read)
 	ck_assert_ptr_nonnull(http_header(&g, "Last-Modified", lm, sizeof(lm)));
 	ck_assert_str_eq(etag_of(&g, etag), etag2);
 	ck_assert_ptr_nonnull(json_object_get(g.json, "html"));
-	ck_assert_int_eq(get_post(NULL, resp_str(&g, "slug"), &r), 200);
-	ck_assert_str_eq(resp_str(&r, "id"), id);
+	ck_assert_int_eq(get_post(NULL, http_resp_str(&g, "slug"), &r), 200);
+	ck_assert_str_eq(http_resp_str(&r, "id"), id);
 	http_resp_free(&r);
 
 	/* If-None-Match: 304 without a body; HEAD: the headers without a body. */
@@ -368,21 +368,21 @@ START_TEST(slugs)
 	memcpy(longslug, word, strlen(word));
 	create_ok(author, json_pack("{s:s, s:s, s:s}", "title", "x", "body", "", "slug",
 	    longslug), &r, NULL);
-	ck_assert_str_eq(resp_str(&r, "slug"), longslug);
+	ck_assert_str_eq(http_resp_str(&r, "slug"), longslug);
 	http_resp_free(&r);
 
 	/* A new slug: the old one answers 301 to it. */
 	current_etag(author, id, etag);
 	snprintf(expect, sizeof(expect), "renamed-%s", word);
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "slug", expect), &r), 200);
-	ck_assert_str_eq(resp_str(&r, "slug"), expect);
+	ck_assert_str_eq(http_resp_str(&r, "slug"), expect);
 	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, slug, &r), 301);
 	snprintf(loc, sizeof(loc), "/posts/%s", expect);
 	ck_assert_str_eq(http_header(&r, "Location", title, sizeof(title)), loc);
 	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, expect, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "id"), id);
+	ck_assert_str_eq(http_resp_str(&r, "id"), id);
 	etag_of(&r, etag);
 	http_resp_free(&r);
 	/*
@@ -402,7 +402,7 @@ START_TEST(slugs)
 	etag_of(&r, etag);
 	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, slug, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "id"), id);
+	ck_assert_str_eq(http_resp_str(&r, "id"), id);
 	http_resp_free(&r);
 	snprintf(expect, sizeof(expect), "renamed-%s", word);
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "slug", expect), &r), 200);
@@ -429,7 +429,7 @@ create_with(const char *token, json_t *fields, char id[UUID_LEN + 1], char slug[
 	struct http_resp r;
 
 	create_ok(token, fields, &r, id);
-	snprintf(slug, 121, "%s", resp_str(&r, "slug"));
+	snprintf(slug, 121, "%s", http_resp_str(&r, "slug"));
 	http_resp_free(&r);
 }
 
@@ -445,7 +445,7 @@ expect_gave_way(const char *token, const char *id, const char *was)
 
 	snprintf(want, sizeof(want), "%s-%.8s", was, id);
 	ck_assert_int_eq(get_post(token, id, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "slug"), want);
+	ck_assert_str_eq(http_resp_str(&r, "slug"), want);
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 2);
 	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/posts/%s/revisions", id);
@@ -506,7 +506,7 @@ START_TEST(hidden_posts_give_way_and_reveal_nothing)
 	    bslug);
 	current_etag(a, aid, etag);
 	ck_assert_int_eq(patch(a, aid, etag, json_pack("{s:s}", "slug", s), &r), 200);
-	ck_assert_str_eq(resp_str(&r, "slug"), s);
+	ck_assert_str_eq(http_resp_str(&r, "slug"), s);
 	http_resp_free(&r);
 	expect_gave_way(b, bid, s);
 
@@ -523,7 +523,7 @@ START_TEST(hidden_posts_give_way_and_reveal_nothing)
 	    "status", "published"), aid, aslug);
 	ck_assert_str_eq(aslug, s);
 	ck_assert_int_eq(get_post(b, s, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "id"), aid);
+	ck_assert_str_eq(http_resp_str(&r, "id"), aid);
 	http_resp_free(&r);
 
 	/* What A may read keeps its slug: A's own draft, a published post's old slug. */
@@ -554,7 +554,7 @@ START_TEST(hidden_posts_give_way_and_reveal_nothing)
 	ck_error(&r, 409, "slug_taken");
 	http_resp_free(&r);
 	ck_assert_int_eq(get_post(b, bid, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "slug"), s);
+	ck_assert_str_eq(http_resp_str(&r, "slug"), s);
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 1);
 	http_resp_free(&r);
 	free(a);
@@ -573,7 +573,7 @@ check_title_slug(const char *token, const char *title, const char *expect, const
 	snprintf(full, sizeof(full), "%s %s", title, word);
 	snprintf(want, sizeof(want), "%s%s", expect, word);
 	create_ok(token, json_pack("{s:s, s:s}", "title", full, "body", ""), &r, NULL);
-	ck_assert_str_eq(resp_str(&r, "slug"), want);
+	ck_assert_str_eq(http_resp_str(&r, "slug"), want);
 	http_resp_free(&r);
 }
 
@@ -593,11 +593,11 @@ START_TEST(unicode_titles_make_sensible_slugs)
 	/* Nothing transliterable: still a slug, never an empty one. */
 	create_ok(author, json_pack("{s:s, s:s}", "title", "\xe6\x97\xa5\xe6\x9c\xac\xe8\xaa\x9e "
 	    "\xf0\x9f\x98\x80", "body", ""), &r, NULL);
-	slug = resp_str(&r, "slug");
+	slug = http_resp_str(&r, "slug");
 	ck_assert(strcmp(slug, "post") == 0 || strncmp(slug, "post-", 5) == 0);
 	create_ok(author, json_pack("{s:s, s:s}", "title", "!!!", "body", ""), &r2, NULL);
-	ck_assert_str_ne(resp_str(&r2, "slug"), slug);
-	ck_assert_int_eq(strncmp(resp_str(&r2, "slug"), "post", 4), 0);
+	ck_assert_str_ne(http_resp_str(&r2, "slug"), slug);
+	ck_assert_int_eq(strncmp(http_resp_str(&r2, "slug"), "post", 4), 0);
 	http_resp_free(&r);
 	http_resp_free(&r2);
 	free(author);
@@ -627,7 +627,7 @@ START_TEST(if_match_is_required_and_checked)
 	ck_error(&r, 412, "precondition_failed");
 	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "body"), "original text");
+	ck_assert_str_eq(http_resp_str(&r, "body"), "original text");
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 1);
 	http_resp_free(&r);
 
@@ -637,7 +637,7 @@ START_TEST(if_match_is_required_and_checked)
 	patch(editor2, id, etag, json_pack("{s:s}", "body", "second fix"), &b);
 	ck_error(&b, 412, "precondition_failed");
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "body"), "first fix");
+	ck_assert_str_eq(http_resp_str(&r, "body"), "first fix");
 	http_resp_free(&r);
 	/* With the new ETag the second editor's change goes through. */
 	ck_assert_int_eq(patch(editor2, id, etag_of(&a, etag), json_pack("{s:s}", "body",
@@ -679,7 +679,7 @@ START_TEST(malformed_preconditions_are_400)
 		http_resp_free(&r);
 	}
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "body"), "unchanged");
+	ck_assert_str_eq(http_resp_str(&r, "body"), "unchanged");
 	ck_assert_str_eq(etag_of(&r, path), etag);
 	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/posts/%s", id);
@@ -743,7 +743,7 @@ START_TEST(who_may_change_what)
 	http_resp_free(&r);
 	/* An admin may change anyone's post; If-Match: * names any current version. */
 	ck_assert_int_eq(patch(admin, id, "*", json_pack("{s:s}", "title", "edited"), &r), 200);
-	ck_assert_str_eq(resp_str(&r, "title"), "edited");
+	ck_assert_str_eq(http_resp_str(&r, "title"), "edited");
 	http_resp_free(&r);
 	free(author);
 	free(other);
@@ -919,11 +919,11 @@ START_TEST(bad_input_changes_nothing)
 	/* None of it made a post; the longest title and a 1 MiB body are fine. */
 	ck_assert_int_eq(list_total(author, "/posts?status=any"), 0);
 	create_ok(author, json_pack("{s:s, s:s}", "title", t300, "body", ""), &r, NULL);
-	ck_assert_str_eq(resp_str(&r, "title"), t300);
+	ck_assert_str_eq(http_resp_str(&r, "title"), t300);
 	http_resp_free(&r);
 	big = body_of_size(1048576);
 	ck_assert_int_eq(api("POST", "/posts", author, big, &r), 201);
-	ck_assert_uint_eq(strlen(resp_str(&r, "body")), 1048576);
+	ck_assert_uint_eq(strlen(http_resp_str(&r, "body")), 1048576);
 	http_resp_free(&r);
 	free(big);
 	ck_assert_int_eq(list_total(author, "/posts?status=any"), 2);
@@ -963,7 +963,7 @@ START_TEST(patch_refuses_bad_input)
 	ck_error(&r, 400, "unknown_field");
 	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "body"), "kept");
+	ck_assert_str_eq(http_resp_str(&r, "body"), "kept");
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 1);
 	http_resp_free(&r);
 	free(author);
@@ -995,13 +995,13 @@ START_TEST(scheduled_posts_appear_on_time)
 	time_rfc3339(at, when);
 	create_ok(author, json_pack("{s:s, s:s, s:s, s:s}", "title", word, "body", word,
 	    "status", "scheduled", "published_at", when), &r, id);
-	ck_assert_str_eq(resp_str(&r, "status"), "scheduled");
-	ck_assert_str_eq(resp_str(&r, "published_at"), when);
+	ck_assert_str_eq(http_resp_str(&r, "status"), "scheduled");
+	ck_assert_str_eq(http_resp_str(&r, "published_at"), when);
 	http_resp_free(&r);
 	/* "published" with a time to come is scheduled as well. */
 	create_ok(author, json_pack("{s:s, s:s, s:s, s:s}", "title", word, "body", word,
 	    "status", "published", "published_at", when), &r, id2);
-	ck_assert_str_eq(resp_str(&r, "status"), "scheduled");
+	ck_assert_str_eq(http_resp_str(&r, "status"), "scheduled");
 	http_resp_free(&r);
 
 	/* Taking its time away, or moving it to the past, is refused: it stays embargoed. */
@@ -1025,7 +1025,7 @@ START_TEST(scheduled_posts_appear_on_time)
 	while (time(NULL) <= at)
 		usleep(200000);
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "status"), "published");
+	ck_assert_str_eq(http_resp_str(&r, "status"), "published");
 	http_resp_free(&r);
 	ck_assert_int_eq(list_total(NULL, q), 2);
 	ck_assert_int_eq(list_total(author, status), 0);
@@ -1184,7 +1184,7 @@ START_TEST(xss_never_reaches_the_html)
 	    "<a href=\"javascript:alert(8)\">h</a> <iframe src=\"//evil\"></iframe>\n";
 
 	create_ok(author, json_pack("{s:s, s:s}", "title", "<b>xss</b>", "body", md), &r, NULL);
-	html = resp_str(&r, "html");
+	html = http_resp_str(&r, "html");
 	ck_assert_ptr_null(strstr(html, "<script"));
 	ck_assert_ptr_null(strstr(html, "<iframe"));
 	ck_assert_ptr_null(strstr(html, "onerror=\""));
@@ -1196,7 +1196,7 @@ START_TEST(xss_never_reaches_the_html)
 	ck_assert_ptr_null(strstr(html, "<img src=x"));
 	/* The alt text lands escaped in the link Media-less rendering makes. */
 	ck_assert_ptr_nonnull(strstr(html, "g&quot; onerror=&quot;alert(7)</a>"));
-	ck_assert_str_eq(resp_str(&r, "title"), "<b>xss</b>");
+	ck_assert_str_eq(http_resp_str(&r, "title"), "<b>xss</b>");
 	http_resp_free(&r);
 	free(author);
 }
@@ -1214,7 +1214,7 @@ START_TEST(excerpts)
 		memcpy(body + 10 * i, "word word ", 10);
 	body[1000] = '\0';
 	create_ok(author, json_pack("{s:s, s:s}", "title", "long", "body", body), &r, id);
-	ex = resp_str(&r, "excerpt");
+	ex = http_resp_str(&r, "excerpt");
 	ck_assert_uint_le(utf8_length(ex), 201);
 	ck_assert_uint_ge(utf8_length(ex), 150);
 	ck_assert_str_eq(ex + strlen(ex) - 7, "word\xe2\x80\xa6");
@@ -1223,16 +1223,16 @@ START_TEST(excerpts)
 	/* A given excerpt stays through body changes, until set to null. */
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "excerpt", "By hand."), &r),
 	    200);
-	ck_assert_str_eq(resp_str(&r, "excerpt"), "By hand.");
+	ck_assert_str_eq(http_resp_str(&r, "excerpt"), "By hand.");
 	etag_of(&r, etag);
 	http_resp_free(&r);
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "body", "*New* text."), &r),
 	    200);
-	ck_assert_str_eq(resp_str(&r, "excerpt"), "By hand.");
+	ck_assert_str_eq(http_resp_str(&r, "excerpt"), "By hand.");
 	etag_of(&r, etag);
 	http_resp_free(&r);
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:n}", "excerpt"), &r), 200);
-	ck_assert_str_eq(resp_str(&r, "excerpt"), "New text.");
+	ck_assert_str_eq(http_resp_str(&r, "excerpt"), "New text.");
 	http_resp_free(&r);
 	free(author);
 }
@@ -1358,7 +1358,7 @@ START_TEST(atom_feed_parses)
 	create_ok(author, json_pack("{s:s, s:s, s:s, s:[s,s]}", "title", title, "body",
 	    "A *bold* <claim> & ![a cat](media:" MEDIA_ID ")\n\n```\nx < y && z\n```",
 	    "status", "published", "tags", "a&b", "c\"d"), &p, id);
-	snprintf(slug, sizeof(slug), "%s", resp_str(&p, "slug"));
+	snprintf(slug, sizeof(slug), "%s", http_resp_str(&p, "slug"));
 	create_ok(author, json_pack("{s:s, s:s}", "title", word, "body", "draft, not in the feed"),
 	    &r, NULL);
 	http_resp_free(&r);
@@ -1386,14 +1386,14 @@ START_TEST(atom_feed_parses)
 	ck_assert_ptr_nonnull(mine);
 	/* What went in comes out, through the escaping. */
 	ck_assert_str_eq(json_string_value(json_object_get(mine, "title")), title);
-	ck_assert_str_eq(json_string_value(json_object_get(mine, "content")), resp_str(&p, "html"));
+	ck_assert_str_eq(json_string_value(json_object_get(mine, "content")), http_resp_str(&p, "html"));
 	ck_assert_str_eq(json_string_value(json_object_get(mine, "content_type")), "html");
 	ck_assert_str_eq(json_string_value(json_object_get(mine, "summary")),
-	    resp_str(&p, "excerpt"));
+	    http_resp_str(&p, "excerpt"));
 	ck_assert_str_eq(json_string_value(json_object_get(mine, "published")),
-	    resp_str(&p, "published_at"));
+	    http_resp_str(&p, "published_at"));
 	ck_assert_str_eq(json_string_value(json_object_get(mine, "author")),
-	    resp_str(&p, "author_name"));
+	    http_resp_str(&p, "author_name"));
 	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(mine, "categories"), 1)),
 	    "c\"d");
 	/* An entry links to its page on the reader site. */
@@ -1425,13 +1425,13 @@ START_TEST(media_down_every_status_is_2xx)
 	unique_word(word);
 	ck_assert_int_eq(create(author, json_pack("{s:s, s:s, s:s}", "title", word, "body", md,
 	    "status", "published"), &r), 201);
-	snprintf(id, sizeof(id), "%s", resp_str(&r, "id"));
+	snprintf(id, sizeof(id), "%s", http_resp_str(&r, "id"));
 	ck_assert_int_eq(json_array_size(json_object_get(r.json, "media")), 2);
 	ck_assert_str_eq(media_state(&r, 0), "unresolved");
 	ck_assert_str_eq(media_state(&r, 1), "unresolved");
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(r.json,
 	    "media"), 1), "id")), "0a1b2c3d-4e5f-4a6b-8c7d-000000000001");
-	html = resp_str(&r, "html");
+	html = http_resp_str(&r, "html");
 	ck_assert_ptr_null(strstr(html, "<img"));
 	ck_assert_ptr_nonnull(strstr(html, "<a href=\"/media/" MEDIA_ID "/original\">a cat</a>"));
 	ck_assert_ptr_nonnull(strstr(html, "<a href=\"/media/0a1b2c3d-4e5f-4a6b-8c7d-000000000001"
@@ -1547,14 +1547,14 @@ START_TEST(render_budget_bounds_every_write)
 		http_resp_free(&r);
 	}
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "body"), "short and *sweet*");
+	ck_assert_str_eq(http_resp_str(&r, "body"), "short and *sweet*");
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 1);
 	http_resp_free(&r);
 
 	/* 1a: 524,000 nested quotes and 10,928 media images, 1 MiB: saved, each image there. */
 	ck_assert_uint_le(strlen(deep), BODY_MAX);
 	create_ok(author, json_pack("{s:s, s:s}", "title", word, "body", deep), &r, NULL);
-	ck_assert_uint_eq(count_of(resp_str(&r, "html"),
+	ck_assert_uint_eq(count_of(http_resp_str(&r, "html"),
 	    "<a href=\"/media/" MEDIA_ID "/original\">image</a>"), 10928);
 	ck_assert_str_eq(media_state(&r, 0), "unresolved");
 	http_resp_free(&r);
@@ -1684,7 +1684,7 @@ START_TEST(media_comes_back_and_references_resolve)
 	ck_assert_str_eq(media_state(&r, 0), "resolved");
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(json_object_get(
 	    r.json, "media"), 0), "width")), 700);
-	html = resp_str(&r, "html");
+	html = http_resp_str(&r, "html");
 	/* Media's widths are 320, 640, 960…: 960 serves the image at its own 700. */
 	snprintf(want, sizeof(want), "<img src=\"/media/%s/w/960.webp\" srcset=\"/media/%s/w/"
 	    "320.webp 320w, /media/%s/w/640.webp 640w, /media/%s/w/960.webp 700w\" width=\"700\" "
@@ -1761,8 +1761,8 @@ preview_as_save(const char *token, const char *md, struct http_resp *r)
 	ck_assert_int_eq(rows_of("revisions"), revisions);
 	unique_word(word);
 	create_ok(token, json_pack("{s:s, s:s}", "title", word, "body", md), &s, NULL);
-	ck_assert_str_eq(resp_str(r, "html"), resp_str(&s, "html"));
-	ck_assert_str_eq(resp_str(r, "excerpt"), resp_str(&s, "excerpt"));
+	ck_assert_str_eq(http_resp_str(r, "html"), http_resp_str(&s, "html"));
+	ck_assert_str_eq(http_resp_str(r, "excerpt"), http_resp_str(&s, "excerpt"));
 	/* A save says "warnings" only when there is something to say; a preview always. */
 	saved_warnings = json_dumps(json_object_get(s.json, "warnings") != NULL ?
 	    json_object_get(s.json, "warnings") : json_array(), JSON_COMPACT | JSON_SORT_KEYS);
@@ -1791,10 +1791,10 @@ START_TEST(preview_renders_as_a_save_and_stores_nothing)
 	snprintf(md, sizeof(md), "# Hello\n\nSome *markup* and <script>x</script>\n\n"
 	    "![a cat](media:%s)\n", MEDIA_ID);
 	preview_as_save(author, md, &r);
-	ck_assert_ptr_nonnull(strstr(resp_str(&r, "html"), "<h1>Hello</h1>"));
-	ck_assert_ptr_nonnull(strstr(resp_str(&r, "html"), "<em>markup</em>"));
-	ck_assert_ptr_null(strstr(resp_str(&r, "html"), "<script>"));
-	ck_assert_ptr_nonnull(strstr(resp_str(&r, "html"),
+	ck_assert_ptr_nonnull(strstr(http_resp_str(&r, "html"), "<h1>Hello</h1>"));
+	ck_assert_ptr_nonnull(strstr(http_resp_str(&r, "html"), "<em>markup</em>"));
+	ck_assert_ptr_null(strstr(http_resp_str(&r, "html"), "<script>"));
+	ck_assert_ptr_nonnull(strstr(http_resp_str(&r, "html"),
 	    "<a href=\"/media/" MEDIA_ID "/original\">a cat</a>"));
 	expect_warning(&r, "media_unavailable", MEDIA_ID);
 	http_resp_free(&r);
@@ -1872,7 +1872,7 @@ START_TEST(preview_resolves_media_as_a_save)
 	snprintf(want, sizeof(want), "<img src=\"/media/%s/w/960.webp\" srcset=\"/media/%s/w/"
 	    "320.webp 320w, /media/%s/w/640.webp 640w, /media/%s/w/960.webp 700w\" width=\"700\" "
 	    "height=\"400\" alt=\"a cat\" />", mid, mid, mid, mid);
-	ck_assert_msg(strstr(resp_str(&r, "html"), want) != NULL, "%s", resp_str(&r, "html"));
+	ck_assert_msg(strstr(http_resp_str(&r, "html"), want) != NULL, "%s", http_resp_str(&r, "html"));
 	expect_warning(&r, "unknown_media", UNKNOWN_MEDIA);
 	http_resp_free(&r);
 	/* Nothing to warn of: an empty list. */
@@ -1915,7 +1915,7 @@ START_TEST(unknown_paths_and_methods)
 	ck_assert_str_eq(http_header(&r, "Allow", allow, sizeof(allow)), "GET, HEAD, POST");
 	http_resp_free(&r);
 	ck_assert_int_eq(api("GET", "/posts/health", NULL, NULL, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "status"), "ok");
+	ck_assert_str_eq(http_resp_str(&r, "status"), "ok");
 	http_resp_free(&r);
 }
 END_TEST
@@ -1969,7 +1969,7 @@ START_TEST(database_outage_gives_503_then_recovers)
 		usleep(100000);
 	}
 	ck_assert_int_eq(r.status, 200);
-	ck_assert_str_eq(resp_str(&r, "body"), "survives");
+	ck_assert_str_eq(http_resp_str(&r, "body"), "survives");
 	http_resp_free(&r);
 	for (i = 0; i < 6; i++) {
 		ck_assert_int_eq(api("GET", "/posts?page=1", NULL, NULL, &r), 200);

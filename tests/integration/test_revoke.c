@@ -75,7 +75,7 @@ write_both(const char *token, long st[2], bool revoked[2])
 		else
 			st[i] = send_with("POST", write_base, "/media?alt=dot", token, "image/png",
 			    png, sizeof(png) - 1, &r);
-		revoked[i] = st[i] == 401 && strcmp(resp_error_code(&r), "invalid_token") == 0 &&
+		revoked[i] = st[i] == 401 && strcmp(http_resp_error_code(&r), "invalid_token") == 0 &&
 		    strstr(buf_str(&r.body), "revoked") != NULL;
 		http_resp_free(&r);
 	}
@@ -113,7 +113,7 @@ assert_refused_soon(const char *token, bool never_accepted)
 	while (streak < STREAK && time_mono_usec() < deadline) {
 		write_both(token, st, revoked);
 		me = api("GET", "/auth/me", token, NULL, &r);
-		me_revoked = me == 401 && strcmp(resp_error_code(&r), "invalid_token") == 0;
+		me_revoked = me == 401 && strcmp(http_resp_error_code(&r), "invalid_token") == 0;
 		http_resp_free(&r);
 		if (never_accepted)
 			ck_assert_msg(st[0] >= 300 && st[1] >= 300,
@@ -212,7 +212,7 @@ assert_role_change(const char *name, const char *id, char *tok, const char *role
 	/* The user still exists and is enabled: only the deny list refuses it. */
 	assert_refused_soon(tok, false);
 	ck_assert_int_eq(api("GET", "/auth/me", fresh, NULL, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "role"), role);
+	ck_assert_str_eq(http_resp_str(&r, "role"), role);
 	http_resp_free(&r);
 	assert_accepted(fresh);
 	free(fresh);
@@ -266,8 +266,8 @@ login_pair(const char *name, char **refresh)
 	snprintf(json, sizeof(json), "{\"username\":\"%s\",\"password\":\"%s\"}", name,
 	    USER_PASSWORD);
 	ck_assert_int_eq(api("POST", "/auth/login", NULL, json, &r), 200);
-	access = strdup(resp_str(&r, "access_token"));
-	*refresh = strdup(resp_str(&r, "refresh_token"));
+	access = strdup(http_resp_str(&r, "access_token"));
+	*refresh = strdup(http_resp_str(&r, "refresh_token"));
 	http_resp_free(&r);
 	return access;
 }
@@ -283,8 +283,8 @@ refresh(const char *token, char **access, char **next)
 	snprintf(json, sizeof(json), "{\"refresh_token\":\"%s\"}", token);
 	st = api("POST", "/auth/refresh", NULL, json, &r);
 	if (st == 200) {
-		*access = strdup(resp_str(&r, "access_token"));
-		*next = strdup(resp_str(&r, "refresh_token"));
+		*access = strdup(http_resp_str(&r, "access_token"));
+		*next = strdup(http_resp_str(&r, "refresh_token"));
 	}
 	http_resp_free(&r);
 	return st;

@@ -146,7 +146,7 @@ START_TEST(one_of_two_instances_killed_under_load)
 	tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	ck_assert_int_eq(api("POST", "/posts", tok, "{\"title\":\"Two hosts\",\"body\":\"Load.\","
 	    "\"status\":\"published\"}", &r), 201);
-	snprintf(path, sizeof(path), "/posts/%s", resp_str(&r, "slug"));
+	snprintf(path, sizeof(path), "/posts/%s", http_resp_str(&r, "slug"));
 	http_resp_free(&r);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", pw, path);
 	ck_assert_int_eq(http_request("GET", url, NULL, NULL, 0, &r), 200);
@@ -283,8 +283,8 @@ new_post(const char *token, const char *title, const char *body, char *slug, siz
 	char		*json = json_dumps(j, 0);
 
 	ck_assert_msg(api("POST", "/posts", token, json, &r) == 201, "%s", buf_str(&r.body));
-	snprintf(slug, slen, "%s", resp_str(&r, "slug"));
-	snprintf(id, 37, "%s", resp_str(&r, "id"));
+	snprintf(slug, slen, "%s", http_resp_str(&r, "slug"));
+	snprintf(id, 37, "%s", http_resp_str(&r, "id"));
 	ck_assert_ptr_nonnull(http_header(&r, "ETag", etag, 64));
 	http_resp_free(&r);
 	json_decref(j);
@@ -346,7 +346,7 @@ title_of(const char *base, const char *path, const char *token)
 	struct http_resp r;
 
 	ck_assert_int_eq(api_at(base, "GET", path, token, NULL, NULL, &r), 200);
-	snprintf(title, sizeof(title), "%s", resp_str(&r, "title"));
+	snprintf(title, sizeof(title), "%s", http_resp_str(&r, "title"));
 	http_resp_free(&r);
 	return title;
 }
@@ -394,12 +394,12 @@ START_TEST(a_writer_reads_what_they_wrote_while_the_standby_lags)
 	ck_assert_int_eq(api("PATCH", path, tok, "{\"alt\":\"second words\"}", &r), 200);
 	http_resp_free(&r);
 	ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "alt"), "first words");	/* the standby's */
+	ck_assert_str_eq(http_resp_str(&r, "alt"), "first words");	/* the standby's */
 	http_resp_free(&r);
 	snprintf(json, sizeof(json), "{\"title\":\"Alt\",\"body\":\"![](media:%s)\","
 	    "\"status\":\"published\"}", mid);
 	ck_assert_int_eq(api("POST", "/posts", tok, json, &r), 201);
-	html = strdup(resp_str(&r, "html"));
+	html = strdup(http_resp_str(&r, "html"));
 	http_resp_free(&r);
 	ck_assert_msg(strstr(html, "alt=\"second words\"") != NULL, "%s", html);
 	free(html);
@@ -561,7 +561,7 @@ START_TEST(a_change_through_one_node_is_seen_through_the_other)
 
 		while (!seen) {
 			ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
-			seen = strcmp(resp_str(&r, "alt"), "seen on A") == 0;
+			seen = strcmp(http_resp_str(&r, "alt"), "seen on A") == 0;
 			http_resp_free(&r);
 			ck_assert_int_lt(time_mono_usec() - t0, DEADLINE_MS * 1000LL);
 		}

@@ -182,9 +182,9 @@ create(const char *token, json_t *fields, char id[37], char slug[121])
 	free(s);
 	ck_assert_msg(r.status == 201, "create: %ld %s", r.status, buf_str(&r.body));
 	if (id != NULL)
-		snprintf(id, 37, "%s", resp_str(&r, "id"));
+		snprintf(id, 37, "%s", http_resp_str(&r, "id"));
 	if (slug != NULL)
-		snprintf(slug, 121, "%s", resp_str(&r, "slug"));
+		snprintf(slug, 121, "%s", http_resp_str(&r, "slug"));
 	http_resp_free(&r);
 }
 
@@ -622,11 +622,11 @@ START_TEST(settings)
 
 	unique_word(word);
 	ck_assert_int_eq(api("GET", "/posts/settings", NULL, NULL, &r), 200);
-	ck_assert_ptr_nonnull(resp_str(&r, "title"));
-	ck_assert_ptr_nonnull(resp_str(&r, "language"));
+	ck_assert_ptr_nonnull(http_resp_str(&r, "title"));
+	ck_assert_ptr_nonnull(http_resp_str(&r, "language"));
 	ck_assert(json_is_integer(json_object_get(r.json, "posts_per_page")));
 	ck_assert(json_is_array(json_object_get(r.json, "navigation")));
-	ck_assert_ptr_nonnull(resp_str(&r, "updated_at"));
+	ck_assert_ptr_nonnull(http_resp_str(&r, "updated_at"));
 	ck_assert_ptr_nonnull(http_header(&r, "ETag", etag, sizeof(etag)));
 	ck_assert_int_eq(strncmp(etag, "\"settings.", 10), 0);
 	http_resp_free(&r);
@@ -689,8 +689,8 @@ START_TEST(settings)
 	    "title", msg, "description", "A description", "language", "fr-CA", "navigation",
 	    "label", "Nav one", "url", "/about/", "label", "Nav two", "url",
 	    "https://example.org/x?a=1&b=2"), &r), 200);
-	ck_assert_str_eq(resp_str(&r, "title"), msg);
-	ck_assert_str_eq(resp_str(&r, "language"), "fr-CA");
+	ck_assert_str_eq(http_resp_str(&r, "title"), msg);
+	ck_assert_str_eq(http_resp_str(&r, "language"), "fr-CA");
 	ck_assert_str_ne(http_header(&r, "ETag", etag2, sizeof(etag2)), etag);
 	http_resp_free(&r);
 	expect_text(path, msg, true);

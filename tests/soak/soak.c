@@ -236,7 +236,7 @@ write_post(struct client *c, int a)
 	    pick(c, 2) ? "published" : "draft");
 	call(c, "POST", "/posts", true, "application/json", body, strlen(body), NULL, &r);
 	tally(c, a, "POST /posts", &r, WANT(201));
-	if (r.status == 201 && (id = resp_str(&r, "id")) != NULL)
+	if (r.status == 201 && (id = http_resp_str(&r, "id")) != NULL)
 		snprintf(c->posts[c->nposts++], 37, "%s", id);
 	http_resp_free(&r);
 }
@@ -281,11 +281,11 @@ upload(struct client *c, int a)
 	call(c, "POST", "/media?alt=soak", true, "image/png", seed.png[i], seed.png_len[i], NULL,
 	    &r);
 	tally(c, a, "POST /media", &r, WANT(200, 201));
-	if (r.status == 201 && (id = resp_str(&r, "id")) != NULL) {
+	if (r.status == 201 && (id = http_resp_str(&r, "id")) != NULL) {
 		snprintf(c->media[c->nmedia++], 37, "%s", id);
 		snprintf(path, sizeof(path), "/media/%s/w/320.webp", id);
 		get_ok(c, a, path, false);
-	} else if (r.status == 200 && (id = resp_str(&r, "id")) != NULL) {
+	} else if (r.status == 200 && (id = http_resp_str(&r, "id")) != NULL) {
 		for (k = 0; k < c->nmedia && strcmp(c->media[k], id) != 0; k++)
 			;
 		if (k == c->nmedia)
@@ -303,8 +303,8 @@ take_tokens(struct client *c, int a, const char *path, const char *body)
 	call(c, "POST", path, false, "application/json", body, strlen(body), NULL, &r);
 	tally(c, a, path, &r, WANT(200));
 	if (r.status == 200) {
-		snprintf(c->token, sizeof(c->token), "%s", resp_str(&r, "access_token"));
-		snprintf(c->refresh, sizeof(c->refresh), "%s", resp_str(&r, "refresh_token"));
+		snprintf(c->token, sizeof(c->token), "%s", http_resp_str(&r, "access_token"));
+		snprintf(c->refresh, sizeof(c->refresh), "%s", http_resp_str(&r, "refresh_token"));
 	}
 	http_resp_free(&r);
 }
@@ -566,7 +566,7 @@ setup(void)
 		    i, i, seed.media[i % SEED_MEDIA]);
 		ck_assert_msg(api("POST", "/posts", tok, body, &r) == 201, "seed post: %ld %s",
 		    r.status, buf_str(&r.body));
-		snprintf(seed.slugs[i], sizeof(seed.slugs[i]), "%s", resp_str(&r, "slug"));
+		snprintf(seed.slugs[i], sizeof(seed.slugs[i]), "%s", http_resp_str(&r, "slug"));
 		http_resp_free(&r);
 	}
 	free(tok);
