@@ -21,6 +21,7 @@ EXPECT=(
 	'"status": "published"'
 	'<p>My <em>first</em> post, about <strong>otters</strong>.</p>'
 	'<title type="text">Hello, Quire</title>'
+	'<title>Hello, Quire — '
 	'"mime": "image/jpeg"'
 	'200 image/webp'
 	'srcset='
