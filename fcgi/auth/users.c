@@ -32,11 +32,11 @@ static const struct field patch_fields[] = {
 json_t *
 user_json(PGresult *res, int row)
 {
-	return json_pack("{s:s, s:s, s:s*, s:s, s:b, s:s}",
+	return json_pack("{s:s, s:s, s:o, s:s, s:b, s:s}",
 	    "id", PQgetvalue(res, row, UC_ID),
 	    "username", PQgetvalue(res, row, UC_USERNAME),
-	    "display_name", PQgetisnull(res, row, UC_DISPLAY_NAME) ? NULL :
-	    PQgetvalue(res, row, UC_DISPLAY_NAME),
+	    "display_name", PQgetisnull(res, row, UC_DISPLAY_NAME) ? json_null() :
+	    json_string(PQgetvalue(res, row, UC_DISPLAY_NAME)),
 	    "role", PQgetvalue(res, row, UC_ROLE),
 	    "disabled", strcmp(PQgetvalue(res, row, UC_DISABLED), "t") == 0,
 	    "created_at", PQgetvalue(res, row, UC_CREATED));
