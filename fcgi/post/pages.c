@@ -22,7 +22,7 @@
 
 /* Columns of S_SITE_LIST and S_SITE_POST after the settings (SITE_COLUMNS in stmts.c). */
 enum site_col {
-	SC_SLUG = STC_COUNT, SC_TITLE, SC_EXCERPT, SC_AUTHOR, SC_TAGS, SC_TAG_SLUGS,
+	SC_SLUG = STC_COUNT, SC_TITLE, SC_EXCERPT, SC_AUTHOR, SC_AUTHOR_NAME, SC_TAGS, SC_TAG_SLUGS,
 	SC_PUBLISHED, SC_UPDATED, SC_IMAGE,
 	SC_TOTAL, SC_TAG_NAME,		/* S_SITE_LIST */
 	SC_HTML = SC_TOTAL, SC_KIND	/* S_SITE_POST */
@@ -216,6 +216,8 @@ card_read(struct card *c, PGresult *res, int row, bool full)
 	p->title = PQgetvalue(res, row, SC_TITLE);
 	p->excerpt = PQgetvalue(res, row, SC_EXCERPT);
 	p->author = PQgetvalue(res, row, SC_AUTHOR);
+	p->author_name = PQgetisnull(res, row, SC_AUTHOR_NAME) ? NULL :
+	    PQgetvalue(res, row, SC_AUTHOR_NAME);
 	p->published = col_time(res, row, SC_PUBLISHED);
 	p->updated = col_time(res, row, SC_UPDATED);
 	if (full)
