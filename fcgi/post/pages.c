@@ -281,7 +281,8 @@ cards_read(struct build *b, PGresult *res, bool full)
 
 /*
  * A list page (home, tag, author, search): page n of the posts the filters
- * let by; a tag page learns its name from the rows. Answers 404 past the
+ * let by; a tag page learns its name from the rows, an author page its
+ * author's display name. Answers 404 past the
  * last page (and for a tag or author without posts, when empty_ok is false).
  */
 static void
@@ -316,6 +317,9 @@ list_page(struct build *b, struct site_page *p, const char *tag, const char *aut
 		    PQgetvalue(res, 0, SC_TAG_NAME) : tag;
 		p->tag = &t;
 	}
+	/* An author page shows the display name its posts carry. */
+	if (author != NULL && b->ncards > 0)
+		p->author_name = b->cards[0].post.author_name;
 	if ((posts = calloc(b->ncards + 1, sizeof(*posts))) == NULL) {
 		pages_plain(b, 500, "out of memory\n");
 		goto out;
