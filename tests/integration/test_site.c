@@ -1058,10 +1058,13 @@ START_TEST(display_name_change_rerenders_its_pages)
 }
 END_TEST
 
+#define HOSTILE_NAME	"<script>alert(1)</script>\"'&"
+
 START_TEST(hostile_strings_are_escaped)
 {
 	struct http_resp r;
-	char		 name[65], *author = new_user("author", name, NULL), word[16], tag[64];
+	char		 name[65], id[37], *first = new_user("author", name, id), word[16], tag[64];
+	char		*author = display_name_set(first, id, name, HOSTILE_NAME);
 	char		 slug[121], tslug[121], body[300], paths[9][300], *bodies[9];
 	const char	*names[9];
 	size_t		 i;
@@ -1109,12 +1112,27 @@ START_TEST(hostile_strings_are_escaped)
 	ck_assert_ptr_nonnull(strstr(bodies[2], "&lt;b&gt;"));
 	ck_assert_ptr_nonnull(strstr(bodies[6], "&lt;script&gt;alert(&quot;x&quot;)"));
 	ck_assert_ptr_nonnull(strstr(bodies[7], "&lt;script&gt;alert(&quot;s&quot;)"));
+	/*
+	 * The author's display name: the post's byline and JSON-LD, the author
+	 * page's heading, the feeds' author.
+	 */
+	ck_assert_ptr_nonnull(strstr(bodies[0], "rel=\"author\">&lt;script&gt;alert(1)&lt;/script&gt;"
+	    "&quot;&#39;&amp;</a>"));
+	ck_assert_ptr_nonnull(strstr(bodies[0], "\"name\": \"\\u003cscript\\u003ealert(1)"
+	    "\\u003c/script\\u003e\\\"\\u0027\\u0026\""));
+	ck_assert_ptr_nonnull(strstr(bodies[5], ">&lt;script&gt;alert(1)&lt;/script&gt;"
+	    "&quot;&#39;&amp;</h1>"));
+	ck_assert_ptr_nonnull(strstr(bodies[4], "<name>&lt;script&gt;alert(1)&lt;/script&gt;"
+	    "&quot;&apos;&amp;</name>"));
+	ck_assert_ptr_nonnull(strstr(bodies[3], "<name>&lt;script&gt;alert(1)&lt;/script&gt;"
+	    "&quot;&apos;&amp;</name>"));
 	check_parses(names, bodies, 9);
 	for (i = 0; i < 9; i++)
 		free(bodies[i]);
 	ck_assert_int_eq(settings_change(json_pack("{s:s, s:[]}", "title", "Quire", "navigation"),
 	    &r), 200);
 	http_resp_free(&r);
+	free(first);
 	free(author);
 }
 END_TEST
