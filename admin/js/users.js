@@ -35,7 +35,7 @@ export function renderUsers(main, ctx) {
 				err.textContent = e2.message;
 			}
 		} },
-	    name.row, display.row, pass.row, role.row, h('button', { type: 'submit', class: 'primary', text: 'Create user' }), err);
+	    name.row, pass.row, display.row, role.row, h('button', { type: 'submit', class: 'primary', text: 'Create user' }), err);
 
 	main.replaceChildren(
 	    h('div', { class: 'screen-head' }, h('h1', { text: 'Users' })),

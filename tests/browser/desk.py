@@ -649,8 +649,11 @@ def s_admin_screens(p, api, web):
     inputs = form.find_elements(By.CSS_SELECTOR, "input")
     inputs[0].send_keys(newbie)
     inputs[1].send_keys(USER_PASSWORD)
+    inputs[2].send_keys("New <b>Bie</b>")
     p.button("Create user").click()
     p.text_in("table.users", newbie)
+    check(any(u["username"] == newbie and u["display_name"] == "New <b>Bie</b>" for u in
+              api.call("GET", "/auth/users?per_page=100", api.admin)[0]["items"]), "the display name given")
     row = f'//tr[th/span[text()="{newbie}"]]'
     idle = lambda: not p.d.find_elements(By.CSS_SELECTOR, ".table-wrap[aria-busy]")
     p.wait("the list drawn", idle)
