@@ -82,6 +82,8 @@ srv_authenticate(struct req *r)
 		return -1;
 	}
 	r->claims = claims;
+	if (r->ctx->svc->authenticated != NULL)
+		r->ctx->svc->authenticated(r);
 	return 0;
 }
 

@@ -115,6 +115,12 @@ struct service {
 	 * Optional.
 	 */
 	void			(*after_response)(struct ctx *);
+	/*
+	 * Called when a request's token has been verified (r->claims set), before
+	 * its handler: what the program learns from the claims (Post: the
+	 * author's display name). It must not answer. Optional.
+	 */
+	void			(*authenticated)(struct req *);
 };
 
 /* Everything one process of a program holds, built once at start-up. */

@@ -569,6 +569,7 @@ check_claims(const struct tok_verifier *v, const char *part, size_t len, time_t 
 	    time_claim(p, "iat", false, INT64_MIN / 2, &c->iat) == -1 ||
 	    copy_claim(p, "sub", c->sub, UUID_LEN, 1) == -1 || !uuid_valid(c->sub) ||
 	    copy_claim(p, "name", c->name, TOK_NAME_MAX, 0) == -1 ||
+	    copy_claim(p, "display_name", c->display_name, TOK_DISPLAY_NAME_MAX, 0) == -1 ||
 	    copy_claim(p, "jti", c->jti, TOK_JTI_MAX, 0) == -1 ||
 	    !json_is_string(role) || role_parse(json_string_value(role), &c->role) == -1)
 		e = TOK_BAD_CLAIMS;

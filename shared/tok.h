@@ -23,6 +23,7 @@
 #define TOK_MAX_LEN	4096	/* longer tokens are refused unread */
 #define TOK_KID_LEN	43	/* base64url SHA-256 thumbprint (RFC 7638) */
 #define TOK_NAME_MAX	64
+#define TOK_DISPLAY_NAME_MAX	400	/* bytes: 100 characters of UTF-8 */
 #define TOK_JTI_MAX	64
 
 /* Roles, in increasing order of power; ROLE_ANON means "no token". */
@@ -42,6 +43,8 @@ int		 role_parse(const char *, enum role *);
 struct claims {
 	char		sub[UUID_LEN + 1];	/* user id */
 	char		name[TOK_NAME_MAX + 1];	/* username */
+	/* the display name, "" when the user has none (the claim is optional) */
+	char		display_name[TOK_DISPLAY_NAME_MAX + 1];
 	char		jti[TOK_JTI_MAX + 1];
 	enum role	role;
 	int64_t		iat, nbf, exp;

@@ -1,4 +1,4 @@
-/* users (admins): list, create, change role, disable, delete. */
+/* users (admins): list, create, change display name and role, disable, delete. */
 import * as api from './api.js';
 import { h, field, when, confirmAction, say, newId, pager } from './dom.js';
 
@@ -15,6 +15,8 @@ export function renderUsers(main, ctx) {
 	'3 to 64 of a–z, 0–9, “_”, “.” and “-”.');
 	const pass = field('Password', 'input', { type: 'password', required: true, minlength: 10,
 	    autocomplete: 'new-password' }, 'At least 10 characters.');
+	const display = field('Display name', 'input', { maxlength: 100, autocomplete: 'off' },
+	    'Optional: shown on their pages instead of the username.');
 	const role = field('Role', 'select', {}, null, ROLES);
 	const err = h('p', { class: 'error', role: 'alert' });
 	const form = h('form', { class: 'inline-form', 'aria-labelledby': 'new-user-h',
@@ -22,8 +24,10 @@ export function renderUsers(main, ctx) {
 			e.preventDefault();
 			err.textContent = '';
 			try {
+				const dn = display.input.value.trim();
 				const { data } = await api.call('POST', '/auth/users', { json: {
-				    username: name.input.value.trim(), password: pass.input.value, role: role.input.value } });
+				    username: name.input.value.trim(), password: pass.input.value, role: role.input.value,
+				    display_name: dn === '' ? null : dn } });
 				form.reset();
 				say(`User ${data.username} created.`, 'ok');
 				load();
@@ -31,7 +35,7 @@ export function renderUsers(main, ctx) {
 				err.textContent = e2.message;
 			}
 		} },
-	    name.row, pass.row, role.row, h('button', { type: 'submit', class: 'primary', text: 'Create user' }), err);
+	    name.row, pass.row, display.row, role.row, h('button', { type: 'submit', class: 'primary', text: 'Create user' }), err);
 
 	main.replaceChildren(
 	    h('div', { class: 'screen-head' }, h('h1', { text: 'Users' })),
@@ -55,9 +59,17 @@ export function renderUsers(main, ctx) {
 		const roleSel = h('select', { id: roleId, 'aria-label': `Role of ${user.username}`,
 		    onchange: () => patch(user, { role: roleSel.value }, `now ${roleSel.value}`) },
 		ROLES.map(([v, t]) => h('option', { value: v, text: t, selected: user.role === v })));
+		const dnInput = h('input', { type: 'text', maxlength: 100, value: user.display_name || '',
+		    placeholder: user.username, 'aria-label': `Display name of ${user.username}`,
+		    onchange: () => {
+			const v = dnInput.value.trim();
+			patch(user, { display_name: v === '' ? null : v },
+			    v === '' ? 'shown by username' : `shown as “${v}”`);
+		    } });
 		return h('tr', { class: user.disabled ? 'disabled' : null },
 		    h('th', { scope: 'row' }, h('span', { text: user.username }),
 			self ? h('span', { class: 'badge', text: 'you' }) : null),
+		    h('td', {}, dnInput),
 		    h('td', {}, roleSel),
 		    h('td', {}, h('span', { class: `badge ${user.disabled ? 'off' : 'on'}`,
 			text: user.disabled ? 'Disabled' : 'Active' })),
@@ -92,7 +104,7 @@ export function renderUsers(main, ctx) {
 			table.replaceChildren(h('table', { class: 'users' },
 			    h('caption', { class: 'sr-only', text: 'Users' }),
 			    h('thead', {}, h('tr', {},
-				['User', 'Role', 'State', 'Since', 'Actions'].map((t) => h('th', { scope: 'col', text: t })))),
+				['User', 'Display name', 'Role', 'State', 'Since', 'Actions'].map((t) => h('th', { scope: 'col', text: t })))),
 			    h('tbody', {}, data.items.map(row))));
 			pager(nav, page, pages, (n) => { page = n; load(); });
 		} catch (e) {

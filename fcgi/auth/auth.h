@@ -36,6 +36,7 @@
 #define PASSWORD_GENERATED_MAX	129	/* its base64url text: up to 128 characters */
 #define USERNAME_MIN		3
 #define USERNAME_MAX		64
+#define DISPLAY_NAME_MAX	100	/* characters; at most TOK_DISPLAY_NAME_MAX bytes */
 #define LOGIN_CLIENT_MAX	64	/* an IPv4 address, or an IPv6 prefix "…/64" */
 
 /* The [auth] settings (see quire.conf(5) for each). */
@@ -69,6 +70,7 @@ enum auth_stmt {
 	S_USER_COUNT,
 	S_USER_LIST,
 	S_USER_UPDATE,
+	S_USER_SET_DISPLAY_NAME,
 	S_USER_SET_PASSWORD,
 	S_USER_REHASH,
 	S_USER_DELETE,
@@ -103,14 +105,14 @@ extern const struct db_stmt auth_stmts[S_AUTH_STMT_COUNT];
  */
 /* USER_COLUMNS (user_json() reads them), then S_USER_BY_ID's password_hash. */
 enum user_col {
-	UC_ID, UC_USERNAME, UC_ROLE, UC_DISABLED, UC_CREATED,
+	UC_ID, UC_USERNAME, UC_ROLE, UC_DISABLED, UC_CREATED, UC_DISPLAY_NAME,
 	/* S_USER_BY_ID only */
 	UC_PASSWORD_HASH
 };
 
 /* LOGIN_COLUMNS: S_USER_BY_NAME. */
 enum login_col {
-	LC_ID, LC_PASSWORD_HASH, LC_ROLE, LC_DISABLED
+	LC_ID, LC_PASSWORD_HASH, LC_ROLE, LC_DISABLED, LC_DISPLAY_NAME
 };
 
 /* FAILURES_COLUMNS: S_FAILURES_COUNT, per (address, username) pair and per address. */
@@ -120,7 +122,8 @@ enum failures_col {
 
 /* TOKEN_COLUMNS: S_TOKEN_LOOKUP, the token and its user. */
 enum token_col {
-	TC_FAMILY, TC_USER, TC_EXPIRED, TC_USED, TC_REVOKED, TC_USERNAME, TC_ROLE, TC_DISABLED
+	TC_FAMILY, TC_USER, TC_EXPIRED, TC_USED, TC_REVOKED, TC_USERNAME, TC_ROLE, TC_DISABLED,
+	TC_DISPLAY_NAME
 };
 
 /* REVOCATION_COLUMNS: S_REVOCATIONS_LIST (S_REVOCATION_OF: revoked_at alone). */
@@ -160,6 +163,14 @@ bool	 password_outdated(const char *hash, long long cost);
  */
 int	 username_check(const char *, struct input_error *e);
 /*
+ * Checks a display name: valid UTF-8, no control characters, at most
+ * DISPLAY_NAME_MAX characters and not empty once the spaces around it are
+ * trimmed; writes the trimmed name to out. Returns 0, or -1 with e set
+ * (400 invalid_field naming display_name).
+ */
+int	 display_name_check(const char *, char out[TOK_DISPLAY_NAME_MAX + 1],
+	    struct input_error *e);
+/*
  * Checks a new password: at least min_length characters and at most
  * PASSWORD_MAX_BYTES bytes. Returns 0, or -1 with e set (weak_password).
  */
@@ -183,7 +194,8 @@ void	 signer_free(struct auth *);
  * Signs an ES256 access token for a user. Returns a string the caller frees,
  * or NULL.
  */
-char	*signer_issue(struct ctx *, const char *sub, const char *name, const char *role,
+char	*signer_issue(struct ctx *, const char *sub, const char *name,
+	    const char *display_name, const char *role,
 	    time_t now);
 /*
  * Makes a new refresh token: writes its text (REFRESH_TOKEN_LEN + 1 bytes)

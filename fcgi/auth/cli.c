@@ -145,7 +145,7 @@ cmd_create_admin(const struct service *svc, int argc, char **argv)
 	res = NULL;
 	if ((hash = password_hash(password, conf->password_cost)) == NULL)
 		goto out;
-	st = DB_QUERY(ctx.db, S_USER_INSERT, &res, user, hash, "admin");
+	st = DB_QUERY(ctx.db, S_USER_INSERT, &res, user, hash, "admin", NULL);
 	if (st != DB_OK) {
 		fprintf(stderr, "create-admin: %s\n", st == DB_UNIQUE ?
 		    "that username is taken by a user who is not an admin" :

@@ -93,6 +93,30 @@ username_check(const char *u, struct input_error *e)
 }
 
 int
+display_name_check(const char *in, char out[TOK_DISPLAY_NAME_MAX + 1], struct input_error *e)
+{
+	size_t	 len = strlen(in);
+
+	if (!utf8_valid(in, len))
+		return input_fail(e, ERR_INVALID_FIELD, "display_name is not valid UTF-8");
+	if (text_has_control(in, len, false))
+		return input_fail(e, ERR_INVALID_FIELD, "display_name holds a control character");
+	while (*in == ' ')
+		in++, len--;
+	while (len > 0 && in[len - 1] == ' ')
+		len--;
+	if (len == 0)
+		return input_fail(e, ERR_INVALID_FIELD, "display_name is empty: give a name, "
+		    "or null for the username");
+	if (len > TOK_DISPLAY_NAME_MAX || utf8_count(in, len) > DISPLAY_NAME_MAX)
+		return input_fail(e, ERR_INVALID_FIELD, "display_name has at most %d characters",
+		    DISPLAY_NAME_MAX);
+	memcpy(out, in, len);
+	out[len] = '\0';
+	return 0;
+}
+
+int
 password_rules_check(const char *p, long long min_length, struct input_error *e)
 {
 	const char	*why;

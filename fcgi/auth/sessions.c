@@ -25,15 +25,15 @@ static const struct field refresh_fields[] = {
 };
 
 /*
- * Issues an access token and a new refresh token in family (NULL: a new
- * family) inside the caller's transaction, commits, and answers 200: the
+ * Issues an access token (naming display_name, or none when NULL) and a
+ * new refresh token in family (NULL: a new family) inside the caller's transaction, commits, and answers 200: the
  * refresh token in the body, or in the cookie alone for a browser session.
  * On failure, answers 500 or 503 and leaves the transaction to the caller's
  * rollback.
  */
 static void
-issue_session(struct req *r, const char *user_id, const char *username, const char *role,
-    const char *family, bool cookie)
+issue_session(struct req *r, const char *user_id, const char *username,
+    const char *display_name, const char *role, const char *family, bool cookie)
 {
 	const struct auth_conf	*conf = auth_conf(r);
 	struct db		*db = r->ctx->db;
@@ -48,7 +48,7 @@ issue_session(struct req *r, const char *user_id, const char *username, const ch
 		goto out;
 	}
 	if (refresh_token_new(token, hash) == -1 ||
-	    (access = signer_issue(r->ctx, user_id, username, role, now)) == NULL) {
+	    (access = signer_issue(r->ctx, user_id, username, display_name, role, now)) == NULL) {
 		resp_error(r, ERR_INTERNAL, "could not make a token");
 		goto out;
 	}
@@ -164,7 +164,9 @@ h_login(struct req *r)
 		resp_db_error(r, st);
 		goto out;
 	}
-	issue_session(r, PQgetvalue(res, 0, LC_ID), username, PQgetvalue(res, 0, LC_ROLE), NULL,
+	issue_session(r, PQgetvalue(res, 0, LC_ID), username,
+	    PQgetisnull(res, 0, LC_DISPLAY_NAME) ? NULL : PQgetvalue(res, 0, LC_DISPLAY_NAME),
+	    PQgetvalue(res, 0, LC_ROLE), NULL,
 	    cookie);
 out:
 	db_rollback(db);
@@ -273,6 +275,7 @@ h_refresh(struct req *r)
 		goto out;
 	}
 	issue_session(r, PQgetvalue(res, 0, TC_USER), PQgetvalue(res, 0, TC_USERNAME),
+	    PQgetisnull(res, 0, TC_DISPLAY_NAME) ? NULL : PQgetvalue(res, 0, TC_DISPLAY_NAME),
 	    PQgetvalue(res, 0, TC_ROLE), PQgetvalue(res, 0, TC_FAMILY), cookie);
 out:
 	db_rollback(db);

@@ -71,7 +71,8 @@ signer_free(struct auth *a)
 }
 
 char *
-signer_issue(struct ctx *ctx, const char *sub, const char *name, const char *role, time_t now)
+signer_issue(struct ctx *ctx, const char *sub, const char *name, const char *display_name,
+    const char *role, time_t now)
 {
 	const struct auth_conf	*conf = ctx->app_conf;
 	const struct auth	*a = ctx->app;
@@ -95,7 +96,9 @@ signer_issue(struct ctx *ctx, const char *sub, const char *name, const char *rol
 	    jwt_add_grant_int(jwt, "exp", (long)(now + conf->access_ttl)) == 0 &&
 	    jwt_add_grant(jwt, "jti", jti) == 0 &&
 	    jwt_add_grant(jwt, "role", role) == 0 &&
-	    jwt_add_grant(jwt, "name", name) == 0)
+	    jwt_add_grant(jwt, "name", name) == 0 &&
+	    (display_name == NULL ||
+	    jwt_add_grant(jwt, "display_name", display_name) == 0))
 		out = jwt_encode_str(jwt);
 	jwt_free(jwt);
 	return out;

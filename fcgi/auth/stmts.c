@@ -3,10 +3,10 @@
 
 /* Keep in sync with enum user_col in auth.h. */
 #define USER_COLUMNS "id, username, role, disabled, " \
-	"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"')"
+	"to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), display_name"
 
 /* Keep in sync with enum login_col in auth.h. */
-#define LOGIN_COLUMNS "id, password_hash, role, disabled"
+#define LOGIN_COLUMNS "id, password_hash, role, disabled, display_name"
 
 /*
  * Keep in sync with enum failures_col in auth.h: failures of the ($1
@@ -23,7 +23,7 @@
 /* Keep in sync with enum token_col in auth.h. */
 #define TOKEN_COLUMNS \
 	"t.family_id, t.user_id, t.expires_at <= now(), t.used_at IS NOT NULL, " \
-	"t.revoked_at IS NOT NULL, u.username, u.role, u.disabled"
+	"t.revoked_at IS NOT NULL, u.username, u.role, u.disabled, u.display_name"
 
 /* Keep in sync with enum revocation_col in auth.h. */
 #define REVOCATION_COLUMNS "user_id, revoked_at, expires_at"
@@ -42,9 +42,9 @@ const struct db_stmt auth_stmts[S_AUTH_STMT_COUNT] = {
 	    "SELECT " USER_COLUMNS ", password_hash FROM auth.users WHERE id = $1",
 	    .nparams = 1, .retry = true },
 	[S_USER_INSERT] = { .name = "user_insert", .sql =
-	    "INSERT INTO auth.users (username, password_hash, role) VALUES ($1, $2, $3) "
-	    "RETURNING " USER_COLUMNS,
-	    .nparams = 3, .retry = false },
+	    "INSERT INTO auth.users (username, password_hash, role, display_name) "
+	    "VALUES ($1, $2, $3, $4) RETURNING " USER_COLUMNS,
+	    .nparams = 4, .retry = false },
 	[S_USER_COUNT] = { .name = "user_count", .sql =
 	    "SELECT count(*) FROM auth.users", .nparams = 0, .retry = true },
 	[S_USER_LIST] = { .name = "user_list", .sql =
@@ -57,6 +57,11 @@ const struct db_stmt auth_stmts[S_AUTH_STMT_COUNT] = {
 	    "disabled = coalesce($3::boolean, disabled), updated_at = now() "
 	    "WHERE id = $1 RETURNING " USER_COLUMNS,
 	    .nparams = 3, .retry = false },
+	/* $2 is the new display name, NULL for none. */
+	[S_USER_SET_DISPLAY_NAME] = { .name = "user_set_display_name", .sql =
+	    "UPDATE auth.users SET display_name = $2, updated_at = now() WHERE id = $1 "
+	    "RETURNING " USER_COLUMNS,
+	    .nparams = 2, .retry = false },
 	[S_USER_SET_PASSWORD] = { .name = "user_set_password", .sql =
 	    "UPDATE auth.users SET password_hash = $2, updated_at = now() WHERE id = $1 "
 	    "RETURNING " USER_COLUMNS,

@@ -11,12 +11,14 @@
 #include <strings.h>
 
 #include "auth.h"
+#include "nitems.h"
 #include "page.h"
 
 static const struct field create_fields[] = {
 	{ "username", JSON_STRING, true, false },
 	{ "password", JSON_STRING, true, false },
 	{ "role", JSON_STRING, true, false },
+	{ "display_name", JSON_STRING, false, true },
 };
 
 static const struct field patch_fields[] = {
@@ -24,17 +26,39 @@ static const struct field patch_fields[] = {
 	{ "disabled", JSON_TRUE, false, false },
 	{ "current_password", JSON_STRING, false, false },
 	{ "password", JSON_STRING, false, false },
+	{ "display_name", JSON_STRING, false, true },
 };
 
 json_t *
 user_json(PGresult *res, int row)
 {
-	return json_pack("{s:s, s:s, s:s, s:b, s:s}",
+	return json_pack("{s:s, s:s, s:o, s:s, s:b, s:s}",
 	    "id", PQgetvalue(res, row, UC_ID),
 	    "username", PQgetvalue(res, row, UC_USERNAME),
+	    "display_name", PQgetisnull(res, row, UC_DISPLAY_NAME) ? json_null() :
+	    json_string(PQgetvalue(res, row, UC_DISPLAY_NAME)),
 	    "role", PQgetvalue(res, row, UC_ROLE),
 	    "disabled", strcmp(PQgetvalue(res, row, UC_DISABLED), "t") == 0,
 	    "created_at", PQgetvalue(res, row, UC_CREATED));
+}
+
+/*
+ * Reads the optional display_name of body into out. Returns 1 when it is
+ * given as text, 0 when absent or null (*present says which), or -1 with e
+ * set (400 invalid_field).
+ */
+static int
+display_name_of(json_t *body, char out[TOK_DISPLAY_NAME_MAX + 1], bool *present,
+    struct input_error *e)
+{
+	json_t	*v = json_object_get(body, "display_name");
+
+	*present = v != NULL;
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (display_name_check(json_string_value(v), out, e) == -1)
+		return -1;
+	return 1;
 }
 
 /* Checks a role name. Returns 0, or -1 with e set (invalid_role). */
@@ -80,9 +104,10 @@ still_admin(struct req *r)
 }
 
 /*
- * POST /auth/users (admin) {"username","password","role"}
+ * POST /auth/users (admin) {"username","password","role"[,"display_name"]}
  * 201 with Location and the user; 400 (invalid_username, control_character,
- * weak_password, invalid_role, fields); 409 username_taken; 415; 503.
+ * weak_password, invalid_role, invalid_field, fields); 409 username_taken;
+ * 415; 503.
  */
 void
 h_users_create(struct req *r)
@@ -90,20 +115,23 @@ h_users_create(struct req *r)
 	json_t			*body = NULL;
 	PGresult		*res = NULL;
 	const char		*username, *password, *role;
-	char			*hash = NULL;
+	char			*hash = NULL, display[TOK_DISPLAY_NAME_MAX + 1];
 	struct input_error	 e;
 	enum db_status		 st;
+	bool			 present;
+	int			 named;
 
 	if (still_admin(r) == -1 || (body = req_json(r)) == NULL)
 		goto out;
-	if (req_check_fields(r, body, create_fields, 3) == -1)
+	if (req_check_fields(r, body, create_fields, nitems(create_fields)) == -1)
 		goto out;
 	username = json_string_value(json_object_get(body, "username"));
 	password = json_string_value(json_object_get(body, "password"));
 	role = json_string_value(json_object_get(body, "role"));
 	if (username_check(username, &e) == -1 ||
 	    password_rules_check(password, auth_conf(r)->password_min_length, &e) == -1 ||
-	    role_check(role, &e) == -1) {
+	    role_check(role, &e) == -1 ||
+	    (named = display_name_of(body, display, &present, &e)) == -1) {
 		resp_error(r, e.code, "%s", e.msg);
 		goto out;
 	}
@@ -111,7 +139,8 @@ h_users_create(struct req *r)
 		resp_error(r, ERR_INTERNAL, "could not hash the password");
 		goto out;
 	}
-	st = DB_QUERY(r->ctx->db, S_USER_INSERT, &res, username, hash, role);
+	st = DB_QUERY(r->ctx->db, S_USER_INSERT, &res, username, hash, role,
+	    named == 1 ? display : NULL);
 	if (st == DB_UNIQUE)
 		resp_error(r, ERR_USERNAME_TAKEN, "the username %s is taken", username);
 	else if (st != DB_OK)
@@ -243,13 +272,15 @@ keeps_an_admin(struct req *r, const char *id, bool remains)
 }
 
 /*
- * Changes role and/or disabled of user id (admin only), revoking the user's
- * refresh tokens when disabling, and their access tokens when disabling or
- * changing the role. Returns the updated row, or NULL with the response set
- * (404, 409 last_admin, 503); the caller rolls back.
+ * Changes role and/or disabled of user id (admin only), and its display name
+ * to display (NULL: none) when set_display, revoking the user's refresh
+ * tokens when disabling, and their access tokens when disabling or changing
+ * the role. Returns the updated row, or NULL with the response set (404, 409
+ * last_admin, 503); the caller rolls back.
  */
 static PGresult *
-patch_admin_fields(struct req *r, const char *id, const char *role, json_t *disabled)
+patch_admin_fields(struct req *r, const char *id, const char *role, json_t *disabled,
+    bool set_display, const char *display)
 {
 	struct db	*db = r->ctx->db;
 	PGresult	*cur = NULL, *res = NULL;
@@ -267,7 +298,9 @@ patch_admin_fields(struct req *r, const char *id, const char *role, json_t *disa
 	if (keeps_an_admin(r, id, admin_after) == -1)
 		goto fail;
 	/* The UPDATE locks the user's row before the revocation is dated. */
-	if ((st = DB_QUERY(db, S_USER_UPDATE, &res, id, role, dis)) != DB_OK ||
+	st = set_display ? DB_QUERY(db, S_USER_SET_DISPLAY_NAME, NULL, id, display) : DB_OK;
+	if (st != DB_OK ||
+	    (st = DB_QUERY(db, S_USER_UPDATE, &res, id, role, dis)) != DB_OK ||
 	    (disabling && (st = DB_QUERY(db, S_USER_TOKENS_REVOKE, NULL, id)) != DB_OK) ||
 	    (revoking && (st = revocation_add(r, id)) != DB_OK) ||
 	    (st = db_commit(db)) != DB_OK) {
@@ -361,11 +394,35 @@ out:
 }
 
 /*
+ * Sets the caller's own display name to display (NULL: none). Returns the
+ * updated row, or NULL with the response set (404, 503).
+ */
+static PGresult *
+patch_own_display_name(struct req *r, const char *id, const char *display)
+{
+	PGresult	*res = NULL;
+	enum db_status	 st;
+
+	if ((st = DB_QUERY(r->ctx->db, S_USER_SET_DISPLAY_NAME, &res, id, display)) != DB_OK) {
+		resp_db_error(r, st);
+		return NULL;
+	}
+	if (PQntuples(res) == 0) {
+		resp_error(r, ERR_NOT_FOUND, "no such user");
+		PQclear(res);
+		return NULL;
+	}
+	return res;
+}
+
+/*
  * PATCH /auth/users/{id}
- * admin: {"role","disabled"}; the user: {"current_password","password"}.
+ * admin: {"role","disabled","display_name"}; the user:
+ * {"current_password","password"} or {"display_name"}.
  * 200 with the user; 400; 401 invalid_credentials; 403; 404; 409 last_admin;
  * 415; 503. A disable or a password change revokes the user's refresh tokens;
- * these and a role change revoke their access tokens everywhere.
+ * these and a role change revoke their access tokens everywhere. A new
+ * display name reaches the access tokens issued after it.
  */
 void
 h_users_patch(struct req *r)
@@ -374,38 +431,48 @@ h_users_patch(struct req *r)
 	json_t			*body = NULL, *disabled;
 	PGresult		*res = NULL;
 	struct input_error	 e;
-	bool			 self, admin_fields, password_fields;
+	char			 display[TOK_DISPLAY_NAME_MAX + 1];
+	bool			 self, admin_fields, password_fields, display_field;
+	int			 named;
 
 	if ((id = req_id_param(r, "user")) == NULL || (body = req_json(r)) == NULL)
 		goto out;
-	if (req_check_fields(r, body, patch_fields, 4) == -1)
+	if (req_check_fields(r, body, patch_fields, nitems(patch_fields)) == -1)
 		goto out;
+	if ((named = display_name_of(body, display, &display_field, &e)) == -1) {
+		resp_error(r, e.code, "%s", e.msg);
+		goto out;
+	}
 	self = strcasecmp(id, r->claims->sub) == 0;
 	role = json_string_value(json_object_get(body, "role"));
 	disabled = json_object_get(body, "disabled");
 	admin_fields = role != NULL || disabled != NULL;
 	password_fields = json_object_get(body, "password") != NULL ||
 	    json_object_get(body, "current_password") != NULL;
-	if (!admin_fields && !password_fields) {
+	if (!admin_fields && !password_fields && !display_field) {
 		resp_error(r, ERR_MISSING_FIELD, "nothing to change: give role, disabled, "
-		    "or current_password and password");
+		    "display_name, or current_password and password");
 		goto out;
 	}
-	if (admin_fields && password_fields) {
-		resp_error(r, ERR_INVALID_FIELD, "change the role or status and the password "
-		    "in separate requests");
+	if ((admin_fields || display_field) && password_fields) {
+		resp_error(r, ERR_INVALID_FIELD, "change the role, status or display name and "
+		    "the password in separate requests");
 		goto out;
 	}
-	if (admin_fields) {
+	if (display_field && !admin_fields && self)
+		res = patch_own_display_name(r, id, named == 1 ? display : NULL);
+	else if (admin_fields || display_field) {
 		if (r->claims->role != ROLE_ADMIN) {
-			resp_error(r, ERR_FORBIDDEN, "only an admin may change role or disabled");
+			resp_error(r, ERR_FORBIDDEN, "only an admin may change role, disabled, or "
+			    "another user's display_name");
 			goto out;
 		}
 		if (role != NULL && role_check(role, &e) == -1) {
 			resp_error(r, e.code, "%s", e.msg);
 			goto out;
 		}
-		res = patch_admin_fields(r, id, role, disabled);
+		res = patch_admin_fields(r, id, role, disabled, display_field,
+		    named == 1 ? display : NULL);
 	} else {
 		if (!self) {
 			resp_error(r, ERR_FORBIDDEN, "only the user may change their password");

@@ -40,7 +40,8 @@ post_doc_build(PGresult *res, int row, char **doc, char **item)
 	    "html", PQgetvalue(res, row, DC_HTML),
 	    "excerpt", PQgetvalue(res, row, DC_EXCERPT),
 	    "author_id", PQgetvalue(res, row, DC_AUTHOR),
-	    "author_name", PQgetvalue(res, row, DC_AUTHOR_NAME),
+	    "author_name", PQgetvalue(res, row, PQgetisnull(res, row, DC_AUTHOR_DISPLAY) ?
+		DC_AUTHOR_NAME : DC_AUTHOR_DISPLAY),
 	    "tags", json_column(res, row, DC_TAGS),
 	    "media", json_column(res, row, DC_MEDIA),
 	    "created_at", PQgetvalue(res, row, DC_CREATED),
@@ -129,6 +130,35 @@ post_answer_warnings(struct req *r, json_t *warnings)
 }
 
 /*
+ * Builds and stores the JSON, ETag and Last-Modified of the post in row of
+ * res (DOC_COLUMNS); fills etag and modified, and *doc (to free) when doc is
+ * not NULL. Returns DB_OK, DB_ERROR when out of memory, or the store's
+ * status. Sets no response.
+ */
+static enum db_status
+doc_store_row(struct db *db, PGresult *res, int row, char etag[ETAG_MAX], char modified[30],
+    char **doc)
+{
+	const char	*id = PQgetvalue(res, row, DC_ID);
+	char		*d, *item;
+	long long	 updated = 0;
+	enum db_status	 st;
+
+	if (post_doc_build(res, row, &d, &item) == -1)
+		return DB_ERROR;
+	post_etag(id, PQgetvalue(res, row, DC_VERSION), PQgetvalue(res, row, DC_RENDITION), etag);
+	text_parse_int(PQgetvalue(res, row, DC_UPDATED_EPOCH), 0, INT64_MAX, &updated);
+	time_http((time_t)updated, modified);
+	st = DB_QUERY(db, S_POST_SET_DOC, NULL, id, d, item, etag, modified);
+	free(item);
+	if (st != DB_OK || doc == NULL)
+		free(d);
+	else
+		*doc = d;
+	return st;
+}
+
+/*
  * Builds and stores the JSON, ETag and Last-Modified of the post written in
  * res (row 0) inside the caller's transaction; fills etag and modified, and
  * *doc (to free) when doc is not NULL. Returns 0, or -1 with the response
@@ -137,30 +167,27 @@ post_answer_warnings(struct req *r, json_t *warnings)
 static int
 doc_store(struct req *r, PGresult *res, char etag[ETAG_MAX], char modified[30], char **doc)
 {
-	const char	*id = PQgetvalue(res, 0, DC_ID);
-	char		*d, *item;
-	long long	 updated = 0;
 	enum db_status	 st;
 
-	if (post_doc_build(res, 0, &d, &item) == -1) {
+	if ((st = doc_store_row(r->ctx->db, res, 0, etag, modified, doc)) == DB_OK)
+		return 0;
+	if (st == DB_ERROR)
 		resp_error(r, ERR_INTERNAL, "out of memory");
-		return -1;
-	}
-	post_etag(id, PQgetvalue(res, 0, DC_VERSION), PQgetvalue(res, 0, DC_RENDITION), etag);
-	text_parse_int(PQgetvalue(res, 0, DC_UPDATED_EPOCH), 0, INT64_MAX, &updated);
-	time_http((time_t)updated, modified);
-	st = DB_QUERY(r->ctx->db, S_POST_SET_DOC, NULL, id, d, item, etag, modified);
-	free(item);
-	if (st != DB_OK) {
-		free(d);
-		resp_db_error(r, st);
-		return -1;
-	}
-	if (doc != NULL)
-		*doc = d;
 	else
-		free(d);
-	return 0;
+		resp_db_error(r, st);
+	return -1;
+}
+
+enum db_status
+post_docs_restore(struct db *db, PGresult *res)
+{
+	char		 etag[ETAG_MAX], modified[30];
+	enum db_status	 st = DB_OK;
+	int		 i;
+
+	for (i = 0; i < PQntuples(res) && st == DB_OK; i++)
+		st = doc_store_row(db, res, i, etag, modified, NULL);
+	return st;
 }
 
 int

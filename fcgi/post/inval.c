@@ -179,3 +179,19 @@ inval_changed(struct req *r, PGresult *before, PGresult *after)
 	    text_parse_int(PQgetvalue(after, 0, DC_PUBLISHED_EPOCH), 0, INT64_MAX, &when) == 0)
 		schedule_wake(r->ctx, (time_t)when);
 }
+
+void
+inval_author(struct inval *inv, const char *username, PGresult *res)
+{
+	int	 i;
+
+	for (i = 0; res != NULL && i < PQntuples(res); i++) {
+		add3(inv, "", PQgetvalue(res, i, 0), "/");
+		if (strcmp(PQgetvalue(res, i, 1), "post") == 0)
+			add_tags(inv, PQgetvalue(res, i, 2), true);
+	}
+	add3(inv, "author/", username, "/");
+	inval_add(inv, "index.html");
+	inval_add(inv, "page/");
+	inval_add(inv, "feed.atom");
+}

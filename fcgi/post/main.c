@@ -239,6 +239,7 @@ static const struct service post_service = {
 	.fallback = h_site,
 	.tick = post_tick,
 	.after_response = site_after_response,
+	.authenticated = authors_learn,
 };
 
 int

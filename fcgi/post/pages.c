@@ -22,7 +22,7 @@
 
 /* Columns of S_SITE_LIST and S_SITE_POST after the settings (SITE_COLUMNS in stmts.c). */
 enum site_col {
-	SC_SLUG = STC_COUNT, SC_TITLE, SC_EXCERPT, SC_AUTHOR, SC_TAGS, SC_TAG_SLUGS,
+	SC_SLUG = STC_COUNT, SC_TITLE, SC_EXCERPT, SC_AUTHOR, SC_AUTHOR_NAME, SC_TAGS, SC_TAG_SLUGS,
 	SC_PUBLISHED, SC_UPDATED, SC_IMAGE,
 	SC_TOTAL, SC_TAG_NAME,		/* S_SITE_LIST */
 	SC_HTML = SC_TOTAL, SC_KIND	/* S_SITE_POST */
@@ -216,6 +216,8 @@ card_read(struct card *c, PGresult *res, int row, bool full)
 	p->title = PQgetvalue(res, row, SC_TITLE);
 	p->excerpt = PQgetvalue(res, row, SC_EXCERPT);
 	p->author = PQgetvalue(res, row, SC_AUTHOR);
+	p->author_name = PQgetisnull(res, row, SC_AUTHOR_NAME) ? NULL :
+	    PQgetvalue(res, row, SC_AUTHOR_NAME);
 	p->published = col_time(res, row, SC_PUBLISHED);
 	p->updated = col_time(res, row, SC_UPDATED);
 	if (full)
@@ -279,7 +281,8 @@ cards_read(struct build *b, PGresult *res, bool full)
 
 /*
  * A list page (home, tag, author, search): page n of the posts the filters
- * let by; a tag page learns its name from the rows. Answers 404 past the
+ * let by; a tag page learns its name from the rows, an author page its
+ * author's display name. Answers 404 past the
  * last page (and for a tag or author without posts, when empty_ok is false).
  */
 static void
@@ -314,6 +317,9 @@ list_page(struct build *b, struct site_page *p, const char *tag, const char *aut
 		    PQgetvalue(res, 0, SC_TAG_NAME) : tag;
 		p->tag = &t;
 	}
+	/* An author page shows the display name its posts carry. */
+	if (author != NULL && b->ncards > 0)
+		p->author_name = b->cards[0].post.author_name;
 	if ((posts = calloc(b->ncards + 1, sizeof(*posts))) == NULL) {
 		pages_plain(b, 500, "out of memory\n");
 		goto out;

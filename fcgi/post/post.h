@@ -140,6 +140,9 @@ enum post_stmt {
 	S_TAGS_SET_SLUGS,
 	S_SITE_NOTIFY,
 	S_SITE_CHANGES,
+	S_AUTHOR_LEARN,
+	S_AUTHOR_POSTS,
+	S_AUTHOR_REDOC,
 	S_POST_STMT_COUNT
 };
 
@@ -155,6 +158,7 @@ enum doc_col {
 	DC_ID, DC_SLUG, DC_TITLE, DC_BODY, DC_HTML, DC_EXCERPT, DC_AUTHOR, DC_AUTHOR_NAME,
 	DC_TAGS, DC_MEDIA, DC_CREATED, DC_UPDATED, DC_PUBLISHED, DC_VERSION, DC_RENDITION,
 	DC_STATUS, DC_VISIBLE, DC_UPDATED_EPOCH, DC_KIND, DC_TAG_SLUGS, DC_PUBLISHED_EPOCH,
+	DC_AUTHOR_DISPLAY,	/* the display name Post knows, or NULL */
 	/* S_POST_FOR_WRITE only */
 	DC_EXCERPT_GIVEN, DC_STORED_STATUS
 };
@@ -387,6 +391,12 @@ const char *post_status(const char *stored, bool time_come);
  */
 int	 post_doc_store(struct req *, PGresult *res, char etag[ETAG_MAX], char modified[30]);
 /*
+ * Builds and stores anew the JSON, ETag and Last-Modified of every post of
+ * res (DOC_COLUMNS), inside the caller's transaction. Returns DB_OK, or the
+ * first failure (DB_ERROR when out of memory). Sets no response.
+ */
+enum db_status post_docs_restore(struct db *, PGresult *res);
+/*
  * Stores doc and item for the post written in res (row 0) and answers
  * status with it, an ETag and, when location, a Location header. In a
  * transaction the caller commits first: commit is called before answering.
@@ -529,6 +539,15 @@ struct imgtag {
 int	 imgtag_parse(const char *tag, struct imgtag *out);
 void	 imgtag_free(struct imgtag *);
 
+/* authors.c: the authors' names, from their tokens */
+/*
+ * Records the username and display name of the claims of r (an authenticated
+ * request) in post.authors; when the display name changed, deletes the
+ * stored pages that show it (site_forget). Never answers: a failure is
+ * logged, and the name is learnt on a later request.
+ */
+void	 authors_learn(struct req *);
+
 /* inval.c: which stored pages a change deletes (the invalidation matrix) */
 /* What a post's pages show of it (borrowed); see inval_snap(). */
 struct post_snap {
@@ -560,6 +579,12 @@ void	 inval_add(struct inval *, const char *rel);
  * wakes this process when the post is scheduled later.
  */
 void	 inval_changed(struct req *, PGresult *before, PGresult *after);
+/*
+ * Adds to inv the pages that show the name of author username: their page,
+ * each of their visible posts (res: S_AUTHOR_POSTS), the home list, the
+ * pages and feeds of their posts' tags, and the site feed.
+ */
+void	 inval_author(struct inval *inv, const char *username, PGresult *res);
 /* Returns whether anything is to be deleted. */
 bool	 inval_any(const struct inval *);
 void	 inval_free(struct inval *);

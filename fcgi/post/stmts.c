@@ -28,13 +28,18 @@
 	"doc, etag, last_modified, status, published_at <= now(), author_id = $2::uuid, " \
 	"unresolved"
 
+/* The display name of the post's author, NULL when Post knows none. */
+#define AUTHOR_DISPLAY \
+	"(SELECT a.display_name FROM post.authors a WHERE a.id = author_id)"
+
 /* Keep in sync with enum doc_col in post.h. */
 #define DOC_COLUMNS \
 	"id, slug, title, body, html, excerpt, author_id, author_name, to_json(tags)::text, " \
 	"media::text, " RFC3339("created_at") ", " RFC3339("updated_at") ", " \
 	RFC3339("published_at") ", version, rendition, " EFFECTIVE_STATUS ", " VISIBLE ", " \
 	"floor(date_part('epoch', updated_at))::bigint, kind, " \
-	"to_json(coalesce(tag_slugs, '{}'))::text, floor(date_part('epoch', published_at))::bigint"
+	"to_json(coalesce(tag_slugs, '{}'))::text, floor(date_part('epoch', published_at))::bigint, " \
+	AUTHOR_DISPLAY
 
 /*
  * The filters of GET /posts: $1 tag, $2 author, $3 q (with $4 the search
@@ -78,7 +83,7 @@
  * attribute values).
  */
 #define SITE_COLUMNS \
-	"slug, title, excerpt, author_name, to_json(tags)::text, " \
+	"slug, title, excerpt, author_name, " AUTHOR_DISPLAY ", to_json(tags)::text, " \
 	"to_json(coalesce(tag_slugs, '{}'))::text, " \
 	"floor(date_part('epoch', published_at))::bigint, " \
 	"floor(date_part('epoch', updated_at))::bigint, substring(html FROM '<img [^>]*>')"
@@ -214,7 +219,8 @@ const struct db_stmt post_stmts[S_POST_STMT_COUNT] = {
 	 * posts, with tag slug $1 (NULL: all), and that tag's name.
 	 */
 	[S_FEED] = { "feed",
-	    "SELECT " SETTINGS_COLUMNS ", id, slug, title, excerpt, html, author_name, "
+	    "SELECT " SETTINGS_COLUMNS ", id, slug, title, excerpt, html, "
+	    "coalesce(" AUTHOR_DISPLAY ", author_name), "
 	    "to_json(tags)::text, " RFC3339("published_at") ", " RFC3339("updated_at") ", "
 	    "version, rendition, " TAG_NAME("$1") " FROM post.posts CROSS JOIN " SETTINGS_ROW " "
 	    "WHERE " VISIBLE " AND kind = 'post' "
@@ -281,6 +287,32 @@ const struct db_stmt post_stmts[S_POST_STMT_COUNT] = {
 	/* How many changes of the site's pages there were (a node compares its own count). */
 	[S_SITE_CHANGES] = { "site_changes",
 	    "SELECT changes FROM post.site_state", 0, true },
+	/*
+	 * The names of author $1 from a token issued at $4: username $2,
+	 * display name $3 (NULL: none). Writes only a change (from a token no
+	 * older than the one the stored names came from) or an author not seen
+	 * before; returns how many rows it updated, then inserted.
+	 */
+	[S_AUTHOR_LEARN] = { "author_learn",
+	    "WITH up AS (UPDATE post.authors SET username = $2, display_name = $3::text, "
+	    "name_iat = $4 WHERE id = $1::uuid AND name_iat <= $4::bigint "
+	    "AND (display_name IS DISTINCT FROM $3::text OR username <> $2) RETURNING 1), "
+	    "ins AS (INSERT INTO post.authors (id, username, display_name, name_iat) "
+	    "SELECT $1::uuid, $2, $3::text, $4::bigint "
+	    "WHERE NOT EXISTS (SELECT 1 FROM post.authors WHERE id = $1::uuid) "
+	    "ON CONFLICT (id) DO NOTHING RETURNING 1) "
+	    "SELECT (SELECT count(*) FROM up), (SELECT count(*) FROM ins)", 4, false },
+	/* The visible posts and pages of author $1: slug, kind, tag slugs (JSON). */
+	[S_AUTHOR_POSTS] = { "author_posts",
+	    "SELECT slug, kind, to_json(coalesce(tag_slugs, '{}'))::text FROM post.posts "
+	    "WHERE author_id = $1 AND " VISIBLE, 1, false },
+	/*
+	 * Every post of author $1 gets a new rendition (so a new ETag) for a
+	 * JSON that names them anew.
+	 */
+	[S_AUTHOR_REDOC] = { "author_redoc",
+	    "UPDATE post.posts SET rendition = rendition + 1 WHERE author_id = $1 "
+	    "RETURNING " DOC_COLUMNS, 1, false },
 	/* Posts written before tags had slugs (filled in batches by the tick). */
 	[S_TAGS_UNSLUGGED] = { "tags_unslugged",
 	    "SELECT id, to_json(tags)::text FROM post.posts WHERE tag_slugs IS NULL LIMIT 200",

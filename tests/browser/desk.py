@@ -546,6 +546,33 @@ def s_account(p, api, web):
     check(st == 401, f"another session of the user survived: {st}")
 
 
+def s_display_name(p, api, web):
+    """Set one's display name on the Account screen: the post page shows it at once."""
+    name, token = api.new_user("author")
+    j, _ = api.call("POST", "/posts", token, {"title": "Named", "body": "Text.", "status": "published"},
+                    want=201)
+    page = p.base + "/" + j["slug"] + "/"
+
+    def post_page():
+        with urllib.request.urlopen(page, timeout=30) as r:
+            return r.read().decode()
+    check("Ada Quill" not in post_page(), "the name shown before it was set")
+    p.login(name)
+    p.d.find_element(By.LINK_TEXT, "Account").click()
+    p.heading("Account")
+    field = p.d.find_element(By.XPATH, "//label[text()='Display name']/following-sibling::input")
+    field.send_keys("  Ada Quill ")
+    p.button("Save display name").click()
+    p.text_in("#status", "Ada Quill")
+    me, _ = api.call("GET", "/auth/me", api.login(name))
+    check(me["display_name"] == "Ada Quill", f"display name: {me}")
+    check("Ada Quill" in post_page(), "the post page does not show the new name")
+    p.d.refresh()
+    p.heading("Account")
+    field = p.d.find_element(By.XPATH, "//label[text()='Display name']/following-sibling::input")
+    check(field.get_attribute("value") == "Ada Quill", "the field does not show the saved name")
+
+
 def s_author_cannot_manage_users(p, api, web):
     """An author sees neither Users nor Settings, and cannot open them by their address."""
     name, token = api.new_user("author")
@@ -644,8 +671,11 @@ def s_admin_screens(p, api, web):
     inputs = form.find_elements(By.CSS_SELECTOR, "input")
     inputs[0].send_keys(newbie)
     inputs[1].send_keys(USER_PASSWORD)
+    inputs[2].send_keys("New <b>Bie</b>")
     p.button("Create user").click()
     p.text_in("table.users", newbie)
+    check(any(u["username"] == newbie and u["display_name"] == "New <b>Bie</b>" for u in
+              api.call("GET", "/auth/users?per_page=100", api.admin)[0]["items"]), "the display name given")
     row = f'//tr[th/span[text()="{newbie}"]]'
     idle = lambda: not p.d.find_elements(By.CSS_SELECTOR, ".table-wrap[aria-busy]")
     p.wait("the list drawn", idle)
@@ -925,6 +955,7 @@ SCENARIOS = [
     s_unsaved_text_survives,
     s_keyboard_alone,
     s_account,
+    s_display_name,
     s_author_cannot_manage_users,
     s_markup_shows_as_text,
     s_media_library,

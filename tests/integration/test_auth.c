@@ -807,6 +807,130 @@ START_TEST(users_patch_role_and_disable)
 }
 END_TEST
 
+/* Returns the payload of an access token, to json_decref (fails the test on a bad one). */
+static json_t *
+token_payload(const char *tok)
+{
+	const char	*a = strchr(tok, '.'), *b;
+	unsigned char	 raw[TOK_MAX_LEN];
+	long		 n;
+	json_t		*j;
+
+	ck_assert_ptr_nonnull(a);
+	ck_assert_ptr_nonnull(b = strchr(a + 1, '.'));
+	ck_assert_int_lt(b - a, (long)sizeof(raw));
+	ck_assert_int_ge(n = b64url_decode(a + 1, (size_t)(b - a - 1), raw), 0);
+	ck_assert_ptr_nonnull(j = json_loadb((const char *)raw, (size_t)n, 0, NULL));
+	return j;
+}
+
+START_TEST(users_display_name)
+{
+	struct http_resp r, s;
+	char		*admin = admin_token(), *a, *b, id[UUID_LEN + 1], idb[UUID_LEN + 1];
+	char		 name[USERNAME_MAX + 1], nameb[USERNAME_MAX + 1], path[128], body[512];
+	char		 hundred[101];
+	json_t		*p;
+
+	a = new_user("author", name, id);
+	b = new_user("author", nameb, idb);
+	snprintf(path, sizeof(path), "/auth/users/%s", id);
+	/* None at first: null in the JSON, no claim in the token. */
+	ck_assert_int_eq(api("GET", "/auth/me", a, NULL, &r), 200);
+	ck_assert(json_is_null(json_object_get(r.json, "display_name")));
+	http_resp_free(&r);
+	p = token_payload(a);
+	ck_assert_ptr_null(json_object_get(p, "display_name"));
+	ck_assert_str_eq(json_string_value(json_object_get(p, "name")), name);
+	json_decref(p);
+
+	/* The user sets their own (trimmed), and the next token carries it. */
+	ck_assert_int_eq(api("PATCH", path, a, "{\"display_name\":\"  Ada \\u00c9 <b>\\\"&'\"}",
+	    &r), 200);
+	ck_assert_str_eq(resp_str(&r, "display_name"), "Ada \xc3\x89 <b>\"&'");
+	ck_assert_str_eq(resp_str(&r, "username"), name);
+	http_resp_free(&r);
+	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
+	p = token_payload(resp_str(&r, "access_token"));
+	ck_assert_str_eq(json_string_value(json_object_get(p, "display_name")), "Ada \xc3\x89 <b>\"&'");
+	ck_assert_str_eq(json_string_value(json_object_get(p, "name")), name);
+	json_decref(p);
+	/* The refreshed token too. */
+	ck_assert_int_eq(post_refresh("/auth/refresh", resp_str(&r, "refresh_token"), &s), 200);
+	http_resp_free(&r);
+	p = token_payload(resp_str(&s, "access_token"));
+	ck_assert_str_eq(json_string_value(json_object_get(p, "display_name")), "Ada \xc3\x89 <b>\"&'");
+	json_decref(p);
+	/* A token with the claim verifies (it is read, not refused). */
+	ck_assert_int_eq(api("GET", "/auth/me", resp_str(&s, "access_token"), NULL, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "display_name"), "Ada \xc3\x89 <b>\"&'");
+	http_resp_free(&r);
+	http_resp_free(&s);
+
+	/* Refused, and nothing changes. */
+	memset(hundred, 'x', 100);
+	hundred[100] = '\0';
+	snprintf(body, sizeof(body), "{\"display_name\":\"%sy\"}", hundred);
+	api("PATCH", path, a, body, &r);
+	ck_error(&r, 400, "invalid_field");
+	ck_assert_ptr_nonnull(strstr(buf_str(&r.body), "display_name"));
+	http_resp_free(&r);
+	api("PATCH", path, a, "{\"display_name\":\"   \"}", &r);
+	ck_error(&r, 400, "invalid_field");
+	http_resp_free(&r);
+	api("PATCH", path, a, "{\"display_name\":\"bell\\u0007\"}", &r);
+	ck_error(&r, 400, "invalid_field");
+	http_resp_free(&r);
+	api("PATCH", path, a, "{\"display_name\":42}", &r);
+	ck_error(&r, 400, "invalid_type");
+	http_resp_free(&r);
+	api("PATCH", path, a, "{\"display_name\":\"X\",\"password\":\"p\","
+	    "\"current_password\":\"q\"}", &r);
+	ck_error(&r, 400, "invalid_field");
+	http_resp_free(&r);
+	/* Another author may not set it; an admin may. */
+	api("PATCH", path, b, "{\"display_name\":\"Mallory\"}", &r);
+	ck_error(&r, 403, "forbidden");
+	http_resp_free(&r);
+	ck_assert_int_eq(api("GET", path, admin, NULL, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "display_name"), "Ada \xc3\x89 <b>\"&'");
+	http_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"display_name\":\"%s\"}", hundred);
+	ck_assert_int_eq(api("PATCH", path, admin, body, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "display_name"), hundred);
+	http_resp_free(&r);
+	ck_assert_int_eq(api("PATCH", path, admin, "{\"role\":\"editor\",\"display_name\":\"Ed\"}",
+	    &r), 200);
+	ck_assert_str_eq(resp_str(&r, "display_name"), "Ed");
+	ck_assert_str_eq(resp_str(&r, "role"), "editor");
+	http_resp_free(&r);
+	/* null clears it. */
+	ck_assert_int_eq(api("PATCH", path, admin, "{\"display_name\":null}", &r), 200);
+	ck_assert(json_is_null(json_object_get(r.json, "display_name")));
+	http_resp_free(&r);
+	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
+	p = token_payload(resp_str(&r, "access_token"));
+	ck_assert_ptr_null(json_object_get(p, "display_name"));
+	json_decref(p);
+	http_resp_free(&r);
+
+	/* Given at creation by an admin, checked there too. */
+	snprintf(body, sizeof(body), "{\"username\":\"%s-dn\",\"password\":\"%s\","
+	    "\"role\":\"author\",\"display_name\":\" Bea \"}", nameb, USER_PASSWORD);
+	ck_assert_int_eq(api("POST", "/auth/users", admin, body, &r), 201);
+	ck_assert_str_eq(resp_str(&r, "display_name"), "Bea");
+	http_resp_free(&r);
+	snprintf(body, sizeof(body), "{\"username\":\"%s-dx\",\"password\":\"%s\","
+	    "\"role\":\"author\",\"display_name\":\"\"}", nameb, USER_PASSWORD);
+	api("POST", "/auth/users", admin, body, &r);
+	ck_error(&r, 400, "invalid_field");
+	http_resp_free(&r);
+	free(admin);
+	free(a);
+	free(b);
+}
+END_TEST
+
 START_TEST(users_change_own_password)
 {
 	struct http_resp r, s;
@@ -1924,6 +2048,7 @@ auth_suite(void)
 	tcase_add_test(t, users_list_paginates);
 	tcase_add_test(t, users_get_self_or_admin);
 	tcase_add_test(t, users_patch_role_and_disable);
+	tcase_add_test(t, users_display_name);
 	tcase_add_test(t, users_change_own_password);
 	tcase_add_test(t, disabled_user_cannot_change_password);
 	tcase_add_test(t, old_hashes_are_rehashed_on_login);

@@ -967,10 +967,104 @@ START_TEST(scheduled_post_appears_with_no_request)
 }
 END_TEST
 
+/*
+ * Sets the display name of user id (JSON text, or null) as token's holder,
+ * and returns a fresh token (to free) that carries it: Post learns the name
+ * on the first request made with it.
+ */
+static char *
+display_name_set(const char *token, const char *id, const char *name, const char *json)
+{
+	struct http_resp r;
+	char		 path[128], *body;
+
+	snprintf(path, sizeof(path), "/auth/users/%s", id);
+	body = dump(json_pack("{s:o}", "display_name", json != NULL ? json_string(json) :
+	    json_null()));
+	api("PATCH", path, token, body, &r);
+	free(body);
+	ck_assert_msg(r.status == 200, "display name: %ld %s", r.status, buf_str(&r.body));
+	http_resp_free(&r);
+	return login(name, USER_PASSWORD);
+}
+
+START_TEST(display_name_change_rerenders_its_pages)
+{
+	struct http_resp r;
+	char		 a[65], b[65], ida[37], word[16], tag[40], tagb[40], sa[121], sb[121], pa[37];
+	char		 path[300], rel[300], dn[64], *tok_a = new_user("author", a, ida), *tok_b;
+	char		*tok_a2, *tok_a3;
+	struct fid	 kept_author, kept_post, kept_tag, author_page;
+
+	tok_b = new_user("author", b, NULL);
+	unique_word(word);
+	snprintf(tag, sizeof(tag), "dn-a-%s", word);
+	snprintf(tagb, sizeof(tagb), "dn-b-%s", word);
+	snprintf(dn, sizeof(dn), "Ada %s", word);
+	create(tok_a, json_pack("{s:s, s:s, s:s, s:[s]}", "title", "By A", "body", "Text.",
+	    "status", "published", "tags", tag), pa, sa);
+	create(tok_b, json_pack("{s:s, s:s, s:s, s:[s]}", "title", "By B", "body", "Text.",
+	    "status", "published", "tags", tagb), NULL, sb);
+	PATHF(path, "/author/%s/", a), warm(path), expect_text(path, dn, false);
+	PATHF(path, "/%s/", sa), warm(path);
+	PATHF(path, "/author/%s/", b), warm(path);
+	PATHF(path, "/%s/", sb), warm(path);
+	PATHF(path, "/tag/%s/", tagb), warm(path);
+	PATHF(rel, "author/%s/index.html", b), kept_author = file_id(rel);
+	PATHF(rel, "%s/index.html", sb), kept_post = file_id(rel);
+	PATHF(rel, "tag/%s/index.html", tagb), kept_tag = file_id(rel);
+	PATHF(rel, "author/%s/index.html", a), author_page = file_id(rel);
+
+	/* The name changes in Auth: the pages keep the old one until Post learns it. */
+	tok_a2 = display_name_set(tok_a, ida, a, dn);
+	PATHF(path, "/author/%s/", a), expect_text(path, dn, false);
+	/* Any request with a token that names it. */
+	ck_assert_int_eq(api("GET", "/posts?status=any", tok_a2, NULL, &r), 200);
+	http_resp_free(&r);
+	PATHF(path, "/author/%s/", a), expect_text(path, dn, true);
+	PATHF(path, "/%s/", sa), expect_text(path, dn, true);
+	expect_text("/feed.atom", dn, true);
+	/* The post's JSON too, under a new ETag. */
+	PATHF(path, "/posts/%s", pa);
+	ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "author_name"), dn);
+	http_resp_free(&r);
+	/* What does not show A's name is the very file it was. */
+	PATHF(rel, "author/%s/index.html", b), assert_kept(rel, kept_author);
+	PATHF(rel, "%s/index.html", sb), assert_kept(rel, kept_post);
+	PATHF(rel, "tag/%s/index.html", tagb), assert_kept(rel, kept_tag);
+
+	/* The same name again writes nothing and deletes nothing. */
+	PATHF(path, "/author/%s/", a), warm(path);
+	PATHF(rel, "author/%s/index.html", a), author_page = file_id(rel);
+	ck_assert_int_eq(api("GET", "/posts?status=any", tok_a2, NULL, &r), 200);
+	http_resp_free(&r);
+	assert_kept(rel, author_page);
+
+	/* Cleared: the username again. */
+	tok_a3 = display_name_set(tok_a2, ida, a, NULL);
+	ck_assert_int_eq(api("GET", "/posts?status=any", tok_a3, NULL, &r), 200);
+	http_resp_free(&r);
+	PATHF(path, "/author/%s/", a), expect_text(path, dn, false);
+	PATHF(path, "/%s/", sa), expect_text(path, dn, false);
+	PATHF(path, "/posts/%s", pa);
+	ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
+	ck_assert_str_eq(resp_str(&r, "author_name"), a);
+	http_resp_free(&r);
+	free(tok_a);
+	free(tok_a2);
+	free(tok_a3);
+	free(tok_b);
+}
+END_TEST
+
+#define HOSTILE_NAME	"<script>alert(1)</script>\"'&"
+
 START_TEST(hostile_strings_are_escaped)
 {
 	struct http_resp r;
-	char		 name[65], *author = new_user("author", name, NULL), word[16], tag[64];
+	char		 name[65], id[37], *first = new_user("author", name, id), word[16], tag[64];
+	char		*author = display_name_set(first, id, name, HOSTILE_NAME);
 	char		 slug[121], tslug[121], body[300], paths[9][300], *bodies[9];
 	const char	*names[9];
 	size_t		 i;
@@ -1018,12 +1112,27 @@ START_TEST(hostile_strings_are_escaped)
 	ck_assert_ptr_nonnull(strstr(bodies[2], "&lt;b&gt;"));
 	ck_assert_ptr_nonnull(strstr(bodies[6], "&lt;script&gt;alert(&quot;x&quot;)"));
 	ck_assert_ptr_nonnull(strstr(bodies[7], "&lt;script&gt;alert(&quot;s&quot;)"));
+	/*
+	 * The author's display name: the post's byline and JSON-LD, the author
+	 * page's heading, the feeds' author.
+	 */
+	ck_assert_ptr_nonnull(strstr(bodies[0], "rel=\"author\">&lt;script&gt;alert(1)&lt;/script&gt;"
+	    "&quot;&#39;&amp;</a>"));
+	ck_assert_ptr_nonnull(strstr(bodies[0], "\"name\": \"\\u003cscript\\u003ealert(1)"
+	    "\\u003c/script\\u003e\\\"\\u0027\\u0026\""));
+	ck_assert_ptr_nonnull(strstr(bodies[5], ">&lt;script&gt;alert(1)&lt;/script&gt;"
+	    "&quot;&#39;&amp;</h1>"));
+	ck_assert_ptr_nonnull(strstr(bodies[4], "<name>&lt;script&gt;alert(1)&lt;/script&gt;"
+	    "&quot;&apos;&amp;</name>"));
+	ck_assert_ptr_nonnull(strstr(bodies[3], "<name>&lt;script&gt;alert(1)&lt;/script&gt;"
+	    "&quot;&apos;&amp;</name>"));
 	check_parses(names, bodies, 9);
 	for (i = 0; i < 9; i++)
 		free(bodies[i]);
 	ck_assert_int_eq(settings_change(json_pack("{s:s, s:[]}", "title", "Quire", "navigation"),
 	    &r), 200);
 	http_resp_free(&r);
+	free(first);
 	free(author);
 }
 END_TEST
@@ -1316,6 +1425,7 @@ site_suite(void)
 	tcase_add_test(t, invalidation_matrix);
 	tcase_add_test(t, scheduled_post_appears_with_no_request);
 	tcase_add_test(t, hostile_strings_are_escaped);
+	tcase_add_test(t, display_name_change_rerenders_its_pages);
 	tcase_add_test(t, images_and_media_down);
 	tcase_add_test(t, theme_reload_on_sighup);
 	suite_add_tcase(s, t);

@@ -75,6 +75,43 @@ START_TEST(usernames)
 }
 END_TEST
 
+START_TEST(display_name_rules)
+{
+	char			 out[TOK_DISPLAY_NAME_MAX + 1], in[512];
+	struct input_error	 e;
+	int			 i;
+
+	ck_assert_int_eq(display_name_check("Ada Lovelace", out, &e), 0);
+	ck_assert_str_eq(out, "Ada Lovelace");
+	/* Trimmed; markup is kept as text, escaping is the pages' job. */
+	ck_assert_int_eq(display_name_check("  <b>\"O'Hara\" & co</b> ", out, &e), 0);
+	ck_assert_str_eq(out, "<b>\"O'Hara\" & co</b>");
+	ck_assert_int_eq(display_name_check("   ", out, &e), -1);
+	ck_assert_int_eq(e.code, ERR_INVALID_FIELD);
+	ck_assert_ptr_nonnull(strstr(e.msg, "display_name"));
+	ck_assert_int_eq(display_name_check("", out, &e), -1);
+	ck_assert_int_eq(display_name_check("tab\there", out, &e), -1);
+	ck_assert_int_eq(e.code, ERR_INVALID_FIELD);
+	ck_assert_str_eq(e.msg, "display_name holds a control character");
+	ck_assert_int_eq(display_name_check("new\nline", out, &e), -1);
+	ck_assert_int_eq(display_name_check("del\x7f", out, &e), -1);
+	ck_assert_int_eq(display_name_check("bad \xc3\x28", out, &e), -1);
+	ck_assert_str_eq(e.msg, "display_name is not valid UTF-8");
+	/* 100 characters, not bytes: a hundred 4-byte emoji fit, 101 do not. */
+	for (i = 0; i < 100; i++)
+		memcpy(in + 4 * i, "\xf0\x9f\x98\x80", 4);
+	in[400] = '\0';
+	ck_assert_int_eq(display_name_check(in, out, &e), 0);
+	ck_assert_str_eq(out, in);
+	memset(in, 'x', 101);
+	in[101] = '\0';
+	ck_assert_int_eq(display_name_check(in, out, &e), -1);
+	ck_assert_str_eq(e.msg, "display_name has at most 100 characters");
+	in[100] = '\0';
+	ck_assert_int_eq(display_name_check(in, out, &e), 0);
+}
+END_TEST
+
 START_TEST(password_rules)
 {
 	char			 long_pw[PASSWORD_MAX_BYTES + 2];
@@ -238,6 +275,7 @@ main(void)
 	tcase_add_test(t, hash_and_check);
 	tcase_add_test(t, outdated_hashes);
 	tcase_add_test(t, usernames);
+	tcase_add_test(t, display_name_rules);
 	tcase_add_test(t, password_rules);
 	tcase_add_test(t, generated_passwords);
 	tcase_add_test(t, refresh_tokens);
