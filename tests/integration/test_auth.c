@@ -847,23 +847,23 @@ START_TEST(users_display_name)
 	/* The user sets their own (trimmed), and the next token carries it. */
 	ck_assert_int_eq(api("PATCH", path, a, "{\"display_name\":\"  Ada \\u00c9 <b>\\\"&'\"}",
 	    &r), 200);
-	ck_assert_str_eq(resp_str(&r, "display_name"), "Ada \xc3\x89 <b>\"&'");
-	ck_assert_str_eq(resp_str(&r, "username"), name);
+	ck_assert_str_eq(http_resp_str(&r, "display_name"), "Ada \xc3\x89 <b>\"&'");
+	ck_assert_str_eq(http_resp_str(&r, "username"), name);
 	http_resp_free(&r);
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
-	p = token_payload(resp_str(&r, "access_token"));
+	p = token_payload(http_resp_str(&r, "access_token"));
 	ck_assert_str_eq(json_string_value(json_object_get(p, "display_name")), "Ada \xc3\x89 <b>\"&'");
 	ck_assert_str_eq(json_string_value(json_object_get(p, "name")), name);
 	json_decref(p);
 	/* The refreshed token too. */
-	ck_assert_int_eq(post_refresh("/auth/refresh", resp_str(&r, "refresh_token"), &s), 200);
+	ck_assert_int_eq(post_refresh("/auth/refresh", http_resp_str(&r, "refresh_token"), &s), 200);
 	http_resp_free(&r);
-	p = token_payload(resp_str(&s, "access_token"));
+	p = token_payload(http_resp_str(&s, "access_token"));
 	ck_assert_str_eq(json_string_value(json_object_get(p, "display_name")), "Ada \xc3\x89 <b>\"&'");
 	json_decref(p);
 	/* A token with the claim verifies (it is read, not refused). */
-	ck_assert_int_eq(api("GET", "/auth/me", resp_str(&s, "access_token"), NULL, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "display_name"), "Ada \xc3\x89 <b>\"&'");
+	ck_assert_int_eq(api("GET", "/auth/me", http_resp_str(&s, "access_token"), NULL, &r), 200);
+	ck_assert_str_eq(http_resp_str(&r, "display_name"), "Ada \xc3\x89 <b>\"&'");
 	http_resp_free(&r);
 	http_resp_free(&s);
 
@@ -893,23 +893,23 @@ START_TEST(users_display_name)
 	ck_error(&r, 403, "forbidden");
 	http_resp_free(&r);
 	ck_assert_int_eq(api("GET", path, admin, NULL, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "display_name"), "Ada \xc3\x89 <b>\"&'");
+	ck_assert_str_eq(http_resp_str(&r, "display_name"), "Ada \xc3\x89 <b>\"&'");
 	http_resp_free(&r);
 	snprintf(body, sizeof(body), "{\"display_name\":\"%s\"}", hundred);
 	ck_assert_int_eq(api("PATCH", path, admin, body, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "display_name"), hundred);
+	ck_assert_str_eq(http_resp_str(&r, "display_name"), hundred);
 	http_resp_free(&r);
 	ck_assert_int_eq(api("PATCH", path, admin, "{\"role\":\"editor\",\"display_name\":\"Ed\"}",
 	    &r), 200);
-	ck_assert_str_eq(resp_str(&r, "display_name"), "Ed");
-	ck_assert_str_eq(resp_str(&r, "role"), "editor");
+	ck_assert_str_eq(http_resp_str(&r, "display_name"), "Ed");
+	ck_assert_str_eq(http_resp_str(&r, "role"), "editor");
 	http_resp_free(&r);
 	/* null clears it. */
 	ck_assert_int_eq(api("PATCH", path, admin, "{\"display_name\":null}", &r), 200);
 	ck_assert(json_is_null(json_object_get(r.json, "display_name")));
 	http_resp_free(&r);
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
-	p = token_payload(resp_str(&r, "access_token"));
+	p = token_payload(http_resp_str(&r, "access_token"));
 	ck_assert_ptr_null(json_object_get(p, "display_name"));
 	json_decref(p);
 	http_resp_free(&r);
@@ -918,7 +918,7 @@ START_TEST(users_display_name)
 	snprintf(body, sizeof(body), "{\"username\":\"%s-dn\",\"password\":\"%s\","
 	    "\"role\":\"author\",\"display_name\":\" Bea \"}", nameb, USER_PASSWORD);
 	ck_assert_int_eq(api("POST", "/auth/users", admin, body, &r), 201);
-	ck_assert_str_eq(resp_str(&r, "display_name"), "Bea");
+	ck_assert_str_eq(http_resp_str(&r, "display_name"), "Bea");
 	http_resp_free(&r);
 	snprintf(body, sizeof(body), "{\"username\":\"%s-dx\",\"password\":\"%s\","
 	    "\"role\":\"author\",\"display_name\":\"\"}", nameb, USER_PASSWORD);

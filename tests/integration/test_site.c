@@ -1027,7 +1027,7 @@ START_TEST(display_name_change_rerenders_its_pages)
 	/* The post's JSON too, under a new ETag. */
 	PATHF(path, "/posts/%s", pa);
 	ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "author_name"), dn);
+	ck_assert_str_eq(http_resp_str(&r, "author_name"), dn);
 	http_resp_free(&r);
 	/* What does not show A's name is the very file it was. */
 	PATHF(rel, "author/%s/index.html", b), assert_kept(rel, kept_author);
@@ -1049,7 +1049,7 @@ START_TEST(display_name_change_rerenders_its_pages)
 	PATHF(path, "/%s/", sa), expect_text(path, dn, false);
 	PATHF(path, "/posts/%s", pa);
 	ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
-	ck_assert_str_eq(resp_str(&r, "author_name"), a);
+	ck_assert_str_eq(http_resp_str(&r, "author_name"), a);
 	http_resp_free(&r);
 	free(tok_a);
 	free(tok_a2);
