@@ -500,6 +500,46 @@ START_TEST(redirects_and_not_found)
 }
 END_TEST
 
+/*
+ * The site directory's own files (.generation, .changes, .gz/, .tmp, .trash
+ * and any other path segment starting with a dot) are never sent: the theme's
+ * 404 page, status 404, as any unknown path, gzip or not; a page is still sent
+ * as its gzip copy to a client that takes gzip.
+ */
+START_TEST(private_files_not_served)
+{
+	struct http_resp r;
+	const char	*gzip[] = { "Accept-Encoding: gzip", NULL };
+	const char	*priv[] = { "/.generation", "/.changes", "/.gz/index.html", "/.gz/",
+			    "/.gz/404.html", "/.tmp/", "/.trash/", "/.theme/", "/.theme",
+			    "/tag/.gz/index.html", "/%2egeneration", "/assets/.x", "/a/.b/" };
+	char		 ce[64];
+	struct buf	 gz = { 0 };
+	size_t		 i, h;
+
+	free(page("/"));
+	ck_assert_int_eq(read_site_file(".generation", &gz), 0);
+	ck_assert_int_eq(read_site_file(".gz/index.html", &gz), 0);
+	for (h = 0; h < 2; h++)
+		for (i = 0; i < sizeof(priv) / sizeof(priv[0]); i++) {
+			site_get(priv[i], h == 0 ? NULL : gzip, &r);
+			ck_assert_msg(r.status == 404, "GET %s (%s): %ld", priv[i],
+			    h == 0 ? "plain" : "gzip", r.status);
+			if (h == 0)
+				ck_assert_msg(strstr(buf_str(&r.body), "This page is not here")
+				    != NULL, "GET %s: not the theme's 404", priv[i]);
+			http_resp_free(&r);
+		}
+	/* The internal mapping to the gzip copies still works. */
+	ck_assert_int_eq(site_get("/", gzip, &r), 200);
+	ck_assert_str_eq(http_header(&r, "Content-Encoding", ce, sizeof(ce)), "gzip");
+	ck_assert_uint_eq(r.body.len, gz.len);
+	ck_assert_int_eq(memcmp(r.body.data, gz.data, gz.len), 0);
+	http_resp_free(&r);
+	buf_free(&gz);
+}
+END_TEST
+
 /* Runs sql as quire_post; asserts it succeeds. Returns the result (to PQclear). */
 static PGresult *
 post_sql(PGconn *c, const char *sql, const char *param)
@@ -1420,6 +1460,7 @@ site_suite(void)
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, pages_of_every_type);
 	tcase_add_test(t, redirects_and_not_found);
+	tcase_add_test(t, private_files_not_served);
 	tcase_add_test(t, reserved_slugs);
 	tcase_add_test(t, settings);
 	tcase_add_test(t, invalidation_matrix);
