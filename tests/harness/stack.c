@@ -158,6 +158,14 @@ pg_run(const struct stack *s, const char *data, const char *sock, const char *po
 		argv[n++] = "synchronous_commit=off";
 		argv[n++] = "-c";
 		argv[n++] = "full_page_writes=off";
+		/*
+		 * Every statement JIT-compiled unless the session turns JIT off,
+		 * and counted: test_edge.c proves the programs' sessions do.
+		 */
+		argv[n++] = "-c";
+		argv[n++] = "jit_above_cost=0";
+		argv[n++] = "-c";
+		argv[n++] = "shared_preload_libraries=pg_stat_statements";
 	}
 	if (standby) {
 		argv[n++] = "-c";
