@@ -158,10 +158,8 @@ pg_run(const struct stack *s, const char *data, const char *sock, const char *po
 		argv[n++] = "synchronous_commit=off";
 		argv[n++] = "-c";
 		argv[n++] = "full_page_writes=off";
-		/*
-		 * Every statement JIT-compiled unless the session turns JIT off,
-		 * and counted: test_edge.c proves the programs' sessions do.
-		 */
+	}
+	if (s->jit_counted) {
 		argv[n++] = "-c";
 		argv[n++] = "jit_above_cost=0";
 		argv[n++] = "-c";
@@ -658,6 +656,7 @@ stack_start(struct stack *s, const struct stack_opts *o)
 	memset(s, 0, sizeof(*s));
 	s->dev = o->dev;
 	s->standby = o->standby;
+	s->jit_counted = o->jit_counted;
 	if (o->web != NULL && strcmp(o->web, "apache") != 0 && strcmp(o->web, "lighttpd") != 0) {
 		fprintf(stderr, "stack: the web server is lighttpd or apache, not %s\n", o->web);
 		return -1;
