@@ -340,6 +340,7 @@ client_run(Suite *suite, Suite *in_process, struct stack_opts *o)
 	o->admin_user = ADMIN_USER;
 	o->admin_password = ADMIN_PASSWORD;
 	o->web = getenv("QUIRE_WEB");
+	o->jit_counted = true;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if (stack_start(&test_stack, o) == -1) {
 		if (suite != NULL)

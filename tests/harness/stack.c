@@ -159,6 +159,12 @@ pg_run(const struct stack *s, const char *data, const char *sock, const char *po
 		argv[n++] = "-c";
 		argv[n++] = "full_page_writes=off";
 	}
+	if (s->jit_counted) {
+		argv[n++] = "-c";
+		argv[n++] = "jit_above_cost=0";
+		argv[n++] = "-c";
+		argv[n++] = "shared_preload_libraries=pg_stat_statements";
+	}
 	if (standby) {
 		argv[n++] = "-c";
 		argv[n++] = "log_min_duration_statement=0";
@@ -650,6 +656,7 @@ stack_start(struct stack *s, const struct stack_opts *o)
 	memset(s, 0, sizeof(*s));
 	s->dev = o->dev;
 	s->standby = o->standby;
+	s->jit_counted = o->jit_counted;
 	if (o->web != NULL && strcmp(o->web, "apache") != 0 && strcmp(o->web, "lighttpd") != 0) {
 		fprintf(stderr, "stack: the web server is lighttpd or apache, not %s\n", o->web);
 		return -1;

@@ -34,6 +34,13 @@ struct stack_opts {
 	 * first. Its log has every statement, with the session's name.
 	 */
 	bool		 standby;
+	/*
+	 * PostgreSQL JIT-compiles every statement of a session that leaves JIT
+	 * on (jit_above_cost 0) and counts statements (pg_stat_statements):
+	 * the tests, which prove the programs' sessions turn JIT off. Not the
+	 * benchmark, whose floor program is a plain libpq client.
+	 */
+	bool		 jit_counted;
 };
 
 #define STACK_MAX_PROGRAMS	3
@@ -58,6 +65,7 @@ struct stack {
 	bool	 apache;
 	bool	 fresh_var;	/* made in /tmp: removed by stack_stop */
 	bool	 dev;
+	bool	 jit_counted;	/* opts.jit_counted */
 };
 
 /* Starts everything. Returns 0, or -1 with what failed printed (and all stopped). */

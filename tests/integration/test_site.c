@@ -24,6 +24,7 @@
 #include <libpq-fe.h>
 
 #include "client.h"
+#include "nitems.h"
 #include "proc.h"
 #include "relay.h"
 #include "times.h"
@@ -1451,6 +1452,66 @@ START_TEST(all_down)
 }
 END_TEST
 
+/* Runs sql as the cluster's superuser; asserts one row. Returns its first value as a number. */
+static long long
+superuser_number(PGconn *c, const char *sql)
+{
+	PGresult	*res = PQexec(c, sql);
+	long long	 v;
+
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1,
+	    "%s: %s", sql, PQresultErrorMessage(res));
+	v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	return v;
+}
+
+/*
+ * No statement of a program is JIT-compiled: the test cluster compiles
+ * every statement of a session that leaves JIT on (jit_above_cost 0), and
+ * counts (pg_stat_statements). Compiling cost a search or list page 300 ms
+ * where the query runs in microseconds. The test's own session is the proof
+ * that JIT works here, so the count could be other than 0.
+ */
+START_TEST(no_statement_is_jit_compiled)
+{
+	static const char *const paths[] = { "/search/?q=%s", "/tag/%s/", "/posts?q=%s",
+	    "/%s/", "/" };
+	static const char programs[] = "(SELECT oid FROM pg_roles WHERE rolname IN "
+	    "('quire_auth', 'quire_post', 'quire_media'))";
+	struct http_resp r;
+	PGconn		*c = PQconnectdb(stack_dsn(&test_stack, "postgres"));
+	char		*token = admin_token(), word[16], id[37], slug[121], path[200], sql[400];
+	size_t		 i;
+
+	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
+	PQclear(PQexec(c, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"));
+	ck_assert_int_eq(superuser_number(c, "SELECT pg_jit_available()::int"), 1);
+	superuser_number(c, "SELECT 1 FROM pg_stat_statements_reset()");
+	superuser_number(c, "SELECT sum(g) FROM generate_series(1, 10) g");
+	ck_assert_int_gt(superuser_number(c, "SELECT coalesce(sum(jit_functions), 0) FROM "
+	    "pg_stat_statements WHERE query LIKE '%generate_series%'"), 0);
+
+	unique_word(word);
+	create(token, json_pack("{s:s, s:s, s:s, s:[s]}", "title", word, "body", word, "status",
+	    "published", "tags", word), id, slug);
+	for (i = 0; i < nitems(paths); i++) {
+		snprintf(path, sizeof(path), paths[i], i == 3 ? slug : word);
+		site_get(path, NULL, &r);
+		ck_assert_msg(r.status == 200, "GET %s: %ld", path, r.status);
+		http_resp_free(&r);
+	}
+	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_stat_statements WHERE userid IN %s",
+	    programs);
+	ck_assert_int_gt(superuser_number(c, sql), 0);
+	snprintf(sql, sizeof(sql), "SELECT coalesce(sum(jit_functions), 0) FROM "
+	    "pg_stat_statements WHERE userid IN %s", programs);
+	ck_assert_int_eq(superuser_number(c, sql), 0);
+	PQfinish(c);
+	free(token);
+}
+END_TEST
+
 static Suite *
 site_suite(void)
 {
@@ -1469,6 +1530,7 @@ site_suite(void)
 	tcase_add_test(t, display_name_change_rerenders_its_pages);
 	tcase_add_test(t, images_and_media_down);
 	tcase_add_test(t, theme_reload_on_sighup);
+	tcase_add_test(t, no_statement_is_jit_compiled);
 	suite_add_tcase(s, t);
 	return s;
 }
