@@ -43,8 +43,13 @@ cleanup() {
 	[ -f "$tmp/pg/postmaster.pid" ] &&
 		runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$tmp/pg" -m fast -w stop >/dev/null 2>&1
 	dpkg --purge quire-media quire-post quire-auth quire-common >/dev/null 2>&1 || true
-	# What quire(7)'s lighty-enable-mod made (it was not there: see below).
-	rm -f /etc/lighttpd/conf-enabled/50-quire.conf
+	# What quire(7)'s lighty-enable-mod, a2enmod and a2enconf made (the
+	# package's removal takes back the snippets; this, on a failure, too).
+	rm -f /etc/lighttpd/conf-enabled/50-quire.conf /etc/apache2/conf-enabled/quire-common.conf
+	if [ -f "$tmp/apache-before" ]; then
+		find /etc/apache2/mods-enabled /var/lib/apache2 ! -type d | sort | comm -13 "$tmp/apache-before" - |
+			xargs -r rm -f
+	fi
 	rm -rf "$tmp" /run/quire
 }
 trap cleanup EXIT INT TERM
@@ -85,10 +90,13 @@ run_block() {
 
 echo "== install, as quire(7) shows it"
 [ "$(id -u)" = 0 ] || { echo "the package test installs packages: run it as root"; exit 1; }
-# lighty-enable-mod (below) knows no other directory than /etc/lighttpd: the
-# test enables quire there and removes it at the end, so it must not be there.
-[ ! -e /etc/lighttpd/conf-enabled/50-quire.conf ] ||
-	{ echo "/etc/lighttpd/conf-enabled/50-quire.conf exists: the test would remove it"; exit 1; }
+# The web servers' enabling commands (below) change /etc/lighttpd and
+# /etc/apache2: quire must not be enabled there yet, and what they add (files
+# and links not there now) is removed at the end.
+for f in /etc/lighttpd/conf-enabled/50-quire.conf /etc/apache2/conf-enabled/quire-common.conf; do
+	[ ! -e "$f" ] || { echo "$f exists: the test would remove it"; exit 1; }
+done
+find /etc/apache2/mods-enabled /var/lib/apache2 ! -type d | sort >"$tmp/apache-before"
 mkdir "$tmp/blocks"
 /usr/bin/python3 "$(dirname "$0")/../docs/man_blocks.py" extract packages "$tmp/blocks" >/dev/null
 touch "$tmp/ran" "$tmp/pids" "$tmp/systemctl.log" "$tmp/editor.log"
@@ -231,16 +239,12 @@ CONF
 lighttpd -D -f "$tmp/lighttpd.conf" &
 echo $! >"$tmp/lighttpd.pid"
 pids="$pids $!"
-# Apache's directory is a copy of this machine's, which a2enmod and a2enconf
-# are pointed at (APACHE_CONFDIR, APACHE_STATE_DIRECTORY) so as not to change
-# its own; the server loads the modules enabled there, as Debian's does.
-cp -a /etc/apache2 "$tmp/apache2"
-mkdir "$tmp/apache2-state"
+# Apache loads the modules enabled on this machine, as Debian's apache2.conf does.
 chown www-data "$tmp/apache"
 cat >"$tmp/apache2.conf" <<CONF
 ServerRoot /etc/apache2
-IncludeOptional $tmp/apache2/mods-enabled/*.load
-IncludeOptional $tmp/apache2/mods-enabled/*.conf
+IncludeOptional /etc/apache2/mods-enabled/*.load
+IncludeOptional /etc/apache2/mods-enabled/*.conf
 ServerName 127.0.0.1
 Listen 127.0.0.1:$aport
 DefaultRuntimeDir $tmp/apache
@@ -250,7 +254,7 @@ User www-data
 Group www-data
 TypesConfig /etc/mime.types
 DocumentRoot $tmp/www
-IncludeOptional $tmp/apache2/conf-enabled/quire-common.conf
+IncludeOptional /etc/apache2/conf-enabled/quire-common.conf
 CONF
 apache2 -DFOREGROUND -f "$tmp/apache2.conf" &
 pids="$pids $!"
@@ -264,7 +268,7 @@ for port in $lport $aport; do
 		"$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/auth/health")"
 done
 run_block quire.7.2.sh
-run_block quire.7.3.sh APACHE_CONFDIR="$tmp/apache2" APACHE_STATE_DIRECTORY="$tmp/apache2-state"
+run_block quire.7.3.sh
 check "systemd was asked to reload both" "systemctl reload lighttpd
 systemctl reload apache2" "$(sed 1d "$tmp/systemctl.log")"
 
@@ -355,11 +359,17 @@ dpkg -i $(ls "$DEBS"/quire-*.deb | grep -v dbgsym) >/dev/null
 check "new migration applied" 1 "$(psql -X -q -t -A "host=$sock dbname=quire user=postgres" \
 	-c "SELECT count(*) FROM auth.schema_migrations WHERE version = '900'")"
 rm /usr/share/quire/sql/auth/900_smoke_upgrade.sql
+check "upgrade keeps quire enabled in lighttpd and Apache" "yes yes" \
+	"$([ -L /etc/lighttpd/conf-enabled/50-quire.conf ] && echo yes) $([ -L /etc/apache2/conf-enabled/quire-common.conf ] && echo yes)"
 
 echo "== purge keeps the database"
 stop_all
 dpkg --purge quire-media quire-post quire-auth quire-common >/dev/null 2>&1 || true
 check "configuration removed" no "$([ -e /etc/quire ] && echo yes || echo no)"
+# Else lighttpd and Apache would include a snippet (lighttpd: its files) no
+# longer there, and fail to start.
+check "quire no longer enabled in lighttpd and Apache" "" \
+	"$(ls /etc/lighttpd/conf-enabled/50-quire.conf /etc/apache2/conf-enabled/quire-common.conf 2>/dev/null)"
 check "users kept in the database" 1 "$(psql -X -q -t -A "host=$sock dbname=quire user=postgres" \
 	-c "SELECT count(*) FROM auth.users WHERE username = 'admin'")"
 
