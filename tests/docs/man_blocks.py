@@ -51,8 +51,9 @@ ESCAPES = {'e': '\\', '\\': '\\', '-': '-', '&': '', ' ': ' ', '(em': '\u2014', 
 ESCAPE = re.compile(r'\\(\(..|\[[^]]*\]|f[BIRP]|.)')
 
 
-def unescape(line, where):
-    """The text a reader sees for one line of a block; raises on an escape it does not know."""
+def unescape(line, where, strict=True):
+    """The text a reader sees for one line of a block; an escape it does not know raises
+    (strict) or goes."""
     def one(m):
         e = m.group(1)
         if e.startswith('f'):
@@ -60,6 +61,8 @@ def unescape(line, where):
         if e.startswith('['):
             e = '(' + e[1:-1]
         if e not in ESCAPES:
+            if not strict:
+                return ''
             raise ValueError('%s: a roff escape this script does not know: \\%s' % (where, m.group(1)))
         return ESCAPES[e]
     return ESCAPE.sub(one, line)
@@ -79,8 +82,9 @@ def looks_like_commands(lines):
     return False
 
 
-def blocks(path):
-    """Each .nf block of a page: (line of .nf, marker text or None, raw lines). Raises on a stray marker."""
+def blocks(path, stray=None):
+    """Each .nf block of a page: (line of .nf, marker text or None, raw lines). A marker not
+    just before a .nf is appended to the list stray, or raises when there is none."""
     with open(path, encoding='utf-8') as f:
         lines = f.read().split('\n')
     found = []
@@ -88,7 +92,10 @@ def blocks(path):
     while i < len(lines):
         m = MARKER.match(lines[i])
         if m and not (i + 1 < len(lines) and lines[i + 1].startswith('.nf')):
-            raise ValueError('%s:%d: a run: marker must be the line just before a .nf' % (path, i + 1))
+            e = '%s:%d: a run: marker must be the line just before a .nf' % (os.path.relpath(path, ROOT), i + 1)
+            if stray is None:
+                raise ValueError(e)
+            stray.append(e)
         if lines[i].startswith('.nf'):
             prev = MARKER.match(lines[i - 1]) if i else None
             start = i
@@ -120,21 +127,23 @@ def check(args):
     failures = 0
     counts = {'dev': 0, 'packages': 0, 'no': 0}
     for page in pages(args):
-        try:
-            for line, marker, body in blocks(page):
-                where = '%s:%d' % (os.path.relpath(page, ROOT), line)
-                text = [unescape(b, where) for b in body] if marker else body
+        stray = []
+        for line, marker, body in blocks(page, stray):
+            where = '%s:%d' % (os.path.relpath(page, ROOT), line)
+            try:
+                text = [unescape(b, where, marker is not None) for b in body]
                 if marker is None:
-                    if looks_like_commands([unescape(b, where) for b in body]):
-                        print('FAIL: %s: a block of commands with no marker before its .nf '
-                              '(.\\" run: dev, packages, or no - REASON)' % where)
-                        failures += 1
+                    if looks_like_commands(text):
+                        raise ValueError('%s: a block of commands with no marker before its .nf '
+                                         '(.\\" run: dev, packages, or no - REASON)' % where)
                     continue
                 k = kind(marker, where)
                 if k != 'no' and not any(t.strip() and not t.strip().startswith('#') for t in text):
                     raise ValueError('%s: a block marked run: %s holds no command' % (where, k))
                 counts[k] += 1
-        except ValueError as e:
+            except ValueError as e:
+                stray.append(str(e))
+        for e in stray:
             print('FAIL: %s' % e)
             failures += 1
     if failures:
