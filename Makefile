@@ -10,7 +10,8 @@
 #   make check      every test: docs, unit, integration and browser, behind lighttpd and Apache
 #   make check-docs every setting of the key tables in quire.conf(5) and the sample config;
 #                   each program's route map agrees with its table; the man pages
-#                   render; the README's "Try it" against make run's stack
+#                   render; the README's "Try it" and the man pages' command
+#                   blocks marked run: dev against make run's stack
 #   make check SAN=1   the same, built with AddressSanitizer and UBSan
 #   make check-browser the writer's desk in headless Chromium, behind both servers
 #   make bench      requests/second of the hot paths, as ratios (tests/bench/)
@@ -241,18 +242,22 @@ check-unit: $(UNIT_NAMES:%=$(BUILD)/tests/unit-%)
 
 # Every key of the programs' key tables (read from the sources) is described in
 # quire.conf(5) with its default, and shown in packaging/quire.conf; every man
-# page renders without a groff warning about its macros; and the README's
-# "Try it" blocks run, as written but for the port, against the stack `make run`
-# starts (a fresh one on a free port), behind each web server.
+# page renders without a groff warning about its macros; every block of
+# commands in them says where a test runs it (tests/docs/man_blocks.py); and the
+# README's "Try it" blocks and the man pages' `run: dev` blocks run, as written
+# but for the port, against the stack `make run` starts (a fresh one on a free
+# port), behind each web server (tests/docs/try_it.sh).
 MAN_WARNINGS	:= -Wbreak -wmac -wfont -wchar -wdi -wel -wreg -wtab -wright-brace
 check-docs: $(PROGRAMS) $(BUILD)/quire-stack
 	@rc=0; /usr/bin/python3 tests/docs/config_keys.py || rc=1; \
 	/usr/bin/python3 tests/docs/route_maps.py || rc=1; \
+	/usr/bin/python3 tests/docs/man_blocks.py || rc=1; \
 	for f in packaging/man/*.[0-9]; do \
 		w=$$(groff -man -Tutf8 -K utf8 -z $(MAN_WARNINGS) $$f 2>&1); \
 		if [ -n "$$w" ]; then echo "FAIL: $$f: $$w"; rc=1; fi; \
 	done; \
-	for web in lighttpd apache; do tests/docs/try_it.sh $(BUILD) $$web || rc=1; done; exit $$rc
+	for web in lighttpd apache; do for src in readme man; do \
+		tests/docs/try_it.sh $(BUILD) $$web $$src || rc=1; done; done; exit $$rc
 
 # The whole integration suite runs behind each web server.
 check-integration: $(PROGRAMS) $(BUILD)/quire-stack $(INTEGRATION:%=$(BUILD)/tests/test-%)
