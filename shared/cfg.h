@@ -72,7 +72,7 @@ int		 cfg_check_unused(const struct cfg *, const char *section, char *err,
 
 /*
  * Writes keys[0..n) to f, one line each, in table order, as --print-config
- * shows them (quire.conf(5), THE PROGRAMS' KEY TABLES):
+ * shows them (quire.conf(5), KEY TABLES):
  *
  *   MARKER NAME TYPE VALUE [MIN..MAX]
  *
