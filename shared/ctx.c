@@ -236,11 +236,14 @@ srv_print_config(const struct service *svc, const char *path, FILE *f, char *err
 	bool		 file = path != NULL;
 	int		 rc = -1;
 
+	if ((size_t)snprintf(own, sizeof(own), "[%s]", svc->name) >= sizeof(own)) {
+		snprintf(err, errlen, "the program's name is too long");
+		return -1;
+	}
 	memset(&ctx, 0, sizeof(ctx));
 	if (file && ctx_read_settings(&ctx, svc, path, err, errlen) == -1)
 		return -1;
 	common_keys_of(svc, common);
-	snprintf(own, sizeof(own), "[%s]", svc->name);
 	if (cfg_print(f, "[*]", common, NCOMMON_KEYS, file ? &ctx.conf : NULL, err, errlen) == 0 &&
 	    (svc->conf_size == 0 || cfg_print(f, own, svc->keys, svc->nkeys,
 	    file ? ctx.app_conf : NULL, err, errlen) == 0))
