@@ -8,7 +8,8 @@
 #   make admin-password   a new password for a lost one, printed once
 #                   (ADMIN=name: another user than admin)
 #   make check      every test: docs, unit, integration and browser, behind lighttpd and Apache
-#   make check-docs every setting of the key tables in quire.conf(5) and the sample config;
+#   make check-docs every setting the programs print (--print-config) in quire.conf(5)
+#                   and the sample config, and nothing else;
 #                   each program's route map agrees with its table; the man pages
 #                   render; the README's "Try it" and the man pages' command
 #                   blocks marked run: dev against make run's stack
@@ -240,18 +241,21 @@ check-unit: $(UNIT_NAMES:%=$(BUILD)/tests/unit-%)
 	@rc=0; for t in $(UNIT_NAMES); do echo "== unit-$$t"; \
 		$(BUILD)/tests/unit-$$t || rc=1; done; exit $$rc
 
-# Every key of the programs' key tables (read from the sources) is described in
-# quire.conf(5) with its default, and shown in packaging/quire.conf; every man
-# page renders without a groff warning about its macros; every block of
-# commands in them says where a test runs it (tests/docs/man_blocks.py); and the
-# README's "Try it" blocks and the man pages' `run: dev` blocks run, as written
-# but for the port, against the stack `make run` starts (a fresh one on a free
-# port), behind each web server (tests/docs/try_it.sh).
+# Each program's --print-config works on a bare build and shows its key table
+# in the documented form; every key of those tables is described in
+# quire.conf(5) with its default and range, and shown in packaging/quire.conf,
+# and nothing else is; every man page renders without a groff warning about
+# its macros; every block of commands in them says where a test runs it
+# (tests/docs/man_blocks.py); and the README's "Try it" blocks and the man
+# pages' `run: dev` blocks run, as written but for the port, against the stack
+# `make run` starts (a fresh one on a free port), behind each web server
+# (tests/docs/try_it.sh).
 MAN_WARNINGS	:= -Wbreak -wmac -wfont -wchar -wdi -wel -wreg -wtab -wright-brace
 check-docs: $(PROGRAMS) $(BUILD)/quire-stack
-	@rc=0; /usr/bin/python3 tests/docs/config_keys.py || rc=1; \
+	@rc=0; /usr/bin/python3 -B tests/docs/print_config.py $(BUILD) || rc=1; \
+	/usr/bin/python3 -B tests/docs/config_keys.py $(BUILD) || rc=1; \
 	/usr/bin/python3 tests/docs/route_maps.py || rc=1; \
-	/usr/bin/python3 tests/docs/man_blocks.py || rc=1; \
+	/usr/bin/python3 -B tests/docs/man_blocks.py || rc=1; \
 	for f in packaging/man/*.[0-9]; do \
 		w=$$(groff -man -Tutf8 -K utf8 -z $(MAN_WARNINGS) $$f 2>&1); \
 		if [ -n "$$w" ]; then echo "FAIL: $$f: $$w"; rc=1; fi; \

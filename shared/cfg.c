@@ -290,3 +290,101 @@ cfg_check_unused(const struct cfg *c, const char *section, char *err, size_t err
 	}
 	return 0;
 }
+
+/* Writes s to f in double quotes, with " and \ escaped. Returns 0 or -1. */
+static int
+print_quoted(FILE *f, const char *s)
+{
+	if (putc('"', f) == EOF)
+		return -1;
+	for (; *s != '\0'; s++)
+		if (((*s == '"' || *s == '\\') && putc('\\', f) == EOF) || putc(*s, f) == EOF)
+			return -1;
+	return putc('"', f) == EOF ? -1 : 0;
+}
+
+/*
+ * Writes the value of key k to f: the one in the settings struct at base,
+ * or its default when base is NULL. Returns 0, or -1 with err set (a
+ * default that is not a valid value, or a failed write).
+ */
+static int
+print_value(FILE *f, const struct cfg_key *k, const void *base, char *err, size_t errlen)
+{
+	const char	*src = base != NULL ? (const char *)base + k->off : NULL;
+	const char	*s;
+	long long	 num;
+	int		 b, rc = 0;
+
+	if (base == NULL && k->def == NULL)
+		return fputs("required", f) == EOF ? -1 : 0;
+	switch (k->type) {
+	case CFG_STR:
+		if (src != NULL)
+			memcpy(&s, src, sizeof(s));
+		else
+			s = k->def;
+		rc = print_quoted(f, s);
+		break;
+	case CFG_INT:
+		if (src != NULL)
+			memcpy(&num, src, sizeof(num));
+		else if (text_parse_int(k->def, k->min, k->max, &num) == -1)
+			goto bad_default;
+		rc = fprintf(f, "%lld", num) < 0 ? -1 : 0;
+		break;
+	case CFG_BOOL:
+		if (src != NULL)
+			memcpy(&b, src, sizeof(b));
+		else if ((b = parse_bool(k->def)) == -1)
+			goto bad_default;
+		rc = fputs(b ? "yes" : "no", f) == EOF ? -1 : 0;
+		break;
+	}
+	return rc;
+bad_default:
+	snprintf(err, errlen, "%s: its default '%s' is not one of its values", k->name, k->def);
+	return -1;
+}
+
+/* Returns the name --print-config gives type. */
+static const char *
+type_name(enum cfg_type type)
+{
+	switch (type) {
+	case CFG_STR:
+		return "str";
+	case CFG_INT:
+		return "int";
+	case CFG_BOOL:
+		return "bool";
+	}
+	return "?";
+}
+
+int
+cfg_print(FILE *f, const char *marker, const struct cfg_key *keys, size_t n,
+    const void *base, char *err, size_t errlen)
+{
+	size_t	 i;
+
+	for (i = 0; i < n; i++) {
+		const struct cfg_key *k = &keys[i];
+
+		if (fprintf(f, "%s %s %s ", marker, k->name, type_name(k->type)) < 0)
+			goto write_error;
+		if (print_value(f, k, base, err, errlen) == -1) {
+			if (ferror(f))
+				goto write_error;
+			return -1;
+		}
+		if (k->type == CFG_INT && fprintf(f, " %lld..%lld", k->min, k->max) < 0)
+			goto write_error;
+		if (putc('\n', f) == EOF)
+			goto write_error;
+	}
+	return 0;
+write_error:
+	snprintf(err, errlen, "cannot write the key table");
+	return -1;
+}

@@ -13,6 +13,7 @@
 #define QUIRE_CFG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct cfg;
 
@@ -68,5 +69,22 @@ int		 cfg_read(struct cfg *, const char *section, const struct cfg_key *keys,
  */
 int		 cfg_check_unused(const struct cfg *, const char *section, char *err,
 		    size_t errlen);
+
+/*
+ * Writes keys[0..n) to f, one line each, in table order, as --print-config
+ * shows them (quire.conf(5), KEY TABLES):
+ *
+ *   MARKER NAME TYPE VALUE [MIN..MAX]
+ *
+ * MARKER as given ("[post]", "[*]"); TYPE str, int or bool; VALUE the
+ * setting in the struct at base (filled by cfg_read), or the key's default
+ * when base is NULL: a string in double quotes (a " or \ in it escaped
+ * with \), a whole number, yes or no, or the word required for a required
+ * key without a value. MIN..MAX follows for an int only. Returns 0, or -1
+ * with err set when a default is not a valid value of its key (a fault of
+ * the table) or a write fails.
+ */
+int		 cfg_print(FILE *f, const char *marker, const struct cfg_key *keys,
+		    size_t n, const void *base, char *err, size_t errlen);
 
 #endif

@@ -48,17 +48,25 @@ srv_config_path(const char *given)
 	return DEFAULT_CONFIG;
 }
 
+/* Fills keys with the keys every program reads, max_body with svc's own default. */
+static void
+common_keys_of(const struct service *svc, struct cfg_key keys[NCOMMON_KEYS])
+{
+	memcpy(keys, common_keys, sizeof(common_keys));
+	if (svc->max_body_default != NULL)
+		keys[NCOMMON_KEYS - 1].def = svc->max_body_default;
+}
+
 /*
- * Reads the configuration file at path into ctx for svc: the common and the
- * program's settings, the public keys and the token verifier (no database
- * handle, no program state). Returns 0, or -1 with a message in err and ctx
- * freed.
+ * Reads the settings of the configuration file at path into ctx for svc:
+ * the common and the program's, checked as at start-up (no keys, no
+ * database handle, no program state). Returns 0, or -1 with a message in
+ * err and ctx freed.
  */
 static int
-ctx_read(struct ctx *ctx, const struct service *svc, const char *path, char *err,
+ctx_read_settings(struct ctx *ctx, const struct service *svc, const char *path, char *err,
     size_t errlen)
 {
-	struct tok_keyset	*keys;
 	struct cfg_key		 common[NCOMMON_KEYS];
 
 	memset(ctx, 0, sizeof(*ctx));
@@ -68,9 +76,7 @@ ctx_read(struct ctx *ctx, const struct service *svc, const char *path, char *err
 	snprintf(ctx->audience, sizeof(ctx->audience), "quire-%s", svc->name);
 	if ((ctx->cfg = cfg_load(path, err, errlen)) == NULL)
 		goto fail;
-	memcpy(common, common_keys, sizeof(common));
-	if (svc->max_body_default != NULL)
-		common[NCOMMON_KEYS - 1].def = svc->max_body_default;
+	common_keys_of(svc, common);
 	if (cfg_read(ctx->cfg, svc->name, common, NCOMMON_KEYS, &ctx->conf, err, errlen) == -1)
 		goto fail;
 	if (svc->conf_size > 0) {
@@ -89,6 +95,26 @@ ctx_read(struct ctx *ctx, const struct service *svc, const char *path, char *err
 		    "behind the primary; remove it", svc->name, svc->name);
 		goto fail;
 	}
+	return 0;
+fail:
+	srv_ctx_free(ctx);
+	return -1;
+}
+
+/*
+ * Reads the configuration file at path into ctx for svc: the common and the
+ * program's settings, the public keys and the token verifier (no database
+ * handle, no program state). Returns 0, or -1 with a message in err and ctx
+ * freed.
+ */
+static int
+ctx_read(struct ctx *ctx, const struct service *svc, const char *path, char *err,
+    size_t errlen)
+{
+	struct tok_keyset	*keys;
+
+	if (ctx_read_settings(ctx, svc, path, err, errlen) == -1)
+		return -1;
 	/* libjwt would check nothing without a key: never start without one. */
 	if ((keys = tok_keyset_load(ctx->conf.public_keys, err, errlen)) == NULL)
 		goto fail;
@@ -198,6 +224,32 @@ ctx_listen_attach(struct ctx *ctx)
 	for (i = 0; i < ctx->svc->nchannels; i++)
 		ctx->listeners[i].ctx = ctx;
 	notify_attach(ctx->notify, ctx->db);
+}
+
+int
+srv_print_config(const struct service *svc, const char *path, FILE *f, char *err,
+    size_t errlen)
+{
+	struct ctx	 ctx;
+	struct cfg_key	 common[NCOMMON_KEYS];
+	char		 own[48];
+	bool		 file = path != NULL;
+	int		 rc = -1;
+
+	if ((size_t)snprintf(own, sizeof(own), "[%s]", svc->name) >= sizeof(own)) {
+		snprintf(err, errlen, "the program's name is too long");
+		return -1;
+	}
+	memset(&ctx, 0, sizeof(ctx));
+	if (file && ctx_read_settings(&ctx, svc, path, err, errlen) == -1)
+		return -1;
+	common_keys_of(svc, common);
+	if (cfg_print(f, "[*]", common, NCOMMON_KEYS, file ? &ctx.conf : NULL, err, errlen) == 0 &&
+	    (svc->conf_size == 0 || cfg_print(f, own, svc->keys, svc->nkeys,
+	    file ? ctx.app_conf : NULL, err, errlen) == 0))
+		rc = 0;
+	srv_ctx_free(&ctx);
+	return rc;
 }
 
 int

@@ -411,8 +411,31 @@ usage(const char *prog)
 {
 	fprintf(stderr, "usage: %s [--config FILE] [--listen unix:PATH|HOST:PORT "
 	    "[--socket-group GROUP]] [--user USER] [--workers N] [--check-config]\n"
+	    "       %s --print-config [--config FILE]\n"
 	    "Without --listen, the FastCGI listen socket is fd 0 (spawned by a web\n"
-	    "server or systemd).\n", prog);
+	    "server or systemd). --print-config prints every key the program reads,\n"
+	    "with its default (with --config: the file's value), and exits.\n", prog, prog);
+}
+
+/*
+ * --print-config: prints svc's key table on stdout, with the values of the
+ * file config when not NULL (never $QUIRE_CONFIG: without --config, the
+ * defaults). Returns the exit status.
+ */
+static int
+print_config(const struct service *svc, const char *config)
+{
+	char	 err[1024];
+
+	if (srv_print_config(svc, config, stdout, err, sizeof(err)) == -1) {
+		fprintf(stderr, "quire-%s: %s\n", svc->name, err);
+		return 1;
+	}
+	if (fflush(stdout) == EOF) {
+		fprintf(stderr, "quire-%s: --print-config: %s\n", svc->name, strerror(errno));
+		return 1;
+	}
+	return 0;
 }
 
 int
@@ -425,6 +448,7 @@ srv_main(const struct service *svc, int argc, char **argv)
 		{ "socket-group", required_argument, NULL, 'g' },
 		{ "user", required_argument, NULL, 'u' },
 		{ "check-config", no_argument, NULL, 'k' },
+		{ "print-config", no_argument, NULL, 'p' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -432,7 +456,7 @@ srv_main(const struct service *svc, int argc, char **argv)
 	const char	*config = NULL, *listen_spec = NULL, *group = NULL, *user = NULL;
 	long long	 workers = 1;
 	char		 err[1024];
-	int		 ch, fd = 0, check_only = 0, workers_given = 0, rc;
+	int		 ch, fd = 0, check_only = 0, print_only = 0, workers_given = 0, rc;
 	socklen_t	 len = sizeof(int);
 	int		 type;
 
@@ -460,15 +484,22 @@ srv_main(const struct service *svc, int argc, char **argv)
 		case 'k':
 			check_only = 1;
 			break;
+		case 'p':
+			print_only = 1;
+			break;
 		default:
 			usage(argv[0]);
 			return ch == 'h' ? 0 : 2;
 		}
 	}
-	if (optind != argc) {
+	if (optind != argc || (print_only && (listen_spec != NULL || group != NULL ||
+	    user != NULL || workers_given || check_only))) {
 		usage(argv[0]);
 		return 2;
 	}
+	/* Before any socket, user or key: it works on a bare build. */
+	if (print_only)
+		return print_config(svc, config);
 	/*
 	 * The socket first (as root, in a directory such as /run/quire), then
 	 * the user of --user, and only then the configuration, keys and

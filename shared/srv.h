@@ -24,6 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "cfg.h"
 #include "db.h"
@@ -151,6 +152,17 @@ int	srv_ctx_open(struct ctx *, const struct service *svc, const char *path,
 void	srv_ctx_free(struct ctx *);
 
 /*
+ * --print-config: writes to f every key svc reads, one line each, those
+ * every program reads first (marked [*]), then svc's own ([name]), in
+ * table order (cfg_print). Their defaults, or with path (not NULL) the
+ * values of that file merged over them, read and checked as at start-up
+ * but without the public keys, the database or the program's own start.
+ * Returns 0, or -1 with a message in err.
+ */
+int	srv_print_config(const struct service *svc, const char *path, FILE *f, char *err,
+	    size_t errlen);
+
+/*
  * Returns the configuration path: --config's value if given, else
  * $QUIRE_CONFIG, else /etc/quire/quire.conf. Borrowed.
  */
@@ -181,8 +193,8 @@ void	srv_dispatch(struct req *r);
 
 /*
  * The whole program: parses the command line (--config, --listen,
- * --socket-group, --user, --workers, --check-config), builds the context and
- * serves until SIGTERM. Returns the exit status.
+ * --socket-group, --user, --workers, --check-config, --print-config), builds
+ * the context and serves until SIGTERM. Returns the exit status.
  */
 int	srv_main(const struct service *, int argc, char **argv);
 

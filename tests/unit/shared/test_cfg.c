@@ -1,5 +1,7 @@
 /* Unit tests of cfg.c. */
 #include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "buf.h"
@@ -149,6 +151,116 @@ START_TEST(repeated_keys_among_many)
 }
 END_TEST
 
+/* What --print-config shows: a required key, quoting, a negative range, a bool. */
+struct shown {
+	const char	*path;
+	const char	*title;
+	long long	 n;
+	int		 on;
+};
+
+static const struct cfg_key shown_keys[] = {
+	CFG_KEY(struct shown, path, CFG_STR, NULL, 0, 0),
+	CFG_KEY(struct shown, title, CFG_STR, "say \"hi\" \\ bye", 0, 0),
+	CFG_KEY(struct shown, n, CFG_INT, "-5", -10, 10),
+	CFG_KEY(struct shown, on, CFG_BOOL, "true", 0, 0),
+};
+
+/*
+ * Returns what cfg_print writes of keys with the values at base (NULL: the
+ * defaults), to free; its return value in *rc.
+ */
+static char *
+printed(const struct cfg_key *keys, size_t n, const void *base, int *rc, char *err,
+    size_t errlen)
+{
+	char	*text = NULL;
+	size_t	 len = 0;
+	FILE	*f = open_memstream(&text, &len);
+
+	ck_assert_ptr_nonnull(f);
+	*rc = cfg_print(f, "[x]", keys, n, base, err, errlen);
+	ck_assert_int_eq(fclose(f), 0);
+	return text;
+}
+
+START_TEST(print_defaults)
+{
+	char	 err[256];
+	char	*text;
+	int	 rc;
+
+	text = printed(shown_keys, nitems(shown_keys), NULL, &rc, err, sizeof(err));
+	ck_assert_int_eq(rc, 0);
+	ck_assert_str_eq(text,
+	    "[x] path str required\n"
+	    "[x] title str \"say \\\"hi\\\" \\\\ bye\"\n"
+	    "[x] n int -5 -10..10\n"
+	    "[x] on bool yes\n");
+	free(text);
+}
+END_TEST
+
+/* The values cfg_read stored, not the file's words: 007 is 7, off is no. */
+START_TEST(print_values_read)
+{
+	struct cfg	*c = parse("[x]\npath = /p \"q\"\nn = 007\non = off\n");
+	struct shown	 s;
+	char		 err[256];
+	char		*text;
+	int		 rc;
+
+	ck_assert_int_eq(cfg_read(c, "x", shown_keys, nitems(shown_keys), &s, err, sizeof(err)), 0);
+	text = printed(shown_keys, nitems(shown_keys), &s, &rc, err, sizeof(err));
+	ck_assert_int_eq(rc, 0);
+	ck_assert_str_eq(text,
+	    "[x] path str \"/p \\\"q\\\"\"\n"
+	    "[x] title str \"say \\\"hi\\\" \\\\ bye\"\n"
+	    "[x] n int 7 -10..10\n"
+	    "[x] on bool no\n");
+	free(text);
+	cfg_free(c);
+}
+END_TEST
+
+/* A default that its own key would refuse is a fault of the table, named. */
+START_TEST(print_refuses_a_bad_default)
+{
+	static const struct cfg_key out_of_range[] = {
+		{ "size", CFG_INT, "11", 1, 10, 0 },
+	};
+	static const struct cfg_key not_a_bool[] = {
+		{ "flag", CFG_BOOL, "maybe", 0, 0, 0 },
+	};
+	char	 err[256];
+	char	*text;
+	int	 rc;
+
+	text = printed(out_of_range, 1, NULL, &rc, err, sizeof(err));
+	ck_assert_int_eq(rc, -1);
+	ck_assert_str_eq(err, "size: its default '11' is not one of its values");
+	free(text);
+	text = printed(not_a_bool, 1, NULL, &rc, err, sizeof(err));
+	ck_assert_int_eq(rc, -1);
+	ck_assert_ptr_nonnull(strstr(err, "flag"));
+	free(text);
+}
+END_TEST
+
+START_TEST(print_fails_when_writing_fails)
+{
+	FILE	*f = fopen("/dev/full", "w");
+	char	 err[256];
+
+	ck_assert_ptr_nonnull(f);
+	setvbuf(f, NULL, _IONBF, 0);
+	ck_assert_int_eq(cfg_print(f, "[x]", sample_keys, nitems(sample_keys), NULL, err,
+	    sizeof(err)), -1);
+	ck_assert_str_eq(err, "cannot write the key table");
+	fclose(f);
+}
+END_TEST
+
 Suite *
 cfg_suite(void)
 {
@@ -161,6 +273,10 @@ cfg_suite(void)
 	tcase_add_test(t, unknown_and_required_keys);
 	tcase_add_test(t, syntax_errors);
 	tcase_add_test(t, repeated_keys_among_many);
+	tcase_add_test(t, print_defaults);
+	tcase_add_test(t, print_values_read);
+	tcase_add_test(t, print_refuses_a_bad_default);
+	tcase_add_test(t, print_fails_when_writing_fails);
 	suite_add_tcase(s, t);
 	return s;
 }
