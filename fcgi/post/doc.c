@@ -197,7 +197,8 @@ post_doc_store(struct req *r, PGresult *res, char etag[ETAG_MAX], char modified[
 }
 
 int
-post_store_and_answer(struct req *r, PGresult *res, int status, bool location)
+post_store_and_answer(struct req *r, PGresult *res, int status, bool location,
+    struct inval *inv)
 {
 	struct db	*db = r->ctx->db;
 	char		*doc = NULL, etag[ETAG_MAX], modified[30];
@@ -207,10 +208,14 @@ post_store_and_answer(struct req *r, PGresult *res, int status, bool location)
 		db_rollback(db);
 		return -1;
 	}
-	if ((st = db_commit(db)) != DB_OK) {
+	/* The other nodes hear of it with the commit, and only then. */
+	if ((inv != NULL && (st = site_tell(r->ctx, inv)) != DB_OK) ||
+	    (st = db_commit(db)) != DB_OK) {
 		db_rollback(db);
 		resp_db_error(r, st);
 	} else {
+		if (inv != NULL)
+			site_forget(r->ctx, inv);
 		post_doc_answer(r, status, PQgetvalue(res, 0, DC_STATUS), doc, strlen(doc));
 		/* Only a read may be kept by caches; a write's answer is the writer's. */
 		post_cache_headers(r, strcmp(PQgetvalue(res, 0, DC_VISIBLE), "t") == 0 &&

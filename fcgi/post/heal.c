@@ -7,7 +7,8 @@
  * most: the first failure ends the attempt. It renders under the same
  * budget as a write; a body that cannot be rendered within it (stored
  * before the budget, or under a larger one) is never tried again on a read:
- * only an edit renders it again.
+ * only an edit renders it again. The new HTML and the NOTIFY of the pages
+ * showing it are one transaction (post_store_and_answer).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -19,21 +20,18 @@
 #include "times.h"
 
 /*
- * Deletes the pages of the post healed in row 0 of upd: its images are in
- * its page, its feeds, and in cards (its first image).
+ * Adds to inv the pages of the post healed in row 0 of upd: its images are
+ * in its page, its feeds, and in cards (its first image).
  */
 static void
-healed(struct req *r, PGresult *upd)
+healed(struct inval *inv, PGresult *upd)
 {
 	struct post_snap	 before, after;
-	struct inval		 inv = { BUF_INIT, false, BUF_INIT };
 
 	inval_snap(&after, upd, 0);
 	before = after;
 	before.html = "";
-	inval_post(&inv, &before, &after);
-	site_forget(r->ctx, &inv);
-	inval_free(&inv);
+	inval_post(inv, &before, &after);
 }
 
 bool
@@ -42,6 +40,7 @@ heal_post(struct req *r, PGresult *res)
 	struct post_app		*app = post_app(r);
 	struct db		*db = r->ctx->db;
 	struct render		 out;
+	struct inval		 inv = { BUF_INIT, false, BUF_INIT, 0 };
 	PGresult		*claim = NULL, *upd = NULL;
 	const char		*etag = PQgetvalue(res, 0, RC_ETAG);
 	long long		 before = 0;
@@ -75,12 +74,13 @@ heal_post(struct req *r, PGresult *res)
 	    db_begin(db) == DB_OK) {
 		if (DB_QUERY(db, S_HEAL_APPLY, &upd, id, etag, out.html, media,
 		    out.unresolved > 0 ? "true" : "false") == DB_OK && PQntuples(upd) == 1) {
-			if (post_store_and_answer(r, upd, 200, false) == 0)
-				healed(r, upd);
+			healed(&inv, upd);
+			post_store_and_answer(r, upd, 200, false, &inv);
 			answered = true;
 		} else
 			db_rollback(db);	/* a write came first: answer what was read */
 	}
+	inval_free(&inv);
 	PQclear(upd);
 	PQclear(claim);
 	free(media);

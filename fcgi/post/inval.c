@@ -14,7 +14,9 @@
  * always (they carry its content and dates); H, T and A when what a list
  * shows of it changes (it comes or goes, its title, excerpt, date, slug,
  * author, tags or first image). inval_post() is pure; inval_changed()
- * applies it to a write (site_forget() in site_keep.c).
+ * applies it to a write, whose transaction then tells every node
+ * (site_tell(), delivered with its commit) and which deletes the pages on
+ * its own node after the commit (site_forget() in site_keep.c).
  */
 #include <string.h>
 
@@ -162,19 +164,16 @@ inval_post(struct inval *inv, const struct post_snap *before, const struct post_
 }
 
 void
-inval_changed(struct req *r, PGresult *before, PGresult *after)
+inval_changed(struct req *r, struct inval *inv, PGresult *before, PGresult *after)
 {
 	struct post_snap	 b, a;
-	struct inval		 inv = { BUF_INIT, false, BUF_INIT };
 	long long		 when;
 
 	if (before != NULL)
 		inval_snap(&b, before, 0);
 	if (after != NULL)
 		inval_snap(&a, after, 0);
-	inval_post(&inv, before != NULL ? &b : NULL, after != NULL ? &a : NULL);
-	site_forget(r->ctx, &inv);
-	inval_free(&inv);
+	inval_post(inv, before != NULL ? &b : NULL, after != NULL ? &a : NULL);
 	if (after != NULL && strcmp(PQgetvalue(after, 0, DC_STATUS), "scheduled") == 0 &&
 	    text_parse_int(PQgetvalue(after, 0, DC_PUBLISHED_EPOCH), 0, INT64_MAX, &when) == 0)
 		schedule_wake(r->ctx, (time_t)when);

@@ -140,6 +140,7 @@ enum post_stmt {
 	S_TAGS_SET_SLUGS,
 	S_SITE_NOTIFY,
 	S_SITE_CHANGES,
+	S_AUTHOR_KNOWN,
 	S_AUTHOR_LEARN,
 	S_AUTHOR_POSTS,
 	S_AUTHOR_REDOC,
@@ -397,12 +398,15 @@ int	 post_doc_store(struct req *, PGresult *res, char etag[ETAG_MAX], char modif
  */
 enum db_status post_docs_restore(struct db *, PGresult *res);
 /*
- * Stores doc and item for the post written in res (row 0) and answers
- * status with it, an ETag and, when location, a Location header. In a
- * transaction the caller commits first: commit is called before answering.
- * Returns 0, or -1 with the error response set.
+ * Stores doc and item for the post written in res (row 0), tells every node
+ * of the pages of inv (site_tell; inv may be NULL), commits the caller's
+ * transaction, deletes those pages here (site_forget), and answers status
+ * with the post, an ETag and, when location, a Location header. Returns 0,
+ * or -1 with the error response set and the transaction rolled back.
  */
-int	 post_store_and_answer(struct req *, PGresult *res, int status, bool location);
+struct inval;
+int	 post_store_and_answer(struct req *, PGresult *res, int status, bool location,
+	    struct inval *inv);
 /*
  * Adds "warnings" (an array, borrowed) to the post answered in r, when it is
  * not empty.
@@ -542,8 +546,9 @@ void	 imgtag_free(struct imgtag *);
 /* authors.c: the authors' names, from their tokens */
 /*
  * Records the username and display name of the claims of r (an authenticated
- * request) in post.authors; when the display name changed, deletes the
- * stored pages that show it (site_forget). Never answers: a failure is
+ * request) in post.authors; when the display name changed, tells every node
+ * of the stored pages that show it in the same transaction, and deletes
+ * them here after its commit. Never answers: a failure is
  * logged, and the name is learnt on a later request.
  */
 void	 authors_learn(struct req *);
@@ -562,6 +567,7 @@ struct inval {
 	struct buf	 paths;
 	bool		 all;
 	struct buf	 warm;		/* site paths worth rendering again afterwards */
+	long long	 changes;	/* the count site_tell() gave the change; 0: none */
 };
 
 /* Fills *s from row of res (DOC_COLUMNS), borrowing its strings. */
@@ -574,11 +580,14 @@ void	 inval_post(struct inval *, const struct post_snap *before, const struct po
 /* Adds the relative path rel ("feed.atom", "tag/x/") once. */
 void	 inval_add(struct inval *, const char *rel);
 /*
- * After a write committed: deletes the stored pages it changed (before and
- * after: row 0 of DOC_COLUMNS; NULL before: new, NULL after: deleted), and
- * wakes this process when the post is scheduled later.
+ * Adds to inv the stored pages a write of a post changes (before and after:
+ * row 0 of DOC_COLUMNS; NULL before: new, NULL after: deleted), and wakes
+ * this process when the post is scheduled later (a wake for a write that
+ * then rolls back only makes one tick early). The caller tells the other
+ * nodes in its transaction (site_tell) and deletes after its commit
+ * (site_forget).
  */
-void	 inval_changed(struct req *, PGresult *before, PGresult *after);
+void	 inval_changed(struct req *, struct inval *, PGresult *before, PGresult *after);
 /*
  * Adds to inv the pages that show the name of author username: their page,
  * each of their visible posts (res: S_AUTHOR_POSTS), the home list, the
@@ -601,9 +610,10 @@ void	 h_site(struct req *);
 
 /* site_keep.c: the site directory kept in step with changes */
 /*
- * After a committed change: deletes the stored pages of inv (all of them
- * when inv->all, then writes the 404 and 503 pages again) on this node, and
- * tells every other node to (site_tell). Empties its list.
+ * After the commit of a change that site_tell() sent in its transaction:
+ * deletes the stored pages of inv (all of them when inv->all, then writes
+ * the 404 and 503 pages again) on this node, and records the change's count
+ * (SITE/.changes). Empties its list. Never before the commit: see sitedir.h.
  */
 void	 site_forget(struct ctx *, struct inval *);
 /* Deletes the stored pages of inv on this node only (as site_forget does). */
@@ -613,11 +623,16 @@ void	 site_apply(struct ctx *, const struct inval *);
 /* Names this node (host:site_dir) in a->site_node. */
 void	 site_node_name(struct post_app *, const char *site_dir);
 /*
- * Sends inv to every other node's Post (NOTIFY SITE_CHANNEL), counting the
- * change in post.site_state. Logs a failure (other nodes then catch up when
- * they next connect).
+ * Inside the caller's transaction, once it knows what its change deletes:
+ * counts the change in post.site_state and NOTIFYs SITE_CHANNEL with the
+ * pages of inv (ALL when too many for a payload), which PostgreSQL delivers
+ * to every node's Post when the transaction commits and never when it rolls
+ * back. Sets inv->changes. Nothing when inv is empty. Returns DB_OK, or the
+ * statement's failure (the transaction is then to be rolled back).
  */
-void	 site_tell(struct ctx *, const struct inval *);
+enum db_status site_tell(struct ctx *, struct inval *);
+/* Records n as a change count this node applied, when later than its own. */
+void	 site_changes_seen(const struct post_app *, long long n);
 /* The channels Post listens on: SITE_CHANNEL. */
 extern const struct srv_channel post_channels[1];
 /*

@@ -2,8 +2,9 @@
  * Scheduled posts appear at their time with no request and no write: every
  * worker runs this tick between requests (shared/srv.c), and when it is due
  * one of them — whichever takes the advisory lock first — marks the posts
- * whose time came (went_live) in one transaction, then deletes their pages
- * as a publish would and renders the newest again. Each worker
+ * whose time came (went_live) and tells every node of their pages
+ * (site_tell) in one transaction, then deletes those pages here as a
+ * publish would and renders the newest again. Each worker
  * then sleeps until the next scheduled post is due (at most a minute, the
  * worker loop's cap); a write that schedules a post wakes its own worker
  * at that time (schedule_wake), so no notification between processes is
@@ -68,7 +69,7 @@ out:
 static int64_t
 run_due(struct ctx *ctx)
 {
-	struct inval		 inv = { BUF_INIT, false, BUF_INIT };
+	struct inval		 inv = { BUF_INIT, false, BUF_INIT, 0 };
 	struct post_snap	 snap;
 	struct db		*db = ctx->db;
 	PGresult		*lock = NULL, *due = NULL, *next = NULL;
@@ -92,7 +93,8 @@ run_due(struct ctx *ctx)
 	}
 	if (filled > 0)
 		inval_add(&inv, "tag/");
-	if (db_exec0(db, S_TICK_NEXT, &next) != DB_OK || db_commit(db) != DB_OK)
+	if (db_exec0(db, S_TICK_NEXT, &next) != DB_OK || site_tell(ctx, &inv) != DB_OK ||
+	    db_commit(db) != DB_OK)
 		goto fail;
 	if (PQntuples(due) > 0)
 		log_msg("%d scheduled post(s) went live", PQntuples(due));

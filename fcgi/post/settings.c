@@ -2,7 +2,8 @@
  * The reader site's settings: GET /posts/settings (anyone) and PATCH
  * /posts/settings (admin, If-Match), one row of post.settings. A change
  * deletes every stored page: the title, navigation and language are on
- * each, and posts_per_page cuts every list anew.
+ * each, and posts_per_page cuts every list anew. Every node hears of it
+ * (NOTIFY ALL) in the transaction of the change; this one deletes after it.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -319,7 +320,7 @@ h_settings_patch(struct req *r)
 	    "posts_per_page", "navigation" };
 	const char	*if_match = req_env(r, "HTTP_IF_MATCH"), *why;
 	struct db	*db = r->ctx->db;
-	struct inval	 inv = { BUF_INIT, true, BUF_INIT };
+	struct inval	 inv = { BUF_INIT, true, BUF_INIT, 0 };
 	PGresult	*cur = NULL, *upd = NULL;
 	json_t		*body = NULL, *v;
 	enum db_status	 st;
@@ -377,7 +378,7 @@ h_settings_patch(struct req *r)
 	}
 	PQclear(cur);
 	cur = NULL;
-	if ((st = db_commit(db)) != DB_OK) {
+	if ((st = site_tell(r->ctx, &inv)) != DB_OK || (st = db_commit(db)) != DB_OK) {
 		db_rollback(db);
 		resp_db_error(r, st);
 		goto out;

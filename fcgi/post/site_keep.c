@@ -1,6 +1,7 @@
 /*
  * Keeping the site directory in step: deleting the pages a change touched
- * (or all of them, then writing the 404 and 503 pages anew), rendering the
+ * (or all of them, then writing the 404 and 503 pages anew) once the change
+ * committed (its transaction told the other nodes, site_nodes.c), rendering the
  * newest pages again after scheduled posts go live, emptying .trash after
  * each response, and readying the directory for a theme just loaded (its
  * assets, and every page again when the site's pages had another theme).
@@ -67,10 +68,11 @@ void
 site_forget(struct ctx *ctx, struct inval *inv)
 {
 	site_apply(ctx, inv);
-	if (inval_any(inv))
-		site_tell(ctx, inv);
+	if (inv->changes > 0)
+		site_changes_seen(ctx->app, inv->changes);
 	buf_reset(&inv->paths);
 	inv->all = false;
+	inv->changes = 0;
 }
 
 /* Returns whether the lines of list before end hold line. */
@@ -141,7 +143,7 @@ int
 site_theme_sync(struct ctx *ctx)
 {
 	struct post_app	*a = ctx->app;
-	struct inval	 inv = { BUF_INIT, true, BUF_INIT };
+	struct inval	 inv = { BUF_INIT, true, BUF_INIT, 0 };
 	struct build	 b;
 	PGresult	*res = NULL;
 	size_t		 i;
@@ -159,14 +161,20 @@ site_theme_sync(struct ctx *ctx)
 	pages_robots(&b);
 	write_missing(a, "robots.txt", b.body.data, b.body.len);
 	pages_free(&b);
-	if ((st = DB_QUERY(ctx->db, S_THEME_CLAIM, &res, a->theme_hash)) != DB_OK)
-		return -1;
+	/* The claim and its NOTIFY in one transaction. */
+	if ((st = db_begin(ctx->db)) != DB_OK ||
+	    (st = DB_QUERY(ctx->db, S_THEME_CLAIM, &res, a->theme_hash)) != DB_OK ||
+	    (PQntuples(res) == 1 && (st = site_tell(ctx, &inv)) != DB_OK) ||
+	    (st = db_commit(ctx->db)) != DB_OK)
+		goto out;
 	if (PQntuples(res) == 1) {
 		log_msg("theme %.12s: every stored page is made again", a->theme_hash);
 		site_forget(ctx, &inv);
 	} else if (!sitedir_exists(&a->site, "503.html") || !sitedir_exists(&a->site, "404.html"))
 		write_error_pages(ctx);
+out:
+	db_rollback(ctx->db);
 	inval_free(&inv);
 	PQclear(res);
-	return 0;
+	return st == DB_OK ? 0 : -1;
 }

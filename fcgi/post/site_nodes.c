@@ -4,19 +4,29 @@
  * second (issue 11), whichever node's Post made it.
  *
  * Each node has its own site directory (site_dir), written by its own Post
- * and sent by its own web server. The Post process that commits a change
- * deletes the pages on its node (site_apply), then sends the same list with
- * NOTIFY SITE_CHANNEL in one statement that also counts the change in
- * post.site_state.changes (S_SITE_NOTIFY). Every Post instance on every node
- * LISTENs on its primary connection (shared/notify.h) and deletes the pages
- * a notification names, unless the notification came from its own node
- * (host name and site directory), which deleted them already (and may have
- * rendered the newest again since).
+ * and sent by its own web server. Every writer of what pages show (a post
+ * written, deleted or healed, the settings, the scheduler's tick, an
+ * author's name, a theme that replaces another) computes the pages its
+ * change deletes inside its transaction and runs, as the transaction's last
+ * statement, S_SITE_NOTIFY (site_tell): it counts the change in
+ * post.site_state.changes and NOTIFYs SITE_CHANNEL with the list. PostgreSQL
+ * delivers that notification when, and only when, the transaction commits:
+ * no node hears of a change that rolled back, and a writer that dies after
+ * its commit cannot leave the other nodes untold. After the commit the
+ * writer deletes the pages on its own node (site_forget: after, so that the
+ * generation guard of sitedir.h holds) and records the count. Every Post
+ * instance on every node LISTENs on its primary connection (shared/notify.h)
+ * and deletes the pages a notification names, unless the notification came
+ * from its own node (host name and site directory), which deleted them
+ * already (and may have rendered the newest again since). The bump of the
+ * count also orders the writers of pages: the row lock on post.site_state
+ * is held from that statement to the commit only.
  *
  * Notifications sent while a node did not listen (its connection lost,
  * PostgreSQL restarted or failed over, the node's Post not running) are
  * lost. So each node keeps in SITE/.changes the count of the last change it
- * applied or made, and after every connection the resync hook compares it
+ * applied or made (never before the change is committed and deleted here),
+ * and after every connection the resync hook compares it
  * with post.site_state.changes: when they differ, the node missed some, and
  * deletes every page (ALL: the next requests render them again). The count
  * is written by whichever worker saw the change; workers racing may leave a
@@ -38,7 +48,8 @@
 #include "post.h"
 #include "text.h"
 
-#define PAYLOAD_MAX	7000	/* bytes of paths in a notification (PostgreSQL: < 8000) */
+#define PAYLOAD_MAX	7999	/* bytes of a notification's payload (PostgreSQL: < 8000) */
+#define PAYLOAD_COUNT	24	/* bytes of its count and two newlines, at most */
 
 void
 site_node_name(struct post_app *a, const char *site_dir)
@@ -103,31 +114,37 @@ changes_write(const struct post_app *a, long long n)
 	}
 }
 
-/* Records n when it is later than the count this node has. */
-static void
-changes_seen(const struct post_app *a, long long n)
+void
+site_changes_seen(const struct post_app *a, long long n)
 {
 	if (a->site_ok && n > changes_read(a))
 		changes_write(a, n);
 }
 
-void
-site_tell(struct ctx *ctx, const struct inval *inv)
+enum db_status
+site_tell(struct ctx *ctx, struct inval *inv)
 {
 	struct post_app	*a = ctx->app;
-	const char	*body = inv->all || inv->paths.len > PAYLOAD_MAX ? "ALL" :
-			    buf_str(&inv->paths);
+	const char	*body = buf_str(&inv->paths);
 	PGresult	*res;
+	enum db_status	 st;
 	long long	 n;
 
-	if (DB_QUERY(ctx->db, S_SITE_NOTIFY, &res, SITE_CHANNEL, a->site_node, body) != DB_OK) {
-		log_msg("the other nodes were not told of deleted pages: %s",
+	if (!inval_any(inv))
+		return DB_OK;
+	/* The node's name, the count and the paths in one payload. */
+	if (inv->all || inv->paths.len + strlen(a->site_node) + PAYLOAD_COUNT > PAYLOAD_MAX)
+		body = "ALL";
+	if ((st = DB_QUERY(ctx->db, S_SITE_NOTIFY, &res, SITE_CHANNEL, a->site_node, body)) !=
+	    DB_OK) {
+		log_msg("the change of the site's pages cannot be sent to every node: %s",
 		    db_last_error(ctx->db));
-		return;
+		return st;
 	}
 	if (PQntuples(res) == 1 && text_parse_int(PQgetvalue(res, 0, 0), 0, LLONG_MAX, &n) == 0)
-		changes_seen(a, n);
+		inv->changes = n;
 	PQclear(res);
+	return DB_OK;
 }
 
 /*
@@ -138,7 +155,7 @@ static void
 on_site_change(struct ctx *ctx, const char *payload)
 {
 	struct post_app	*a = ctx->app;
-	struct inval	 inv = { BUF_INIT, false, BUF_INIT };
+	struct inval	 inv = { BUF_INIT, false, BUF_INIT, 0 };
 	const char	*nl, *count, *body;
 	char		 text[32];
 	size_t		 node_len;
@@ -167,7 +184,7 @@ on_site_change(struct ctx *ctx, const char *payload)
 		site_apply(ctx, &inv);
 		inval_free(&inv);
 	}
-	changes_seen(a, n);
+	site_changes_seen(a, n);
 }
 
 /*
@@ -179,7 +196,7 @@ static int
 site_resync(struct ctx *ctx)
 {
 	struct post_app	*a = ctx->app;
-	struct inval	 inv = { BUF_INIT, true, BUF_INIT };
+	struct inval	 inv = { BUF_INIT, true, BUF_INIT, 0 };
 	PGresult	*res;
 	long long	 n;
 

@@ -293,6 +293,10 @@ const struct db_stmt post_stmts[S_POST_STMT_COUNT] = {
 	 * older than the one the stored names came from) or an author not seen
 	 * before; returns how many rows it updated, then inserted.
 	 */
+	/* A row when S_AUTHOR_LEARN would write nothing: the names known, or from a later token. */
+	[S_AUTHOR_KNOWN] = { "author_known",
+	    "SELECT 1 FROM post.authors WHERE id = $1::uuid AND (name_iat > $4::bigint "
+	    "OR (username = $2 AND display_name IS NOT DISTINCT FROM $3::text))", 4, false },
 	[S_AUTHOR_LEARN] = { "author_learn",
 	    "WITH up AS (UPDATE post.authors SET username = $2, display_name = $3::text, "
 	    "name_iat = $4 WHERE id = $1::uuid AND name_iat <= $4::bigint "

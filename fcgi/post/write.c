@@ -3,7 +3,9 @@
  *
  * A write checks everything first (bad input changes nothing), renders the
  * Markdown (asking Media, outside any transaction), then in one transaction
- * stores the post, its JSON, a revision and any slug redirect. PATCH is
+ * stores the post, its JSON, a revision and any slug redirect, and tells
+ * every node which reader pages it deletes (a NOTIFY delivered with the
+ * commit, site_nodes.c); this node deletes them after the commit. PATCH is
  * optimistic: it updates only the version and rendition the client's
  * If-Match named, so of two concurrent editors the second gets 412.
  */
@@ -109,6 +111,7 @@ insert_post(struct req *r, const struct post_write *w, bool slug_given)
 {
 	struct db	*db = r->ctx->db;
 	const struct claims *c = r->claims;
+	struct inval	 inv = { BUF_INIT, false, BUF_INIT, 0 };
 	PGresult	*res = NULL;
 	char		 slug[SLUG_MAX + 1];
 	enum db_status	 st;
@@ -147,11 +150,11 @@ insert_post(struct req *r, const struct post_write *w, bool slug_given)
 			resp_db_error(r, st);
 			goto fail;
 		}
-		if (post_store_and_answer(r, res, 201, true) == 0) {
+		inval_changed(r, &inv, NULL, res);
+		if (post_store_and_answer(r, res, 201, true, &inv) == 0)
 			post_answer_warnings(r, w->render.warnings);
-			inval_changed(r, NULL, res);
-		}
 		PQclear(res);
+		inval_free(&inv);
 		return;
 	}
 	resp_error(r, ERR_CONFLICT, "no free slug was found; try again");
@@ -258,6 +261,7 @@ static void
 update_post(struct req *r, const struct post_write *w, PGresult *cur)
 {
 	struct db	*db = r->ctx->db;
+	struct inval	 inv = { BUF_INIT, false, BUF_INIT, 0 };
 	PGresult	*res = NULL;
 	const char	*id = PQgetvalue(cur, 0, DC_ID), *old_slug = PQgetvalue(cur, 0, DC_SLUG);
 	bool		 renamed = strcmp(old_slug, w->slug) != 0;
@@ -292,11 +296,11 @@ update_post(struct req *r, const struct post_write *w, PGresult *cur)
 		    (st = DB_QUERY(db, S_OLD_SLUG_ADD, NULL, old_slug, id)) != DB_OK))
 			resp_db_error(r, st);
 		else {
-			if (post_store_and_answer(r, res, 200, false) == 0) {
+			inval_changed(r, &inv, cur, res);
+			if (post_store_and_answer(r, res, 200, false, &inv) == 0)
 				post_answer_warnings(r, w->render.warnings);
-				inval_changed(r, cur, res);
-			}
 			PQclear(res);
+			inval_free(&inv);
 			return;
 		}
 		goto fail;
@@ -362,11 +366,14 @@ out:
  * DELETE /posts/{id} (its author, an editor, an admin); If-Match optional
  * 204: the post, its revisions and redirects are gone; 400
  * (invalid_precondition for a malformed If-Match); 403; 404; 412 for a
- * stale If-Match; 503.
+ * stale If-Match; 503. The deletion and the NOTIFY of its pages are one
+ * transaction; the pages go here after its commit.
  */
 void
 h_post_delete(struct req *r)
 {
+	struct db	*db = r->ctx->db;
+	struct inval	 inv = { BUF_INIT, false, BUF_INIT, 0 };
 	const char	*id, *if_match;
 	PGresult	*cur = NULL, *res = NULL;
 	enum db_status	 st;
@@ -374,7 +381,7 @@ h_post_delete(struct req *r)
 	if ((id = req_id_param(r, "post")) == NULL ||
 	    req_etag_header(r, "HTTP_IF_MATCH", &if_match) == -1)
 		return;
-	if ((st = DB_QUERY(r->ctx->db, S_POST_META, &cur, id)) != DB_OK) {
+	if ((st = DB_QUERY(db, S_POST_META, &cur, id)) != DB_OK) {
 		resp_db_error(r, st);
 		return;
 	}
@@ -386,18 +393,26 @@ h_post_delete(struct req *r)
 	    strcmp(PQgetvalue(cur, 0, MC_VISIBLE), "t") == 0, if_match,
 	    PQgetvalue(cur, 0, MC_ETAG)) == -1)
 		goto out;
-	st = DB_QUERY(r->ctx->db, S_POST_DELETE, &res, id,
-	    if_match != NULL ? PQgetvalue(cur, 0, MC_ETAG) : NULL);
-	if (st != DB_OK)
+	if ((st = db_begin(db)) != DB_OK || (st = DB_QUERY(db, S_POST_DELETE, &res, id,
+	    if_match != NULL ? PQgetvalue(cur, 0, MC_ETAG) : NULL)) != DB_OK) {
 		resp_db_error(r, st);
-	else if (PQntuples(res) == 0)
+		goto out;
+	}
+	if (PQntuples(res) == 0) {
 		resp_error(r, if_match != NULL ? ERR_PRECONDITION_FAILED : ERR_NOT_FOUND,
 		    "the post changed or went meanwhile");
-	else {
-		resp_empty(r, 204);
-		inval_changed(r, res, NULL);
+		goto out;
 	}
+	inval_changed(r, &inv, res, NULL);
+	if ((st = site_tell(r->ctx, &inv)) != DB_OK || (st = db_commit(db)) != DB_OK) {
+		resp_db_error(r, st);
+		goto out;
+	}
+	site_forget(r->ctx, &inv);
+	resp_empty(r, 204);
 out:
+	db_rollback(db);
+	inval_free(&inv);
 	PQclear(res);
 	PQclear(cur);
 }

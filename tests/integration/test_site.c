@@ -12,6 +12,7 @@
  */
 #include <dirent.h>
 #include <errno.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1512,6 +1513,263 @@ START_TEST(no_statement_is_jit_compiled)
 }
 END_TEST
 
+/*
+ * Issue 11's coherence, in the writer's transaction: a test connection
+ * LISTENs on quire_site as every node's Post does, and a log of
+ * transactions kept by triggers (public.site_tx_log, the test's own) shows
+ * which transaction bumped post.site_state.changes to the count a
+ * notification carries, and which changed a row of the writer's table.
+ */
+static PGconn *
+site_listen(void)
+{
+	static const char *const setup[] = {
+		"SET client_min_messages = warning",
+		"CREATE TABLE IF NOT EXISTS public.site_tx_log (tbl text, changes bigint, "
+		    "tx xid8 DEFAULT pg_current_xact_id())",
+		"CREATE OR REPLACE FUNCTION public.site_tx_log() RETURNS trigger LANGUAGE plpgsql "
+		    "SECURITY DEFINER AS $$ BEGIN INSERT INTO public.site_tx_log (tbl) "
+		    "VALUES (TG_TABLE_NAME); RETURN NULL; END $$",
+		"CREATE OR REPLACE FUNCTION public.site_tx_count() RETURNS trigger LANGUAGE plpgsql "
+		    "SECURITY DEFINER AS $$ BEGIN INSERT INTO public.site_tx_log (tbl, changes) "
+		    "VALUES (TG_TABLE_NAME, NEW.changes); RETURN NULL; END $$",
+		"CREATE OR REPLACE TRIGGER site_tx_log AFTER INSERT OR UPDATE OR DELETE ON "
+		    "post.posts FOR EACH ROW EXECUTE FUNCTION public.site_tx_log()",
+		"CREATE OR REPLACE TRIGGER site_tx_log AFTER INSERT OR UPDATE ON post.settings "
+		    "FOR EACH ROW EXECUTE FUNCTION public.site_tx_log()",
+		"CREATE OR REPLACE TRIGGER site_tx_log AFTER INSERT OR UPDATE ON post.authors "
+		    "FOR EACH ROW EXECUTE FUNCTION public.site_tx_log()",
+		"CREATE OR REPLACE TRIGGER site_tx_log AFTER UPDATE ON post.site_state "
+		    "FOR EACH ROW EXECUTE FUNCTION public.site_tx_count()",
+		"LISTEN quire_site",
+	};
+	PGconn		*c = PQconnectdb(stack_dsn(&test_stack, "postgres"));
+	PGresult	*res;
+	size_t		 i;
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+	for (i = 0; i < sizeof(setup) / sizeof(setup[0]); i++) {
+		res = PQexec(c, setup[i]);
+		ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s: %s", setup[i],
+		    PQerrorMessage(c));
+		PQclear(res);
+	}
+	return c;
+}
+
+/* Returns whether payload (node, count, paths, a line each) names line among its paths. */
+static bool
+payload_names(const char *payload, const char *line)
+{
+	const char	*p = strchr(payload, '\n');
+	size_t		 len = strlen(line);
+
+	for (p = p != NULL ? strchr(p + 1, '\n') : NULL; p != NULL; p = strchr(p + 1, '\n'))
+		if (strncmp(p + 1, line, len) == 0 && (p[1 + len] == '\n' || p[1 + len] == '\0'))
+			return true;
+	return false;
+}
+
+/*
+ * Waits (DEADLINE_MS at most) for a notification on quire_site whose paths
+ * name want (the test's own unique path; others are skipped), or for one
+ * that is exactly marker when marker is not NULL: then fails if one naming
+ * want (may be NULL) comes first. Returns the count of the one naming want
+ * (0 for the marker).
+ */
+static long long
+site_notified(PGconn *c, const char *want, const char *marker)
+{
+	int64_t		 t0 = time_mono_usec();
+	PGnotify	*n;
+	long long	 count = -1;
+	struct pollfd	 pfd = { PQsocket(c), POLLIN, 0 };
+
+	while (count < 0) {
+		ck_assert_int_eq(PQconsumeInput(c), 1);
+		while (count < 0 && (n = PQnotifies(c)) != NULL) {
+			if (strcmp(n->relname, "quire_site") == 0 && marker != NULL &&
+			    strcmp(n->extra, marker) == 0)
+				count = 0;
+			else if (strcmp(n->relname, "quire_site") == 0 && want != NULL &&
+			    payload_names(n->extra, want)) {
+				ck_assert_msg(marker == NULL, "a change that rolled back was "
+				    "notified: %s", n->extra);
+				count = strtoll(strchr(n->extra, '\n') + 1, NULL, 10);
+			}
+			PQfreemem(n);
+		}
+		if (count >= 0)
+			break;
+		ck_assert_msg(time_mono_usec() - t0 < DEADLINE_MS * 1000LL, "no notification "
+		    "naming %s", want);
+		poll(&pfd, 1, 100);
+	}
+	return count;
+}
+
+/*
+ * Sends marker on quire_site from c and waits for it: what was notified
+ * before (committed before) is read and dropped.
+ */
+static void
+site_sync(PGconn *c, const char *want, const char *marker)
+{
+	PGresult	*res = PQexecParams(c, "SELECT pg_notify('quire_site', $1)", 1, NULL,
+			    (const char *const[]){ marker }, NULL, NULL, 0);
+
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s", PQerrorMessage(c));
+	PQclear(res);
+	site_notified(c, want, marker);
+}
+
+/*
+ * Asserts that the transaction that made post.site_state.changes count also
+ * changed a row of table (posts, settings or authors).
+ */
+static void
+same_transaction(PGconn *c, long long count, const char *table)
+{
+	char		 text[24];
+	const char	*params[2] = { text, table };
+	PGresult	*res;
+
+	snprintf(text, sizeof(text), "%lld", count);
+	res = PQexecParams(c, "SELECT count(*) FROM public.site_tx_log s JOIN public.site_tx_log w "
+	    "ON w.tx = s.tx WHERE s.tbl = 'site_state' AND s.changes = $1::bigint AND w.tbl = $2",
+	    2, NULL, params, NULL, NULL, 0);
+	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK, "%s", PQerrorMessage(c));
+	ck_assert_msg(strcmp(PQgetvalue(res, 0, 0), "0") != 0, "change %lld of the site's pages "
+	    "was counted and notified outside the transaction that changed post.%s", count,
+	    table);
+	PQclear(res);
+}
+
+/*
+ * Each of the writers of what pages show — a post created, changed and
+ * deleted, the settings changed, a scheduled post going live, an author's
+ * display name learnt — notifies every node of the pages it deletes in the
+ * transaction of its change: the notification names them, and its count was
+ * made by the transaction that wrote the row.
+ */
+START_TEST(every_writer_notifies_in_its_transaction)
+{
+	struct http_resp r;
+	PGconn		*c = site_listen();
+	char		 name[65], uid[37], *author = new_user("author", name, uid), *tok2;
+	char		 word[16], slug[121], id[37], path[200], when[21], dn[64], marker[64];
+
+	unique_word(word);
+	snprintf(marker, sizeof(marker), "marker %s", word);
+	create(author, json_pack("{s:s, s:s, s:s}", "title", word, "body", "Text.", "status",
+	    "published"), id, slug);
+	PATHF(path, "%s/", slug);
+	same_transaction(c, site_notified(c, path, NULL), "posts");
+
+	site_sync(c, NULL, marker);
+	change(author, id, json_pack("{s:s}", "title", "Changed"));
+	same_transaction(c, site_notified(c, path, NULL), "posts");
+
+	site_sync(c, NULL, marker);
+	post_delete(author, id);
+	same_transaction(c, site_notified(c, path, NULL), "posts");
+
+	site_sync(c, NULL, marker);
+	ck_assert_int_eq(settings_change(json_pack("{s:s}", "description", word), &r), 200);
+	http_resp_free(&r);
+	same_transaction(c, site_notified(c, "ALL", NULL), "settings");
+
+	/* Scheduled: the tick that makes it live tells (its creation showed nothing). */
+	site_sync(c, NULL, marker);
+	time_rfc3339(time(NULL) + 2, when);
+	create(author, json_pack("{s:s, s:s, s:s, s:s}", "title", "Soon", "body", "Soon.",
+	    "status", "scheduled", "published_at", when), NULL, slug);
+	PATHF(path, "%s/", slug);
+	same_transaction(c, site_notified(c, path, NULL), "posts");
+
+	/* A display name, learnt from the first request that carries it. */
+	site_sync(c, NULL, marker);
+	snprintf(dn, sizeof(dn), "Dee %s", word);
+	tok2 = display_name_set(author, uid, name, dn);
+	ck_assert_int_eq(api("GET", "/posts?status=any", tok2, NULL, &r), 200);
+	http_resp_free(&r);
+	PATHF(path, "author/%s/", name);
+	same_transaction(c, site_notified(c, path, NULL), "authors");
+
+	PQfinish(c);
+	free(tok2);
+	free(author);
+}
+END_TEST
+
+/*
+ * A write whose transaction fails at its commit (a deferred constraint
+ * trigger of the test's own refuses it) notifies nothing and counts
+ * nothing, and deletes nothing: the page it would have changed stays stored.
+ * Notifications arrive in commit order, so a marker the test sends after
+ * the write's answer comes before any the failed write could have sent.
+ */
+START_TEST(rolled_back_write_notifies_nothing)
+{
+	static const char *const refuse[] = {
+		"CREATE OR REPLACE FUNCTION public.site_refuse() RETURNS trigger LANGUAGE plpgsql "
+		    "AS $$ BEGIN IF NEW.title = 'Refused at commit' THEN RAISE EXCEPTION "
+		    "'refused by the test'; END IF; RETURN NULL; END $$",
+		"CREATE CONSTRAINT TRIGGER site_refuse AFTER UPDATE ON post.posts DEFERRABLE "
+		    "INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION public.site_refuse()",
+	};
+	struct http_resp r;
+	PGconn		*c = site_listen();
+	PGresult	*res;
+	char		*author = new_user("author", (char[65]){ 0 }, NULL), word[16], slug[121];
+	char		 id[37], path[200], rel[200], etag[128], header[200], marker[64];
+	char		 before[24];
+	struct fid	 kept;
+	size_t		 i;
+
+	unique_word(word);
+	create(author, json_pack("{s:s, s:s, s:s}", "title", word, "body", "Text.", "status",
+	    "published"), id, slug);
+	PATHF(path, "/%s/", slug);
+	warm(path);
+	PATHF(rel, "%s/index.html", slug);
+	kept = file_id(rel);
+	snprintf(marker, sizeof(marker), "marker %s", word);
+	site_sync(c, NULL, marker);
+	for (i = 0; i < sizeof(refuse) / sizeof(refuse[0]); i++) {
+		res = PQexec(c, refuse[i]);
+		ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(c));
+		PQclear(res);
+	}
+	res = PQexec(c, "SELECT changes FROM post.site_state");
+	snprintf(before, sizeof(before), "%s", PQgetvalue(res, 0, 0));
+	PQclear(res);
+
+	PATHF(path, "/posts/%s", id);
+	ck_assert_int_eq(api("GET", path, author, NULL, &r), 200);
+	ck_assert_ptr_nonnull(http_header(&r, "ETag", etag, sizeof(etag)));
+	http_resp_free(&r);
+	snprintf(header, sizeof(header), "If-Match: %s", etag);
+	ck_assert_int_eq(api_with("PATCH", path, author, "{\"title\":\"Refused at commit\"}",
+	    header, &r), 500);
+	http_resp_free(&r);
+	res = PQexec(c, "DROP TRIGGER site_refuse ON post.posts");
+	PQclear(res);
+
+	PATHF(path, "%s/", slug);
+	site_sync(c, path, marker);
+	res = PQexec(c, "SELECT changes FROM post.site_state");
+	ck_assert_str_eq(PQgetvalue(res, 0, 0), before);
+	PQclear(res);
+	assert_kept(rel, kept);
+	PATHF(path, "/%s/", slug);
+	expect_text(path, word, true);
+
+	PQfinish(c);
+	free(author);
+}
+END_TEST
+
 static Suite *
 site_suite(void)
 {
@@ -1531,6 +1789,8 @@ site_suite(void)
 	tcase_add_test(t, images_and_media_down);
 	tcase_add_test(t, theme_reload_on_sighup);
 	tcase_add_test(t, no_statement_is_jit_compiled);
+	tcase_add_test(t, every_writer_notifies_in_its_transaction);
+	tcase_add_test(t, rolled_back_write_notifies_nothing);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -195,7 +195,7 @@ static const struct post_snap shown = {
 
 START_TEST(matrix)
 {
-	struct inval		 inv = { BUF_INIT, false, BUF_INIT };
+	struct inval		 inv = { BUF_INIT, false, BUF_INIT, 0 };
 	struct post_snap	 a = shown, b = shown;
 
 	/* Published: every list and feed, the sitemap. */
