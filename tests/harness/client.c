@@ -19,7 +19,8 @@ struct stack test_stack;
  * What the client allocated for the running test (see client.h): the
  * contents of each struct http_resp it filled, found by the struct's address
  * (compared, never read through: the struct may be gone with its function),
- * and the strings login() returned. client_release() frees them all.
+ * and the strings login() returned. client_release() frees them all, at the
+ * latest when the process exits.
  */
 struct owned_resp {
 	uintptr_t		 key;		/* the address of the struct http_resp */
@@ -37,6 +38,20 @@ struct owned_str {
 static struct owned_resp	*owned_resps;
 static struct owned_str		*owned_strs;
 static size_t			 owned_n;
+static bool			 owned_at_exit;
+
+/* Has client_release() run at exit, once: forked children inherit it. */
+static void
+owned_init(void)
+{
+	if (owned_at_exit)
+		return;
+	if (atexit(client_release) != 0) {
+		fprintf(stderr, "client: atexit failed\n");
+		abort();
+	}
+	owned_at_exit = true;
+}
 
 /* Frees what the client filled the struct http_resp at key with, if anything. */
 static void
@@ -66,6 +81,7 @@ owned_resp_add(struct http_resp *r)
 {
 	struct owned_resp	*o;
 
+	owned_init();
 	owned_resp_release((uintptr_t)r);
 	if ((o = malloc(sizeof(*o))) == NULL) {
 		fprintf(stderr, "client: out of memory\n");
@@ -86,6 +102,7 @@ owned_str_add(char *s)
 {
 	struct owned_str	*o;
 
+	owned_init();
 	ck_assert_ptr_nonnull(s);
 	ck_assert_ptr_nonnull(o = malloc(sizeof(*o)));
 	o->s = s;
@@ -115,15 +132,6 @@ size_t
 client_owned(void)
 {
 	return owned_n;
-}
-
-TCase *
-client_tcase(const char *name)
-{
-	TCase	*t = tcase_create(name);
-
-	tcase_add_checked_fixture(t, NULL, client_release);
-	return t;
 }
 
 /* libcurl write callback: appends to a buf. */

@@ -3,12 +3,14 @@
  * integration test program shares.
  *
  * Ownership: what the client allocates belongs to the running test and is
- * freed when it ends (the checked fixture of client_tcase()), so tests free
- * neither responses nor the tokens of login(), admin_token() and new_user().
- * Filling a struct http_resp frees what the same struct held before, so one
- * struct serves any number of requests; a pointer into a response (its body,
- * json, http_resp_str()) holds until that struct is filled again or freed,
- * or its function returns. http_resp_free() frees one at once (optional).
+ * freed when it ends (the process of a forked test exits; the client frees
+ * all at exit), so tests free neither responses nor the tokens of login(),
+ * admin_token() and new_user(); tests run in process share one owner.
+ * Filling a struct http_resp frees what that struct (known by its address)
+ * held before, once the request is sent, so one struct serves a loop of any
+ * length; a pointer into a response (its body, json, http_resp_str()) holds
+ * until that struct is filled again or freed, or its function returns, and a
+ * copy of the struct is no second owner. http_resp_free() frees one at once.
  */
 #ifndef QUIRE_CLIENT_H
 #define QUIRE_CLIENT_H
@@ -69,17 +71,12 @@ long		 http_request_on(CURL *c, const char *method, const char *url,
  */
 void		 http_resp_free(struct http_resp *);
 /*
- * Frees all the client allocated since the last call: the teardown of each
- * test of client_tcase(); programs outside libcheck may call it themselves.
+ * Frees all the client allocated so far (called at exit in every process
+ * that used the client, a forked test's included; any time before is fine).
  */
 void		 client_release(void);
 /* Returns how many responses and strings the client holds for the running test. */
 size_t		 client_owned(void);
-/*
- * Returns tcase_create(name) with a checked fixture whose teardown is
- * client_release(): every test case of the integration programs is made so.
- */
-TCase		*client_tcase(const char *name);
 
 /*
  * Returns the value of the last header name of the response (case-insensitive),

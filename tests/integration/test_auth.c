@@ -1837,7 +1837,7 @@ static Suite *
 auth_suite(void)
 {
 	Suite	*s = suite_create("auth");
-	TCase	*t = client_tcase("api");
+	TCase	*t = tcase_create("api");
 
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, login_me_refresh_logout);
@@ -1871,7 +1871,7 @@ auth_suite(void)
 	tcase_add_test(t, keygen_output_names_the_key_id);
 	tcase_add_test(t, create_admin_generates_a_long_enough_password);
 	suite_add_tcase(s, t);
-	t = client_tcase("limits");
+	t = tcase_create("limits");
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, attacker_locks_out_only_itself);
 	tcase_add_test(t, address_limit_caps_hashing);
@@ -1891,7 +1891,7 @@ static Suite *
 outage_suite(void)
 {
 	Suite	*s = suite_create("auth-outage");
-	TCase	*t = client_tcase("outage");
+	TCase	*t = tcase_create("outage");
 
 	tcase_add_test(t, database_outage_gives_503_then_recovers);
 	suite_add_tcase(s, t);

@@ -132,9 +132,9 @@ END_TEST
  * The client's ownership (client.h): a struct filled again frees only what
  * it held before, after the request (which may read from it), so one struct
  * serves a loop of any length; another struct's response stays readable;
- * http_resp_free() is immediate and idempotent; client_release() (each test's
- * teardown) frees the rest, tokens of login() included. ASan (make check
- * SAN=1) turns a wrong free into a failure here.
+ * http_resp_free() is immediate and idempotent; client_release() (at exit,
+ * so when a forked test ends) frees the rest, tokens of login() included.
+ * ASan (make check SAN=1) turns a wrong free into a failure here.
  */
 START_TEST(the_client_frees_what_a_test_no_longer_holds)
 {
@@ -180,13 +180,13 @@ static Suite *
 edge_suite(void)
 {
 	Suite	*s = suite_create("edge");
-	TCase	*t = client_tcase("web-server-errors");
+	TCase	*t = tcase_create("web-server-errors");
 
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, bodies_over_the_limits_get_413_in_the_error_shape);
 	tcase_add_test(t, programs_down_get_503_in_the_error_shape);
 	suite_add_tcase(s, t);
-	t = client_tcase("client");
+	t = tcase_create("client");
 	tcase_add_test(t, the_client_frees_what_a_test_no_longer_holds);
 	suite_add_tcase(s, t);
 	return s;

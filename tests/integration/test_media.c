@@ -1286,7 +1286,7 @@ static Suite *
 media_suite(void)
 {
 	Suite	*s = suite_create("media");
-	TCase	*t = client_tcase("media");
+	TCase	*t = tcase_create("media");
 
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, upload_and_metadata);

@@ -188,7 +188,7 @@ static Suite *
 outage_suite(void)
 {
 	Suite	*s = suite_create("outage");
-	TCase	*t = client_tcase("postgresql-restart");
+	TCase	*t = tcase_create("postgresql-restart");
 
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, postgresql_restarted_under_load);

@@ -1758,7 +1758,7 @@ static Suite *
 post_suite(void)
 {
 	Suite	*s = suite_create("post");
-	TCase	*t = client_tcase("api");
+	TCase	*t = tcase_create("api");
 
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, write_publish_read);
@@ -1796,7 +1796,7 @@ static Suite *
 outage_suite(void)
 {
 	Suite	*s = suite_create("post-outage");
-	TCase	*t = client_tcase("outage");
+	TCase	*t = tcase_create("outage");
 
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, database_outage_gives_503_then_recovers);

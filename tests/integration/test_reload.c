@@ -256,7 +256,7 @@ static Suite *
 reload_suite(void)
 {
 	Suite	*s = suite_create("reload");
-	TCase	*t = client_tcase("sighup");
+	TCase	*t = tcase_create("sighup");
 
 	tcase_set_timeout(t, 180);
 	tcase_add_test(t, sighup_survives_a_worker_restart);

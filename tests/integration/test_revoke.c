@@ -562,9 +562,9 @@ static Suite *
 revoke_suite(void)
 {
 	Suite	*s = suite_create("revoke");
-	TCase	*t = client_tcase("kinds");
-	TCase	*late = client_tcase("late");
-	TCase	*cut = client_tcase("cut");
+	TCase	*t = tcase_create("kinds");
+	TCase	*late = tcase_create("late");
+	TCase	*cut = tcase_create("cut");
 
 	tcase_set_timeout(t, 120);
 	tcase_add_checked_fixture(t, setup_base, NULL);
@@ -594,7 +594,7 @@ static Suite *
 restart_suite(void)
 {
 	Suite	*s = suite_create("revoke-restart");
-	TCase	*t = client_tcase("restart");
+	TCase	*t = tcase_create("restart");
 
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, postgresql_restarted);

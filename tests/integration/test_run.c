@@ -335,7 +335,7 @@ int
 main(void)
 {
 	Suite	*s = suite_create("run");
-	TCase	*t = client_tcase("again");
+	TCase	*t = tcase_create("again");
 	SRunner	*sr;
 	char	 cmd[100];
 	int	 failed, reports;

@@ -882,12 +882,12 @@ static Suite *
 scale_suite(void)
 {
 	Suite	*s = suite_create("scale");
-	TCase	*t = client_tcase("two-instances");
+	TCase	*t = tcase_create("two-instances");
 
 	tcase_set_timeout(t, 90);
 	tcase_add_test(t, one_of_two_instances_killed_under_load);
 	suite_add_tcase(s, t);
-	t = client_tcase("standby");
+	t = tcase_create("standby");
 	tcase_set_timeout(t, 60);
 	/* Before each test and after the last: a failed test leaves no replay paused. */
 	tcase_add_checked_fixture(t, standby_resume, NULL);
@@ -904,7 +904,7 @@ static Suite *
 failover_suite(void)
 {
 	Suite	*s = suite_create("failover");
-	TCase	*t = client_tcase("promotion");
+	TCase	*t = tcase_create("promotion");
 
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, the_standby_is_promoted_under_load);

@@ -1389,7 +1389,7 @@ static Suite *
 site_suite(void)
 {
 	Suite	*s = suite_create("site");
-	TCase	*t = client_tcase("pages");
+	TCase	*t = tcase_create("pages");
 
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, pages_of_every_type);
@@ -1412,7 +1412,7 @@ static Suite *
 outage_suite(void)
 {
 	Suite	*s = suite_create("site-outage");
-	TCase	*t = client_tcase("outage");
+	TCase	*t = tcase_create("outage");
 
 	tcase_set_timeout(t, 120);
 	tcase_add_test(t, all_down);

@@ -738,7 +738,7 @@ main(void)
 {
 	struct stack_opts	 o = { 0 };
 	Suite			*s = suite_create("soak");
-	TCase			*t = client_tcase("mixed");
+	TCase			*t = tcase_create("mixed");
 
 	o.procs = (int)env_int("SOAK_PROCS", 2);
 	tcase_add_test(t, mixed_traffic);
