@@ -1,5 +1,6 @@
 #include "client.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,6 +14,125 @@
 #include "secret.h"
 
 struct stack test_stack;
+
+/*
+ * What the client allocated for the running test (see client.h): the
+ * contents of each struct http_resp it filled, found by the struct's address
+ * (compared, never read through: the struct may be gone with its function),
+ * and the strings login() returned. client_release() frees them all, at the
+ * latest when the process exits.
+ */
+struct owned_resp {
+	uintptr_t		 key;		/* the address of the struct http_resp */
+	char			*headers;	/* its headers.data, body.data and json */
+	char			*body;
+	json_t			*json;
+	struct owned_resp	*next;
+};
+
+struct owned_str {
+	char			*s;
+	struct owned_str	*next;
+};
+
+static struct owned_resp	*owned_resps;
+static struct owned_str		*owned_strs;
+static size_t			 owned_n;
+static bool			 owned_at_exit;
+
+/* Has client_release() run at exit, once: forked children inherit it. */
+static void
+owned_init(void)
+{
+	if (owned_at_exit)
+		return;
+	if (atexit(client_release) != 0) {
+		fprintf(stderr, "client: atexit failed\n");
+		abort();
+	}
+	owned_at_exit = true;
+}
+
+/* Frees what the client filled the struct http_resp at key with, if anything. */
+static void
+owned_resp_release(uintptr_t key)
+{
+	struct owned_resp	**pp, *o;
+
+	for (pp = &owned_resps; (o = *pp) != NULL; pp = &o->next) {
+		if (o->key != key)
+			continue;
+		*pp = o->next;
+		free(o->headers);
+		free(o->body);
+		json_decref(o->json);
+		free(o);
+		owned_n--;
+		return;
+	}
+}
+
+/*
+ * Makes the contents of r owned by the running test, in place of what r held
+ * before (freed now: the request is over, so nothing of it is still read).
+ */
+static void
+owned_resp_add(struct http_resp *r)
+{
+	struct owned_resp	*o;
+
+	owned_init();
+	owned_resp_release((uintptr_t)r);
+	if ((o = malloc(sizeof(*o))) == NULL) {
+		fprintf(stderr, "client: out of memory\n");
+		abort();
+	}
+	o->key = (uintptr_t)r;
+	o->headers = r->headers.data;
+	o->body = r->body.data;
+	o->json = r->json;
+	o->next = owned_resps;
+	owned_resps = o;
+	owned_n++;
+}
+
+/* Returns s (NULL: fails the test), now owned by the running test. */
+static const char *
+owned_str_add(char *s)
+{
+	struct owned_str	*o;
+
+	owned_init();
+	ck_assert_ptr_nonnull(s);
+	ck_assert_ptr_nonnull(o = malloc(sizeof(*o)));
+	o->s = s;
+	o->next = owned_strs;
+	owned_strs = o;
+	owned_n++;
+	return s;
+}
+
+void
+client_release(void)
+{
+	struct owned_resp	*r;
+	struct owned_str	*s;
+
+	while ((r = owned_resps) != NULL)
+		owned_resp_release(r->key);
+	while ((s = owned_strs) != NULL) {
+		owned_strs = s->next;
+		free(s->s);
+		free(s);
+		owned_n--;
+	}
+}
+
+size_t
+client_owned(void)
+{
+	return owned_n;
+}
 
 /* libcurl write callback: appends to a buf. */
 static size_t
@@ -43,10 +163,11 @@ http_request_from(const char *source, const char *method, const char *url,
 	CURL	*c;
 	long	 status;
 
-	memset(out, 0, sizeof(*out));
-	out->status = -1;
-	if ((c = curl_easy_init()) == NULL)
+	if ((c = curl_easy_init()) == NULL) {
+		http_resp_free(out);
+		out->status = -1;
 		return -1;
+	}
 	status = request_on(c, source, method, url, headers, body, len, out);
 	curl_easy_cleanup(c);
 	return status;
@@ -102,15 +223,14 @@ request_on(CURL *c, const char *source, const char *method, const char *url,
 	curl_slist_free_all(list);
 	if (out->body.len > 0)
 		out->json = json_loadb(buf_str(&out->body), out->body.len, 0, NULL);
+	owned_resp_add(out);
 	return out->status;
 }
 
 void
 http_resp_free(struct http_resp *r)
 {
-	buf_free(&r->headers);
-	buf_free(&r->body);
-	json_decref(r->json);
+	owned_resp_release((uintptr_t)r);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -188,6 +308,33 @@ api(const char *method, const char *path, const char *token, const char *json,
 	return api_with(method, path, token, json, NULL, out);
 }
 
+void
+api_expect_errors(const char *token, const char *header, const struct api_case *cases,
+    size_t n)
+{
+	const struct api_case	*c;
+	struct http_resp	 r;
+	const char		*msg;
+	size_t			 i;
+
+	for (i = 0; i < n; i++) {
+		c = &cases[i];
+		api_with(c->method, c->path, token, c->json, header, &r);
+		ck_assert_msg(r.status == c->status &&
+		    strcmp(http_resp_error_code(&r), c->code) == 0,
+		    "case %zu, %s %s %.200s: %ld %.300s, wanted %d %s", i, c->method, c->path,
+		    c->json != NULL ? c->json : "", r.status, buf_str(&r.body), c->status, c->code);
+		ck_error(&r, c->status, c->code);
+		if (c->mentions == NULL)
+			continue;
+		msg = json_string_value(json_object_get(json_object_get(r.json, "error"),
+		    "message"));
+		ck_assert_msg(strstr(msg, c->mentions) != NULL,
+		    "case %zu, %s %s %.200s: message \"%s\" names no %s", i, c->method, c->path,
+		    c->json != NULL ? c->json : "", msg, c->mentions);
+	}
+}
+
 const char *
 http_resp_str(const struct http_resp *r, const char *name)
 {
@@ -238,12 +385,13 @@ program_log_wait(const char *needle, int n)
 	return got;
 }
 
-char *
+const char *
 login(const char *username, const char *password)
 {
 	struct http_resp	 r;
 	json_t			*body;
-	char			*json, *token;
+	char			*json;
+	const char		*token;
 
 	body = json_pack("{s:s, s:s}", "username", username, "password", password);
 	json = json_dumps(body, 0);
@@ -251,23 +399,23 @@ login(const char *username, const char *password)
 	api("POST", "/auth/login", NULL, json, &r);
 	free(json);
 	ck_assert_msg(r.status == 200, "login %s: %ld %s", username, r.status, buf_str(&r.body));
-	token = strdup(http_resp_str(&r, "access_token"));
+	token = owned_str_add(strdup(http_resp_str(&r, "access_token")));
 	http_resp_free(&r);
 	return token;
 }
 
-char *
+const char *
 admin_token(void)
 {
 	return login(ADMIN_USER, ADMIN_PASSWORD);
 }
 
-char *
+const char *
 new_user(const char *role, char name[USERNAME_MAX + 1], char id[UUID_LEN + 1])
 {
 	static unsigned	 serial;
 	struct http_resp r;
-	char		*admin, json[512];
+	char		 json[512];
 	unsigned char	 raw[4];
 
 	secret_random(raw, sizeof(raw));
@@ -275,9 +423,7 @@ new_user(const char *role, char name[USERNAME_MAX + 1], char id[UUID_LEN + 1])
 	    raw[2], raw[3]);
 	snprintf(json, sizeof(json), "{\"username\":\"%s\",\"password\":\"%s\",\"role\":\"%s\"}",
 	    name, USER_PASSWORD, role);
-	admin = admin_token();
-	api("POST", "/auth/users", admin, json, &r);
-	free(admin);
+	api("POST", "/auth/users", admin_token(), json, &r);
 	ck_assert_msg(r.status == 201, "create user: %ld %s", r.status, buf_str(&r.body));
 	if (id != NULL)
 		snprintf(id, 37, "%s", http_resp_str(&r, "id"));

@@ -1,6 +1,16 @@
 /*
  * client: real HTTP against the test stack (libcurl), and the main() every
  * integration test program shares.
+ *
+ * Ownership: what the client allocates belongs to the running test and is
+ * freed when it ends (the process of a forked test exits; the client frees
+ * all at exit), so tests free neither responses nor the tokens of login(),
+ * admin_token() and new_user(); tests run in process share one owner.
+ * Filling a struct http_resp frees what that struct (known by its address)
+ * held before, once the request is sent, so one struct serves a loop of any
+ * length; a pointer into a response (its body, json, http_resp_str()) holds
+ * until that struct is filled again or freed, or its function returns, and a
+ * copy of the struct is no second owner. http_resp_free() frees one at once.
  */
 #ifndef QUIRE_CLIENT_H
 #define QUIRE_CLIENT_H
@@ -34,8 +44,9 @@ struct http_resp {
 
 /*
  * Sends method url with headers (a NULL-terminated list of "Name: value", or
- * NULL) and body[0..len) (NULL: none). Returns the status (also in out), or
- * -1 when no answer came. Free out with http_resp_free().
+ * NULL) and body[0..len) (NULL: none; may point into out's last response).
+ * Returns the status (also in out), or -1 when no answer came. Fills out
+ * (uninitialised, or a response to replace), owned by the running test.
  */
 long		 http_request(const char *method, const char *url, const char *const *headers,
 		    const char *body, size_t len, struct http_resp *out);
@@ -54,7 +65,18 @@ long		 http_request_from(const char *source, const char *method, const char *url
 long		 http_request_on(CURL *c, const char *method, const char *url,
 		    const char *const *headers, const char *body, size_t len,
 		    struct http_resp *out);
+/*
+ * Frees a response now, rather than when the test ends or the struct is
+ * filled again; out is empty afterwards, and freeing it again does nothing.
+ */
 void		 http_resp_free(struct http_resp *);
+/*
+ * Frees all the client allocated so far (called at exit in every process
+ * that used the client, a forked test's included; any time before is fine).
+ */
+void		 client_release(void);
+/* Returns how many responses and strings the client holds for the running test. */
+size_t		 client_owned(void);
 
 /*
  * Returns the value of the last header name of the response (case-insensitive),
@@ -80,6 +102,27 @@ long		 api_from(const char *source, const char *method, const char *path,
 long		 api_at(const char *base, const char *method, const char *path,
 		    const char *token, const char *json, const char *header,
 		    struct http_resp *out);
+
+/*
+ * One request of a table-driven test and the error it must get: method path
+ * with json as its body (NULL: none), answered status with the error code in
+ * the shared shape (ck_error), and a message naming mentions (NULL: any).
+ */
+struct api_case {
+	const char	*method;
+	const char	*path;
+	const char	*json;
+	int		 status;
+	const char	*code;
+	const char	*mentions;
+};
+
+/*
+ * Sends each of the n cases with token (NULL: none) and one more header as
+ * api_with() (NULL: none), and asserts its answer; a failure names the case.
+ */
+void		 api_expect_errors(const char *token, const char *header,
+		    const struct api_case *cases, size_t n);
 
 /* Returns the string member name of the response's JSON (borrowed), or NULL. */
 const char	*http_resp_str(const struct http_resp *, const char *name);
@@ -110,16 +153,20 @@ int		 program_log_wait(const char *needle, int n);
 /* Returns how many lines of the file at path hold needle (0 when it cannot be read). */
 int		 log_count(const char *path, const char *needle);
 
-/* Logs in and returns the access token (to free), failing the test on error. */
-char		*login(const char *username, const char *password);
-/* Logs in the stack's admin and returns the access token (to free). */
-char		*admin_token(void);
+/*
+ * Logs in and returns the access token, failing the test on error. The
+ * token, like those of admin_token() and new_user(), is the running test's:
+ * valid until the test ends (client_release()), not to free.
+ */
+const char	*login(const char *username, const char *password);
+/* Logs in the stack's admin and returns the access token (the test's). */
+const char	*admin_token(void);
 /*
  * Creates a user with a fresh unique name, the role given and USER_PASSWORD.
  * Writes the name and, when id is not NULL, the id.
- * Returns an access token for the new user (to free).
+ * Returns an access token for the new user (the test's).
  */
-char		*new_user(const char *role, char name[USERNAME_MAX + 1], char id[UUID_LEN + 1]);
+const char	*new_user(const char *role, char name[USERNAME_MAX + 1], char id[UUID_LEN + 1]);
 
 /* Writes a fresh word ("w" and 12 hex digits) to tell a test's data apart. */
 void		 unique_word(char out[16]);

@@ -18,6 +18,7 @@
 #include "client.h"
 #include "fcgi_client.h"
 #include "forge.h"
+#include "nitems.h"
 #include "proc.h"
 #include "standalone.h"
 #include "tok.h"
@@ -83,7 +84,6 @@ fail_logins(const char *base, const char *source, const char *forwarded, const c
 	for (i = 0; i < n; i++) {
 		login_at(base, source, forwarded, user, "wrong-password!", &r);
 		ck_error(&r, 401, "invalid_credentials");
-		http_resp_free(&r);
 	}
 }
 
@@ -100,7 +100,6 @@ expect_limited(const char *base, const char *source, const char *forwarded, cons
 	ck_error(&r, 429, "too_many_attempts");
 	ck_assert_ptr_nonnull(http_header(&r, "Retry-After", value, sizeof(value)));
 	ck_assert_int_eq(text_parse_int(value, 1, 900, &retry), 0);
-	http_resp_free(&r);
 }
 
 /* Posts {"refresh_token": token} to path. */
@@ -205,11 +204,10 @@ same_params(const char *hash, const char *setting)
 START_TEST(login_me_refresh_logout)
 {
 	struct http_resp r, me, r2;
-	char		 name[USERNAME_MAX + 1], id[UUID_LEN + 1], *tok, auth[AUTH_HEADER_SIZE];
+	char		 name[USERNAME_MAX + 1], id[UUID_LEN + 1], auth[AUTH_HEADER_SIZE];
 	const char	*refresh;
 
-	tok = new_user("author", name, id);
-	free(tok);
+	new_user("author", name, id);
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "token_type"), "Bearer");
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "expires_in")), 900);
@@ -221,7 +219,6 @@ START_TEST(login_me_refresh_logout)
 	ck_assert_str_eq(http_resp_str(&me, "username"), name);
 	ck_assert_str_eq(http_resp_str(&me, "role"), "author");
 	ck_assert_int_eq(strlen(http_resp_str(&me, "created_at")), 20);
-	http_resp_free(&me);
 
 	/* Refresh: a new access token and a new refresh token; the old one stops working. */
 	refresh = http_resp_str(&r, "refresh_token");
@@ -229,17 +226,12 @@ START_TEST(login_me_refresh_logout)
 	ck_assert_str_ne(http_resp_str(&r2, "refresh_token"), refresh);
 	ck_assert_ptr_nonnull(http_resp_str(&r2, "access_token"));
 	ck_assert_int_eq(api("GET", "/auth/me", http_resp_str(&r2, "access_token"), NULL, &me), 200);
-	http_resp_free(&me);
 
 	/* Logout revokes the current token and its family. */
 	ck_assert_int_eq(post_refresh("/auth/logout", http_resp_str(&r2, "refresh_token"), &me), 204);
 	ck_assert_int_eq(me.body.len, 0);
-	http_resp_free(&me);
 	post_refresh("/auth/refresh", http_resp_str(&r2, "refresh_token"), &me);
 	ck_error(&me, 401, "invalid_refresh_token");
-	http_resp_free(&me);
-	http_resp_free(&r2);
-	http_resp_free(&r);
 }
 END_TEST
 
@@ -248,21 +240,16 @@ START_TEST(refresh_reuse_revokes_family)
 	struct http_resp r1, r2, r3;
 	char		 name[USERNAME_MAX + 1];
 
-	free(new_user("author", name, NULL));
+	new_user("author", name, NULL);
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r1), 200);
 	ck_assert_int_eq(post_refresh("/auth/refresh", http_resp_str(&r1, "refresh_token"), &r2), 200);
 	/* The first token again: theft. It fails, and so does the legitimate new one. */
 	post_refresh("/auth/refresh", http_resp_str(&r1, "refresh_token"), &r3);
 	ck_error(&r3, 401, "invalid_refresh_token");
-	http_resp_free(&r3);
 	post_refresh("/auth/refresh", http_resp_str(&r2, "refresh_token"), &r3);
 	ck_error(&r3, 401, "invalid_refresh_token");
-	http_resp_free(&r3);
 	/* Another login is a new family and works. */
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r3), 200);
-	http_resp_free(&r3);
-	http_resp_free(&r2);
-	http_resp_free(&r1);
 }
 END_TEST
 
@@ -272,16 +259,12 @@ START_TEST(refresh_bad_tokens)
 
 	post_refresh("/auth/refresh", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", &r);
 	ck_error(&r, 401, "invalid_refresh_token");
-	http_resp_free(&r);
 	post_refresh("/auth/refresh", "short", &r);
 	ck_error(&r, 401, "invalid_refresh_token");
-	http_resp_free(&r);
 	api("POST", "/auth/refresh", NULL, "{\"refresh_token\":42}", &r);
 	ck_error(&r, 400, "invalid_type");
-	http_resp_free(&r);
 	api("POST", "/auth/refresh", NULL, "{}", &r);
 	ck_error(&r, 400, "missing_field");
-	http_resp_free(&r);
 }
 END_TEST
 
@@ -290,14 +273,12 @@ START_TEST(wrong_password_and_unknown_user_look_the_same)
 	struct http_resp a, b;
 	char		 name[USERNAME_MAX + 1];
 
-	free(new_user("author", name, NULL));
+	new_user("author", name, NULL);
 	login_resp(name, "not-the-password", &a);
 	login_resp("nobody-by-this-name", "not-the-password", &b);
 	ck_error(&a, 401, "invalid_credentials");
 	ck_error(&b, 401, "invalid_credentials");
 	ck_assert_str_eq(buf_str(&a.body), buf_str(&b.body));
-	http_resp_free(&a);
-	http_resp_free(&b);
 }
 END_TEST
 
@@ -305,7 +286,7 @@ START_TEST(brute_force_limit)
 {
 	char		 name[USERNAME_MAX + 1];
 
-	free(new_user("author", name, NULL));
+	new_user("author", name, NULL);
 	fail_logins(NULL, NULL, NULL, name, 5);
 	/* Even the right password is refused until the window passes. */
 	expect_limited(NULL, NULL, NULL, name, USER_PASSWORD);
@@ -327,20 +308,17 @@ START_TEST(attacker_locks_out_only_itself)
 	char		 name[USERNAME_MAX + 1], ghost[80];
 	int		 i;
 
-	free(new_user("author", name, NULL));
+	new_user("author", name, NULL);
 	fail_logins(NULL, "127.0.0.3", "127.0.0.2", name, 5);
 	expect_limited(NULL, "127.0.0.3", "127.0.0.2", name, USER_PASSWORD);
 	expect_limited(NULL, "127.0.0.3", NULL, name, USER_PASSWORD);
 
 	/* The owner, elsewhere, logs in meanwhile, again and again. */
-	for (i = 0; i < 3; i++) {
+	for (i = 0; i < 3; i++)
 		ck_assert_int_eq(login_at(NULL, "127.0.0.2", NULL, name, USER_PASSWORD, &r), 200);
-		http_resp_free(&r);
-	}
 	/* Nor did the attacker's failures count against the owner's own address. */
 	fail_logins(NULL, "127.0.0.2", NULL, name, 4);
 	ck_assert_int_eq(login_at(NULL, "127.0.0.2", NULL, name, USER_PASSWORD, &r), 200);
-	http_resp_free(&r);
 
 	/* A username that does not exist is limited the same way, per address. */
 	snprintf(ghost, sizeof(ghost), "ghost-%d", (int)getpid());
@@ -362,7 +340,7 @@ START_TEST(address_limit_caps_hashing)
 	char		 name[USERNAME_MAX + 1], guess[96];
 	int		 i;
 
-	free(new_user("author", name, NULL));
+	new_user("author", name, NULL);
 	for (i = 0; i < 50; i++) {
 		snprintf(guess, sizeof(guess), "nobody-%d-%d", (int)getpid(), i);
 		fail_logins(NULL, "127.0.0.4", NULL, guess, 1);
@@ -370,7 +348,6 @@ START_TEST(address_limit_caps_hashing)
 	expect_limited(NULL, "127.0.0.4", NULL, "yet-another-name", "wrong-password!");
 	expect_limited(NULL, "127.0.0.4", NULL, name, USER_PASSWORD);
 	ck_assert_int_eq(login_at(NULL, "127.0.0.5", NULL, name, USER_PASSWORD, &r), 200);
-	http_resp_free(&r);
 }
 END_TEST
 
@@ -409,19 +386,17 @@ START_TEST(trusted_proxy_forwards_the_client_address)
 	web = web_start_extra(&test_stack, "proxied", port, routes);
 	ck_assert_int_gt(web, 0);
 	snprintf(base, sizeof(base), "http://127.0.0.1:%d", port);
-	free(new_user("author", name, NULL));
+	new_user("author", name, NULL);
 
 	/* A client behind the proxy hammers the name: it is stopped, another is not. */
 	fail_logins(base, "127.0.0.6", "127.0.0.7", name, 5);
 	expect_limited(base, "127.0.0.6", "127.0.0.7", name, USER_PASSWORD);
 	ck_assert_int_eq(login_at(base, "127.0.0.6", "127.0.0.8", name, USER_PASSWORD, &r), 200);
-	http_resp_free(&r);
 
 	/* Not the proxy: its X-Forwarded-For counts for nothing. */
 	fail_logins(base, "127.0.0.9", "127.0.0.8", name, 5);
 	expect_limited(base, "127.0.0.9", "127.0.0.8", name, USER_PASSWORD);
 	ck_assert_int_eq(login_at(base, "127.0.0.6", "127.0.0.8", name, USER_PASSWORD, &r), 200);
-	http_resp_free(&r);
 	stop_process(web, SIGTERM, 5000, true);
 }
 END_TEST
@@ -430,7 +405,7 @@ START_TEST(tokens_verify_with_the_jwks_alone)
 {
 	struct http_resp r, jwks;
 	char		 dir[] = "/tmp/quire-jwks-XXXXXX", jf[128], tf[128], bad[4200], cache[64];
-	char		*tok;
+	const char	*tok;
 	char		*argv[] = { "/usr/bin/python3", "tests/integration/jwks_verify.py", jf, tf, NULL };
 	FILE		*f;
 	size_t		 n;
@@ -463,12 +438,9 @@ START_TEST(tokens_verify_with_the_jwks_alone)
 	/* And the service agrees. */
 	api("GET", "/auth/me", bad, NULL, &r);
 	ck_error(&r, 401, "invalid_token");
-	http_resp_free(&r);
 	unlink(jf);
 	unlink(tf);
 	rmdir(dir);
-	free(tok);
-	http_resp_free(&jwks);
 }
 END_TEST
 
@@ -485,7 +457,6 @@ expect_rejected(const char *token, const char *why)
 	ck_assert_ptr_nonnull(http_header(&r, "WWW-Authenticate", www, sizeof(www)));
 	ck_assert_msg(strstr(www, "Bearer") == www && strstr(www, "error=\"invalid_token\""),
 	    "%s: WWW-Authenticate %s", why, www);
-	http_resp_free(&r);
 }
 
 START_TEST(forged_tokens_are_rejected)
@@ -499,7 +470,7 @@ START_TEST(forged_tokens_are_rejected)
 	size_t		 publen;
 	const char	*dot;
 
-	free(new_user("author", name, id));
+	new_user("author", name, id);
 	snprintf(path, sizeof(path), "%s/keys/private.pem", test_stack.var);
 	ck_assert_ptr_nonnull(key = forge_load_key(path));
 	ck_assert_int_eq(tok_kid(key, kid), 0);
@@ -509,7 +480,6 @@ START_TEST(forged_tokens_are_rejected)
 	claims = forge_claims(id, "author", "quire-auth", AUDIENCE, now, now, now + 600);
 	ok = forge_token(head, claims, key, NULL, 0);
 	ck_assert_int_eq(api("GET", "/auth/me", ok, NULL, &r), 200);
-	http_resp_free(&r);
 
 	/* alg none, with and without a kid. */
 	t = forge_token("{\"alg\":\"none\",\"typ\":\"JWT\"}", claims, NULL, NULL, 0);
@@ -564,7 +534,6 @@ START_TEST(forged_tokens_are_rejected)
 	claims = forge_claims(id, "author", "quire-auth", AUDIENCE, now, now + 10, now + 600);
 	t = forge_token(head, claims, key, NULL, 0);
 	ck_assert_int_eq(api("GET", "/auth/me", t, NULL, &r), 200);
-	http_resp_free(&r);
 	free(t);
 	free(claims);
 
@@ -608,7 +577,8 @@ END_TEST
 START_TEST(bearer_only_from_the_header)
 {
 	struct http_resp r;
-	char		*tok = admin_token(), path[4200], auth[AUTH_HEADER_SIZE], url[256];
+	char		 path[4200], auth[AUTH_HEADER_SIZE], url[256];
+	const char	*tok = admin_token();
 	const char	*headers[2] = { auth, NULL };
 
 	/* A token in the query string is ignored. */
@@ -616,25 +586,39 @@ START_TEST(bearer_only_from_the_header)
 	api("GET", path, NULL, NULL, &r);
 	ck_error(&r, 401, "missing_token");
 	ck_assert_ptr_nonnull(http_header(&r, "WWW-Authenticate", auth, sizeof(auth)));
-	http_resp_free(&r);
 	/* The scheme is case-insensitive. */
 	snprintf(auth, sizeof(auth), "Authorization: bEaReR %s", tok);
 	snprintf(url, sizeof(url), "%s/auth/me", test_stack.base_url);
 	ck_assert_int_eq(http_request("GET", url, headers, NULL, 0, &r), 200);
-	http_resp_free(&r);
 	/* Another scheme is no token at all. */
 	snprintf(auth, sizeof(auth), "Authorization: Basic YWRtaW46eA==");
 	http_request("GET", url, headers, NULL, 0, &r);
 	ck_error(&r, 401, "missing_token");
-	http_resp_free(&r);
-	free(tok);
 }
 END_TEST
 
 START_TEST(users_create_and_validate)
 {
 	struct http_resp r;
-	char		*admin = admin_token(), *author, name[USERNAME_MAX + 1], body[512], loc[128];
+	char		 name[USERNAME_MAX + 1], body[512], loc[128];
+	const char	*admin = admin_token(), *author;
+	static const struct api_case bad[] = {
+		{ "POST", "/auth/users",
+		    "{\"username\":\"Upper\",\"password\":\"long enough pw\",\"role\":\"author\"}",
+		    400, "invalid_username", NULL },
+		{ "POST", "/auth/users",
+		    "{\"username\":\"ab\",\"password\":\"long enough pw\",\"role\":\"author\"}",
+		    400, "invalid_username", NULL },
+		{ "POST", "/auth/users",
+		    "{\"username\":\"tab\\tuser\",\"password\":\"long enough pw\",\"role\":\"author\"}",
+		    400, "control_character", NULL },
+		{ "POST", "/auth/users",
+		    "{\"username\":\"shortpw\",\"password\":\"123456789\",\"role\":\"author\"}",
+		    400, "weak_password", NULL },
+		{ "POST", "/auth/users",
+		    "{\"username\":\"badrole\",\"password\":\"long enough pw\",\"role\":\"root\"}",
+		    400, "invalid_role", NULL },
+	};
 
 	author = new_user("author", name, NULL);
 	snprintf(body, sizeof(body),
@@ -646,54 +630,34 @@ START_TEST(users_create_and_validate)
 	ck_assert_str_eq(http_resp_str(&r, "role"), "editor");
 	ck_assert_ptr_null(json_object_get(r.json, "password_hash"));
 	ck_assert_ptr_null(json_object_get(r.json, "password"));
-	http_resp_free(&r);
 
 	api("POST", "/auth/users", admin, body, &r);
 	ck_error(&r, 409, "username_taken");
-	http_resp_free(&r);
 	api("POST", "/auth/users", author, body, &r);
 	ck_error(&r, 403, "forbidden");
-	http_resp_free(&r);
 
-	api("POST", "/auth/users", admin,
-	    "{\"username\":\"Upper\",\"password\":\"long enough pw\",\"role\":\"author\"}", &r);
-	ck_error(&r, 400, "invalid_username");
-	http_resp_free(&r);
-	api("POST", "/auth/users", admin,
-	    "{\"username\":\"ab\",\"password\":\"long enough pw\",\"role\":\"author\"}", &r);
-	ck_error(&r, 400, "invalid_username");
-	http_resp_free(&r);
-	api("POST", "/auth/users", admin,
-	    "{\"username\":\"tab\\tuser\",\"password\":\"long enough pw\",\"role\":\"author\"}", &r);
-	ck_error(&r, 400, "control_character");
-	http_resp_free(&r);
-	api("POST", "/auth/users", admin,
-	    "{\"username\":\"shortpw\",\"password\":\"123456789\",\"role\":\"author\"}", &r);
-	ck_error(&r, 400, "weak_password");
-	http_resp_free(&r);
-	api("POST", "/auth/users", admin,
-	    "{\"username\":\"badrole\",\"password\":\"long enough pw\",\"role\":\"root\"}", &r);
-	ck_error(&r, 400, "invalid_role");
-	http_resp_free(&r);
+	api_expect_errors(admin, NULL, bad, nitems(bad));
 	/* None of the refused ones exists. */
 	ck_assert_int_eq(login_resp("shortpw", "123456789", &r), 401);
-	http_resp_free(&r);
 	ck_assert_int_eq(login_resp("badrole", "long enough pw", &r), 401);
-	http_resp_free(&r);
-	free(admin);
-	free(author);
 }
 END_TEST
 
 START_TEST(users_list_paginates)
 {
 	struct http_resp r;
-	char		*admin = admin_token(), *author, hdr[1024], total_s[32];
+	char		 hdr[1024], total_s[32];
+	const char	*admin = admin_token(), *author;
 	long long	 total;
+	static const struct api_case bad[] = {
+		{ "GET", "/auth/users?per_page=101", NULL, 400, "invalid_query", "per_page" },
+		{ "GET", "/auth/users?page=0", NULL, 400, "invalid_query", "page" },
+		{ "GET", "/auth/users?page=abc", NULL, 400, "invalid_query", "page" },
+	};
 
 	author = new_user("author", hdr, NULL);
-	free(new_user("author", hdr, NULL));
-	free(new_user("author", hdr, NULL));
+	new_user("author", hdr, NULL);
+	new_user("author", hdr, NULL);
 	ck_assert_int_eq(api("GET", "/auth/users?per_page=2&page=2", admin, NULL, &r), 200);
 	ck_assert_int_eq(json_array_size(json_object_get(r.json, "items")), 2);
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "page")), 2);
@@ -705,105 +669,71 @@ START_TEST(users_list_paginates)
 	ck_assert_ptr_nonnull(http_header(&r, "Link", hdr, sizeof(hdr)));
 	ck_assert_ptr_nonnull(strstr(hdr, "</auth/users?per_page=2&page=3>; rel=\"next\""));
 	ck_assert_ptr_nonnull(strstr(hdr, "</auth/users?per_page=2&page=1>; rel=\"prev\""));
-	http_resp_free(&r);
 
-	api("GET", "/auth/users?per_page=101", admin, NULL, &r);
-	ck_error(&r, 400, "invalid_query");
-	http_resp_free(&r);
-	api("GET", "/auth/users?page=0", admin, NULL, &r);
-	ck_error(&r, 400, "invalid_query");
-	http_resp_free(&r);
-	api("GET", "/auth/users?page=abc", admin, NULL, &r);
-	ck_error(&r, 400, "invalid_query");
-	http_resp_free(&r);
+	api_expect_errors(admin, NULL, bad, nitems(bad));
 	api("GET", "/auth/users", author, NULL, &r);
 	ck_error(&r, 403, "forbidden");
-	http_resp_free(&r);
-	free(admin);
-	free(author);
 }
 END_TEST
 
 START_TEST(users_get_self_or_admin)
 {
 	struct http_resp r;
-	char		*admin = admin_token(), *a, *b, ida[UUID_LEN + 1], idb[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
+	char		 ida[UUID_LEN + 1], idb[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
+	const char	*admin = admin_token(), *a, *b;
 
 	a = new_user("author", name, ida);
 	b = new_user("editor", name, idb);
 	snprintf(path, sizeof(path), "/auth/users/%s", ida);
 	ck_assert_int_eq(api("GET", path, a, NULL, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "id"), ida);
-	http_resp_free(&r);
 	ck_assert_int_eq(api("GET", path, admin, NULL, &r), 200);
-	http_resp_free(&r);
 	api("GET", path, b, NULL, &r);
 	ck_error(&r, 403, "forbidden");
-	http_resp_free(&r);
 	api("GET", "/auth/users/00000000-0000-4000-8000-000000000000", admin, NULL, &r);
 	ck_error(&r, 404, "not_found");
-	http_resp_free(&r);
 	api("GET", "/auth/users/not-a-uuid", admin, NULL, &r);
 	ck_error(&r, 400, "invalid_id");
-	http_resp_free(&r);
 	api("GET", "/auth/users/1%27%20OR%201=1", admin, NULL, &r);
 	ck_error(&r, 400, "invalid_id");
-	http_resp_free(&r);
-	free(admin);
-	free(a);
-	free(b);
 }
 END_TEST
 
 START_TEST(users_patch_role_and_disable)
 {
 	struct http_resp r, s;
-	char		*admin = admin_token(), *a, id[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
+	char		 id[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
+	const char	*admin = admin_token(), *a;
+	const struct api_case bad[] = {
+		{ "PATCH", path, "{\"role\":\"god\"}", 400, "invalid_role", NULL },
+		{ "PATCH", path, "{\"disabled\":\"yes\"}", 400, "invalid_type", "disabled" },
+		{ "PATCH", path, "{}", 400, "missing_field", NULL },
+	};
 
 	a = new_user("author", name, id);
 	snprintf(path, sizeof(path), "/auth/users/%s", id);
 	api("PATCH", path, a, "{\"role\":\"admin\"}", &r);
 	ck_error(&r, 403, "forbidden");
-	http_resp_free(&r);
 	ck_assert_int_eq(api("PATCH", path, admin, "{\"role\":\"editor\"}", &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "role"), "editor");
-	http_resp_free(&r);
-	api("PATCH", path, admin, "{\"role\":\"god\"}", &r);
-	ck_error(&r, 400, "invalid_role");
-	http_resp_free(&r);
-	api("PATCH", path, admin, "{\"disabled\":\"yes\"}", &r);
-	ck_error(&r, 400, "invalid_type");
-	http_resp_free(&r);
-	api("PATCH", path, admin, "{}", &r);
-	ck_error(&r, 400, "missing_field");
-	http_resp_free(&r);
+	api_expect_errors(admin, NULL, bad, nitems(bad));
 
 	/* Disabling: no login, no refresh, no /auth/me. */
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &s), 200);
 	ck_assert_int_eq(api("PATCH", path, admin, "{\"disabled\":true}", &r), 200);
 	ck_assert(json_is_true(json_object_get(r.json, "disabled")));
-	http_resp_free(&r);
 	login_resp(name, USER_PASSWORD, &r);
 	ck_error(&r, 401, "invalid_credentials");
-	http_resp_free(&r);
 	post_refresh("/auth/refresh", http_resp_str(&s, "refresh_token"), &r);
 	ck_error(&r, 401, "invalid_refresh_token");
-	http_resp_free(&r);
 	api("GET", "/auth/me", http_resp_str(&s, "access_token"), NULL, &r);
 	ck_error(&r, 401, "invalid_token");
-	http_resp_free(&r);
 
 	/* Enabled again, the user logs in; the revoked session stays revoked. */
 	ck_assert_int_eq(api("PATCH", path, admin, "{\"disabled\":false}", &r), 200);
-	http_resp_free(&r);
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
-	http_resp_free(&r);
 	post_refresh("/auth/refresh", http_resp_str(&s, "refresh_token"), &r);
 	ck_error(&r, 401, "invalid_refresh_token");
-	http_resp_free(&r);
-	http_resp_free(&s);
-	free(admin);
-	free(a);
 }
 END_TEST
 
@@ -827,10 +757,19 @@ token_payload(const char *tok)
 START_TEST(users_display_name)
 {
 	struct http_resp r, s;
-	char		*admin = admin_token(), *a, *b, id[UUID_LEN + 1], idb[UUID_LEN + 1];
+	char		 id[UUID_LEN + 1], idb[UUID_LEN + 1];
+	const char	*admin = admin_token(), *a, *b;
 	char		 name[USERNAME_MAX + 1], nameb[USERNAME_MAX + 1], path[128], body[512];
 	char		 hundred[101];
 	json_t		*p;
+	const struct api_case bad_names[] = {
+		{ "PATCH", path, body, 400, "invalid_field", "display_name" },	/* 101 characters */
+		{ "PATCH", path, "{\"display_name\":\"   \"}", 400, "invalid_field", NULL },
+		{ "PATCH", path, "{\"display_name\":\"bell\\u0007\"}", 400, "invalid_field", NULL },
+		{ "PATCH", path, "{\"display_name\":42}", 400, "invalid_type", NULL },
+		{ "PATCH", path, "{\"display_name\":\"X\",\"password\":\"p\","
+		    "\"current_password\":\"q\"}", 400, "invalid_field", NULL },
+	};
 
 	a = new_user("author", name, id);
 	b = new_user("author", nameb, idb);
@@ -838,7 +777,6 @@ START_TEST(users_display_name)
 	/* None at first: null in the JSON, no claim in the token. */
 	ck_assert_int_eq(api("GET", "/auth/me", a, NULL, &r), 200);
 	ck_assert(json_is_null(json_object_get(r.json, "display_name")));
-	http_resp_free(&r);
 	p = token_payload(a);
 	ck_assert_ptr_null(json_object_get(p, "display_name"));
 	ck_assert_str_eq(json_string_value(json_object_get(p, "name")), name);
@@ -849,7 +787,6 @@ START_TEST(users_display_name)
 	    &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "display_name"), "Ada \xc3\x89 <b>\"&'");
 	ck_assert_str_eq(http_resp_str(&r, "username"), name);
-	http_resp_free(&r);
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
 	p = token_payload(http_resp_str(&r, "access_token"));
 	ck_assert_str_eq(json_string_value(json_object_get(p, "display_name")), "Ada \xc3\x89 <b>\"&'");
@@ -857,84 +794,55 @@ START_TEST(users_display_name)
 	json_decref(p);
 	/* The refreshed token too. */
 	ck_assert_int_eq(post_refresh("/auth/refresh", http_resp_str(&r, "refresh_token"), &s), 200);
-	http_resp_free(&r);
 	p = token_payload(http_resp_str(&s, "access_token"));
 	ck_assert_str_eq(json_string_value(json_object_get(p, "display_name")), "Ada \xc3\x89 <b>\"&'");
 	json_decref(p);
 	/* A token with the claim verifies (it is read, not refused). */
 	ck_assert_int_eq(api("GET", "/auth/me", http_resp_str(&s, "access_token"), NULL, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "display_name"), "Ada \xc3\x89 <b>\"&'");
-	http_resp_free(&r);
-	http_resp_free(&s);
 
 	/* Refused, and nothing changes. */
 	memset(hundred, 'x', 100);
 	hundred[100] = '\0';
 	snprintf(body, sizeof(body), "{\"display_name\":\"%sy\"}", hundred);
-	api("PATCH", path, a, body, &r);
-	ck_error(&r, 400, "invalid_field");
-	ck_assert_ptr_nonnull(strstr(buf_str(&r.body), "display_name"));
-	http_resp_free(&r);
-	api("PATCH", path, a, "{\"display_name\":\"   \"}", &r);
-	ck_error(&r, 400, "invalid_field");
-	http_resp_free(&r);
-	api("PATCH", path, a, "{\"display_name\":\"bell\\u0007\"}", &r);
-	ck_error(&r, 400, "invalid_field");
-	http_resp_free(&r);
-	api("PATCH", path, a, "{\"display_name\":42}", &r);
-	ck_error(&r, 400, "invalid_type");
-	http_resp_free(&r);
-	api("PATCH", path, a, "{\"display_name\":\"X\",\"password\":\"p\","
-	    "\"current_password\":\"q\"}", &r);
-	ck_error(&r, 400, "invalid_field");
-	http_resp_free(&r);
+	api_expect_errors(a, NULL, bad_names, nitems(bad_names));
 	/* Another author may not set it; an admin may. */
 	api("PATCH", path, b, "{\"display_name\":\"Mallory\"}", &r);
 	ck_error(&r, 403, "forbidden");
-	http_resp_free(&r);
 	ck_assert_int_eq(api("GET", path, admin, NULL, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "display_name"), "Ada \xc3\x89 <b>\"&'");
-	http_resp_free(&r);
 	snprintf(body, sizeof(body), "{\"display_name\":\"%s\"}", hundred);
 	ck_assert_int_eq(api("PATCH", path, admin, body, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "display_name"), hundred);
-	http_resp_free(&r);
 	ck_assert_int_eq(api("PATCH", path, admin, "{\"role\":\"editor\",\"display_name\":\"Ed\"}",
 	    &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "display_name"), "Ed");
 	ck_assert_str_eq(http_resp_str(&r, "role"), "editor");
-	http_resp_free(&r);
 	/* null clears it. */
 	ck_assert_int_eq(api("PATCH", path, admin, "{\"display_name\":null}", &r), 200);
 	ck_assert(json_is_null(json_object_get(r.json, "display_name")));
-	http_resp_free(&r);
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
 	p = token_payload(http_resp_str(&r, "access_token"));
 	ck_assert_ptr_null(json_object_get(p, "display_name"));
 	json_decref(p);
-	http_resp_free(&r);
 
 	/* Given at creation by an admin, checked there too. */
 	snprintf(body, sizeof(body), "{\"username\":\"%s-dn\",\"password\":\"%s\","
 	    "\"role\":\"author\",\"display_name\":\" Bea \"}", nameb, USER_PASSWORD);
 	ck_assert_int_eq(api("POST", "/auth/users", admin, body, &r), 201);
 	ck_assert_str_eq(http_resp_str(&r, "display_name"), "Bea");
-	http_resp_free(&r);
 	snprintf(body, sizeof(body), "{\"username\":\"%s-dx\",\"password\":\"%s\","
 	    "\"role\":\"author\",\"display_name\":\"\"}", nameb, USER_PASSWORD);
 	api("POST", "/auth/users", admin, body, &r);
 	ck_error(&r, 400, "invalid_field");
-	http_resp_free(&r);
-	free(admin);
-	free(a);
-	free(b);
 }
 END_TEST
 
 START_TEST(users_change_own_password)
 {
 	struct http_resp r, s;
-	char		*a, *b, id[UUID_LEN + 1], idb[UUID_LEN + 1], name[USERNAME_MAX + 1], nameb[USERNAME_MAX + 1], path[128];
+	char		 id[UUID_LEN + 1], idb[UUID_LEN + 1], name[USERNAME_MAX + 1], nameb[USERNAME_MAX + 1], path[128];
+	const char	*a, *b;
 
 	a = new_user("author", name, id);
 	b = new_user("author", nameb, idb);
@@ -943,31 +851,20 @@ START_TEST(users_change_own_password)
 
 	api("PATCH", path, a, "{\"current_password\":\"wrong password\",\"password\":\"new password 123\"}", &r);
 	ck_error(&r, 401, "invalid_credentials");
-	http_resp_free(&r);
 	api("PATCH", path, a, "{\"password\":\"new password 123\"}", &r);
 	ck_error(&r, 400, "missing_field");
-	http_resp_free(&r);
 	api("PATCH", path, a, "{\"current_password\":\"" USER_PASSWORD "\",\"password\":\"short\"}", &r);
 	ck_error(&r, 400, "weak_password");
-	http_resp_free(&r);
 	api("PATCH", path, b, "{\"current_password\":\"" USER_PASSWORD "\",\"password\":\"new password 123\"}", &r);
 	ck_error(&r, 403, "forbidden");
-	http_resp_free(&r);
 
 	ck_assert_int_eq(api("PATCH", path, a,
 	    "{\"current_password\":\"" USER_PASSWORD "\",\"password\":\"new password 123\"}", &r), 200);
-	http_resp_free(&r);
 	/* The old password and every refresh token are gone; the new password works. */
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 401);
-	http_resp_free(&r);
 	post_refresh("/auth/refresh", http_resp_str(&s, "refresh_token"), &r);
 	ck_error(&r, 401, "invalid_refresh_token");
-	http_resp_free(&r);
 	ck_assert_int_eq(login_resp(name, "new password 123", &r), 200);
-	http_resp_free(&r);
-	http_resp_free(&s);
-	free(a);
-	free(b);
 }
 END_TEST
 
@@ -992,12 +889,12 @@ ck_no_admin_power(const struct http_resp *r)
 START_TEST(disabled_user_cannot_change_password)
 {
 	struct http_resp r;
-	char		*admin = admin_token(), *a, id[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
+	char		 id[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
+	const char	*admin = admin_token(), *a;
 
 	a = new_user("author", name, id);
 	snprintf(path, sizeof(path), "/auth/users/%s", id);
 	ck_assert_int_eq(api("PATCH", path, admin, "{\"disabled\":true}", &r), 200);
-	http_resp_free(&r);
 	/*
 	 * Refused as the login refuses a disabled account (the same answer), or
 	 * as a revoked token once the revocation arrived.
@@ -1009,16 +906,10 @@ START_TEST(disabled_user_cannot_change_password)
 		ck_assert_ptr_nonnull(strstr(buf_str(&r.body), "revoked"));
 	} else
 		ck_error(&r, 401, "invalid_credentials");
-	http_resp_free(&r);
 	/* Enabled again, the old password is the one that works. */
 	ck_assert_int_eq(api("PATCH", path, admin, "{\"disabled\":false}", &r), 200);
-	http_resp_free(&r);
 	ck_assert_int_eq(login_resp(name, "new password 123", &r), 401);
-	http_resp_free(&r);
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
-	http_resp_free(&r);
-	free(admin);
-	free(a);
 }
 END_TEST
 
@@ -1035,7 +926,7 @@ START_TEST(old_hashes_are_rehashed_on_login)
 	unsigned long	 costs[] = { 3, 0 };
 	size_t		 i;
 
-	free(new_user("author", name, NULL));
+	new_user("author", name, NULL);
 	current = crypt_as(NULL, "$y$", 5);	/* the stack's password_cost */
 	now = stored_hash(name);
 	ck_assert(same_params(now, current));
@@ -1045,12 +936,10 @@ START_TEST(old_hashes_are_rehashed_on_login)
 		ck_assert(!same_params(old, current));
 		set_hash(name, old);
 		ck_assert_int_eq(login_resp(name, "not the password", &r), 401);
-		http_resp_free(&r);
 		now = stored_hash(name);
 		ck_assert_str_eq(now, old);
 		free(now);
 		ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
-		http_resp_free(&r);
 		now = stored_hash(name);
 		ck_assert_msg(same_params(now, current), "%s not rehashed: %s", prefixes[i], now);
 		ck_assert(hash_matches(USER_PASSWORD, now));
@@ -1064,14 +953,14 @@ END_TEST
 START_TEST(demoted_admin_loses_power_at_once)
 {
 	struct http_resp r;
-	char		*admin = admin_token(), *second, *victim, id2[UUID_LEN + 1], idv[UUID_LEN + 1], name[USERNAME_MAX + 1];
+	char		 id2[UUID_LEN + 1], idv[UUID_LEN + 1], name[USERNAME_MAX + 1];
+	const char	*admin = admin_token(), *second;
 	char		 path[128], body[256];
 
 	second = new_user("admin", name, id2);
-	victim = new_user("author", name, idv);
+	new_user("author", name, idv);
 	snprintf(path, sizeof(path), "/auth/users/%s", id2);
 	ck_assert_int_eq(api("PATCH", path, admin, "{\"role\":\"author\"}", &r), 200);
-	http_resp_free(&r);
 	/*
 	 * Its token still says admin; the database does not. The token is
 	 * revoked too, which every program learns within a second or so: until
@@ -1081,34 +970,26 @@ START_TEST(demoted_admin_loses_power_at_once)
 	    "\"role\":\"admin\"}", name, USER_PASSWORD);
 	api("POST", "/auth/users", second, body, &r);
 	ck_no_admin_power(&r);
-	http_resp_free(&r);
 	api("GET", "/auth/users", second, NULL, &r);
 	ck_no_admin_power(&r);
-	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/auth/users/%s", idv);
 	api("PATCH", path, second, "{\"disabled\":true}", &r);
 	ck_no_admin_power(&r);
-	http_resp_free(&r);
 	api("DELETE", path, second, NULL, &r);
 	ck_no_admin_power(&r);
-	http_resp_free(&r);
 	api("GET", path, second, NULL, &r);
 	ck_no_admin_power(&r);
-	http_resp_free(&r);
 	/* The victim is untouched. */
 	ck_assert_int_eq(api("GET", path, admin, NULL, &r), 200);
 	ck_assert(json_is_false(json_object_get(r.json, "disabled")));
-	http_resp_free(&r);
-	free(admin);
-	free(second);
-	free(victim);
 }
 END_TEST
 
 START_TEST(password_change_is_throttled)
 {
 	struct http_resp r;
-	char		*a, id[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
+	char		 id[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
+	const char	*a;
 	int		 i;
 
 	a = new_user("author", name, id);
@@ -1117,75 +998,57 @@ START_TEST(password_change_is_throttled)
 		api("PATCH", path, a, "{\"current_password\":\"guess number x\","
 		    "\"password\":\"new password 123\"}", &r);
 		ck_error(&r, 401, "invalid_credentials");
-		http_resp_free(&r);
 	}
 	/* Guessing through the password change counts like failed logins. */
 	api("PATCH", path, a, "{\"current_password\":\"" USER_PASSWORD "\","
 	    "\"password\":\"new password 123\"}", &r);
 	ck_error(&r, 429, "too_many_attempts");
-	http_resp_free(&r);
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 429);
-	http_resp_free(&r);
-	free(a);
 }
 END_TEST
 
 START_TEST(users_delete)
 {
 	struct http_resp r, s;
-	char		*admin = admin_token(), *a, id[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
+	char		 id[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
+	const char	*admin = admin_token(), *a;
 
 	a = new_user("author", name, id);
 	snprintf(path, sizeof(path), "/auth/users/%s", id);
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &s), 200);
 	api("DELETE", path, a, NULL, &r);
 	ck_error(&r, 403, "forbidden");
-	http_resp_free(&r);
 	ck_assert_int_eq(api("DELETE", path, admin, NULL, &r), 204);
-	http_resp_free(&r);
 	api("DELETE", path, admin, NULL, &r);
 	ck_error(&r, 404, "not_found");
-	http_resp_free(&r);
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 401);
-	http_resp_free(&r);
 	post_refresh("/auth/refresh", http_resp_str(&s, "refresh_token"), &r);
 	ck_error(&r, 401, "invalid_refresh_token");
-	http_resp_free(&r);
-	http_resp_free(&s);
-	free(admin);
-	free(a);
 }
 END_TEST
 
 START_TEST(last_admin_is_kept)
 {
 	struct http_resp r, me;
-	char		*admin = admin_token(), *second, id2[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
+	char		 id2[UUID_LEN + 1], name[USERNAME_MAX + 1], path[128];
+	const char	*admin = admin_token();
 	char		 admin_path[128];
 
 	ck_assert_int_eq(api("GET", "/auth/me", admin, NULL, &me), 200);
 	snprintf(admin_path, sizeof(admin_path), "/auth/users/%s", http_resp_str(&me, "id"));
 	/* With a second admin, the first may be demoted, and back. */
-	second = new_user("admin", name, id2);
+	new_user("admin", name, id2);
 	snprintf(path, sizeof(path), "/auth/users/%s", id2);
 	ck_assert_int_eq(api("PATCH", path, admin, "{\"role\":\"author\"}", &r), 200);
-	http_resp_free(&r);
 	/* Now the stack's admin is the only active admin: it cannot leave. */
 	api("PATCH", admin_path, admin, "{\"role\":\"editor\"}", &r);
 	ck_error(&r, 409, "last_admin");
-	http_resp_free(&r);
 	api("PATCH", admin_path, admin, "{\"disabled\":true}", &r);
 	ck_error(&r, 409, "last_admin");
-	http_resp_free(&r);
 	api("DELETE", admin_path, admin, NULL, &r);
 	ck_error(&r, 409, "last_admin");
-	http_resp_free(&r);
 	ck_assert_int_eq(api("GET", "/auth/me", admin, NULL, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "role"), "admin");
-	http_resp_free(&r);
-	http_resp_free(&me);
-	free(admin);
-	free(second);
 }
 END_TEST
 
@@ -1198,45 +1061,31 @@ START_TEST(bad_bodies)
 	const char	*latin[] = { "Content-Type: application/json; charset=latin1", NULL };
 	const char	*json[] = { "Content-Type: application/json", NULL };
 	const char	*body = "{\"username\":\"nobody-here\",\"password\":\"x\"}";
+	static const struct api_case bad[] = {
+		{ "POST", "/auth/login", "{\"username\":", 400, "invalid_json", NULL },
+		{ "POST", "/auth/login", "[1,2]", 400, "expected_object", NULL },
+		{ "POST", "/auth/login", "{\"username\":\"a\",\"username\":\"b\",\"password\":\"x\"}",
+		    400, "duplicate_key", NULL },
+		{ "POST", "/auth/login", "{\"username\":\"nobody-here\",\"password\":\"x\",\"otp\":1}",
+		    400, "unknown_field", NULL },
+		{ "POST", "/auth/login", "{\"username\":\"nobody-here\"}", 400, "missing_field", NULL },
+		{ "POST", "/auth/login", "{\"username\":7,\"password\":\"x\"}", 400, "invalid_type",
+		    "username" },
+		{ "POST", "/auth/login", "{\"username\":\"\xff\xfe\",\"password\":\"x\"}", 400,
+		    "invalid_utf8", NULL },
+		{ "POST", "/auth/login", "{\"username\":\"a\\u0000b\",\"password\":\"x\"}", 400,
+		    "invalid_json", NULL },
+	};
 
 	snprintf(url, sizeof(url), "%s/auth/login", test_stack.base_url);
-	api("POST", "/auth/login", NULL, "{\"username\":", &r);
-	ck_error(&r, 400, "invalid_json");
-	http_resp_free(&r);
-	api("POST", "/auth/login", NULL, "[1,2]", &r);
-	ck_error(&r, 400, "expected_object");
-	http_resp_free(&r);
-	api("POST", "/auth/login", NULL,
-	    "{\"username\":\"a\",\"username\":\"b\",\"password\":\"x\"}", &r);
-	ck_error(&r, 400, "duplicate_key");
-	http_resp_free(&r);
-	api("POST", "/auth/login", NULL, "{\"username\":\"nobody-here\",\"password\":\"x\",\"otp\":1}", &r);
-	ck_error(&r, 400, "unknown_field");
-	http_resp_free(&r);
-	api("POST", "/auth/login", NULL, "{\"username\":\"nobody-here\"}", &r);
-	ck_error(&r, 400, "missing_field");
-	http_resp_free(&r);
-	api("POST", "/auth/login", NULL, "{\"username\":7,\"password\":\"x\"}", &r);
-	ck_error(&r, 400, "invalid_type");
-	ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(json_object_get(r.json,
-	    "error"), "message")), "username"));
-	http_resp_free(&r);
-	api("POST", "/auth/login", NULL, "{\"username\":\"\xff\xfe\",\"password\":\"x\"}", &r);
-	ck_error(&r, 400, "invalid_utf8");
-	http_resp_free(&r);
-	api("POST", "/auth/login", NULL, "{\"username\":\"a\\u0000b\",\"password\":\"x\"}", &r);
-	ck_error(&r, 400, "invalid_json");
-	http_resp_free(&r);
+	api_expect_errors(NULL, NULL, bad, nitems(bad));
 
 	http_request("POST", url, text, body, strlen(body), &r);
 	ck_error(&r, 415, "unsupported_media_type");
-	http_resp_free(&r);
 	http_request("POST", url, latin, body, strlen(body), &r);
 	ck_error(&r, 415, "unsupported_media_type");
-	http_resp_free(&r);
 	http_request("POST", url, charset, body, strlen(body), &r);
 	ck_error(&r, 401, "invalid_credentials");
-	http_resp_free(&r);
 
 	/* Past the program's limit (64 KiB): its own 413. Past the web server's: the web
 	 * server's, in the same shape. */
@@ -1245,10 +1094,8 @@ START_TEST(bad_bodies)
 	memcpy(big, "{\"username\":\"x\",\"password\":\"x\"}", 31);
 	http_request("POST", url, json, big, 70 * 1024, &r);
 	ck_error(&r, 413, "body_too_large");
-	http_resp_free(&r);
 	http_request("POST", url, json, big, 200 * 1024, &r);
 	ck_error(&r, 413, "body_too_large");
-	http_resp_free(&r);
 	free(big);
 }
 END_TEST
@@ -1264,29 +1111,23 @@ START_TEST(unknown_paths_and_methods)
 	ck_error(&r, 404, "not_found");
 	ck_assert_ptr_nonnull(http_header(&r, "X-Request-Id", rid, sizeof(rid)));
 	ck_assert_int_eq(strlen(rid), 24);
-	http_resp_free(&r);
 	/* Not the API's: the reader site's 404 page. */
 	ck_assert_int_eq(api("GET", "/authx", NULL, NULL, &r), 404);
 	ck_assert_ptr_nonnull(strstr(buf_str(&r.body), "<!doctype html>"));
-	http_resp_free(&r);
 	api("GET", "/auth/login", NULL, NULL, &r);
 	ck_error(&r, 405, "method_not_allowed");
 	ck_assert_str_eq(http_header(&r, "Allow", allow, sizeof(allow)), "POST");
-	http_resp_free(&r);
 	api("PUT", "/auth/users/00000000-0000-4000-8000-000000000000", NULL, "{}", &r);
 	ck_error(&r, 405, "method_not_allowed");
 	ck_assert_str_eq(http_header(&r, "Allow", allow, sizeof(allow)), "GET, HEAD, PATCH, DELETE");
-	http_resp_free(&r);
 	/* HEAD answers like GET, without a body. */
 	ck_assert_int_eq(api("HEAD", "/auth/health", NULL, NULL, &r), 200);
 	ck_assert_int_eq(r.body.len, 0);
-	http_resp_free(&r);
 	/* A given request id comes back. */
 	snprintf(url, sizeof(url), "%s/auth/health", test_stack.base_url);
 	ck_assert_int_eq(http_request("GET", url, headers, NULL, 0, &r), 200);
 	ck_assert_str_eq(http_header(&r, "X-Request-Id", rid, sizeof(rid)), "test-request-42");
 	ck_assert_str_eq(http_resp_str(&r, "status"), "ok");
-	http_resp_free(&r);
 }
 END_TEST
 
@@ -1304,7 +1145,6 @@ START_TEST(one_log_line_per_request)
 	snprintf(hdr, sizeof(hdr), "X-Request-Id: log-%s", rid);
 	snprintf(url, sizeof(url), "%s/auth/users/not-a-uuid", test_stack.base_url);
 	http_request("GET", url, headers, NULL, 0, &r);
-	http_resp_free(&r);
 	/* The line is written just after the response: give it a moment. */
 	snprintf(path, sizeof(path), "%s", test_stack.program_log);
 	for (i = 0; i < 50 && found == 0; i++) {
@@ -1428,7 +1268,8 @@ END_TEST
 START_TEST(database_outage_gives_503_then_recovers)
 {
 	struct http_resp r;
-	char		*tok = admin_token(), retry[16];
+	char		 retry[16];
+	const char	*tok = admin_token();
 	int		 i, ok;
 
 	ck_assert_int_eq(stack_pg_stop(&test_stack), 0);
@@ -1436,13 +1277,10 @@ START_TEST(database_outage_gives_503_then_recovers)
 		api("GET", "/auth/health", NULL, NULL, &r);
 		ck_error(&r, 503, "service_unavailable");
 		ck_assert_str_eq(http_header(&r, "Retry-After", retry, sizeof(retry)), "1");
-		http_resp_free(&r);
 		api("GET", "/auth/me", tok, NULL, &r);
 		ck_error(&r, 503, "service_unavailable");
-		http_resp_free(&r);
 		login_resp(ADMIN_USER, ADMIN_PASSWORD, &r);
 		ck_error(&r, 503, "service_unavailable");
-		http_resp_free(&r);
 	}
 	ck_assert_int_eq(stack_pg_start(&test_stack), 0);
 	/*
@@ -1456,10 +1294,8 @@ START_TEST(database_outage_gives_503_then_recovers)
 		ok = r.status == 200 ? ok + 1 : 0;
 		if (r.status != 200)
 			usleep(100000);
-		http_resp_free(&r);
 	}
 	ck_assert_int_eq(ok, 8);
-	free(tok);
 }
 END_TEST
 
@@ -1797,7 +1633,7 @@ START_TEST(cookie_login_attributes)
 	struct http_resp r, me;
 	char		 name[USERNAME_MAX + 1], token[REFRESH_TOKEN_LEN + 1], set[512];
 
-	free(new_user("author", name, NULL));
+	new_user("author", name, NULL);
 	browser_login(name, token, &r);
 	/* The refresh token is in the cookie alone: never in the body. */
 	ck_assert_ptr_null(json_object_get(r.json, "refresh_token"));
@@ -1814,8 +1650,6 @@ START_TEST(cookie_login_attributes)
 	ck_assert_str_eq(http_header(&r, "Cache-Control", set, sizeof(set)), "no-store");
 	ck_assert_int_eq(api("GET", "/auth/me", http_resp_str(&r, "access_token"), NULL, &me), 200);
 	ck_assert_str_eq(http_resp_str(&me, "username"), name);
-	http_resp_free(&me);
-	http_resp_free(&r);
 }
 END_TEST
 
@@ -1824,9 +1658,8 @@ START_TEST(cookie_refresh_rotates_and_reuse_revokes)
 	struct http_resp r, r2, r3;
 	char		 name[USERNAME_MAX + 1], first[REFRESH_TOKEN_LEN + 1], second[REFRESH_TOKEN_LEN + 1], set[512], origin[128];
 
-	free(new_user("author", name, NULL));
+	new_user("author", name, NULL);
 	browser_login(name, first, &r);
-	http_resp_free(&r);
 	/* A same-origin refresh, as a browser sends it: a new cookie, no token in the body. */
 	snprintf(origin, sizeof(origin), "Origin: %s", test_stack.base_url);
 	ck_assert_int_eq(browser_post("/auth/refresh", true, first, origin, NULL, &r2), 200);
@@ -1835,20 +1668,15 @@ START_TEST(cookie_refresh_rotates_and_reuse_revokes)
 	ck_assert_int_eq(sscanf(set, "quire_refresh=%43[A-Za-z0-9_-];", second), 1);
 	ck_assert_str_ne(first, second);
 	ck_assert_int_eq(api("GET", "/auth/me", http_resp_str(&r2, "access_token"), NULL, &r), 200);
-	http_resp_free(&r);
 	/* The first cookie again: reuse. Refused, the cookie cleared, the family revoked. */
 	browser_post("/auth/refresh", true, first, NULL, NULL, &r3);
 	ck_error(&r3, 401, "invalid_refresh_token");
 	ck_cookie_cleared(&r3);
-	http_resp_free(&r3);
 	browser_post("/auth/refresh", true, second, NULL, NULL, &r3);
 	ck_error(&r3, 401, "invalid_refresh_token");
-	http_resp_free(&r3);
 	/* The cookie's token is a refresh token like any other: the body form sees it revoked too. */
 	post_refresh("/auth/refresh", second, &r3);
 	ck_error(&r3, 401, "invalid_refresh_token");
-	http_resp_free(&r3);
-	http_resp_free(&r2);
 }
 END_TEST
 
@@ -1857,43 +1685,33 @@ START_TEST(cookie_csrf_refusals)
 	struct http_resp r;
 	char		 name[USERNAME_MAX + 1], token[REFRESH_TOKEN_LEN + 1], *body;
 
-	free(new_user("author", name, NULL));
+	new_user("author", name, NULL);
 	browser_login(name, token, &r);
-	http_resp_free(&r);
 	/* The cookie without the header: what a cross-site form would send. */
 	browser_post("/auth/refresh", false, token, NULL, NULL, &r);
 	ck_error(&r, 403, "cross_site_request");
-	http_resp_free(&r);
 	browser_post("/auth/refresh", false, token, NULL, "{\"refresh_token\":\"x\"}", &r);
 	ck_error(&r, 403, "cross_site_request");
-	http_resp_free(&r);
 	browser_post("/auth/logout", false, token, NULL, NULL, &r);
 	ck_error(&r, 403, "cross_site_request");
-	http_resp_free(&r);
 	/* The header from a foreign origin, an opaque one, or another site. */
 	browser_post("/auth/refresh", true, token, "Origin: http://evil.example", NULL, &r);
 	ck_error(&r, 403, "cross_site_request");
-	http_resp_free(&r);
 	browser_post("/auth/refresh", true, token, "Origin: null", NULL, &r);
 	ck_error(&r, 403, "cross_site_request");
-	http_resp_free(&r);
 	browser_post("/auth/refresh", true, token, "Sec-Fetch-Site: same-site", NULL, &r);
 	ck_error(&r, 403, "cross_site_request");
-	http_resp_free(&r);
 	browser_post("/auth/logout", true, token, "Origin: https://evil.example", NULL, &r);
 	ck_error(&r, 403, "cross_site_request");
-	http_resp_free(&r);
 	/* A login into a browser session from another site (login CSRF). */
 	body = creds(name, USER_PASSWORD);
 	browser_post("/auth/login", true, NULL, "Origin: http://evil.example", body, &r);
 	ck_error(&r, 403, "cross_site_request");
 	ck_assert_ptr_null(strstr(buf_str(&r.headers), "quire_refresh="));
-	http_resp_free(&r);
 	free(body);
 	/* None of that used up or revoked the session. */
 	ck_assert_int_eq(browser_post("/auth/refresh", true, token, "Sec-Fetch-Site: same-origin",
 	    NULL, &r), 200);
-	http_resp_free(&r);
 }
 END_TEST
 
@@ -1902,40 +1720,29 @@ START_TEST(cookie_logout_and_logout_everywhere)
 	struct http_resp r, body_login;
 	char		 name[USERNAME_MAX + 1], token[REFRESH_TOKEN_LEN + 1], token2[REFRESH_TOKEN_LEN + 1];
 
-	free(new_user("author", name, NULL));
+	new_user("author", name, NULL);
 	browser_login(name, token, &r);
-	http_resp_free(&r);
 	ck_assert_int_eq(browser_post("/auth/logout", true, token, NULL, NULL, &r), 204);
 	ck_cookie_cleared(&r);
-	http_resp_free(&r);
 	browser_post("/auth/refresh", true, token, NULL, NULL, &r);
 	ck_error(&r, 401, "invalid_refresh_token");
-	http_resp_free(&r);
 	/* No session at all: logging out says nothing, and clears the cookie. */
 	ck_assert_int_eq(browser_post("/auth/logout", true, NULL, NULL, NULL, &r), 204);
 	ck_cookie_cleared(&r);
-	http_resp_free(&r);
 	browser_post("/auth/refresh", true, NULL, NULL, NULL, &r);
 	ck_error(&r, 401, "invalid_refresh_token");
-	http_resp_free(&r);
 
 	/* Log out everywhere: a browser session and a body session of the same user end. */
 	browser_login(name, token2, &r);
-	http_resp_free(&r);
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &body_login), 200);
 	api("POST", "/auth/logout/all", NULL, "", &r);
 	ck_error(&r, 401, "missing_token");
-	http_resp_free(&r);
 	ck_assert_int_eq(api("POST", "/auth/logout/all", http_resp_str(&body_login, "access_token"),
 	    "", &r), 204);
-	http_resp_free(&r);
 	browser_post("/auth/refresh", true, token2, NULL, NULL, &r);
 	ck_error(&r, 401, "invalid_refresh_token");
-	http_resp_free(&r);
 	post_refresh("/auth/refresh", http_resp_str(&body_login, "refresh_token"), &r);
 	ck_error(&r, 401, "invalid_refresh_token");
-	http_resp_free(&r);
-	http_resp_free(&body_login);
 }
 END_TEST
 
@@ -1944,7 +1751,7 @@ START_TEST(body_clients_unchanged)
 	struct http_resp r, r2;
 	char		 name[USERNAME_MAX + 1], set[256];
 
-	free(new_user("author", name, NULL));
+	new_user("author", name, NULL);
 	/* Without the header: the refresh token in the body, and no cookie. */
 	ck_assert_int_eq(login_resp(name, USER_PASSWORD, &r), 200);
 	ck_assert_int_eq(strlen(http_resp_str(&r, "refresh_token")), 43);
@@ -1952,11 +1759,8 @@ START_TEST(body_clients_unchanged)
 	ck_assert_int_eq(post_refresh("/auth/refresh", http_resp_str(&r, "refresh_token"), &r2), 200);
 	ck_assert_int_eq(strlen(http_resp_str(&r2, "refresh_token")), 43);
 	ck_assert_ptr_null(http_header(&r2, "Set-Cookie", set, sizeof(set)));
-	http_resp_free(&r);
 	ck_assert_int_eq(post_refresh("/auth/logout", http_resp_str(&r2, "refresh_token"), &r), 204);
 	ck_assert_ptr_null(http_header(&r, "Set-Cookie", set, sizeof(set)));
-	http_resp_free(&r);
-	http_resp_free(&r2);
 }
 END_TEST
 
@@ -1999,7 +1803,7 @@ START_TEST(cookie_secure_over_https)
 	pid_t		 master;
 	int		 status;
 
-	free(new_user("author", name, NULL));
+	new_user("author", name, NULL);
 	ck_assert_ptr_nonnull(mkdtemp(dir));
 	standalone_conf(dir, conf, sizeof(conf));
 	snprintf(sock, sizeof(sock), "%s/auth.sock", dir);

@@ -3,7 +3,8 @@
  * out in Quire's one error shape, as application/json, behind either web
  * server alike: a body over the web server's limit (413 body_too_large),
  * sent with a length or chunked, and a program that is not running (503
- * service_unavailable with Retry-After).
+ * service_unavailable with Retry-After). And the harness's client itself:
+ * what it allocates is the test's (client.h).
  */
 #include <signal.h>
 #include <stdio.h>
@@ -66,7 +67,8 @@ START_TEST(bodies_over_the_limits_get_413_in_the_error_shape)
 		{ "/media", "image/png", 21 * 1024 * 1024 + 1, true },
 	};
 	struct http_resp r;
-	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *big;
+	char		*big;
+	const char	*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	size_t		 i;
 	int		 chunked;
 
@@ -79,15 +81,12 @@ START_TEST(bodies_over_the_limits_get_413_in_the_error_shape)
 			post_body(paths[i].path, paths[i].token ? tok : NULL, paths[i].type, big,
 			    paths[i].len, chunked, &r);
 			expect_edge_error(&r, 413, "body_too_large");
-			http_resp_free(&r);
 		}
 	}
 	/* Auth's own limit is 64 KiB. */
 	post_body("/auth/login", NULL, "application/json", big, 100 * 1024, true, &r);
 	expect_edge_error(&r, 413, "body_too_large");
-	http_resp_free(&r);
 	free(big);
-	free(tok);
 }
 END_TEST
 
@@ -124,9 +123,56 @@ START_TEST(programs_down_get_503_in_the_error_shape)
 		expect_edge_error(&r, 503, "service_unavailable");
 		ck_assert_ptr_nonnull(http_header(&r, "Retry-After", retry, sizeof(retry)));
 		ck_assert_str_eq(retry, "1");
-		http_resp_free(&r);
 	}
 	stop_process(web, SIGTERM, 5000, true);
+}
+END_TEST
+
+/*
+ * The client's ownership (client.h): a struct filled again frees only what
+ * it held before, after the request (which may read from it), so one struct
+ * serves a loop of any length; another struct's response stays readable;
+ * http_resp_free() is immediate and idempotent; client_release() (at exit,
+ * so when a forked test ends) frees the rest, tokens of login() included.
+ * ASan (make check SAN=1) turns a wrong free into a failure here.
+ */
+START_TEST(the_client_frees_what_a_test_no_longer_holds)
+{
+	struct http_resp r, other;
+	const char	*code, *tok;
+	size_t		 n0 = client_owned();
+	int		 i;
+
+	api("POST", "/auth/refresh", NULL, "{}", &r);
+	ck_error(&r, 400, "missing_field");
+	code = http_resp_error_code(&r);
+	for (i = 0; i < 200; i++) {
+		ck_assert_int_eq(api("GET", "/auth/health", NULL, NULL, &other), 200);
+		ck_assert_uint_eq(client_owned(), n0 + 2);
+	}
+	ck_assert_str_eq(code, "missing_field");
+	/*
+	 * The request's body is the previous answer of the struct it fills, an
+	 * error object: intact (not freed before it was sent), it is JSON with
+	 * an unknown field, not garbage.
+	 */
+	for (i = 0; i < 3; i++) {
+		api("POST", "/auth/refresh", NULL, buf_str(&r.body), &r);
+		ck_error(&r, 400, "unknown_field");
+	}
+	ck_assert_uint_eq(client_owned(), n0 + 2);
+	http_resp_free(&other);
+	ck_assert_uint_eq(client_owned(), n0 + 1);
+	ck_assert_int_eq(other.status, 0);
+	ck_assert_ptr_null(other.json);
+	http_resp_free(&other);
+	ck_assert_uint_eq(client_owned(), n0 + 1);
+	tok = admin_token();
+	ck_assert_uint_eq(client_owned(), n0 + 2);
+	ck_assert_int_eq(api("GET", "/auth/me", tok, NULL, &other), 200);
+	ck_assert_str_eq(http_resp_str(&other, "username"), ADMIN_USER);
+	client_release();
+	ck_assert_uint_eq(client_owned(), 0);
 }
 END_TEST
 
@@ -139,6 +185,9 @@ edge_suite(void)
 	tcase_set_timeout(t, 60);
 	tcase_add_test(t, bodies_over_the_limits_get_413_in_the_error_shape);
 	tcase_add_test(t, programs_down_get_503_in_the_error_shape);
+	suite_add_tcase(s, t);
+	t = tcase_create("client");
+	tcase_add_test(t, the_client_frees_what_a_test_no_longer_holds);
 	suite_add_tcase(s, t);
 	return s;
 }

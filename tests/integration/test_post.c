@@ -77,7 +77,6 @@ publish(const char *token, const char *title, const char *body, char id[UUID_LEN
 	    "status", "published"), &r, id);
 	if (slug != NULL)
 		snprintf(slug, 121, "%s", http_resp_str(&r, "slug"));
-	http_resp_free(&r);
 }
 
 /* Returns the ETag of r, copied into out. */
@@ -106,7 +105,6 @@ expect_not_found(const char *token, const char *key)
 
 	get_post(token, key, &r);
 	ck_error(&r, 404, "not_found");
-	http_resp_free(&r);
 }
 
 /* Reads post id as token (or anonymously) and copies its current ETag to out. */
@@ -117,7 +115,6 @@ current_etag(const char *token, const char *id, char out[ETAG_MAX])
 
 	ck_assert_int_eq(get_post(token, id, &r), 200);
 	etag_of(&r, out);
-	http_resp_free(&r);
 }
 
 /* PATCHes post id with fields (released) and If-Match etag (none when NULL). */
@@ -143,7 +140,6 @@ list_total(const char *token, const char *path)
 
 	ck_assert_int_eq(api("GET", path, token, NULL, &r), 200);
 	total = json_integer_value(json_object_get(r.json, "total"));
-	http_resp_free(&r);
 	return total;
 }
 
@@ -256,7 +252,8 @@ db_now(void)
 START_TEST(write_publish_read)
 {
 	struct http_resp r, g;
-	char		 name[USERNAME_MAX + 1], *author = new_user("author", name, NULL), *editor, *other;
+	char		 name[USERNAME_MAX + 1];
+	const char	*author = new_user("author", name, NULL), *editor, *other;
 	char		 id[UUID_LEN + 1], etag[ETAG_MAX], etag2[ETAG_MAX], loc[128], cc[64], lm[64], word[16];
 	char		 title[128], hdr[200];
 	time_t		 t;
@@ -278,7 +275,6 @@ START_TEST(write_publish_read)
 	ck_assert(json_is_null(json_object_get(r.json, "published_at")));
 	ck_assert_int_eq(json_array_size(json_object_get(r.json, "tags")), 2);
 	etag_of(&r, etag);
-	http_resp_free(&r);
 
 	/* A draft: 404 to anyone but its author and editors. */
 	expect_not_found(NULL, id);
@@ -287,9 +283,7 @@ START_TEST(write_publish_read)
 	ck_assert_str_eq(http_header(&g, "Cache-Control", cc, sizeof(cc)), "private, no-store");
 	ck_assert_str_eq(etag_of(&g, etag2), etag);
 	ck_assert_str_eq(http_resp_str(&g, "body"), "# Hi\n\nSome *Markdown* here.");
-	http_resp_free(&g);
 	ck_assert_int_eq(get_post(editor, id, &g), 200);
-	http_resp_free(&g);
 
 	/* Published with If-Match: everyone reads it, by id and by slug. */
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "status", "published"), &r),
@@ -298,7 +292,6 @@ START_TEST(write_publish_read)
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 2);
 	ck_assert_int_eq(time_parse_rfc3339(http_resp_str(&r, "published_at"), &t), 0);
 	ck_assert_str_ne(etag_of(&r, etag2), etag);
-	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, id, &g), 200);
 	ck_assert_str_eq(http_header(&g, "Cache-Control", cc, sizeof(cc)), "public, max-age=60");
 	ck_assert_ptr_nonnull(http_header(&g, "Last-Modified", lm, sizeof(lm)));
@@ -306,7 +299,6 @@ START_TEST(write_publish_read)
 	ck_assert_ptr_nonnull(json_object_get(g.json, "html"));
 	ck_assert_int_eq(get_post(NULL, http_resp_str(&g, "slug"), &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "id"), id);
-	http_resp_free(&r);
 
 	/* If-None-Match: 304 without a body; HEAD: the headers without a body. */
 	snprintf(hdr, sizeof(hdr), "If-None-Match: %s", etag);
@@ -314,23 +306,16 @@ START_TEST(write_publish_read)
 	ck_assert_int_eq(api_with("GET", loc, NULL, NULL, hdr, &r), 304);
 	ck_assert_uint_eq(r.body.len, 0);
 	ck_assert_str_eq(etag_of(&r, etag2), etag);
-	http_resp_free(&r);
 	ck_assert_int_eq(api_with("GET", loc, NULL, NULL, "If-None-Match: \"other\"", &r), 200);
-	http_resp_free(&r);
 	ck_assert_int_eq(api("HEAD", loc, NULL, NULL, &r), 200);
 	ck_assert_uint_eq(r.body.len, 0);
-	http_resp_free(&r);
-	http_resp_free(&g);
-	free(author);
-	free(editor);
-	free(other);
 }
 END_TEST
 
 START_TEST(slugs)
 {
 	struct http_resp r;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *other;
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *other;
 	char		 word[16], title[128], id[UUID_LEN + 1], id2[UUID_LEN + 1], slug[SLUG_MAX + 1], slug2[SLUG_MAX + 1], etag[ETAG_MAX];
 	char		 loc[256], expect[160], longslug[130];
 
@@ -348,7 +333,6 @@ START_TEST(slugs)
 	/* An explicit slug already taken: 409, and nothing is created. */
 	create(author, json_pack("{s:s, s:s, s:s}", "title", "x", "body", "", "slug", slug), &r);
 	ck_error(&r, 409, "slug_taken");
-	http_resp_free(&r);
 	/* Slugs that are not slugs, or could be read as an id, or are reserved. */
 	memset(longslug, 'a', 121);
 	longslug[SLUG_MAX + 1] = '\0';
@@ -361,7 +345,6 @@ START_TEST(slugs)
 			create(author, json_pack("{s:s, s:s, s:s}", "title", "x", "body", "",
 			    "slug", bad[i]), &r);
 			ck_error(&r, 400, "invalid_slug");
-			http_resp_free(&r);
 		}
 	}
 	longslug[120] = '\0';
@@ -369,22 +352,18 @@ START_TEST(slugs)
 	create_ok(author, json_pack("{s:s, s:s, s:s}", "title", "x", "body", "", "slug",
 	    longslug), &r, NULL);
 	ck_assert_str_eq(http_resp_str(&r, "slug"), longslug);
-	http_resp_free(&r);
 
 	/* A new slug: the old one answers 301 to it. */
 	current_etag(author, id, etag);
 	snprintf(expect, sizeof(expect), "renamed-%s", word);
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "slug", expect), &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "slug"), expect);
-	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, slug, &r), 301);
 	snprintf(loc, sizeof(loc), "/posts/%s", expect);
 	ck_assert_str_eq(http_header(&r, "Location", title, sizeof(title)), loc);
-	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, expect, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "id"), id);
 	etag_of(&r, etag);
-	http_resp_free(&r);
 	/*
 	 * Issue 10 item 4: an old slug stays its post's: another post cannot
 	 * take it (the redirect stays), only its own post takes it back.
@@ -392,33 +371,23 @@ START_TEST(slugs)
 	current_etag(author, id2, title);
 	patch(author, id2, title, json_pack("{s:s}", "slug", slug), &r);
 	ck_error(&r, 409, "slug_taken");
-	http_resp_free(&r);
 	create(other, json_pack("{s:s, s:s, s:s}", "title", "x", "body", "", "slug", slug), &r);
 	ck_error(&r, 409, "slug_taken");
-	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, slug, &r), 301);
-	http_resp_free(&r);
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "slug", slug), &r), 200);
 	etag_of(&r, etag);
-	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, slug, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "id"), id);
-	http_resp_free(&r);
 	snprintf(expect, sizeof(expect), "renamed-%s", word);
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "slug", expect), &r), 200);
 	etag_of(&r, etag);
-	http_resp_free(&r);
 	/* Taking another post's current slug: 409. */
 	patch(author, id, etag, json_pack("{s:s}", "slug", slug2), &r);
 	ck_error(&r, 409, "slug_taken");
-	http_resp_free(&r);
 	/* An old slug of a draft leads nowhere for others. */
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "status", "draft"), &r), 200);
-	http_resp_free(&r);
 	expect_not_found(other, expect);
 	expect_not_found(other, slug);
-	free(author);
-	free(other);
 }
 END_TEST
 
@@ -430,7 +399,6 @@ create_with(const char *token, json_t *fields, char id[UUID_LEN + 1], char slug[
 
 	create_ok(token, fields, &r, id);
 	snprintf(slug, 121, "%s", http_resp_str(&r, "slug"));
-	http_resp_free(&r);
 }
 
 /*
@@ -447,14 +415,12 @@ expect_gave_way(const char *token, const char *id, const char *was)
 	ck_assert_int_eq(get_post(token, id, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "slug"), want);
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 2);
-	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/posts/%s/revisions", id);
 	ck_assert_int_eq(api("GET", path, token, NULL, &r), 200);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(r.json,
 	    "items"), 0), "editor_id")), "00000000-0000-0000-0000-000000000000");
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(r.json,
 	    "items"), 0), "slug")), want);
-	http_resp_free(&r);
 }
 
 /*
@@ -467,7 +433,7 @@ expect_gave_way(const char *token, const char *id, const char *was)
 START_TEST(hidden_posts_give_way_and_reveal_nothing)
 {
 	struct http_resp r;
-	char		*a = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *b, *editor;
+	const char	*a = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *b, *editor;
 	char		 word[16], s[128], title[128], bid[UUID_LEN + 1], bslug[SLUG_MAX + 1], aid[UUID_LEN + 1], aslug[SLUG_MAX + 1];
 	char		 etag[ETAG_MAX], mine[UUID_LEN + 1], mslug[SLUG_MAX + 1];
 
@@ -507,7 +473,6 @@ START_TEST(hidden_posts_give_way_and_reveal_nothing)
 	current_etag(a, aid, etag);
 	ck_assert_int_eq(patch(a, aid, etag, json_pack("{s:s}", "slug", s), &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "slug"), s);
-	http_resp_free(&r);
 	expect_gave_way(b, bid, s);
 
 	/* A hidden post's old slug: its redirect (404 to A anyway) is dropped. */
@@ -518,13 +483,11 @@ START_TEST(hidden_posts_give_way_and_reveal_nothing)
 	snprintf(title, sizeof(title), "now-%s", word);
 	ck_assert_int_eq(patch(b, bid, etag, json_pack("{s:s, s:s}", "slug", title, "status",
 	    "draft"), &r), 200);
-	http_resp_free(&r);
 	create_with(a, json_pack("{s:s, s:s, s:s, s:s}", "title", "a", "body", "", "slug", s,
 	    "status", "published"), aid, aslug);
 	ck_assert_str_eq(aslug, s);
 	ck_assert_int_eq(get_post(b, s, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "id"), aid);
-	http_resp_free(&r);
 
 	/* What A may read keeps its slug: A's own draft, a published post's old slug. */
 	snprintf(s, sizeof(s), "own-%s", word);
@@ -532,19 +495,15 @@ START_TEST(hidden_posts_give_way_and_reveal_nothing)
 	    mslug);
 	create(a, json_pack("{s:s, s:s, s:s}", "title", "a", "body", "", "slug", s), &r);
 	ck_error(&r, 409, "slug_taken");
-	http_resp_free(&r);
 	snprintf(s, sizeof(s), "public-%s", word);
 	create_with(b, json_pack("{s:s, s:s, s:s, s:s}", "title", "b", "body", "", "slug", s,
 	    "status", "published"), bid, bslug);
 	current_etag(b, bid, etag);
 	snprintf(title, sizeof(title), "public-now-%s", word);
 	ck_assert_int_eq(patch(b, bid, etag, json_pack("{s:s}", "slug", title), &r), 200);
-	http_resp_free(&r);
 	create(a, json_pack("{s:s, s:s, s:s}", "title", "a", "body", "", "slug", s), &r);
 	ck_error(&r, 409, "slug_taken");
-	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, s, &r), 301);
-	http_resp_free(&r);
 
 	/* Editors read every post: a draft's slug is 409 to them, and the draft keeps it. */
 	snprintf(s, sizeof(s), "kept-%s", word);
@@ -552,14 +511,9 @@ START_TEST(hidden_posts_give_way_and_reveal_nothing)
 	    bslug);
 	create(editor, json_pack("{s:s, s:s, s:s}", "title", "e", "body", "", "slug", s), &r);
 	ck_error(&r, 409, "slug_taken");
-	http_resp_free(&r);
 	ck_assert_int_eq(get_post(b, bid, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "slug"), s);
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 1);
-	http_resp_free(&r);
-	free(a);
-	free(b);
-	free(editor);
 }
 END_TEST
 
@@ -574,13 +528,13 @@ check_title_slug(const char *token, const char *title, const char *expect, const
 	snprintf(want, sizeof(want), "%s%s", expect, word);
 	create_ok(token, json_pack("{s:s, s:s}", "title", full, "body", ""), &r, NULL);
 	ck_assert_str_eq(http_resp_str(&r, "slug"), want);
-	http_resp_free(&r);
 }
 
 START_TEST(unicode_titles_make_sensible_slugs)
 {
 	struct http_resp r, r2;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), word[16];
+	char		 word[16];
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	const char	*slug;
 
 	unique_word(word);
@@ -598,16 +552,13 @@ START_TEST(unicode_titles_make_sensible_slugs)
 	create_ok(author, json_pack("{s:s, s:s}", "title", "!!!", "body", ""), &r2, NULL);
 	ck_assert_str_ne(http_resp_str(&r2, "slug"), slug);
 	ck_assert_int_eq(strncmp(http_resp_str(&r2, "slug"), "post", 4), 0);
-	http_resp_free(&r);
-	http_resp_free(&r2);
-	free(author);
 }
 END_TEST
 
 START_TEST(if_match_is_required_and_checked)
 {
 	struct http_resp r, a, b;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *editor, *editor2;
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *editor, *editor2;
 	char		 id[UUID_LEN + 1], etag[ETAG_MAX], weak[140], word[16];
 
 	editor = new_user("editor", (char[USERNAME_MAX + 1]){ 0 }, NULL);
@@ -618,18 +569,14 @@ START_TEST(if_match_is_required_and_checked)
 
 	patch(editor, id, NULL, json_pack("{s:s}", "body", "lost"), &r);
 	ck_error(&r, 428, "precondition_required");
-	http_resp_free(&r);
 	patch(editor, id, "\"not-the-etag\"", json_pack("{s:s}", "body", "lost"), &r);
 	ck_error(&r, 412, "precondition_failed");
-	http_resp_free(&r);
 	snprintf(weak, sizeof(weak), "W/%s", etag);
 	patch(editor, id, weak, json_pack("{s:s}", "body", "lost"), &r);
 	ck_error(&r, 412, "precondition_failed");
-	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "body"), "original text");
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 1);
-	http_resp_free(&r);
 
 	/* Two editors read the same version; the first change wins, the second gets 412. */
 	ck_assert_int_eq(patch(editor, id, etag, json_pack("{s:s}", "body", "first fix"), &a),
@@ -638,17 +585,10 @@ START_TEST(if_match_is_required_and_checked)
 	ck_error(&b, 412, "precondition_failed");
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "body"), "first fix");
-	http_resp_free(&r);
 	/* With the new ETag the second editor's change goes through. */
 	ck_assert_int_eq(patch(editor2, id, etag_of(&a, etag), json_pack("{s:s}", "body",
 	    "second fix"), &r), 200);
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 3);
-	http_resp_free(&r);
-	http_resp_free(&a);
-	http_resp_free(&b);
-	free(author);
-	free(editor);
-	free(editor2);
 }
 END_TEST
 
@@ -660,7 +600,7 @@ END_TEST
 START_TEST(malformed_preconditions_are_400)
 {
 	struct http_resp r;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	char		 id[UUID_LEN + 1], etag[ETAG_MAX], path[128], word[16], hdr[300];
 	const char	*bad[] = { "If-Match: abc", "If-Match: \"abc", "If-Match: *, \"a\"",
 		    "If-Match: \"a\" \"b\"", "If-Match: ,", "If-Match: w/\"a\"" };
@@ -673,37 +613,29 @@ START_TEST(malformed_preconditions_are_400)
 	for (i = 0; i < nitems(bad); i++) {
 		api_with("PATCH", path, author, "{\"body\":\"changed\"}", bad[i], &r);
 		ck_error(&r, 400, "invalid_precondition");
-		http_resp_free(&r);
 		api_with("DELETE", path, author, NULL, bad[i], &r);
 		ck_error(&r, 400, "invalid_precondition");
-		http_resp_free(&r);
 	}
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "body"), "unchanged");
 	ck_assert_str_eq(etag_of(&r, path), etag);
-	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/posts/%s", id);
 	api_with("GET", path, NULL, NULL, "If-None-Match: abc", &r);
 	ck_error(&r, 400, "invalid_precondition");
-	http_resp_free(&r);
 	api_with("GET", "/posts/feed.atom", NULL, NULL, "If-None-Match: abc", &r);
 	ck_error(&r, 400, "invalid_precondition");
-	http_resp_free(&r);
 	/* Well-formed lists still work: a list naming the ETag, and "*". */
 	snprintf(hdr, sizeof(hdr), "If-None-Match: \"other\", W/%s", etag);
 	ck_assert_int_eq(api_with("GET", path, NULL, NULL, hdr, &r), 304);
-	http_resp_free(&r);
 	ck_assert_int_eq(api_with("PATCH", path, author, "{\"body\":\"changed\"}",
 	    "If-Match: *", &r), 200);
-	http_resp_free(&r);
-	free(author);
 }
 END_TEST
 
 START_TEST(who_may_change_what)
 {
 	struct http_resp r;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *other, *admin;
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *other, *admin;
 	char		 id[UUID_LEN + 1], draft[UUID_LEN + 1], etag[ETAG_MAX], path[128], word[16];
 
 	other = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
@@ -711,50 +643,37 @@ START_TEST(who_may_change_what)
 	unique_word(word);
 	publish(author, word, "text", id, NULL);
 	create_ok(author, json_pack("{s:s, s:s}", "title", word, "body", "draft"), &r, draft);
-	http_resp_free(&r);
 	current_etag(NULL, id, etag);
 
 	patch(other, id, etag, json_pack("{s:s}", "title", "mine now"), &r);
 	ck_error(&r, 403, "forbidden");
-	http_resp_free(&r);
 	patch(other, draft, "*", json_pack("{s:s}", "title", "mine now"), &r);
 	ck_error(&r, 404, "not_found");
-	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/posts/%s", id);
 	api("DELETE", path, other, NULL, &r);
 	ck_error(&r, 403, "forbidden");
-	http_resp_free(&r);
 	/* No token, a bad token, a bad id. */
 	api("POST", "/posts", NULL, "{\"title\":\"x\",\"body\":\"\"}", &r);
 	ck_error(&r, 401, "missing_token");
-	http_resp_free(&r);
 	api("GET", path, "not.a.token", NULL, &r);
 	ck_error(&r, 401, "invalid_token");
-	http_resp_free(&r);
 	api("GET", "/posts", "not.a.token", NULL, &r);
 	ck_error(&r, 401, "invalid_token");
-	http_resp_free(&r);
 	patch(author, "not-a-uuid", "*", json_pack("{s:s}", "title", "x"), &r);
 	ck_error(&r, 400, "invalid_id");
-	http_resp_free(&r);
 	patch(author, "00000000-0000-4000-8000-000000000000", "*", json_pack("{s:s}", "title",
 	    "x"), &r);
 	ck_error(&r, 404, "not_found");
-	http_resp_free(&r);
 	/* An admin may change anyone's post; If-Match: * names any current version. */
 	ck_assert_int_eq(patch(admin, id, "*", json_pack("{s:s}", "title", "edited"), &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "title"), "edited");
-	http_resp_free(&r);
-	free(author);
-	free(other);
-	free(admin);
 }
 END_TEST
 
 START_TEST(delete_removes_at_once)
 {
 	struct http_resp r;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *editor;
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *editor;
 	char		 id[UUID_LEN + 1], id2[UUID_LEN + 1], slug[SLUG_MAX + 1], path[128], word[16], q[64];
 	char		 stale[128], hdr[200];
 
@@ -767,51 +686,25 @@ START_TEST(delete_removes_at_once)
 	snprintf(path, sizeof(path), "/posts/%s", id);
 	ck_assert_int_eq(api("DELETE", path, author, NULL, &r), 204);
 	ck_assert_uint_eq(r.body.len, 0);
-	http_resp_free(&r);
 	expect_not_found(NULL, id);
 	expect_not_found(author, slug);
 	ck_assert_int_eq(list_total(NULL, q), 1);
 	api("DELETE", path, author, NULL, &r);
 	ck_error(&r, 404, "not_found");
-	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/posts/%s/revisions", id);
 	api("GET", path, author, NULL, &r);
 	ck_error(&r, 404, "not_found");
-	http_resp_free(&r);
 	/* A stale If-Match keeps the post; an editor deletes others' posts. */
 	snprintf(path, sizeof(path), "/posts/%s", id2);
 	snprintf(stale, sizeof(stale), "\"%s.0.0\"", id2);
 	snprintf(hdr, sizeof(hdr), "If-Match: %s", stale);
 	api_with("DELETE", path, editor, NULL, hdr, &r);
 	ck_error(&r, 412, "precondition_failed");
-	http_resp_free(&r);
 	ck_assert_int_eq(list_total(NULL, q), 1);
 	ck_assert_int_eq(api("DELETE", path, editor, NULL, &r), 204);
-	http_resp_free(&r);
 	ck_assert_int_eq(list_total(NULL, q), 0);
-	free(author);
-	free(editor);
 }
 END_TEST
-
-/* Sends body as a new post of token and expects status and code. */
-static void
-expect_refused(const char *token, const char *body, int status, const char *code,
-    const char *field)
-{
-	struct http_resp r;
-	const char	*msg;
-
-	api("POST", "/posts", token, body, &r);
-	ck_error(&r, status, code);
-	if (field != NULL) {
-		msg = json_string_value(json_object_get(json_object_get(r.json, "error"),
-		    "message"));
-		ck_assert_msg(strstr(msg, field) != NULL, "%s: message \"%s\" names no %s", body,
-		    msg, field);
-	}
-	http_resp_free(&r);
-}
 
 /* Returns a post body of a title and a Markdown body of n bytes (to free). */
 static char *
@@ -831,78 +724,86 @@ body_of_size(size_t n)
 START_TEST(bad_input_changes_nothing)
 {
 	struct http_resp r;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *s, *big;
-	char		 t301[400], t300[1000], tag41[64], refs[16000], url[256], auth[AUTH_HEADER_SIZE];
+	char		*s, *big;
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	char		 t301[400], t300[1000], tag41[100], refs[16000], url[256], auth[AUTH_HEADER_SIZE];
 	const char	*json_ct[] = { "Content-Type: application/json", auth, NULL };
+	char		*over = body_of_size(1048577);	/* a Markdown body over 1 MiB */
+	/* Each refused with the field its message names (NULL: none). */
+	const struct api_case bad[] = {
+		{ "POST", "/posts", "{\"title\":\"\",\"body\":\"\"}", 400, "invalid_field", "title" },
+		{ "POST", "/posts", "{\"title\":\"   \",\"body\":\"\"}", 400, "invalid_field", "title" },
+		{ "POST", "/posts", t301, 400, "invalid_field", "title" },
+		{ "POST", "/posts", "{\"title\":\"a\\u0007b\",\"body\":\"\"}", 400,
+		    "control_character", "title" },
+		{ "POST", "/posts", "{\"title\":\"t\",\"body\":\"a\\u0001\"}", 400,
+		    "control_character", "body" },
+		{ "POST", "/posts", "{\"title\":5,\"body\":\"\"}", 400, "invalid_type", "title" },
+		{ "POST", "/posts", "{\"title\":\"t\",\"body\":[]}", 400, "invalid_type", "body" },
+		{ "POST", "/posts", "{\"title\":\"t\",\"body\":\"\",\"tags\":\"a\"}", 400,
+		    "invalid_type", "tags" },
+		{ "POST", "/posts", "{\"title\":\"t\",\"body\":\"\",\"tags\":[1]}", 400,
+		    "invalid_type", "tags" },
+		{ "POST", "/posts", "{\"title\":\"t\",\"body\":\"\",\"status\":true}", 400,
+		    "invalid_type", "status" },
+		{ "POST", "/posts", "{\"body\":\"\"}", 400, "missing_field", "title" },
+		{ "POST", "/posts", "{\"title\":\"t\"}", 400, "missing_field", "body" },
+		{ "POST", "/posts", "{\"title\":\"t\",\"body\":\"\",\"author_id\":\"x\"}", 400,
+		    "unknown_field", "author_id" },
+		{ "POST", "/posts", "{\"title\":\"t\",\"body\":\"\",\"tags\":[\"\"]}", 400,
+		    "invalid_field", "tags" },
+		{ "POST", "/posts", tag41, 400, "invalid_field", "tags" },
+		{ "POST", "/posts", "{\"title\":\"t\",\"body\":\"\",\"tags\":[\"1\",\"2\",\"3\","
+		    "\"4\",\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\",\"12\",\"13\",\"14\","
+		    "\"15\",\"16\",\"17\",\"18\",\"19\",\"20\",\"21\"]}", 400, "invalid_field",
+		    "tags" },
+		{ "POST", "/posts", "{\"title\":\"t\",\"body\":\"\",\"status\":\"live\"}", 400,
+		    "invalid_field", "status" },
+		{ "POST", "/posts", "{\"title\":\"t\",\"body\":\"\",\"published_at\":\"yesterday\"}",
+		    400, "invalid_field", "published_at" },
+		{ "POST", "/posts", "{\"title\":\"t\",\"body\":\"\",\"published_at\":"
+		    "\"2026-02-30T10:00:00Z\"}", 400, "invalid_field", "published_at" },
+		{ "POST", "/posts", "{\"title\":\"t\",\"body\":\"\",\"published_at\":"
+		    "\"2026-01-01 10:00:00\"}", 400, "invalid_field", "published_at" },
+		{ "POST", "/posts", "{\"title\":\"t\",\"body\":\"\",\"published_at\":1700000000}",
+		    400, "invalid_type", "published_at" },
+		{ "POST", "/posts", "{\"title\":\"t\",\"body\":\"![x](media:not-a-uuid)\"}", 400,
+		    "invalid_field", "media" },
+		{ "POST", "/posts", refs, 400, "invalid_field", "100" },	/* 101 references */
+		{ "POST", "/posts", "{\"title\":\"t\",\"body\":\"\",\"excerpt\":\"a\\nb\"}", 400,
+		    "control_character", "excerpt" },
+		{ "POST", "/posts", "[\"title\"]", 400, "expected_object", NULL },
+		{ "POST", "/posts", "{\"title\":\"t\",", 400, "invalid_json", NULL },
+		{ "POST", "/posts", "{\"title\":\"t\",\"title\":\"u\",\"body\":\"\"}", 400,
+		    "duplicate_key", NULL },
+		/* Over 1 MiB of Markdown: 413 from Post. */
+		{ "POST", "/posts", over, 413, "body_too_large", "body" },
+	};
 	size_t		 i;
 
-	memset(t301, 'x', 301);
-	t301[301] = '\0';
-	for (i = 0; i < 300; i++)
-		memcpy(t300 + 2 * i, "\xc3\xa9", 2);	/* 300 characters, 600 bytes */
-	t300[600] = '\0';
-	memset(tag41, 't', 41);
-	tag41[41] = '\0';
-
-	expect_refused(author, "{\"title\":\"\",\"body\":\"\"}", 400, "invalid_field", "title");
-	expect_refused(author, "{\"title\":\"   \",\"body\":\"\"}", 400, "invalid_field", "title");
-	s = dump(json_pack("{s:s, s:s}", "title", t301, "body", ""));
-	expect_refused(author, s, 400, "invalid_field", "title");
-	free(s);
-	expect_refused(author, "{\"title\":\"a\\u0007b\",\"body\":\"\"}", 400, "control_character",
-	    "title");
-	expect_refused(author, "{\"title\":\"t\",\"body\":\"a\\u0001\"}", 400, "control_character",
-	    "body");
-	expect_refused(author, "{\"title\":5,\"body\":\"\"}", 400, "invalid_type", "title");
-	expect_refused(author, "{\"title\":\"t\",\"body\":[]}", 400, "invalid_type", "body");
-	expect_refused(author, "{\"title\":\"t\",\"body\":\"\",\"tags\":\"a\"}", 400,
-	    "invalid_type", "tags");
-	expect_refused(author, "{\"title\":\"t\",\"body\":\"\",\"tags\":[1]}", 400,
-	    "invalid_type", "tags");
-	expect_refused(author, "{\"title\":\"t\",\"body\":\"\",\"status\":true}", 400,
-	    "invalid_type", "status");
-	expect_refused(author, "{\"body\":\"\"}", 400, "missing_field", "title");
-	expect_refused(author, "{\"title\":\"t\"}", 400, "missing_field", "body");
-	expect_refused(author, "{\"title\":\"t\",\"body\":\"\",\"author_id\":\"x\"}", 400,
-	    "unknown_field", "author_id");
-	expect_refused(author, "{\"title\":\"t\",\"body\":\"\",\"tags\":[\"\"]}", 400,
-	    "invalid_field", "tags");
-	s = dump(json_pack("{s:s, s:s, s:[s]}", "title", "t", "body", "", "tags", tag41));
-	expect_refused(author, s, 400, "invalid_field", "tags");
-	free(s);
-	expect_refused(author, "{\"title\":\"t\",\"body\":\"\",\"tags\":[\"1\",\"2\",\"3\",\"4\","
-	    "\"5\",\"6\",\"7\",\"8\",\"9\",\"10\",\"11\",\"12\",\"13\",\"14\",\"15\",\"16\","
-	    "\"17\",\"18\",\"19\",\"20\",\"21\"]}", 400, "invalid_field", "tags");
-	expect_refused(author, "{\"title\":\"t\",\"body\":\"\",\"status\":\"live\"}", 400,
-	    "invalid_field", "status");
-	expect_refused(author, "{\"title\":\"t\",\"body\":\"\",\"published_at\":\"yesterday\"}",
-	    400, "invalid_field", "published_at");
-	expect_refused(author, "{\"title\":\"t\",\"body\":\"\",\"published_at\":"
-	    "\"2026-02-30T10:00:00Z\"}", 400, "invalid_field", "published_at");
-	expect_refused(author, "{\"title\":\"t\",\"body\":\"\",\"published_at\":"
-	    "\"2026-01-01 10:00:00\"}", 400, "invalid_field", "published_at");
-	expect_refused(author, "{\"title\":\"t\",\"body\":\"\",\"published_at\":1700000000}", 400,
-	    "invalid_type", "published_at");
-	expect_refused(author, "{\"title\":\"t\",\"body\":\"![x](media:not-a-uuid)\"}", 400,
-	    "invalid_field", "media");
+	/* A title of 301 characters, a tag of 41, 101 media references. */
+	s = t301;
+	s += sprintf(s, "{\"title\":\"");
+	memset(s, 'x', 301);
+	sprintf(s + 301, "\",\"body\":\"\"}");
+	s = tag41;
+	s += sprintf(s, "{\"title\":\"t\",\"body\":\"\",\"tags\":[\"");
+	memset(s, 't', 41);
+	sprintf(s + 41, "\"]}");
 	s = refs;
 	s += sprintf(s, "{\"title\":\"t\",\"body\":\"");
 	for (i = 0; i <= 100; i++)
 		s += sprintf(s, "![](media:00000000-0000-4000-8000-%012zx) ", i);
 	sprintf(s, "\"}");
-	expect_refused(author, refs, 400, "invalid_field", "100");
-	expect_refused(author, "{\"title\":\"t\",\"body\":\"\",\"excerpt\":\"a\\nb\"}", 400,
-	    "control_character", "excerpt");
-	expect_refused(author, "[\"title\"]", 400, "expected_object", NULL);
-	expect_refused(author, "{\"title\":\"t\",", 400, "invalid_json", NULL);
-	expect_refused(author, "{\"title\":\"t\",\"title\":\"u\",\"body\":\"\"}", 400,
-	    "duplicate_key", NULL);
+	for (i = 0; i < 300; i++)
+		memcpy(t300 + 2 * i, "\xc3\xa9", 2);	/* 300 characters, 600 bytes */
+	t300[600] = '\0';
 
-	/* A body over 1 MiB: 413 from Post; a request over max_body: Post's own 413;
-	 * over the web server's limit: the web server's 413, in the same shape. */
-	big = body_of_size(1048577);
-	expect_refused(author, big, 413, "body_too_large", "body");
-	free(big);
+	api_expect_errors(author, NULL, bad, nitems(bad));
+	free(over);
+
+	/* A request over max_body: Post's own 413; over the web server's limit:
+	 * the web server's 413, in the same shape. */
 	snprintf(url, sizeof(url), "%s/posts", test_stack.base_url);
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", author);
 	big = malloc(4300 * 1024);
@@ -910,70 +811,55 @@ START_TEST(bad_input_changes_nothing)
 	memcpy(big, "{\"title\":\"t\",\"body\":\"\"}", 22);
 	http_request("POST", url, json_ct, big, 4150 * 1024, &r);
 	ck_error(&r, 413, "body_too_large");
-	http_resp_free(&r);
 	http_request("POST", url, json_ct, big, 4300 * 1024, &r);
 	ck_error(&r, 413, "body_too_large");
-	http_resp_free(&r);
 	free(big);
 
 	/* None of it made a post; the longest title and a 1 MiB body are fine. */
 	ck_assert_int_eq(list_total(author, "/posts?status=any"), 0);
 	create_ok(author, json_pack("{s:s, s:s}", "title", t300, "body", ""), &r, NULL);
 	ck_assert_str_eq(http_resp_str(&r, "title"), t300);
-	http_resp_free(&r);
 	big = body_of_size(1048576);
 	ck_assert_int_eq(api("POST", "/posts", author, big, &r), 201);
 	ck_assert_uint_eq(strlen(http_resp_str(&r, "body")), 1048576);
-	http_resp_free(&r);
 	free(big);
 	ck_assert_int_eq(list_total(author, "/posts?status=any"), 2);
-	free(author);
 }
 END_TEST
 
 START_TEST(patch_refuses_bad_input)
 {
 	struct http_resp r;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
-	char		 id[UUID_LEN + 1], etag[ETAG_MAX], word[16];
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	char		 id[UUID_LEN + 1], etag[ETAG_MAX], word[16], path[128], if_match[200];
+	const struct api_case bad[] = {
+		{ "PATCH", path, "{}", 400, "missing_field", NULL },
+		{ "PATCH", path, "{\"title\":\"\"}", 400, "invalid_field", "title" },
+		{ "PATCH", path, "{\"body\":3}", 400, "invalid_type", "body" },
+		{ "PATCH", path, "{\"slug\":\"Not A Slug\"}", 400, "invalid_slug", NULL },
+		/* Its published_at has passed. */
+		{ "PATCH", path, "{\"status\":\"scheduled\"}", 400, "invalid_field", NULL },
+		{ "PATCH", path, "{\"status\":\"scheduled\",\"published_at\":null}", 400,
+		    "missing_field", "published_at" },
+		{ "PATCH", path, "{\"id\":\"x\"}", 400, "unknown_field", "id" },
+	};
 
 	unique_word(word);
 	publish(author, word, "kept", id, NULL);
 	current_etag(author, id, etag);
-	patch(author, id, etag, json_object(), &r);
-	ck_error(&r, 400, "missing_field");
-	http_resp_free(&r);
-	patch(author, id, etag, json_pack("{s:s}", "title", ""), &r);
-	ck_error(&r, 400, "invalid_field");
-	http_resp_free(&r);
-	patch(author, id, etag, json_pack("{s:i}", "body", 3), &r);
-	ck_error(&r, 400, "invalid_type");
-	http_resp_free(&r);
-	patch(author, id, etag, json_pack("{s:s}", "slug", "Not A Slug"), &r);
-	ck_error(&r, 400, "invalid_slug");
-	http_resp_free(&r);
-	patch(author, id, etag, json_pack("{s:s}", "status", "scheduled"), &r);
-	ck_error(&r, 400, "invalid_field");	/* its published_at has passed */
-	http_resp_free(&r);
-	patch(author, id, etag, json_pack("{s:s, s:n}", "status", "scheduled", "published_at"),
-	    &r);
-	ck_error(&r, 400, "missing_field");
-	http_resp_free(&r);
-	patch(author, id, etag, json_pack("{s:s}", "id", "x"), &r);
-	ck_error(&r, 400, "unknown_field");
-	http_resp_free(&r);
+	snprintf(path, sizeof(path), "/posts/%s", id);
+	snprintf(if_match, sizeof(if_match), "If-Match: %s", etag);
+	api_expect_errors(author, if_match, bad, nitems(bad));
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "body"), "kept");
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 1);
-	http_resp_free(&r);
-	free(author);
 }
 END_TEST
 
 START_TEST(scheduled_posts_appear_on_time)
 {
 	struct http_resp r;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *other;
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *other;
 	char		 id[UUID_LEN + 1], id2[UUID_LEN + 1], word[16], when[sizeof("2026-11-26T06:14:52Z")], past[sizeof("2026-11-26T06:14:52Z")], q[64], status[40];
 	char		 etag[ETAG_MAX];
 	time_t		 at;
@@ -984,11 +870,9 @@ START_TEST(scheduled_posts_appear_on_time)
 	create(author, json_pack("{s:s, s:s, s:s}", "title", word, "body", "", "status",
 	    "scheduled"), &r);
 	ck_error(&r, 400, "missing_field");
-	http_resp_free(&r);
 	create(author, json_pack("{s:s, s:s, s:s, s:s}", "title", word, "body", "", "status",
 	    "scheduled", "published_at", past), &r);
 	ck_error(&r, 400, "invalid_field");
-	http_resp_free(&r);
 
 	/* Due a few seconds from now: long enough for the checks before it. */
 	at = time(NULL) + 4;
@@ -997,21 +881,17 @@ START_TEST(scheduled_posts_appear_on_time)
 	    "status", "scheduled", "published_at", when), &r, id);
 	ck_assert_str_eq(http_resp_str(&r, "status"), "scheduled");
 	ck_assert_str_eq(http_resp_str(&r, "published_at"), when);
-	http_resp_free(&r);
 	/* "published" with a time to come is scheduled as well. */
 	create_ok(author, json_pack("{s:s, s:s, s:s, s:s}", "title", word, "body", word,
 	    "status", "published", "published_at", when), &r, id2);
 	ck_assert_str_eq(http_resp_str(&r, "status"), "scheduled");
-	http_resp_free(&r);
 
 	/* Taking its time away, or moving it to the past, is refused: it stays embargoed. */
 	current_etag(author, id, etag);
 	patch(author, id, etag, json_pack("{s:n}", "published_at"), &r);
 	ck_error(&r, 400, "missing_field");
-	http_resp_free(&r);
 	patch(author, id, etag, json_pack("{s:s}", "published_at", past), &r);
 	ck_error(&r, 400, "invalid_field");
-	http_resp_free(&r);
 
 	snprintf(q, sizeof(q), "/posts?q=%s", word);
 	expect_not_found(NULL, id);
@@ -1026,18 +906,16 @@ START_TEST(scheduled_posts_appear_on_time)
 		usleep(200000);
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "status"), "published");
-	http_resp_free(&r);
 	ck_assert_int_eq(list_total(NULL, q), 2);
 	ck_assert_int_eq(list_total(author, status), 0);
-	free(author);
-	free(other);
 }
 END_TEST
 
 START_TEST(lists_paginate_and_filter)
 {
 	struct http_resp r;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *editor, *other;
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	const char	*editor, *other;
 	char		 aid[UUID_LEN + 1], ids[3][UUID_LEN + 1], word[16], path[256], when[sizeof("2026-11-26T06:14:52Z")], hdr[1024], title[64];
 	json_t		*items;
 	int		 i;
@@ -1052,11 +930,9 @@ START_TEST(lists_paginate_and_filter)
 		create_ok(i == 2 ? other : author, json_pack("{s:s, s:s, s:s, s:s, s:[s]}",
 		    "title", title, "body", "listed", "status", "published", "published_at", when,
 		    "tags", word), &r, ids[i]);
-		http_resp_free(&r);
 	}
 	create_ok(author, json_pack("{s:s, s:s, s:[s]}", "title", word, "body", "a draft",
 	    "tags", word), &r, NULL);
-	http_resp_free(&r);
 
 	snprintf(path, sizeof(path), "/posts?tag=%s&per_page=2", word);
 	ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
@@ -1076,25 +952,21 @@ START_TEST(lists_paginate_and_filter)
 	snprintf(path, sizeof(path), "</posts?tag=%s&per_page=2&page=2>; rel=\"next\"", word);
 	ck_assert_ptr_nonnull(strstr(hdr, path));
 	ck_assert_ptr_null(strstr(hdr, "rel=\"prev\""));
-	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/posts?tag=%s&per_page=2&page=2", word);
 	ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
 	ck_assert_int_eq(json_array_size(json_object_get(r.json, "items")), 1);
 	ck_assert_ptr_nonnull(http_header(&r, "Link", hdr, sizeof(hdr)));
 	snprintf(path, sizeof(path), "</posts?tag=%s&per_page=2&page=1>; rel=\"prev\"", word);
 	ck_assert_ptr_nonnull(strstr(hdr, path));
-	http_resp_free(&r);
 	/* Past the end: no items, the same total. */
 	snprintf(path, sizeof(path), "/posts?tag=%s&per_page=2&page=3", word);
 	ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
 	ck_assert_int_eq(json_array_size(json_object_get(r.json, "items")), 0);
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "total")), 3);
-	http_resp_free(&r);
 	/* The default page size is 10; every item of the plain list is published. */
 	ck_assert_int_eq(api("GET", "/posts?page=1", NULL, NULL, &r), 200);
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "per_page")), 10);
 	ck_assert_int_le(json_array_size(json_object_get(r.json, "items")), 10);
-	http_resp_free(&r);
 
 	snprintf(path, sizeof(path), "/posts?tag=%s&author=%s", word, aid);
 	ck_assert_int_eq(list_total(NULL, path), 1);
@@ -1108,7 +980,6 @@ START_TEST(lists_paginate_and_filter)
 	ck_assert_int_eq(list_total(editor, path), 4);
 	api("GET", path, NULL, NULL, &r);
 	ck_error(&r, 401, "missing_token");
-	http_resp_free(&r);
 
 	{
 		const char *bad[] = { "/posts?status=gone", "/posts?author=nobody",
@@ -1120,23 +991,17 @@ START_TEST(lists_paginate_and_filter)
 		for (k = 0; k < nitems(bad); k++) {
 			api("GET", bad[k], author, NULL, &r);
 			ck_error(&r, 400, "invalid_query");
-			http_resp_free(&r);
 		}
-		for (k = 0; k < nitems(edge); k++) {
+		for (k = 0; k < nitems(edge); k++)
 			ck_assert_int_eq(api("GET", edge[k], author, NULL, &r), 400);
-			http_resp_free(&r);
-		}
 	}
-	free(author);
-	free(editor);
-	free(other);
 }
 END_TEST
 
 START_TEST(full_text_search)
 {
 	struct http_resp r;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	char		 word[16], other[16], id[UUID_LEN + 1], id2[UUID_LEN + 1], body[256], path[256];
 
 	unique_word(word);
@@ -1153,7 +1018,6 @@ START_TEST(full_text_search)
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "total")), 1);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(
 	    r.json, "items"), 0), "id")), id2);
-	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/posts?q=%s+-%s", word, other);	/* web search syntax */
 	ck_assert_int_eq(list_total(NULL, path), 1);
 	snprintf(path, sizeof(path), "/posts?q=%%22brown+fox%%22+%s", word);	/* a phrase */
@@ -1166,14 +1030,13 @@ START_TEST(full_text_search)
 	ck_assert_int_eq(list_total(NULL, "/posts?q="), list_total(NULL, "/posts"));
 	/* A query of no words is no notice in the log: one line per request. */
 	ck_assert_int_eq(program_log_count("NOTICE"), 0);
-	free(author);
 }
 END_TEST
 
 START_TEST(xss_never_reaches_the_html)
 {
 	struct http_resp r;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	const char	*html;
 	const char	*md =
 	    "<script>alert(1)</script>\n\n"
@@ -1197,15 +1060,13 @@ START_TEST(xss_never_reaches_the_html)
 	/* The alt text lands escaped in the link Media-less rendering makes. */
 	ck_assert_ptr_nonnull(strstr(html, "g&quot; onerror=&quot;alert(7)</a>"));
 	ck_assert_str_eq(http_resp_str(&r, "title"), "<b>xss</b>");
-	http_resp_free(&r);
-	free(author);
 }
 END_TEST
 
 START_TEST(excerpts)
 {
 	struct http_resp r;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	char		 id[UUID_LEN + 1], etag[ETAG_MAX], body[2000];
 	size_t		 i;
 	const char	*ex;
@@ -1219,29 +1080,24 @@ START_TEST(excerpts)
 	ck_assert_uint_ge(utf8_length(ex), 150);
 	ck_assert_str_eq(ex + strlen(ex) - 7, "word\xe2\x80\xa6");
 	etag_of(&r, etag);
-	http_resp_free(&r);
 	/* A given excerpt stays through body changes, until set to null. */
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "excerpt", "By hand."), &r),
 	    200);
 	ck_assert_str_eq(http_resp_str(&r, "excerpt"), "By hand.");
 	etag_of(&r, etag);
-	http_resp_free(&r);
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "body", "*New* text."), &r),
 	    200);
 	ck_assert_str_eq(http_resp_str(&r, "excerpt"), "By hand.");
 	etag_of(&r, etag);
-	http_resp_free(&r);
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:n}", "excerpt"), &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "excerpt"), "New text.");
-	http_resp_free(&r);
-	free(author);
 }
 END_TEST
 
 START_TEST(revisions_keep_every_version)
 {
 	struct http_resp r;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *other, *editor;
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *other, *editor;
 	char		 id[UUID_LEN + 1], etag[ETAG_MAX], path[128], word[16];
 	json_t		*items;
 	const char	*bodies[] = { "third", "second", "first" };
@@ -1254,10 +1110,8 @@ START_TEST(revisions_keep_every_version)
 	current_etag(NULL, id, etag);
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "body", "second"), &r), 200);
 	etag_of(&r, etag);
-	http_resp_free(&r);
 	ck_assert_int_eq(patch(editor, id, etag, json_pack("{s:s, s:s}", "body", "third",
 	    "title", "retitled"), &r), 200);
-	http_resp_free(&r);
 
 	snprintf(path, sizeof(path), "/posts/%s/revisions", id);
 	ck_assert_int_eq(api("GET", path, author, NULL, &r), 200);
@@ -1274,31 +1128,21 @@ START_TEST(revisions_keep_every_version)
 	    "retitled");
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(items, 2), "title")),
 	    word);
-	http_resp_free(&r);
 	ck_assert_int_eq(api("GET", path, editor, NULL, &r), 200);
-	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/posts/%s/revisions?per_page=1&page=3", id);
 	ck_assert_int_eq(api("GET", path, author, NULL, &r), 200);
 	ck_assert_int_eq(json_integer_value(json_object_get(json_array_get(json_object_get(
 	    r.json, "items"), 0), "version")), 1);
-	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/posts/%s/revisions?per_page=1&page=9", id);
 	ck_assert_int_eq(api("GET", path, author, NULL, &r), 200);
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "total")), 3);
-	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/posts/%s/revisions", id);
 	api("GET", path, other, NULL, &r);
 	ck_error(&r, 403, "forbidden");
-	http_resp_free(&r);
 	api("GET", path, NULL, NULL, &r);
 	ck_error(&r, 401, "missing_token");
-	http_resp_free(&r);
 	api("GET", "/posts/nope/revisions", author, NULL, &r);
 	ck_error(&r, 400, "invalid_id");
-	http_resp_free(&r);
-	free(author);
-	free(other);
-	free(editor);
 }
 END_TEST
 
@@ -1327,7 +1171,6 @@ parsed_feed(void)
 	unlink(xml);
 	unlink(out);
 	rmdir(dir);
-	http_resp_free(&r);
 	return feed;
 }
 
@@ -1347,7 +1190,7 @@ link_href(json_t *links, const char *rel)
 START_TEST(atom_feed_parses)
 {
 	struct http_resp r, p;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	char		 id[UUID_LEN + 1], slug[SLUG_MAX + 1], word[16], title[256], expect[512], etag[ETAG_MAX], hdr[200];
 	json_t		*feed, *e, *mine = NULL;
 	size_t		 i;
@@ -1361,7 +1204,6 @@ START_TEST(atom_feed_parses)
 	snprintf(slug, sizeof(slug), "%s", http_resp_str(&p, "slug"));
 	create_ok(author, json_pack("{s:s, s:s}", "title", word, "body", "draft, not in the feed"),
 	    &r, NULL);
-	http_resp_free(&r);
 
 	feed = parsed_feed();
 	snprintf(expect, sizeof(expect), "%s/posts/feed.atom", test_stack.base_url);
@@ -1404,18 +1246,15 @@ START_TEST(atom_feed_parses)
 	/* Conditional GET. */
 	ck_assert_int_eq(api("GET", "/posts/feed.atom", NULL, NULL, &r), 200);
 	snprintf(hdr, sizeof(hdr), "If-None-Match: %s", etag_of(&r, etag));
-	http_resp_free(&r);
 	ck_assert_int_eq(api_with("GET", "/posts/feed.atom", NULL, NULL, hdr, &r), 304);
-	http_resp_free(&r);
-	http_resp_free(&p);
-	free(author);
 }
 END_TEST
 
 START_TEST(media_down_every_status_is_2xx)
 {
 	struct http_resp r, g;
-	char		 aid[UUID_LEN + 1], *author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, aid);
+	char		 aid[UUID_LEN + 1];
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, aid);
 	char		 id[UUID_LEN + 1], etag[ETAG_MAX], word[16], path[128];
 	const char	*html;
 	const char	*md = "Look: ![a cat](media:" MEDIA_ID ") and "
@@ -1440,49 +1279,39 @@ START_TEST(media_down_every_status_is_2xx)
 	expect_warning(&r, "media_unavailable", MEDIA_ID);
 	expect_warning(&r, "media_unavailable", "0a1b2c3d-4e5f-4a6b-8c7d-000000000001");
 	etag_of(&r, etag);
-	http_resp_free(&r);
 
 	ck_assert_int_eq(get_post(NULL, id, &g), 200);
 	ck_assert_str_eq(media_state(&g, 0), "unresolved");
 	ck_assert_ptr_null(json_object_get(g.json, "warnings"));	/* a write's answer only */
-	http_resp_free(&g);
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "title", "still fine"), &r),
 	    200);
 	ck_assert_str_eq(media_state(&r, 0), "unresolved");
 	expect_warning(&r, "media_unavailable", MEDIA_ID);
-	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/posts?author=%s", aid);
 	ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
 	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(json_object_get(
 	    json_array_get(json_object_get(r.json, "items"), 0), "media"), 0), "state")),
 	    "unresolved");
-	http_resp_free(&r);
 	ck_assert_int_eq(api("GET", "/posts/feed.atom", NULL, NULL, &r), 200);
-	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/posts/%s", id);
 	ck_assert_int_eq(api("DELETE", path, author, NULL, &r), 204);
-	http_resp_free(&r);
-	free(author);
 }
 END_TEST
 
 START_TEST(reads_ask_media_at_most_once_per_interval)
 {
 	struct http_resp r;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	char		 id[UUID_LEN + 1], word[16], *t0, *t1, *t2;
 
 	unique_word(word);
 	create_ok(author, json_pack("{s:s, s:s, s:s}", "title", word, "body",
 	    "![x](media:" MEDIA_ID ")", "status", "published"), &r, id);
-	http_resp_free(&r);
 	t0 = post_column(id, "render_tried_at");
 	ck_assert_str_ne(t0, "");	/* the write asked Media */
 	/* Reads within the interval do not ask again. */
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
-	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
-	http_resp_free(&r);
 	t1 = post_column(id, "render_tried_at");
 	/* (When the interval is not over now, it was not over at those reads.) */
 	if (!interval_over(t0))
@@ -1491,21 +1320,17 @@ START_TEST(reads_ask_media_at_most_once_per_interval)
 	wait_interval_over(t0);
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
 	ck_assert_str_eq(media_state(&r, 0), "unresolved");
-	http_resp_free(&r);
 	free(t1);
 	t1 = post_column(id, "render_tried_at");
 	ck_assert_str_ne(t1, t0);
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
-	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
-	http_resp_free(&r);
 	t2 = post_column(id, "render_tried_at");
 	if (!interval_over(t1))
 		ck_assert_str_eq(t2, t1);
 	free(t0);
 	free(t1);
 	free(t2);
-	free(author);
 }
 END_TEST
 
@@ -1525,7 +1350,7 @@ cmark_quadratic(void)
 START_TEST(render_budget_bounds_every_write)
 {
 	struct http_resp r;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	char		*quad = md_quadratic(BODY_MAX), id[UUID_LEN + 1], etag[ETAG_MAX], word[16];
 	char		*deep = md_deep_images(MEDIA_ID);
 
@@ -1533,23 +1358,19 @@ START_TEST(render_budget_bounds_every_write)
 	if (cmark_quadratic()) {
 		create(author, json_pack("{s:s, s:s}", "title", word, "body", quad), &r);
 		ck_error(&r, 422, "body_too_complex");
-		http_resp_free(&r);
 		ck_assert_int_eq(list_total(author, "/posts?status=any"), 0);
 	}
 	/* The worker still answers, and writes. */
 	ck_assert_int_eq(api("GET", "/posts/health", NULL, NULL, &r), 200);
-	http_resp_free(&r);
 	publish(author, word, "short and *sweet*", id, NULL);
 	current_etag(author, id, etag);
 	if (cmark_quadratic()) {
 		patch(author, id, etag, json_pack("{s:s}", "body", quad), &r);
 		ck_error(&r, 422, "body_too_complex");
-		http_resp_free(&r);
 	}
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "body"), "short and *sweet*");
 	ck_assert_int_eq(json_integer_value(json_object_get(r.json, "version")), 1);
-	http_resp_free(&r);
 
 	/* 1a: 524,000 nested quotes and 10,928 media images, 1 MiB: saved, each image there. */
 	ck_assert_uint_le(strlen(deep), BODY_MAX);
@@ -1557,11 +1378,9 @@ START_TEST(render_budget_bounds_every_write)
 	ck_assert_uint_eq(count_of(http_resp_str(&r, "html"),
 	    "<a href=\"/media/" MEDIA_ID "/original\">image</a>"), 10928);
 	ck_assert_str_eq(media_state(&r, 0), "unresolved");
-	http_resp_free(&r);
 	ck_assert_int_eq(list_total(author, "/posts?status=any"), 2);
 	free(deep);
 	free(quad);
-	free(author);
 }
 END_TEST
 
@@ -1590,19 +1409,17 @@ set_post_body(const char *id, const char *body)
 START_TEST(healing_reads_keep_the_budget)
 {
 	struct http_resp r;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	char		*quad = md_quadratic(BODY_MAX), id[UUID_LEN + 1], word[16], line[128], *tried;
 	char		*at;
 
 	if (!cmark_quadratic()) {
 		free(quad);
-		free(author);
 		return;
 	}
 	unique_word(word);
 	create_ok(author, json_pack("{s:s, s:s, s:s}", "title", word, "body",
 	    "![x](media:" MEDIA_ID ")", "status", "published"), &r, id);
-	http_resp_free(&r);
 	set_post_body(id, quad);
 	snprintf(line, sizeof(line), "post %s: cannot render again, not tried again", id);
 	/* After the interval one read tries, is cut off, and answers what is stored. */
@@ -1611,7 +1428,6 @@ START_TEST(healing_reads_keep_the_budget)
 	free(tried);
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
 	ck_assert_str_eq(media_state(&r, 0), "unresolved");
-	http_resp_free(&r);
 	at = db_now();
 	ck_assert_int_eq(program_log_count(line), 1);
 	tried = post_column(id, "render_tried_at");
@@ -1621,12 +1437,9 @@ START_TEST(healing_reads_keep_the_budget)
 	wait_interval_over(at);
 	free(at);
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
-	http_resp_free(&r);
 	ck_assert_int_eq(get_post(NULL, id, &r), 200);
-	http_resp_free(&r);
 	ck_assert_int_eq(program_log_count(line), 1);
 	free(quad);
-	free(author);
 }
 END_TEST
 
@@ -1642,14 +1455,14 @@ media_is_here(void)
 	if (access(path, X_OK) != 0)
 		return false;
 	st = api("GET", "/media/health", NULL, NULL, &r);
-	http_resp_free(&r);
 	return st == 200;
 }
 
 START_TEST(media_comes_back_and_references_resolve)
 {
 	struct http_resp r;
-	char		*author, id[UUID_LEN + 1], mid[UUID_LEN + 1], etag[ETAG_MAX], etag2[ETAG_MAX], word[16], body[200];
+	char		 id[UUID_LEN + 1], mid[UUID_LEN + 1], etag[ETAG_MAX], etag2[ETAG_MAX], word[16], body[200];
+	const char	*author;
 	char		 want[512];
 	const char	*html;
 	int		 i;
@@ -1670,7 +1483,6 @@ START_TEST(media_comes_back_and_references_resolve)
 	    "published"), &r, id);
 	ck_assert_str_eq(media_state(&r, 0), "unresolved");
 	etag_of(&r, etag);
-	http_resp_free(&r);
 
 	/* Media back: within a breaker interval or so, a read finds the image resolved. */
 	ck_assert_int_eq(relay_open(&media_relay, test_stack.port), 0);
@@ -1678,7 +1490,6 @@ START_TEST(media_comes_back_and_references_resolve)
 		ck_assert_int_eq(get_post(NULL, id, &r), 200);
 		if (strcmp(media_state(&r, 0), "resolved") == 0)
 			break;
-		http_resp_free(&r);
 		usleep(100000);
 	}
 	ck_assert_str_eq(media_state(&r, 0), "resolved");
@@ -1691,25 +1502,20 @@ START_TEST(media_comes_back_and_references_resolve)
 	    "height=\"400\" alt=\"a cat\" />", mid, mid, mid, mid);
 	ck_assert_ptr_nonnull(strstr(html, want));
 	ck_assert_str_ne(etag_of(&r, etag2), etag);
-	http_resp_free(&r);
 	/* Written while Media answers: resolved at once, with nothing to warn of. */
 	create_ok(author, json_pack("{s:s, s:s}", "title", word, "body", body), &r, id);
 	ck_assert_str_eq(media_state(&r, 0), "resolved");
 	ck_assert_ptr_null(json_object_get(r.json, "warnings"));
 	etag_of(&r, etag);
-	http_resp_free(&r);
 	/* Issue 10 item 11 (c): an id Media does not have is saved, with a warning naming it. */
 	snprintf(body, sizeof(body), "![a cat](media:%s) ![gone](media:" UNKNOWN_MEDIA ")", mid);
 	create_ok(author, json_pack("{s:s, s:s}", "title", word, "body", body), &r, NULL);
 	ck_assert_str_eq(media_state(&r, 0), "resolved");
 	ck_assert_str_eq(media_state(&r, 1), "unresolved");
 	expect_warning(&r, "unknown_media", UNKNOWN_MEDIA);
-	http_resp_free(&r);
 	ck_assert_int_eq(patch(author, id, etag, json_pack("{s:s}", "body", body), &r), 200);
 	expect_warning(&r, "unknown_media", UNKNOWN_MEDIA);
-	http_resp_free(&r);
 	relay_close(&media_relay);
-	free(author);
 }
 END_TEST
 
@@ -1745,7 +1551,7 @@ preview(const char *token, const char *md, struct http_resp *r)
 /*
  * Asserts that md previews (200, no-store, nothing stored) to the HTML and
  * excerpt a save of md gives, and that the save's warnings are the
- * preview's. Returns the preview's answer in r (to free).
+ * preview's. Returns the preview's answer in r.
  */
 static void
 preview_as_save(const char *token, const char *md, struct http_resp *r)
@@ -1771,7 +1577,6 @@ preview_as_save(const char *token, const char *md, struct http_resp *r)
 	ck_assert_str_eq(preview_warnings, saved_warnings);
 	free(saved_warnings);
 	free(preview_warnings);
-	http_resp_free(&s);
 	ck_assert_int_eq(rows_of("posts"), posts + 1);
 }
 
@@ -1783,9 +1588,20 @@ preview_as_save(const char *token, const char *md, struct http_resp *r)
 START_TEST(preview_renders_as_a_save_and_stores_nothing)
 {
 	struct http_resp r;
-	char		*author = new_user("author", (char[65]){ 0 }, NULL), *big, *quad;
+	char		*big, *quad;
+	const char	*author = new_user("author", (char[65]){ 0 }, NULL);
 	char		 md[300];
 	long long	 posts, revisions;
+	static const struct api_case bad[] = {
+		{ "POST", "/posts/preview", "{}", 400, "missing_field", "body" },
+		{ "POST", "/posts/preview", "{\"body\":\"x\",\"title\":\"t\"}", 400, "unknown_field",
+		    "title" },
+		{ "POST", "/posts/preview", "{\"body\":7}", 400, "invalid_type", "body" },
+		{ "POST", "/posts/preview", "{\"body\":\"a\\u0001b\"}", 400, "control_character",
+		    "body" },
+		{ "POST", "/posts/preview", "{\"body\":\"![x](media:not-an-id)\"}", 400,
+		    "invalid_field", "media" },
+	};
 
 	/* Markup, and a media reference while Media is cut off: a link, and a warning. */
 	snprintf(md, sizeof(md), "# Hello\n\nSome *markup* and <script>x</script>\n\n"
@@ -1797,56 +1613,34 @@ START_TEST(preview_renders_as_a_save_and_stores_nothing)
 	ck_assert_ptr_nonnull(strstr(http_resp_str(&r, "html"),
 	    "<a href=\"/media/" MEDIA_ID "/original\">a cat</a>"));
 	expect_warning(&r, "media_unavailable", MEDIA_ID);
-	http_resp_free(&r);
 
 	posts = rows_of("posts");
 	revisions = rows_of("revisions");
 	/* No token, a bad token: 401, as for a save. */
 	preview(NULL, "hello", &r);
 	ck_error(&r, 401, "missing_token");
-	http_resp_free(&r);
 	preview("not.a.token", "hello", &r);
 	ck_error(&r, 401, "invalid_token");
-	http_resp_free(&r);
 	/* The checks of a post's body. */
-	api("POST", "/posts/preview", author, "{}", &r);
-	ck_error(&r, 400, "missing_field");
-	http_resp_free(&r);
-	api("POST", "/posts/preview", author, "{\"body\":\"x\",\"title\":\"t\"}", &r);
-	ck_error(&r, 400, "unknown_field");
-	http_resp_free(&r);
-	api("POST", "/posts/preview", author, "{\"body\":7}", &r);
-	ck_error(&r, 400, "invalid_type");
-	http_resp_free(&r);
-	preview(author, "a\001b", &r);
-	ck_error(&r, 400, "control_character");
-	http_resp_free(&r);
-	preview(author, "![x](media:not-an-id)", &r);
-	ck_error(&r, 400, "invalid_field");
-	http_resp_free(&r);
+	api_expect_errors(author, NULL, bad, nitems(bad));
 	big = calloc(1, BODY_MAX + 2);
 	memset(big, 'a', BODY_MAX + 1);
 	preview(author, big, &r);
 	ck_error(&r, 413, "body_too_large");
-	http_resp_free(&r);
 	/* 1 MiB exactly is a body a save takes: so does a preview. */
 	big[BODY_MAX] = '\0';
 	ck_assert_int_eq(preview(author, big, &r), 200);
-	http_resp_free(&r);
 	free(big);
 	/* Past the render budget: 422, as a save. */
 	if (cmark_quadratic()) {
 		quad = md_quadratic(BODY_MAX);
 		preview(author, quad, &r);
 		ck_error(&r, 422, "body_too_complex");
-		http_resp_free(&r);
 		free(quad);
 	}
 	ck_assert_int_eq(api("GET", "/posts/health", NULL, NULL, &r), 200);
-	http_resp_free(&r);
 	ck_assert_int_eq(rows_of("posts"), posts);
 	ck_assert_int_eq(rows_of("revisions"), revisions);
-	free(author);
 }
 END_TEST
 
@@ -1857,7 +1651,8 @@ END_TEST
 START_TEST(preview_resolves_media_as_a_save)
 {
 	struct http_resp r;
-	char		*author, mid[37], md[200], want[512];
+	char		 mid[37], md[200], want[512];
+	const char	*author;
 
 	if (!media_is_here()) {
 		fprintf(stderr, "SKIPPED preview_resolves_media_as_a_save: quire-media is not "
@@ -1874,14 +1669,11 @@ START_TEST(preview_resolves_media_as_a_save)
 	    "height=\"400\" alt=\"a cat\" />", mid, mid, mid, mid);
 	ck_assert_msg(strstr(http_resp_str(&r, "html"), want) != NULL, "%s", http_resp_str(&r, "html"));
 	expect_warning(&r, "unknown_media", UNKNOWN_MEDIA);
-	http_resp_free(&r);
 	/* Nothing to warn of: an empty list. */
 	snprintf(md, sizeof(md), "![a cat](media:%s)", mid);
 	ck_assert_int_eq(preview(author, md, &r), 200);
 	ck_assert_int_eq(json_array_size(json_object_get(r.json, "warnings")), 0);
-	http_resp_free(&r);
 	relay_close(&media_relay);
-	free(author);
 }
 END_TEST
 
@@ -1889,34 +1681,25 @@ START_TEST(unknown_paths_and_methods)
 {
 	struct http_resp r;
 	char		 allow[128];
+	static const struct api_case unknown[] = {
+		{ "GET", "/posts/Not_A_Slug!", NULL, 404, "not_found", NULL },
+		{ "GET", "/posts/no-such-post-anywhere", NULL, 404, "not_found", NULL },
+		{ "GET", "/posts/00000000-0000-4000-8000-000000000000", NULL, 404, "not_found", NULL },
+		{ "GET", "/posts/a/b/c", NULL, 404, "not_found", NULL },
+	};
 
-	api("GET", "/posts/Not_A_Slug!", NULL, NULL, &r);
-	ck_error(&r, 404, "not_found");
-	http_resp_free(&r);
-	api("GET", "/posts/no-such-post-anywhere", NULL, NULL, &r);
-	ck_error(&r, 404, "not_found");
-	http_resp_free(&r);
-	api("GET", "/posts/00000000-0000-4000-8000-000000000000", NULL, NULL, &r);
-	ck_error(&r, 404, "not_found");
-	http_resp_free(&r);
+	api_expect_errors(NULL, NULL, unknown, nitems(unknown));
 	/* Not the API's: the reader site's 404 page. */
 	ck_assert_int_eq(api("GET", "/postsx", NULL, NULL, &r), 404);
 	ck_assert_ptr_nonnull(strstr(buf_str(&r.body), "<!doctype html>"));
-	http_resp_free(&r);
-	api("GET", "/posts/a/b/c", NULL, NULL, &r);
-	ck_error(&r, 404, "not_found");
-	http_resp_free(&r);
 	api("PUT", "/posts/00000000-0000-4000-8000-000000000000", NULL, "{}", &r);
 	ck_error(&r, 405, "method_not_allowed");
 	ck_assert_str_eq(http_header(&r, "Allow", allow, sizeof(allow)), "GET, HEAD, PATCH, DELETE");
-	http_resp_free(&r);
 	api("DELETE", "/posts", NULL, NULL, &r);
 	ck_error(&r, 405, "method_not_allowed");
 	ck_assert_str_eq(http_header(&r, "Allow", allow, sizeof(allow)), "GET, HEAD, POST");
-	http_resp_free(&r);
 	ck_assert_int_eq(api("GET", "/posts/health", NULL, NULL, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "status"), "ok");
-	http_resp_free(&r);
 }
 END_TEST
 
@@ -1939,7 +1722,8 @@ END_TEST
 START_TEST(database_outage_gives_503_then_recovers)
 {
 	struct http_resp r;
-	char		*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), id[UUID_LEN + 1], word[16];
+	char		 id[UUID_LEN + 1], word[16];
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	char		 retry[16];
 	int		 i;
 
@@ -1950,32 +1734,23 @@ START_TEST(database_outage_gives_503_then_recovers)
 		api("GET", "/posts/health", NULL, NULL, &r);
 		ck_error(&r, 503, "service_unavailable");
 		ck_assert_str_eq(http_header(&r, "Retry-After", retry, sizeof(retry)), "1");
-		http_resp_free(&r);
 		get_post(NULL, id, &r);
 		ck_error(&r, 503, "service_unavailable");
-		http_resp_free(&r);
 		api("GET", "/posts", NULL, NULL, &r);
 		ck_error(&r, 503, "service_unavailable");
-		http_resp_free(&r);
 		create(author, json_pack("{s:s, s:s}", "title", word, "body", ""), &r);
 		ck_error(&r, 503, "service_unavailable");
-		http_resp_free(&r);
 	}
 	ck_assert_int_eq(stack_pg_start(&test_stack), 0);
 	for (i = 0; i < 50; i++) {
 		if (get_post(NULL, id, &r) == 200)
 			break;
-		http_resp_free(&r);
 		usleep(100000);
 	}
 	ck_assert_int_eq(r.status, 200);
 	ck_assert_str_eq(http_resp_str(&r, "body"), "survives");
-	http_resp_free(&r);
-	for (i = 0; i < 6; i++) {
+	for (i = 0; i < 6; i++)
 		ck_assert_int_eq(api("GET", "/posts?page=1", NULL, NULL, &r), 200);
-		http_resp_free(&r);
-	}
-	free(author);
 }
 END_TEST
 

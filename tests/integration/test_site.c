@@ -110,7 +110,6 @@ page(const char *path)
 	site_get(path, NULL, &r);
 	ck_assert_msg(r.status == 200, "GET %s: %ld %s", path, r.status, buf_str(&r.body));
 	body = strdup(buf_str(&r.body));
-	http_resp_free(&r);
 	return body;
 }
 
@@ -125,7 +124,6 @@ expect_status(const char *path, long status, const char *want)
 	ck_assert_msg(r.status == status, "GET %s: %ld, wanted %ld", path, r.status, status);
 	if (want != NULL)
 		ck_assert_str_eq(http_header(&r, "Location", loc, sizeof(loc)), want);
-	http_resp_free(&r);
 }
 
 /* Asserts that page path holds (or, with has false, does not hold) needle. */
@@ -187,7 +185,6 @@ create(const char *token, json_t *fields, char id[37], char slug[121])
 		snprintf(id, 37, "%s", http_resp_str(&r, "id"));
 	if (slug != NULL)
 		snprintf(slug, 121, "%s", http_resp_str(&r, "slug"));
-	http_resp_free(&r);
 }
 
 /* Changes post id with fields (released), as its reader with token; asserts 200. */
@@ -200,12 +197,10 @@ change(const char *token, const char *id, json_t *fields)
 	snprintf(path, sizeof(path), "/posts/%s", id);
 	ck_assert_int_eq(api("GET", path, token, NULL, &r), 200);
 	ck_assert_ptr_nonnull(http_header(&r, "ETag", etag, sizeof(etag)));
-	http_resp_free(&r);
 	snprintf(header, sizeof(header), "If-Match: %s", etag);
 	api_with("PATCH", path, token, s, header, &r);
 	free(s);
 	ck_assert_msg(r.status == 200, "change: %ld %s", r.status, buf_str(&r.body));
-	http_resp_free(&r);
 }
 
 /* Deletes post id as token's; asserts 204. */
@@ -217,7 +212,6 @@ post_delete(const char *token, const char *id)
 
 	snprintf(path, sizeof(path), "/posts/%s", id);
 	ck_assert_int_eq(api("DELETE", path, token, NULL, &r), 204);
-	http_resp_free(&r);
 }
 
 /* Changes the site's settings with fields (released) as the admin; returns the status. */
@@ -225,16 +219,15 @@ static long
 settings_change(json_t *fields, struct http_resp *r)
 {
 	struct http_resp g;
-	char		*admin = admin_token(), etag[64], header[100], *s = dump(fields);
+	char		 etag[64], header[100], *s = dump(fields);
+	const char	*admin = admin_token();
 	long		 st;
 
 	ck_assert_int_eq(api("GET", "/posts/settings", NULL, NULL, &g), 200);
 	ck_assert_ptr_nonnull(http_header(&g, "ETag", etag, sizeof(etag)));
-	http_resp_free(&g);
 	snprintf(header, sizeof(header), "If-Match: %s", etag);
 	st = api_with("PATCH", "/posts/settings", admin, s, header, r);
 	free(s);
-	free(admin);
 	return st;
 }
 
@@ -307,7 +300,8 @@ START_TEST(pages_of_every_type)
 	};
 #define NPAGES (sizeof(pages) / sizeof(pages[0]))
 	struct http_resp r, r2;
-	char		 name[65], *author = new_user("author", name, NULL), word[16];
+	char		 name[65], word[16];
+	const char	*author = new_user("author", name, NULL);
 	char		 first[121], path[512], rel[512], want[512], ct[128], etag[128], etag2[128];
 	char		 modified[64];
 	char		 hdr[200], *bodies[NPAGES];
@@ -346,7 +340,6 @@ START_TEST(pages_of_every_type)
 			if (!error)
 				ck_assert_str_eq(http_header(&r, "Cache-Control", ct, sizeof(ct)),
 				    "no-store");
-			http_resp_free(&r);
 			continue;
 		}
 		snprintf(rel, sizeof(rel), pages[i].rel, word, first, name);
@@ -361,15 +354,12 @@ START_TEST(pages_of_every_type)
 		ck_assert_str_eq(http_header(&r2, "Cache-Control", ct, sizeof(ct)), "no-cache");
 		ck_assert_ptr_nonnull(http_header(&r2, "Last-Modified", modified, sizeof(modified)));
 		strong_etag(&r2, etag);
-		http_resp_free(&r2);
 		/* A 304 for its ETag, and for its date. */
 		snprintf(hdr, sizeof(hdr), "If-None-Match: %s", etag);
 		ck_assert_int_eq(site_get(path, inm, &r2), 304);
-		http_resp_free(&r2);
 		snprintf(hdr, sizeof(hdr), "If-Modified-Since: %s", modified);
 		ck_assert_int_eq(site_get(path, inm, &r2), 304);
 		ck_assert_int_eq(post_hits(path), hits);
-		http_resp_free(&r2);
 		/* The gzip made when it was stored, to a client that takes gzip. */
 		snprintf(want, sizeof(want), ".gz/%s", rel);
 		ck_assert_int_eq(read_site_file(want, &gz), 0);
@@ -381,8 +371,6 @@ START_TEST(pages_of_every_type)
 		ck_assert_uint_eq(r2.body.len, gz.len);
 		ck_assert_int_eq(memcmp(r2.body.data, gz.data, gz.len), 0);
 		ck_assert_str_ne(strong_etag(&r2, etag2), etag);
-		http_resp_free(&r2);
-		http_resp_free(&r);
 	}
 	ck_assert(!file_id("search/index.html").exists);
 	check_parses(names, bodies, n);
@@ -400,10 +388,8 @@ START_TEST(pages_of_every_type)
 	ck_assert_int_eq(api("GET", "/posts?kind=page", NULL, NULL, &r), 200);
 	snprintf(want, sizeof(want), "\"about-%s\"", word);
 	ck_assert_ptr_nonnull(strstr(buf_str(&r.body), want));
-	http_resp_free(&r);
 	ck_assert_int_eq(api("GET", "/posts?per_page=100", NULL, NULL, &r), 200);
 	ck_assert_ptr_null(strstr(buf_str(&r.body), want));
-	http_resp_free(&r);
 	/* The lists: newest first, ten a page, prev and next. */
 	snprintf(want, sizeof(want), "%s number 10", word);
 	ck_assert_ptr_nonnull(strstr(bodies[4], want));
@@ -425,7 +411,6 @@ START_TEST(pages_of_every_type)
 	for (i = 0; i < n; i++)
 		free(bodies[i]);
 	buf_free(&gz);
-	free(author);
 #undef NPAGES
 }
 END_TEST
@@ -433,7 +418,8 @@ END_TEST
 START_TEST(redirects_and_not_found)
 {
 	struct http_resp r;
-	char		*author = new_user("author", (char[65]){ 0 }, NULL), word[16], id[37];
+	char		 word[16], id[37];
+	const char	*author = new_user("author", (char[65]){ 0 }, NULL);
 	char		 slug[121], draft[121], path[300], want[300], allow[64];
 
 	unique_word(word);
@@ -482,23 +468,17 @@ START_TEST(redirects_and_not_found)
 	expect_status("/00000000-0000-4000-8000-000000000000/", 404, NULL);
 	ck_assert_int_eq(site_get("/assets/no-such-file.css", NULL, &r), 404);
 	ck_assert_ptr_nonnull(strstr(buf_str(&r.body), "This page is not here"));
-	http_resp_free(&r);
 	ck_assert_int_eq(site_get("/nothing-anywhere/", NULL, &r), 404);
 	ck_assert_ptr_nonnull(strstr(buf_str(&r.body), "This page is not here"));
-	http_resp_free(&r);
 
 	/* Pages are read, never written to: 405, whatever the web server holds. */
 	snprintf(path, sizeof(path), "/renamed-%s/", word);
 	free(page(path));
 	ck_assert_int_eq(api("POST", "/", NULL, "{}", &r), 405);
 	ck_assert_str_eq(http_header(&r, "Allow", allow, sizeof(allow)), "GET, HEAD");
-	http_resp_free(&r);
 	ck_assert_int_eq(api("DELETE", path, NULL, NULL, &r), 405);
-	http_resp_free(&r);
 	ck_assert_int_eq(api("HEAD", path, NULL, NULL, &r), 200);
 	ck_assert_uint_eq(r.body.len, 0);
-	http_resp_free(&r);
-	free(author);
 }
 END_TEST
 
@@ -530,14 +510,12 @@ START_TEST(private_files_not_served)
 			if (h == 0)
 				ck_assert_msg(strstr(buf_str(&r.body), "This page is not here")
 				    != NULL, "GET %s: not the theme's 404", priv[i]);
-			http_resp_free(&r);
 		}
 	/* The internal mapping to the gzip copies still works. */
 	ck_assert_int_eq(site_get("/", gzip, &r), 200);
 	ck_assert_str_eq(http_header(&r, "Content-Encoding", ce, sizeof(ce)), "gzip");
 	ck_assert_uint_eq(r.body.len, gz.len);
 	ck_assert_int_eq(memcmp(r.body.data, gz.data, gz.len), 0);
-	http_resp_free(&r);
 	buf_free(&gz);
 }
 END_TEST
@@ -560,7 +538,8 @@ START_TEST(reserved_slugs)
 	static const char *const reserved[] = { "tag", "author", "page", "search", "feed",
 	    "assets", "admin", "sitemap", "robots", "settings" };
 	struct http_resp r;
-	char		*author = new_user("author", (char[65]){ 0 }, NULL), id[37], slug[121];
+	char		 id[37], slug[121];
+	const char	*author = new_user("author", (char[65]){ 0 }, NULL);
 	char		 word[16], sql[1024], path[300], etag[128], *text, err[128];
 	struct buf	 file = BUF_INIT;
 	PGconn		*c;
@@ -576,7 +555,6 @@ START_TEST(reserved_slugs)
 		ck_error(&r, 400, "reserved_slug");
 		ck_assert_ptr_nonnull(strstr(json_string_value(json_object_get(json_object_get(
 		    r.json, "error"), "message")), reserved[i]));
-		http_resp_free(&r);
 	}
 	/* A slug made from a title steps aside. */
 	create(author, json_pack("{s:s, s:s}", "title", "Search", "body", "b"), id, slug);
@@ -586,12 +564,10 @@ START_TEST(reserved_slugs)
 	snprintf(path, sizeof(path), "/posts/%s", id);
 	ck_assert_int_eq(api("GET", path, author, NULL, &r), 200);
 	ck_assert_ptr_nonnull(http_header(&r, "ETag", etag, sizeof(etag)));
-	http_resp_free(&r);
 	snprintf(sql, sizeof(sql), "If-Match: %s", etag);
 	api_with("PATCH", path, author, text, sql, &r);
 	free(text);
 	ck_error(&r, 400, "reserved_slug");
-	http_resp_free(&r);
 
 	/* The migration renames a post that holds one (written before it was reserved). */
 	c = PQconnectdb(stack_dsn(&test_stack, "quire_post"));
@@ -625,11 +601,9 @@ START_TEST(reserved_slugs)
 	ck_assert_int_eq(api("GET", "/posts/tag", NULL, NULL, &r), 301);
 	snprintf(path, sizeof(path), "/posts/%s", slug);
 	ck_assert_str_eq(http_header(&r, "Location", sql, sizeof(sql)), path);
-	http_resp_free(&r);
 	snprintf(path, sizeof(path), "/%s/", slug);
 	expect_text(path, "Old tag", true);
 	buf_free(&file);
-	free(author);
 }
 END_TEST
 
@@ -656,7 +630,7 @@ START_TEST(settings)
 		{ "{\"navigation\":[{\"label\":\"x\",\"url\":\"/a b\"}]}", "navigation[0].url" },
 	};
 	struct http_resp r;
-	char		*author = new_user("author", (char[65]){ 0 }, NULL), *admin = admin_token();
+	const char	*author = new_user("author", (char[65]){ 0 }, NULL), *admin = admin_token();
 	char		 etag[64], etag2[64], header[100], word[16], slug[121], path[200], msg[700];
 	char		 long_text[600], nav[4096];
 	const char	*m;
@@ -671,42 +645,33 @@ START_TEST(settings)
 	ck_assert_ptr_nonnull(http_resp_str(&r, "updated_at"));
 	ck_assert_ptr_nonnull(http_header(&r, "ETag", etag, sizeof(etag)));
 	ck_assert_int_eq(strncmp(etag, "\"settings.", 10), 0);
-	http_resp_free(&r);
 	snprintf(header, sizeof(header), "If-Match: %s", etag);
 	/* Who may change them, and how. */
 	api_with("PATCH", "/posts/settings", NULL, "{\"title\":\"x\"}", header, &r);
 	ck_error(&r, 401, "missing_token");
-	http_resp_free(&r);
 	api_with("PATCH", "/posts/settings", author, "{\"title\":\"x\"}", header, &r);
 	ck_error(&r, 403, "forbidden");
-	http_resp_free(&r);
 	api("PATCH", "/posts/settings", admin, "{\"title\":\"x\"}", &r);
 	ck_error(&r, 428, "precondition_required");
-	http_resp_free(&r);
 	api_with("PATCH", "/posts/settings", admin, "{\"title\":\"x\"}",
 	    "If-Match: \"settings.999999\"", &r);
 	ck_error(&r, 412, "precondition_failed");
-	http_resp_free(&r);
 	api_with("PATCH", "/posts/settings", admin, "{\"colour\":\"red\"}", header, &r);
 	ck_error(&r, 400, "unknown_field");
-	http_resp_free(&r);
 	api_with("PATCH", "/posts/settings", admin, "{\"posts_per_page\":\"10\"}", header, &r);
 	ck_error(&r, 400, "invalid_type");
-	http_resp_free(&r);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		api_with("PATCH", "/posts/settings", admin, bad[i][0], header, &r);
 		ck_error(&r, 400, "invalid_field");
 		m = json_string_value(json_object_get(json_object_get(r.json, "error"), "message"));
 		ck_assert_msg(strstr(m, bad[i][1]) != NULL, "%s: \"%s\" names no %s", bad[i][0], m,
 		    bad[i][1]);
-		http_resp_free(&r);
 	}
 	memset(long_text, 'd', 501);
 	long_text[501] = '\0';
 	snprintf(msg, sizeof(msg), "{\"description\":\"%.501s\"}", long_text);
 	api_with("PATCH", "/posts/settings", admin, msg, header, &r);
 	ck_error(&r, 400, "invalid_field");
-	http_resp_free(&r);
 	snprintf(nav, sizeof(nav), "{\"navigation\":[");
 	for (i = 0; i < 21; i++)
 		snprintf(nav + strlen(nav), sizeof(nav) - strlen(nav), "%s{\"label\":\"l\","
@@ -714,11 +679,9 @@ START_TEST(settings)
 	snprintf(nav + strlen(nav), sizeof(nav) - strlen(nav), "]}");
 	api_with("PATCH", "/posts/settings", admin, nav, header, &r);
 	ck_error(&r, 400, "invalid_field");
-	http_resp_free(&r);
 	/* Nothing changed. */
 	ck_assert_int_eq(api("GET", "/posts/settings", NULL, NULL, &r), 200);
 	ck_assert_str_eq(http_header(&r, "ETag", etag2, sizeof(etag2)), etag);
-	http_resp_free(&r);
 
 	/* A change shows on every page, stored or not, at the next GET. */
 	create(author, json_pack("{s:s, s:s, s:s}", "title", word, "body", "b", "status",
@@ -734,7 +697,6 @@ START_TEST(settings)
 	ck_assert_str_eq(http_resp_str(&r, "title"), msg);
 	ck_assert_str_eq(http_resp_str(&r, "language"), "fr-CA");
 	ck_assert_str_ne(http_header(&r, "ETag", etag2, sizeof(etag2)), etag);
-	http_resp_free(&r);
 	expect_text(path, msg, true);
 	expect_text(path, "<html lang=\"fr-CA\">", true);
 	expect_text(path, ">Nav two</a>", true);
@@ -743,20 +705,16 @@ START_TEST(settings)
 	expect_text("/feed.atom", msg, true);
 	ck_assert_int_eq(site_get("/nothing-here-at-all/", NULL, &r), 404);
 	ck_assert_ptr_nonnull(strstr(buf_str(&r.body), msg));
-	http_resp_free(&r);
 	ck_assert_int_eq(settings_change(json_pack("{s:s, s:s, s:s, s:[]}", "title", "Quire",
 	    "description", "", "language", "en", "navigation"), &r), 200);
-	http_resp_free(&r);
-	free(admin);
-	free(author);
 }
 END_TEST
 
 /* The pages the invalidation test watches: what a change of post 1 may touch, and what it may not. */
 struct matrix {
-	char	 word[16], a[65], b[65], ta[40], tb[40], tc[40];
-	char	*tok_a, *tok_b;
-	char	 p1[37], s1[121], p2[37], s2[121], p3[37], s3[121], g[37], gs[121];
+	char		 word[16], a[65], b[65], ta[40], tb[40], tc[40];
+	const char	*tok_a, *tok_b;
+	char		 p1[37], s1[121], p2[37], s2[121], p3[37], s3[121], g[37], gs[121];
 };
 
 /* Formats a path of m (%s once) into out. */
@@ -865,7 +823,6 @@ START_TEST(invalidation_matrix)
 	 * second, which can put post 1 behind them.
 	 */
 	ck_assert_int_eq(settings_change(json_pack("{s:i}", "posts_per_page", 50), &r), 200);
-	http_resp_free(&r);
 
 	/* Publish: the post, every list and feed it enters, the sitemap. */
 	matrix_before(&m, false, kept);
@@ -973,15 +930,13 @@ START_TEST(invalidation_matrix)
 	PATHF(loc, "/%s/", m.s3), expect_text("/", loc, false);
 	matrix_after(&m, kept);
 	ck_assert_int_eq(settings_change(json_pack("{s:i}", "posts_per_page", 10), &r), 200);
-	http_resp_free(&r);
-	free(m.tok_a);
-	free(m.tok_b);
 }
 END_TEST
 
 START_TEST(scheduled_post_appears_with_no_request)
 {
-	char		*author = new_user("author", (char[65]){ 0 }, NULL), word[16], when[21];
+	char		 word[16], when[21];
+	const char	*author = new_user("author", (char[65]){ 0 }, NULL);
 	char		 slug[121], path[200];
 	struct buf	 home = BUF_INIT;
 	int		 ms;
@@ -1005,16 +960,15 @@ START_TEST(scheduled_post_appears_with_no_request)
 	expect_text("/feed.atom", word, true);
 	expect_text("/posts/feed.atom", word, true);
 	buf_free(&home);
-	free(author);
 }
 END_TEST
 
 /*
  * Sets the display name of user id (JSON text, or null) as token's holder,
- * and returns a fresh token (to free) that carries it: Post learns the name
+ * and returns a fresh token (the test's) that carries it: Post learns the name
  * on the first request made with it.
  */
-static char *
+static const char *
 display_name_set(const char *token, const char *id, const char *name, const char *json)
 {
 	struct http_resp r;
@@ -1026,7 +980,6 @@ display_name_set(const char *token, const char *id, const char *name, const char
 	api("PATCH", path, token, body, &r);
 	free(body);
 	ck_assert_msg(r.status == 200, "display name: %ld %s", r.status, buf_str(&r.body));
-	http_resp_free(&r);
 	return login(name, USER_PASSWORD);
 }
 
@@ -1034,8 +987,8 @@ START_TEST(display_name_change_rerenders_its_pages)
 {
 	struct http_resp r;
 	char		 a[65], b[65], ida[37], word[16], tag[40], tagb[40], sa[121], sb[121], pa[37];
-	char		 path[300], rel[300], dn[64], *tok_a = new_user("author", a, ida), *tok_b;
-	char		*tok_a2, *tok_a3;
+	char		 path[300], rel[300], dn[64];
+	const char	*tok_a = new_user("author", a, ida), *tok_b, *tok_a2, *tok_a3;
 	struct fid	 kept_author, kept_post, kept_tag, author_page;
 
 	tok_b = new_user("author", b, NULL);
@@ -1062,7 +1015,6 @@ START_TEST(display_name_change_rerenders_its_pages)
 	PATHF(path, "/author/%s/", a), expect_text(path, dn, false);
 	/* Any request with a token that names it. */
 	ck_assert_int_eq(api("GET", "/posts?status=any", tok_a2, NULL, &r), 200);
-	http_resp_free(&r);
 	PATHF(path, "/author/%s/", a), expect_text(path, dn, true);
 	PATHF(path, "/%s/", sa), expect_text(path, dn, true);
 	expect_text("/feed.atom", dn, true);
@@ -1070,7 +1022,6 @@ START_TEST(display_name_change_rerenders_its_pages)
 	PATHF(path, "/posts/%s", pa);
 	ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "author_name"), dn);
-	http_resp_free(&r);
 	/* What does not show A's name is the very file it was. */
 	PATHF(rel, "author/%s/index.html", b), assert_kept(rel, kept_author);
 	PATHF(rel, "%s/index.html", sb), assert_kept(rel, kept_post);
@@ -1080,23 +1031,16 @@ START_TEST(display_name_change_rerenders_its_pages)
 	PATHF(path, "/author/%s/", a), warm(path);
 	PATHF(rel, "author/%s/index.html", a), author_page = file_id(rel);
 	ck_assert_int_eq(api("GET", "/posts?status=any", tok_a2, NULL, &r), 200);
-	http_resp_free(&r);
 	assert_kept(rel, author_page);
 
 	/* Cleared: the username again. */
 	tok_a3 = display_name_set(tok_a2, ida, a, NULL);
 	ck_assert_int_eq(api("GET", "/posts?status=any", tok_a3, NULL, &r), 200);
-	http_resp_free(&r);
 	PATHF(path, "/author/%s/", a), expect_text(path, dn, false);
 	PATHF(path, "/%s/", sa), expect_text(path, dn, false);
 	PATHF(path, "/posts/%s", pa);
 	ck_assert_int_eq(api("GET", path, NULL, NULL, &r), 200);
 	ck_assert_str_eq(http_resp_str(&r, "author_name"), a);
-	http_resp_free(&r);
-	free(tok_a);
-	free(tok_a2);
-	free(tok_a3);
-	free(tok_b);
 }
 END_TEST
 
@@ -1105,8 +1049,9 @@ END_TEST
 START_TEST(hostile_strings_are_escaped)
 {
 	struct http_resp r;
-	char		 name[65], id[37], *first = new_user("author", name, id), word[16], tag[64];
-	char		*author = display_name_set(first, id, name, HOSTILE_NAME);
+	char		 name[65], id[37], word[16], tag[64];
+	const char	*first = new_user("author", name, id);
+	const char	*author = display_name_set(first, id, name, HOSTILE_NAME);
 	char		 slug[121], tslug[121], body[300], paths[9][300], *bodies[9];
 	const char	*names[9];
 	size_t		 i;
@@ -1121,7 +1066,6 @@ START_TEST(hostile_strings_are_escaped)
 	ck_assert_int_eq(settings_change(json_pack("{s:s, s:[{s:s, s:s}]}", "title",
 	    "<script>alert(\"s\")</script>", "navigation", "label", "<script>alert(\"n\")"
 	    "</script>'", "url", "/?a=1&b='2'"), &r), 200);
-	http_resp_free(&r);
 	snprintf(paths[0], 300, "/%s/", slug);
 	snprintf(paths[1], 300, "/");
 	snprintf(paths[2], 300, "/tag/%s/", tslug);
@@ -1142,7 +1086,6 @@ START_TEST(hostile_strings_are_escaped)
 		    paths[i]);
 		ck_assert_msg(strstr(bodies[i], "alert(\"") == NULL, "%s holds a raw quote",
 		    paths[i]);
-		http_resp_free(&r);
 	}
 	/* Each slot shows the text, escaped. */
 	ck_assert_ptr_nonnull(strstr(bodies[0], "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
@@ -1173,15 +1116,13 @@ START_TEST(hostile_strings_are_escaped)
 		free(bodies[i]);
 	ck_assert_int_eq(settings_change(json_pack("{s:s, s:[]}", "title", "Quire", "navigation"),
 	    &r), 200);
-	http_resp_free(&r);
-	free(first);
-	free(author);
 }
 END_TEST
 
 START_TEST(images_and_media_down)
 {
-	char		*author = new_user("author", (char[65]){ 0 }, NULL), word[16], mid[37];
+	char		 word[16], mid[37];
+	const char	*author = new_user("author", (char[65]){ 0 }, NULL);
 	char		 slug[121], body[300], path[200], want[400], *html;
 	const char	*names[1] = { ".html" };
 
@@ -1220,7 +1161,6 @@ START_TEST(images_and_media_down)
 	ck_assert_ptr_nonnull(strstr(html, want));
 	check_parses(names, &html, 1);
 	free(html);
-	free(author);
 }
 END_TEST
 
@@ -1282,7 +1222,6 @@ wait_text(const char *path, const char *needle, bool has)
 	for (ms = 0; ms < DEADLINE_MS; ms += 100) {
 		site_get(path, NULL, &r);
 		found = r.status == 200 && strstr(buf_str(&r.body), needle) != NULL;
-		http_resp_free(&r);
 		if (found == has)
 			break;
 		usleep(100000);
@@ -1305,7 +1244,8 @@ theme_file(const char *rel, const char *text)
 
 START_TEST(theme_reload_on_sighup)
 {
-	char		*author = new_user("author", (char[65]){ 0 }, NULL), word[16], slug[121];
+	char		 word[16], slug[121];
+	const char	*author = new_user("author", (char[65]){ 0 }, NULL);
 	char		 marker[64], path[200], path2[200], err[128], *footer;
 	struct buf	 src = BUF_INIT;
 	pid_t		 pids[64];
@@ -1360,7 +1300,6 @@ START_TEST(theme_reload_on_sighup)
 	wait_text(path, marker, false);
 	buf_free(&src);
 	free(footer);
-	free(author);
 }
 END_TEST
 
@@ -1399,7 +1338,8 @@ START_TEST(all_down)
 	static const char *const fmts[] = { "/", "/%s/", "/feed.atom", "/tag/%s/", "/sitemap.xml",
 	    "/robots.txt" };
 	struct http_resp r;
-	char		*author = new_user("author", (char[65]){ 0 }, NULL), word[16], slug[121];
+	char		 word[16], slug[121];
+	const char	*author = new_user("author", (char[65]){ 0 }, NULL);
 	char		 paths[6][200], *bodies[6], retry[16], conf[1100];
 	const char	*gzip[] = { "Accept-Encoding: gzip", NULL };
 	size_t		 i;
@@ -1418,38 +1358,32 @@ START_TEST(all_down)
 	ck_assert_int_eq(r.status, 503);
 	ck_assert_ptr_nonnull(strstr(buf_str(&r.body), "Back in a moment"));
 	ck_assert_ptr_nonnull(http_header(&r, "Retry-After", retry, sizeof(retry)));
-	http_resp_free(&r);
 	/* And every program: the web server alone sends every stored page, the 503 page for a miss. */
 	programs_stop();
 	for (i = 0; i < 6; i++) {
 		ck_assert_int_eq(site_get(paths[i], NULL, &r), 200);
 		ck_assert_str_eq(buf_str(&r.body), bodies[i]);
-		http_resp_free(&r);
 		free(bodies[i]);
 	}
 	site_get("/not-rendered-yet/", NULL, &r);
 	ck_assert_int_eq(r.status, 503);
 	ck_assert_ptr_nonnull(strstr(buf_str(&r.body), "Back in a moment"));
 	ck_assert_str_eq(http_header(&r, "Retry-After", retry, sizeof(retry)), "30");
-	http_resp_free(&r);
 	/* A client that takes gzip: the same. */
 	site_get("/not-rendered-yet/", gzip, &r);
 	ck_assert_int_eq(r.status, 503);
 	ck_assert_ptr_nonnull(strstr(buf_str(&r.body), "Back in a moment"));
 	ck_assert_str_eq(http_header(&r, "Retry-After", retry, sizeof(retry)), "30");
-	http_resp_free(&r);
 	/* And the stored pages' gzip copies. */
 	for (i = 0; i < 6; i++) {
 		ck_assert_int_eq(site_get(paths[i], gzip, &r), 200);
 		ck_assert_str_eq(http_header(&r, "Content-Encoding", retry, sizeof(retry)), "gzip");
-		http_resp_free(&r);
 	}
 	ck_assert_int_eq(stack_pg_start(&test_stack), 0);
 	if (!test_stack.apache) {
 		snprintf(conf, sizeof(conf), "%s.off", test_stack.conf);
 		rename(conf, test_stack.conf);
 	}
-	free(author);
 }
 END_TEST
 

@@ -543,7 +543,8 @@ setup(void)
 	static const int sizes[SEED_MEDIA][2] = { { 64, 48 }, { 400, 300 }, { 800, 600 } };
 	struct http_resp r;
 	struct buf	 b = BUF_INIT;
-	char		*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), w[16], h[16], file[600];
+	char		 w[16], h[16], file[600];
+	const char	*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	char		*argv[] = { "/usr/bin/python3", "tests/integration/make_png.py", w, h, file,
 		    NULL };
 	char		 body[400], err[200];
@@ -569,7 +570,6 @@ setup(void)
 		snprintf(seed.slugs[i], sizeof(seed.slugs[i]), "%s", http_resp_str(&r, "slug"));
 		http_resp_free(&r);
 	}
-	free(tok);
 }
 
 /*
@@ -699,7 +699,7 @@ START_TEST(mixed_traffic)
 		memset(&c, 0, sizeof(c));
 		c.rand = (unsigned)(getpid() * 31 + i);
 		c.tally = &tallies[i];
-		free(new_user("author", c.name, NULL));
+		new_user("author", c.name, NULL);
 		ck_assert_ptr_nonnull(c.curl = curl_easy_init());
 		log_in(&c, 0);
 		ck_assert_msg(c.token[0] != '\0', "client %d cannot log in", i);
