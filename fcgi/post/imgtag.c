@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nitems.h"
 #include "post.h"
 #include "text.h"
 
@@ -25,12 +26,12 @@ decode_entities(struct buf *b, const char *s, size_t len)
 
 	while (s < end) {
 		if (*s == '&') {
-			for (i = 0; i < sizeof(ents) / sizeof(ents[0]); i++) {
+			for (i = 0; i < nitems(ents); i++) {
 				n = strlen(ents[i].name);
 				if ((size_t)(end - s) >= n && memcmp(s, ents[i].name, n) == 0)
 					break;
 			}
-			if (i < sizeof(ents) / sizeof(ents[0])) {
+			if (i < nitems(ents)) {
 				buf_append(b, &ents[i].c, 1);
 				s += n;
 				continue;

@@ -5,6 +5,7 @@
  */
 #include <string.h>
 
+#include "nitems.h"
 #include "post.h"
 
 static const struct field preview_fields[1] = {
@@ -30,7 +31,7 @@ h_post_preview(struct req *r)
 	if ((body = req_json(r)) == NULL)
 		return;
 	if (req_check_fields(r, body, preview_fields,
-	    sizeof(preview_fields) / sizeof(preview_fields[0])) == -1)
+	    nitems(preview_fields)) == -1)
 		goto out;
 	v = json_object_get(body, "body");
 	if (post_body_check(v, &e) == -1) {

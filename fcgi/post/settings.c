@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nitems.h"
 #include "post.h"
 #include "text.h"
 
@@ -334,7 +335,7 @@ h_settings_patch(struct req *r)
 		return;
 	}
 	if ((body = req_json(r)) == NULL || req_check_fields(r, body, settings_fields,
-	    sizeof(settings_fields) / sizeof(settings_fields[0])) == -1)
+	    nitems(settings_fields)) == -1)
 		goto out;
 	if (json_object_size(body) == 0) {
 		resp_error(r, ERR_MISSING_FIELD, "nothing to change: give at least one field");

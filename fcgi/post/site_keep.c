@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "log.h"
+#include "nitems.h"
 #include "pages.h"
 
 /* What the site keeps through a settings change or a theme change (ALL). */
@@ -27,7 +28,7 @@ write_error_pages(struct ctx *ctx)
 	struct build	 b;
 	size_t		 i;
 
-	for (i = 0; i < sizeof(pages) / sizeof(pages[0]); i++) {
+	for (i = 0; i < nitems(pages); i++) {
 		memset(&b, 0, sizeof(b));
 		b.ctx = ctx;
 		b.a = ctx->app;
@@ -52,7 +53,7 @@ site_apply(struct ctx *ctx, const struct inval *inv)
 	if (sitedir_bump(&a->site) == -1)
 		log_msg("cannot renew %s/.generation: %s", a->site.root, strerror(errno));
 	if (inv->all) {
-		if (sitedir_clear(&a->site, kept, sizeof(kept) / sizeof(kept[0])) == -1)
+		if (sitedir_clear(&a->site, kept, nitems(kept)) == -1)
 			log_msg("cannot clear %s: %s", a->site.root, strerror(errno));
 		write_error_pages(ctx);
 		return;

@@ -298,7 +298,7 @@ START_TEST(pages_of_every_type)
 		{ "/search/?q=%1$s", NULL, "text/html; charset=utf-8", ".html" },
 		{ "/nothing-here-%1$s/", NULL, "text/html; charset=utf-8", ".html" },
 	};
-#define NPAGES (sizeof(pages) / sizeof(pages[0]))
+#define NPAGES (nitems(pages))
 	struct http_resp r, r2;
 	char		 name[65], word[16];
 	const char	*author = new_user("author", name, NULL);
@@ -503,7 +503,7 @@ START_TEST(private_files_not_served)
 	ck_assert_int_eq(read_site_file(".generation", &gz), 0);
 	ck_assert_int_eq(read_site_file(".gz/index.html", &gz), 0);
 	for (h = 0; h < 2; h++)
-		for (i = 0; i < sizeof(priv) / sizeof(priv[0]); i++) {
+		for (i = 0; i < nitems(priv); i++) {
 			site_get(priv[i], h == 0 ? NULL : gzip, &r);
 			ck_assert_msg(r.status == 404, "GET %s (%s): %ld", priv[i],
 			    h == 0 ? "plain" : "gzip", r.status);
@@ -547,7 +547,7 @@ START_TEST(reserved_slugs)
 	size_t		 i;
 
 	unique_word(word);
-	for (i = 0; i < sizeof(reserved) / sizeof(reserved[0]); i++) {
+	for (i = 0; i < nitems(reserved); i++) {
 		text = dump(json_pack("{s:s, s:s, s:s}", "title", "x", "body", "b", "slug",
 		    reserved[i]));
 		api("POST", "/posts", author, text, &r);
@@ -660,7 +660,7 @@ START_TEST(settings)
 	ck_error(&r, 400, "unknown_field");
 	api_with("PATCH", "/posts/settings", admin, "{\"posts_per_page\":\"10\"}", header, &r);
 	ck_error(&r, 400, "invalid_type");
-	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+	for (i = 0; i < nitems(bad); i++) {
 		api_with("PATCH", "/posts/settings", admin, bad[i][0], header, &r);
 		ck_error(&r, 400, "invalid_field");
 		m = json_string_value(json_object_get(json_object_get(r.json, "error"), "message"));
@@ -1416,7 +1416,8 @@ START_TEST(no_statement_is_jit_compiled)
 	    "('quire_auth', 'quire_post', 'quire_media'))";
 	struct http_resp r;
 	PGconn		*c = PQconnectdb(stack_dsn(&test_stack, "postgres"));
-	char		*token = admin_token(), word[16], id[37], slug[121], path[200], sql[400];
+	const char	*token = admin_token();
+	char		 word[16], id[37], slug[121], path[200], sql[400];
 	size_t		 i;
 
 	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
@@ -1434,7 +1435,6 @@ START_TEST(no_statement_is_jit_compiled)
 		snprintf(path, sizeof(path), paths[i], i == 3 ? slug : word);
 		site_get(path, NULL, &r);
 		ck_assert_msg(r.status == 200, "GET %s: %ld", path, r.status);
-		http_resp_free(&r);
 	}
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_stat_statements WHERE userid IN %s",
 	    programs);
@@ -1443,7 +1443,6 @@ START_TEST(no_statement_is_jit_compiled)
 	    "pg_stat_statements WHERE userid IN %s", programs);
 	ck_assert_int_eq(superuser_number(c, sql), 0);
 	PQfinish(c);
-	free(token);
 }
 END_TEST
 
@@ -1482,7 +1481,7 @@ site_listen(void)
 	size_t		 i;
 
 	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
-	for (i = 0; i < sizeof(setup) / sizeof(setup[0]); i++) {
+	for (i = 0; i < nitems(setup); i++) {
 		res = PQexec(c, setup[i]);
 		ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s: %s", setup[i],
 		    PQerrorMessage(c));
@@ -1590,7 +1589,8 @@ START_TEST(every_writer_notifies_in_its_transaction)
 {
 	struct http_resp r;
 	PGconn		*c = site_listen();
-	char		 name[65], uid[37], *author = new_user("author", name, uid), *tok2;
+	char		 name[65], uid[37];
+	const char	*author = new_user("author", name, uid), *tok2;
 	char		 word[16], slug[121], id[37], path[200], when[21], dn[64], marker[64];
 
 	unique_word(word);
@@ -1610,7 +1610,6 @@ START_TEST(every_writer_notifies_in_its_transaction)
 
 	site_sync(c, NULL, marker);
 	ck_assert_int_eq(settings_change(json_pack("{s:s}", "description", word), &r), 200);
-	http_resp_free(&r);
 	same_transaction(c, site_notified(c, "ALL", NULL), "settings");
 
 	/* Scheduled: the tick that makes it live tells (its creation showed nothing). */
@@ -1626,13 +1625,10 @@ START_TEST(every_writer_notifies_in_its_transaction)
 	snprintf(dn, sizeof(dn), "Dee %s", word);
 	tok2 = display_name_set(author, uid, name, dn);
 	ck_assert_int_eq(api("GET", "/posts?status=any", tok2, NULL, &r), 200);
-	http_resp_free(&r);
 	PATHF(path, "author/%s/", name);
 	same_transaction(c, site_notified(c, path, NULL), "authors");
 
 	PQfinish(c);
-	free(tok2);
-	free(author);
 }
 END_TEST
 
@@ -1655,8 +1651,8 @@ START_TEST(rolled_back_write_notifies_nothing)
 	struct http_resp r;
 	PGconn		*c = site_listen();
 	PGresult	*res;
-	char		*author = new_user("author", (char[65]){ 0 }, NULL), word[16], slug[121];
-	char		 id[37], path[200], rel[200], etag[128], header[200], marker[64];
+	const char	*author = new_user("author", (char[65]){ 0 }, NULL);
+	char		 word[16], slug[121], id[37], path[200], rel[200], etag[128], header[200], marker[64];
 	char		 before[24];
 	struct fid	 kept;
 	size_t		 i;
@@ -1670,7 +1666,7 @@ START_TEST(rolled_back_write_notifies_nothing)
 	kept = file_id(rel);
 	snprintf(marker, sizeof(marker), "marker %s", word);
 	site_sync(c, NULL, marker);
-	for (i = 0; i < sizeof(refuse) / sizeof(refuse[0]); i++) {
+	for (i = 0; i < nitems(refuse); i++) {
 		res = PQexec(c, refuse[i]);
 		ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK, "%s", PQerrorMessage(c));
 		PQclear(res);
@@ -1682,11 +1678,9 @@ START_TEST(rolled_back_write_notifies_nothing)
 	PATHF(path, "/posts/%s", id);
 	ck_assert_int_eq(api("GET", path, author, NULL, &r), 200);
 	ck_assert_ptr_nonnull(http_header(&r, "ETag", etag, sizeof(etag)));
-	http_resp_free(&r);
 	snprintf(header, sizeof(header), "If-Match: %s", etag);
 	ck_assert_int_eq(api_with("PATCH", path, author, "{\"title\":\"Refused at commit\"}",
 	    header, &r), 500);
-	http_resp_free(&r);
 	res = PQexec(c, "DROP TRIGGER site_refuse ON post.posts");
 	PQclear(res);
 
@@ -1700,7 +1694,6 @@ START_TEST(rolled_back_write_notifies_nothing)
 	expect_text(path, word, true);
 
 	PQfinish(c);
-	free(author);
 }
 END_TEST
 
