@@ -340,7 +340,7 @@ upload(const char *token, const struct blob *b, char id[UUID_LEN + 1])
 
 	post_form(token, (const char *)b->data, b->len, "photo.jpg", NULL, &r);
 	ck_assert_msg(r.status == 201, "upload: %ld %s", r.status, buf_str(&r.body));
-	snprintf(id, 37, "%s", http_resp_str(&r, "id"));
+	snprintf(id, UUID_LEN + 1, "%s", http_resp_str(&r, "id"));
 }
 
 /* Runs one SQL count as the Media role. Returns it. */
@@ -931,7 +931,8 @@ START_TEST(list_own_or_everyone)
 	struct http_resp r;
 	struct blob	 a = make_image("JPEG", 80, 80, "red", "blue", false);
 	struct blob	 b = make_image("JPEG", 80, 80, "blue", "red", false);
-	char		 owner[UUID_LEN + 1], other_id[UUID_LEN + 1], id[UUID_LEN + 1], q[200], v[64];
+	char		 owner[UUID_LEN + 1], other_id[UUID_LEN + 1], id[UUID_LEN + 1], q[200];
+	char		 v[64];
 	const char	*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, owner);
 	const char	*other = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, other_id);
 	const char	*editor = new_user("editor", (char[USERNAME_MAX + 1]){ 0 }, NULL);

@@ -64,7 +64,7 @@ create_ok(const char *token, json_t *fields, struct http_resp *r, char *id)
 	create(token, fields, r);
 	ck_assert_msg(r->status == 201, "create: %ld %s", r->status, buf_str(&r->body));
 	if (id != NULL)
-		snprintf(id, 37, "%s", http_resp_str(r, "id"));
+		snprintf(id, UUID_LEN + 1, "%s", http_resp_str(r, "id"));
 }
 
 /* Creates a published post titled title with body; copies its id and slug. */
@@ -76,7 +76,7 @@ publish(const char *token, const char *title, const char *body, char id[UUID_LEN
 	create_ok(token, json_pack("{s:s, s:s, s:s}", "title", title, "body", body,
 	    "status", "published"), &r, id);
 	if (slug != NULL)
-		snprintf(slug, 121, "%s", http_resp_str(&r, "slug"));
+		snprintf(slug, SLUG_MAX + 1, "%s", http_resp_str(&r, "slug"));
 }
 
 /* Returns the ETag of r, copied into out. */
@@ -254,7 +254,8 @@ START_TEST(write_publish_read)
 	struct http_resp r, g;
 	char		 name[USERNAME_MAX + 1];
 	const char	*author = new_user("author", name, NULL), *editor, *other;
-	char		 id[UUID_LEN + 1], etag[ETAG_MAX], etag2[ETAG_MAX], loc[128], cc[64], lm[64], word[16];
+	char		 id[UUID_LEN + 1], etag[ETAG_MAX], etag2[ETAG_MAX], loc[128], cc[64];
+	char		 lm[64], word[16];
 	char		 title[128], hdr[200];
 	time_t		 t;
 
@@ -316,7 +317,8 @@ START_TEST(slugs)
 {
 	struct http_resp r;
 	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *other;
-	char		 word[16], title[128], id[UUID_LEN + 1], id2[UUID_LEN + 1], slug[SLUG_MAX + 1], slug2[SLUG_MAX + 1], etag[ETAG_MAX];
+	char		 word[16], title[128], id[UUID_LEN + 1], id2[UUID_LEN + 1];
+	char		 slug[SLUG_MAX + 1], slug2[SLUG_MAX + 1], etag[ETAG_MAX];
 	char		 loc[256], expect[160], longslug[130];
 
 	other = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
@@ -398,7 +400,7 @@ create_with(const char *token, json_t *fields, char id[UUID_LEN + 1], char slug[
 	struct http_resp r;
 
 	create_ok(token, fields, &r, id);
-	snprintf(slug, 121, "%s", http_resp_str(&r, "slug"));
+	snprintf(slug, SLUG_MAX + 1, "%s", http_resp_str(&r, "slug"));
 }
 
 /*
@@ -434,7 +436,8 @@ START_TEST(hidden_posts_give_way_and_reveal_nothing)
 {
 	struct http_resp r;
 	const char	*a = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *b, *editor;
-	char		 word[16], s[128], title[128], bid[UUID_LEN + 1], bslug[SLUG_MAX + 1], aid[UUID_LEN + 1], aslug[SLUG_MAX + 1];
+	char		 word[16], s[128], title[128], bid[UUID_LEN + 1], bslug[SLUG_MAX + 1];
+	char		 aid[UUID_LEN + 1], aslug[SLUG_MAX + 1];
 	char		 etag[ETAG_MAX], mine[UUID_LEN + 1], mslug[SLUG_MAX + 1];
 
 	b = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
@@ -558,7 +561,8 @@ END_TEST
 START_TEST(if_match_is_required_and_checked)
 {
 	struct http_resp r, a, b;
-	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *editor, *editor2;
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *editor;
+	const char	*editor2;
 	char		 id[UUID_LEN + 1], etag[ETAG_MAX], weak[140], word[16];
 
 	editor = new_user("editor", (char[USERNAME_MAX + 1]){ 0 }, NULL);
@@ -635,7 +639,8 @@ END_TEST
 START_TEST(who_may_change_what)
 {
 	struct http_resp r;
-	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *other, *admin;
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *other;
+	const char	*admin;
 	char		 id[UUID_LEN + 1], draft[UUID_LEN + 1], etag[ETAG_MAX], path[128], word[16];
 
 	other = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
@@ -674,7 +679,8 @@ START_TEST(delete_removes_at_once)
 {
 	struct http_resp r;
 	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *editor;
-	char		 id[UUID_LEN + 1], id2[UUID_LEN + 1], slug[SLUG_MAX + 1], path[128], word[16], q[64];
+	char		 id[UUID_LEN + 1], id2[UUID_LEN + 1], slug[SLUG_MAX + 1], path[128];
+	char		 word[16], q[64];
 	char		 stale[128], hdr[200];
 
 	editor = new_user("editor", (char[USERNAME_MAX + 1]){ 0 }, NULL);
@@ -860,7 +866,9 @@ START_TEST(scheduled_posts_appear_on_time)
 {
 	struct http_resp r;
 	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *other;
-	char		 id[UUID_LEN + 1], id2[UUID_LEN + 1], word[16], when[sizeof("2026-11-26T06:14:52Z")], past[sizeof("2026-11-26T06:14:52Z")], q[64], status[40];
+	char		 id[UUID_LEN + 1], id2[UUID_LEN + 1], word[16];
+	char		 when[sizeof("2026-11-26T06:14:52Z")], past[sizeof("2026-11-26T06:14:52Z")];
+	char		 q[64], status[40];
 	char		 etag[ETAG_MAX];
 	time_t		 at;
 
@@ -916,7 +924,8 @@ START_TEST(lists_paginate_and_filter)
 	struct http_resp r;
 	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	const char	*editor, *other;
-	char		 aid[UUID_LEN + 1], ids[3][UUID_LEN + 1], word[16], path[256], when[sizeof("2026-11-26T06:14:52Z")], hdr[1024], title[64];
+	char		 aid[UUID_LEN + 1], ids[3][UUID_LEN + 1], word[16], path[256];
+	char		 when[sizeof("2026-11-26T06:14:52Z")], hdr[1024], title[64];
 	json_t		*items;
 	int		 i;
 
@@ -1002,7 +1011,8 @@ START_TEST(full_text_search)
 {
 	struct http_resp r;
 	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
-	char		 word[16], other[16], id[UUID_LEN + 1], id2[UUID_LEN + 1], body[256], path[256];
+	char		 word[16], other[16], id[UUID_LEN + 1], id2[UUID_LEN + 1], body[256];
+	char		 path[256];
 
 	unique_word(word);
 	unique_word(other);
@@ -1097,7 +1107,8 @@ END_TEST
 START_TEST(revisions_keep_every_version)
 {
 	struct http_resp r;
-	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *other, *editor;
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *other;
+	const char	*editor;
 	char		 id[UUID_LEN + 1], etag[ETAG_MAX], path[128], word[16];
 	json_t		*items;
 	const char	*bodies[] = { "third", "second", "first" };
@@ -1191,7 +1202,8 @@ START_TEST(atom_feed_parses)
 {
 	struct http_resp r, p;
 	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
-	char		 id[UUID_LEN + 1], slug[SLUG_MAX + 1], word[16], title[256], expect[512], etag[ETAG_MAX], hdr[200];
+	char		 id[UUID_LEN + 1], slug[SLUG_MAX + 1], word[16], title[256], expect[512];
+	char		 etag[ETAG_MAX], hdr[200];
 	json_t		*feed, *e, *mine = NULL;
 	size_t		 i;
 	time_t		 t;
@@ -1410,7 +1422,8 @@ START_TEST(healing_reads_keep_the_budget)
 {
 	struct http_resp r;
 	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
-	char		*quad = md_quadratic(BODY_MAX), id[UUID_LEN + 1], word[16], line[128], *tried;
+	char		*quad = md_quadratic(BODY_MAX), id[UUID_LEN + 1], word[16], line[128];
+	char		*tried;
 	char		*at;
 
 	if (!cmark_quadratic()) {
@@ -1461,7 +1474,8 @@ media_is_here(void)
 START_TEST(media_comes_back_and_references_resolve)
 {
 	struct http_resp r;
-	char		 id[UUID_LEN + 1], mid[UUID_LEN + 1], etag[ETAG_MAX], etag2[ETAG_MAX], word[16], body[200];
+	char		 id[UUID_LEN + 1], mid[UUID_LEN + 1], etag[ETAG_MAX], etag2[ETAG_MAX];
+	char		 word[16], body[200];
 	const char	*author;
 	char		 want[512];
 	const char	*html;
@@ -1589,7 +1603,7 @@ START_TEST(preview_renders_as_a_save_and_stores_nothing)
 {
 	struct http_resp r;
 	char		*big, *quad;
-	const char	*author = new_user("author", (char[65]){ 0 }, NULL);
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	char		 md[300];
 	long long	 posts, revisions;
 	static const struct api_case bad[] = {
@@ -1651,7 +1665,7 @@ END_TEST
 START_TEST(preview_resolves_media_as_a_save)
 {
 	struct http_resp r;
-	char		 mid[37], md[200], want[512];
+	char		 mid[UUID_LEN + 1], md[200], want[512];
 	const char	*author;
 
 	if (!media_is_here()) {
@@ -1659,7 +1673,7 @@ START_TEST(preview_resolves_media_as_a_save)
 		    "built or does not answer\n");
 		return;
 	}
-	author = new_user("author", (char[65]){ 0 }, NULL);
+	author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	ck_assert_int_eq(upload_png(author, 700, 400, mid), 201);
 	ck_assert_int_eq(relay_open(&media_relay, test_stack.port), 0);
 	snprintf(md, sizeof(md), "![a cat](media:%s) ![gone](media:" UNKNOWN_MEDIA ")", mid);

@@ -280,7 +280,7 @@ new_post(const char *token, const char *title, const char *body, char *slug, siz
 
 	ck_assert_msg(api("POST", "/posts", token, json, &r) == 201, "%s", buf_str(&r.body));
 	snprintf(slug, slen, "%s", http_resp_str(&r, "slug"));
-	snprintf(id, 37, "%s", http_resp_str(&r, "id"));
+	snprintf(id, UUID_LEN + 1, "%s", http_resp_str(&r, "id"));
 	ck_assert_ptr_nonnull(http_header(&r, "ETag", etag, 64));
 	json_decref(j);
 	free(json);
@@ -347,7 +347,8 @@ START_TEST(a_writer_reads_what_they_wrote_while_the_standby_lags)
 	struct http_resp r;
 	char		*html;
 	const char	*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
-	char		 slug[200], id[UUID_LEN + 1], first[UUID_LEN + 1], etag[ETAG_MAX], hdr[100], path[300], mid[UUID_LEN + 1];
+	char		 slug[200], id[UUID_LEN + 1], first[UUID_LEN + 1], etag[ETAG_MAX], hdr[100];
+	char		 path[300], mid[UUID_LEN + 1];
 	char		 mid2[UUID_LEN + 1], json[300];
 	int64_t		 t0;
 
@@ -476,7 +477,8 @@ START_TEST(a_change_through_one_node_is_seen_through_the_other)
 	struct http_resp r;
 	struct node	 b;
 	const char	*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
-	char		 m[UUID_LEN + 1], slug[200], id[UUID_LEN + 1], etag[ETAG_MAX], hdr[100], path[300], variant[200];
+	char		 m[UUID_LEN + 1], slug[200], id[UUID_LEN + 1], etag[ETAG_MAX], hdr[100];
+	char		 path[300], variant[200];
 	char		 file_a[1400], file_b[1400], cache_a[1100];
 	double		 ms_a, ms_b, ms_post, ms_gone, ms_alt;
 
@@ -625,8 +627,8 @@ START_TEST(reader_pages_follow_a_change_on_every_node)
 {
 	struct http_resp r;
 	struct node	 b;
-	const char	*tok = new_user("author", (char[65]){ 0 }, NULL);
-	char		 slug[200], id[37], etag[64], hdr[100], path[300], page[300];
+	const char	*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	char		 slug[200], id[UUID_LEN + 1], etag[64], hdr[100], path[300], page[300];
 	char		 file_a[1400], file_b[1400];
 	double		 ms_b, ms_restart;
 
@@ -783,7 +785,8 @@ START_TEST(the_standby_is_promoted_under_load)
 	struct load	 lr, lw;
 	struct counts	 reads, writes;
 	const char	*tok = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
-	char		 slug[200], id[UUID_LEN + 1], etag[ETAG_MAX], m[UUID_LEN + 1], path[300], url[400], script_r[1100];
+	char		 slug[200], id[UUID_LEN + 1], etag[ETAG_MAX], m[UUID_LEN + 1], path[300];
+	char		 url[400], script_r[1100];
 	char		 script_w[1100], file_b[1400], read_line[400];
 	pid_t		 before[MAX_PIDS], now[MAX_PIDS];
 	size_t		 nbefore, nnow;

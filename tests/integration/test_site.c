@@ -26,6 +26,7 @@
 
 #include "client.h"
 #include "nitems.h"
+#include "post/post.h"
 #include "proc.h"
 #include "relay.h"
 #include "times.h"
@@ -173,7 +174,7 @@ dump(json_t *j)
 
 /* Creates a post from fields (released); copies its id and slug (when not NULL). */
 static void
-create(const char *token, json_t *fields, char id[37], char slug[121])
+create(const char *token, json_t *fields, char id[UUID_LEN + 1], char slug[SLUG_MAX + 1])
 {
 	struct http_resp r;
 	char		*s = dump(fields);
@@ -182,9 +183,9 @@ create(const char *token, json_t *fields, char id[37], char slug[121])
 	free(s);
 	ck_assert_msg(r.status == 201, "create: %ld %s", r.status, buf_str(&r.body));
 	if (id != NULL)
-		snprintf(id, 37, "%s", http_resp_str(&r, "id"));
+		snprintf(id, UUID_LEN + 1, "%s", http_resp_str(&r, "id"));
 	if (slug != NULL)
-		snprintf(slug, 121, "%s", http_resp_str(&r, "slug"));
+		snprintf(slug, SLUG_MAX + 1, "%s", http_resp_str(&r, "slug"));
 }
 
 /* Changes post id with fields (released), as its reader with token; asserts 200. */
@@ -300,9 +301,10 @@ START_TEST(pages_of_every_type)
 	};
 #define NPAGES (nitems(pages))
 	struct http_resp r, r2;
-	char		 name[65], word[16];
+	char		 name[USERNAME_MAX + 1], word[16];
 	const char	*author = new_user("author", name, NULL);
-	char		 first[121], path[512], rel[512], want[512], ct[128], etag[128], etag2[128];
+	char		 first[SLUG_MAX + 1], path[512], rel[512], want[512], ct[128], etag[128];
+	char		 etag2[128];
 	char		 modified[64];
 	char		 hdr[200], *bodies[NPAGES];
 	const char	*names[NPAGES], *gzip[] = { "Accept-Encoding: gzip", NULL };
@@ -418,9 +420,9 @@ END_TEST
 START_TEST(redirects_and_not_found)
 {
 	struct http_resp r;
-	char		 word[16], id[37];
-	const char	*author = new_user("author", (char[65]){ 0 }, NULL);
-	char		 slug[121], draft[121], path[300], want[300], allow[64];
+	char		 word[16], id[UUID_LEN + 1];
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	char		 slug[SLUG_MAX + 1], draft[SLUG_MAX + 1], path[300], want[300], allow[64];
 
 	unique_word(word);
 	snprintf(path, sizeof(path), "Mixed Case %s", word);
@@ -538,8 +540,8 @@ START_TEST(reserved_slugs)
 	static const char *const reserved[] = { "tag", "author", "page", "search", "feed",
 	    "assets", "admin", "sitemap", "robots", "settings" };
 	struct http_resp r;
-	char		 id[37], slug[121];
-	const char	*author = new_user("author", (char[65]){ 0 }, NULL);
+	char		 id[UUID_LEN + 1], slug[SLUG_MAX + 1];
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	char		 word[16], sql[1024], path[300], etag[128], *text, err[128];
 	struct buf	 file = BUF_INIT;
 	PGconn		*c;
@@ -630,8 +632,10 @@ START_TEST(settings)
 		{ "{\"navigation\":[{\"label\":\"x\",\"url\":\"/a b\"}]}", "navigation[0].url" },
 	};
 	struct http_resp r;
-	const char	*author = new_user("author", (char[65]){ 0 }, NULL), *admin = admin_token();
-	char		 etag[64], etag2[64], header[100], word[16], slug[121], path[200], msg[700];
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	const char	*admin = admin_token();
+	char		 etag[64], etag2[64], header[100], word[16], slug[SLUG_MAX + 1], path[200];
+	char		 msg[700];
 	char		 long_text[600], nav[4096];
 	const char	*m;
 	size_t		 i;
@@ -712,9 +716,10 @@ END_TEST
 
 /* The pages the invalidation test watches: what a change of post 1 may touch, and what it may not. */
 struct matrix {
-	char		 word[16], a[65], b[65], ta[40], tb[40], tc[40];
+	char		 word[16], a[USERNAME_MAX + 1], b[USERNAME_MAX + 1], ta[40], tb[40], tc[40];
 	const char	*tok_a, *tok_b;
-	char		 p1[37], s1[121], p2[37], s2[121], p3[37], s3[121], g[37], gs[121];
+	char		 p1[UUID_LEN + 1], s1[SLUG_MAX + 1], p2[UUID_LEN + 1], s2[SLUG_MAX + 1];
+	char		 p3[UUID_LEN + 1], s3[SLUG_MAX + 1], g[UUID_LEN + 1], gs[SLUG_MAX + 1];
 };
 
 /* Formats a path of m (%s once) into out. */
@@ -936,8 +941,8 @@ END_TEST
 START_TEST(scheduled_post_appears_with_no_request)
 {
 	char		 word[16], when[21];
-	const char	*author = new_user("author", (char[65]){ 0 }, NULL);
-	char		 slug[121], path[200];
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	char		 slug[SLUG_MAX + 1], path[200];
 	struct buf	 home = BUF_INIT;
 	int		 ms;
 
@@ -986,7 +991,8 @@ display_name_set(const char *token, const char *id, const char *name, const char
 START_TEST(display_name_change_rerenders_its_pages)
 {
 	struct http_resp r;
-	char		 a[65], b[65], ida[37], word[16], tag[40], tagb[40], sa[121], sb[121], pa[37];
+	char		 a[USERNAME_MAX + 1], b[USERNAME_MAX + 1], ida[UUID_LEN + 1], word[16];
+	char		 tag[40], tagb[40], sa[SLUG_MAX + 1], sb[SLUG_MAX + 1], pa[UUID_LEN + 1];
 	char		 path[300], rel[300], dn[64];
 	const char	*tok_a = new_user("author", a, ida), *tok_b, *tok_a2, *tok_a3;
 	struct fid	 kept_author, kept_post, kept_tag, author_page;
@@ -1049,10 +1055,11 @@ END_TEST
 START_TEST(hostile_strings_are_escaped)
 {
 	struct http_resp r;
-	char		 name[65], id[37], word[16], tag[64];
+	char		 name[USERNAME_MAX + 1], id[UUID_LEN + 1], word[16], tag[64];
 	const char	*first = new_user("author", name, id);
 	const char	*author = display_name_set(first, id, name, HOSTILE_NAME);
-	char		 slug[121], tslug[121], body[300], paths[9][300], *bodies[9];
+	char		 slug[SLUG_MAX + 1], tslug[SLUG_MAX + 1], body[300], paths[9][300];
+	char		 *bodies[9];
 	const char	*names[9];
 	size_t		 i;
 
@@ -1121,9 +1128,9 @@ END_TEST
 
 START_TEST(images_and_media_down)
 {
-	char		 word[16], mid[37];
-	const char	*author = new_user("author", (char[65]){ 0 }, NULL);
-	char		 slug[121], body[300], path[200], want[400], *html;
+	char		 word[16], mid[UUID_LEN + 1];
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	char		 slug[SLUG_MAX + 1], body[300], path[200], want[400], *html;
 	const char	*names[1] = { ".html" };
 
 	unique_word(word);
@@ -1244,8 +1251,8 @@ theme_file(const char *rel, const char *text)
 
 START_TEST(theme_reload_on_sighup)
 {
-	char		 word[16], slug[121];
-	const char	*author = new_user("author", (char[65]){ 0 }, NULL);
+	char		 word[16], slug[SLUG_MAX + 1];
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	char		 marker[64], path[200], path2[200], err[128], *footer;
 	struct buf	 src = BUF_INIT;
 	pid_t		 pids[64];
@@ -1338,8 +1345,8 @@ START_TEST(all_down)
 	static const char *const fmts[] = { "/", "/%s/", "/feed.atom", "/tag/%s/", "/sitemap.xml",
 	    "/robots.txt" };
 	struct http_resp r;
-	char		 word[16], slug[121];
-	const char	*author = new_user("author", (char[65]){ 0 }, NULL);
+	char		 word[16], slug[SLUG_MAX + 1];
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
 	char		 paths[6][200], *bodies[6], retry[16], conf[1100];
 	const char	*gzip[] = { "Accept-Encoding: gzip", NULL };
 	size_t		 i;
@@ -1417,7 +1424,7 @@ START_TEST(no_statement_is_jit_compiled)
 	struct http_resp r;
 	PGconn		*c = PQconnectdb(stack_dsn(&test_stack, "postgres"));
 	const char	*token = admin_token();
-	char		 word[16], id[37], slug[121], path[200], sql[400];
+	char		 word[16], id[UUID_LEN + 1], slug[SLUG_MAX + 1], path[200], sql[400];
 	size_t		 i;
 
 	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
@@ -1589,9 +1596,10 @@ START_TEST(every_writer_notifies_in_its_transaction)
 {
 	struct http_resp r;
 	PGconn		*c = site_listen();
-	char		 name[65], uid[37];
+	char		 name[USERNAME_MAX + 1], uid[UUID_LEN + 1];
 	const char	*author = new_user("author", name, uid), *tok2;
-	char		 word[16], slug[121], id[37], path[200], when[21], dn[64], marker[64];
+	char		 word[16], slug[SLUG_MAX + 1], id[UUID_LEN + 1], path[200], when[21];
+	char		 dn[64], marker[64];
 
 	unique_word(word);
 	snprintf(marker, sizeof(marker), "marker %s", word);
@@ -1651,8 +1659,9 @@ START_TEST(rolled_back_write_notifies_nothing)
 	struct http_resp r;
 	PGconn		*c = site_listen();
 	PGresult	*res;
-	const char	*author = new_user("author", (char[65]){ 0 }, NULL);
-	char		 word[16], slug[121], id[37], path[200], rel[200], etag[128], header[200], marker[64];
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL);
+	char		 word[16], slug[SLUG_MAX + 1], id[UUID_LEN + 1], path[200], rel[200];
+	char		 etag[128], header[200], marker[64];
 	char		 before[24];
 	struct fid	 kept;
 	size_t		 i;
