@@ -47,8 +47,8 @@ endif
 
 # Debian 12 packages the build, the tests and `make run` need.
 DEB_PACKAGES := gcc make pkg-config libc6-dev libcrypt-dev libfcgi-dev libpq-dev \
-	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev libcmark-dev zlib1g-dev check \
-	libmagickwand-6.q16-dev postgresql-15 lighttpd lighttpd-modules-lua apache2 \
+	libjwt-dev libjansson-dev libssl-dev libcurl4-openssl-dev libcmark-dev libdeflate-dev \
+	zlib1g-dev check libmagickwand-6.q16-dev postgresql-15 lighttpd lighttpd-modules-lua apache2 \
 	libapache2-mod-xsendfile openssl python3 python3-html5lib procps jq libvips-tools wrk \
 	dpkg-dev debhelper lintian systemd chromium chromium-driver python3-selenium \
 	clang-14 libclang-rt-14-dev libfuzzer-14-dev
@@ -87,9 +87,9 @@ TEST_PROGRAMS	:= $(UNIT_NAMES:%=$(BUILD)/tests/unit-%) $(INTEGRATION:%=$(BUILD)/
 # Extra pkg-config packages of one program (PKGS_post := libcmark libcurl).
 PKGS_auth	:=
 PKGS_media	:= MagickWand libcurl
-PKGS_post	:= libcmark libcurl zlib
+PKGS_post	:= libcmark libcurl libdeflate
 # tests/unit/site: the reader pages of the Post program (templates, theme, pages).
-PKGS_site	:= $(PKGS_post)
+PKGS_site	:= $(PKGS_post) zlib
 
 # The program a test source belongs to (tests/unit/NAME/… or tests/integration/test_NAME.c).
 test_prog = $(patsubst test_%.c,%,$(word 3,$(subst /, ,$(1))))
@@ -106,7 +106,8 @@ PKG_MK		:= $(BUILD)/pkg.mk
 # The Debian package that has each pkg-config package (keep in sync with DEB_PACKAGES).
 PKG_DEB		:= pkg-config:pkg-config fcgi:libfcgi-dev libpq:libpq-dev jansson:libjansson-dev \
 	libjwt:libjwt-dev openssl:libssl-dev libxcrypt:libcrypt-dev check:check \
-	libcurl:libcurl4-openssl-dev libcmark:libcmark-dev MagickWand:libmagickwand-6.q16-dev
+	libcurl:libcurl4-openssl-dev libcmark:libcmark-dev MagickWand:libmagickwand-6.q16-dev \
+	libdeflate:libdeflate-dev zlib:zlib1g-dev
 # Writes $(PKG_MK) (whole: renamed into place, for a make running beside this
 # one); prints the missing packages instead when there are any.
 pkg_write	= $(shell command -v pkg-config >/dev/null || { echo pkg-config; exit 0; }; \

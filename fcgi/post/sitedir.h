@@ -46,7 +46,8 @@ struct sitedir {
 	unsigned	 serial;	/* of the names this process gives in .trash */
 	bool		 trash;		/* this process put something in .trash */
 	bool		 chmod;		/* the umask would take read access from others */
-	void		*zs;		/* zlib's state, made once, reset for each page */
+	int		 fd;		/* the root, for paths relative to it (O_PATH) */
+	void		*zs;		/* the gzip compressor (libdeflate), made once */
 };
 
 /* What sitedir_store() wrote, to unstore it. */
@@ -69,7 +70,7 @@ void	 sitedir_close(struct sitedir *);
 bool	 sitedir_rel_ok(const char *rel);
 
 /*
- * Compresses data[0..len) with gzip (zlib level 6) into out (emptied first).
+ * Compresses data[0..len) with gzip (libdeflate level 1) into out (emptied first).
  * Returns 0, or -1 when memory runs out.
  */
 int	 sitedir_gzip(struct sitedir *, const char *data, size_t len, struct buf *out);
