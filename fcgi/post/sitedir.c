@@ -142,7 +142,8 @@ sitedir_close(struct sitedir *sd)
 		libdeflate_free_compressor(sd->zs);
 		sd->zs = NULL;
 	}
-	if (sd->fd != -1) {
+	/* A zeroed struct never opened has fd 0, which is not its own. */
+	if (sd->root[0] != '\0' && sd->fd != -1) {
 		close(sd->fd);
 		sd->fd = -1;
 	}

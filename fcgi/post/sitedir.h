@@ -61,7 +61,8 @@ struct sitedir_stored {
 /*
  * Makes root (and its parents), root/.gz, root/.tmp and root/.trash when
  * missing, and checks that root can be written. Returns 0, or -1 with err
- * set. Free with sitedir_close().
+ * set. Free with sitedir_close(), which also takes a zeroed struct that was
+ * never opened (a program whose start failed before it got here).
  */
 int	 sitedir_open(struct sitedir *, const char *root, char *err, size_t errlen);
 void	 sitedir_close(struct sitedir *);

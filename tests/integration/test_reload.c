@@ -244,6 +244,26 @@ START_TEST(sighup_survives_a_worker_restart)
 	replace_all_workers(&p);
 	expect_keys(&p, kid2, 600, t1);
 
+	/*
+	 * A reload Post's own start hook refuses (a setting read but not
+	 * accepted) keeps serving too, before and after the workers are
+	 * replaced: what the hook had begun to make is freed, nothing in use.
+	 * (tests/unit/site's close_of_a_struct_never_opened has the defect
+	 * this guards: the freeing closed descriptor 0, the socket a web
+	 * server spawning Post passes.)
+	 */
+	write_conf(&p, "k2.pem", "access_ttl = 600\n", "search_config = klingon\n");
+	ck_assert_int_eq(kill(p.master[1], SIGHUP), 0);
+	snprintf(line, sizeof(line), "quire-post[%d]: SIGHUP: keeping the configuration "
+	    "and keys in use: ", (int)p.master[1]);
+	for (tries = 0; tries < 100 && log_count(p.log, line) < 2; tries++)
+		usleep(100000);
+	ck_assert_msg(log_count(p.log, line) == 2, "no second \"%s\" in %s", line, p.log);
+	ck_assert_int_ge(log_count(p.log, "klingon"), 1);
+	expect_keys(&p, kid2, 600, t1);
+	replace_all_workers(&p);
+	expect_keys(&p, kid2, 600, t1);
+
 	for (i = 0; i < NPROGRAMS; i++)
 		ck_assert_int_eq(stop_process(p.master[i], SIGTERM, 10000, true), 0);
 	free(t1);

@@ -1310,6 +1310,46 @@ START_TEST(theme_reload_on_sighup)
 }
 END_TEST
 
+/*
+ * A SIGHUP whose settings quire-post's own start refuses (search_config is
+ * read as a string, then checked) keeps the running configuration, and
+ * quire-post keeps answering the misses the web server passes it. What the
+ * refused start had begun was freed: it once closed descriptor 0, the very
+ * socket lighttpd spawns quire-post on.
+ */
+START_TEST(a_refused_reload_keeps_serving)
+{
+	static const char keep[] = "SIGHUP: keeping the configuration and keys in use";
+	const char	*author = new_user("author", (char[USERNAME_MAX + 1]){ 0 }, NULL), *p;
+	char		 word[16], slug[SLUG_MAX + 1], path[200], err[128], *bad;
+	struct buf	 conf = BUF_INIT;
+	pid_t		 pids[64];
+	int		 before = program_log_count(keep), want, ms;
+
+	want = before + (test_stack.apache ? 1 : (int)program_pids("post", pids, 64));
+	ck_assert_int_eq(buf_read_file(&conf, test_stack.conf, 1 << 20, err, sizeof(err)), 0);
+	ck_assert_ptr_nonnull(p = strstr(buf_str(&conf), "\n[post]\n"));
+	ck_assert_int_gt(asprintf(&bad, "%.*s\n[post]\nsearch_config = klingon\n%s",
+	    (int)(p - buf_str(&conf)), buf_str(&conf), p + strlen("\n[post]\n")), 0);
+	ck_assert_int_eq(write_file(test_stack.conf, bad), 0);
+	hup_post();
+	for (ms = 0; ms < DEADLINE_MS && program_log_count(keep) < want; ms += 100)
+		usleep(100000);
+	ck_assert_int_eq(write_file(test_stack.conf, buf_str(&conf)), 0);
+	ck_assert_int_ge(program_log_count(keep), want);
+	ck_assert_int_gt(program_log_count("klingon"), 0);
+
+	/* A page no one asked for yet: a miss, made by quire-post. */
+	unique_word(word);
+	create(author, json_pack("{s:s, s:s, s:s}", "title", word, "body", "b", "status",
+	    "published"), NULL, slug);
+	snprintf(path, sizeof(path), "/%s/", slug);
+	expect_text(path, word, true);
+	buf_free(&conf);
+	free(bad);
+}
+END_TEST
+
 /* Stops quire-auth, quire-post and quire-media for good (behind lighttpd: no respawn either). */
 static void
 programs_stop(void)
@@ -1724,6 +1764,7 @@ site_suite(void)
 	tcase_add_test(t, display_name_change_rerenders_its_pages);
 	tcase_add_test(t, images_and_media_down);
 	tcase_add_test(t, theme_reload_on_sighup);
+	tcase_add_test(t, a_refused_reload_keeps_serving);
 	tcase_add_test(t, no_statement_is_jit_compiled);
 	tcase_add_test(t, every_writer_notifies_in_its_transaction);
 	tcase_add_test(t, rolled_back_write_notifies_nothing);

@@ -5,6 +5,7 @@
  * once in both trees, unstore leaves a file another store replaced, and
  * paths are checked.
  */
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,25 @@ START_TEST(paths_are_checked)
 }
 END_TEST
 
+/*
+ * A struct never opened (zeroed, as Post's state is when its start or a
+ * SIGHUP's reload fails before the site directory) closes nothing: its fd
+ * field is 0, the FastCGI socket's descriptor.
+ */
+START_TEST(close_of_a_struct_never_opened)
+{
+	struct sitedir	 never;
+	int		 fd = open("/dev/null", O_RDONLY);
+
+	ck_assert_int_ge(fd, 0);
+	memset(&never, 0, sizeof(never));
+	never.fd = fd;
+	sitedir_close(&never);
+	ck_assert_int_ne(fcntl(fd, F_GETFD), -1);
+	close(fd);
+}
+END_TEST
+
 Suite *
 sitedir_suite(void)
 {
@@ -263,6 +283,7 @@ sitedir_suite(void)
 	tcase_add_test(t, unstore_spares_a_newer_file);
 	tcase_add_test(t, generations);
 	tcase_add_test(t, paths_are_checked);
+	tcase_add_test(t, close_of_a_struct_never_opened);
 	suite_add_tcase(s, t);
 	return s;
 }
