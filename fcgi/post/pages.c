@@ -122,17 +122,28 @@ pages_error_store(struct build *b, const char *rel)
 		log_msg("cannot store %s/%s: %s", b->a->site.root, rel, strerror(errno));
 }
 
+/*
+ * Makes b the stored error page name (404.html, 503.html) with status.
+ * Returns 0, or -1 when there is none.
+ */
+static int
+stored_error(struct build *b, const char *name, int status)
+{
+	b->rel[0] = '\0';
+	buf_reset(&b->body);
+	if (!b->a->site_ok || sitedir_read(&b->a->site, name, ERROR_PAGE_MAX, &b->body) == -1)
+		return -1;
+	b->status = status;
+	b->type = TYPE_HTML;
+	return 0;
+}
+
 /* Answers the theme's 404: the stored page, else one made now and stored. */
 static void
 not_found(struct build *b)
 {
-	b->rel[0] = '\0';
-	buf_reset(&b->body);
-	if (b->a->site_ok && sitedir_read(&b->a->site, "404.html", ERROR_PAGE_MAX, &b->body) == 0) {
-		b->status = 404;
-		b->type = TYPE_HTML;
+	if (stored_error(b, "404.html", 404) == 0)
 		return;
-	}
 	if (!b->have_conf && pages_state(b) == -1)
 		return;
 	if (pages_error(b, SITE_NOT_FOUND, 404) == 0)
@@ -143,13 +154,8 @@ not_found(struct build *b)
 static void
 unavailable(struct build *b)
 {
-	b->rel[0] = '\0';
-	buf_reset(&b->body);
-	if (b->a->site_ok && sitedir_read(&b->a->site, "503.html", ERROR_PAGE_MAX, &b->body) == 0) {
-		b->status = 503;
-		b->type = TYPE_HTML;
+	if (stored_error(b, "503.html", 503) == 0)
 		return;
-	}
 	pages_error(b, SITE_UNAVAILABLE, 503);
 }
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <curl/curl.h>
+#include <libpq-fe.h>
 
 #include "proc.h"
 #include "encode.h"
@@ -525,4 +526,22 @@ unique_word(char out[16])
 	secret_random(raw, sizeof(raw));
 	out[0] = 'w';
 	hex_encode(raw, sizeof(raw), out + 1);
+}
+
+long long
+db_number(const char *role, const char *sql, const char *param)
+{
+	PGconn		*c = PQconnectdb(stack_dsn(&test_stack, role));
+	PGresult	*res;
+	long long	 v = 0;
+
+	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
+	res = PQexecParams(c, sql, param != NULL ? 1 : 0, NULL, &param, NULL, NULL, 0);
+	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK ||
+	    PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(res));
+	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0)
+		v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
+	PQclear(res);
+	PQfinish(c);
+	return v;
 }

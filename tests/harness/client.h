@@ -168,6 +168,13 @@ const char	*admin_token(void);
  */
 const char	*new_user(const char *role, char name[USERNAME_MAX + 1], char id[UUID_LEN + 1]);
 
+/*
+ * Runs sql (with $1 = param when not NULL) on the stack's primary as role
+ * ("postgres": the superuser), failing the test unless it succeeds.
+ * Returns the first value of the answer as a number, 0 when it has no row.
+ */
+long long	 db_number(const char *role, const char *sql, const char *param);
+
 /* Writes a fresh word ("w" and 12 hex digits) to tell a test's data apart. */
 void		 unique_word(char out[16]);
 /*

@@ -32,15 +32,5 @@ def check(path):
     return None
 
 
-def main():
-    bad = 0
-    for path in sys.argv[1:]:
-        why = check(path)
-        if why:
-            print("%s: %s" % (path, why))
-            bad += 1
-    sys.exit(1 if bad else 0)
-
-
 if __name__ == "__main__":
-    main()
+    html5check.main(check)

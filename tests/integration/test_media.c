@@ -343,29 +343,12 @@ upload(const char *token, const struct blob *b, char id[UUID_LEN + 1])
 	snprintf(id, UUID_LEN + 1, "%s", http_resp_str(&r, "id"));
 }
 
-/* Runs one SQL count as the Media role. Returns it. */
-static long
-count_rows(const char *sql, const char *param)
-{
-	PGconn		*c = PQconnectdb(stack_dsn(&test_stack, "quire_media"));
-	PGresult	*res;
-	long		 n;
-
-	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
-	res = PQexecParams(c, sql, 1, NULL, &param, NULL, NULL, 0);
-	ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
-	n = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	PQfinish(c);
-	return n;
-}
-
 /* Returns how many items and originals an owner has, added up. */
 static long
 rows_of_owner(const char *owner)
 {
-	return count_rows("SELECT count(*) FROM media.items WHERE owner_id = $1", owner) +
-	    count_rows("SELECT count(*) FROM media.originals o JOIN media.items i "
+	return db_number("quire_media", "SELECT count(*) FROM media.items WHERE owner_id = $1", owner) +
+	    db_number("quire_media", "SELECT count(*) FROM media.originals o JOIN media.items i "
 	    "ON i.id = o.item_id WHERE i.owner_id = $1", owner);
 }
 
@@ -805,7 +788,7 @@ START_TEST(delete_removes_everything)
 	ck_assert_int_eq(get(path, NULL, &r), 200);
 	cache_file(dir, sizeof(dir), id, "");
 	ck_assert_int_eq(stat(dir, &sb), 0);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM media.originals WHERE item_id = $1",
+	ck_assert_int_eq(db_number("quire_media", "SELECT count(*) FROM media.originals WHERE item_id = $1",
 	    id), 1);
 
 	/* Not another author's to delete; nor anonymous. */
@@ -817,8 +800,8 @@ START_TEST(delete_removes_everything)
 	/* The owner deletes: the row, the original and every cached file are gone at once. */
 	ck_assert_int_eq(api("DELETE", path, tok, NULL, &r), 204);
 	ck_assert_int_ne(stat(dir, &sb), 0);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM media.items WHERE id = $1", id), 0);
-	ck_assert_int_eq(count_rows("SELECT count(*) FROM media.originals WHERE item_id = $1",
+	ck_assert_int_eq(db_number("quire_media", "SELECT count(*) FROM media.items WHERE id = $1", id), 0);
+	ck_assert_int_eq(db_number("quire_media", "SELECT count(*) FROM media.originals WHERE item_id = $1",
 	    id), 0);
 	api("GET", path, NULL, NULL, &r);
 	ck_error(&r, 404, "not_found");

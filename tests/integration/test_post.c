@@ -1537,18 +1537,10 @@ END_TEST
 static long long
 rows_of(const char *table)
 {
-	char		 sql[128];
-	PGconn		*c = PQconnectdb(stack_dsn(&test_stack, "quire_post"));
-	PGresult	*res;
-	long long	 n;
+	char	 sql[128];
 
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM post.%s", table);
-	res = PQexec(c, sql);
-	ck_assert_int_eq(PQresultStatus(res), PGRES_TUPLES_OK);
-	n = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	PQfinish(c);
-	return n;
+	return db_number("quire_post", sql, NULL);
 }
 
 /* POSTs {"body": md} to /posts/preview with token (or none). Returns the status. */

@@ -464,39 +464,20 @@ START_TEST(reloaded_programs_keep_revocations)
 }
 END_TEST
 
-/* Runs sql as the superuser. Returns the first value of the answer as a number. */
-static long
-superuser(const char *sql)
-{
-	PGconn		*c = PQconnectdb(stack_dsn(&test_stack, "postgres"));
-	PGresult	*res;
-	long		 v = 0;
-
-	ck_assert_msg(PQstatus(c) == CONNECTION_OK, "%s", PQerrorMessage(c));
-	res = PQexec(c, sql);
-	ck_assert_msg(PQresultStatus(res) == PGRES_COMMAND_OK ||
-	    PQresultStatus(res) == PGRES_TUPLES_OK, "%s: %s", sql, PQresultErrorMessage(res));
-	if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) > 0)
-		v = strtol(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	PQfinish(c);
-	return v;
-}
-
 /* Returns the number of connections of Post's and Media's roles. */
 static long
 post_media_connections(void)
 {
-	return superuser("SELECT count(*) FROM pg_stat_activity "
-	    "WHERE usename IN ('quire_post', 'quire_media')");
+	return db_number("postgres", "SELECT count(*) FROM pg_stat_activity "
+	    "WHERE usename IN ('quire_post', 'quire_media')", NULL);
 }
 
 /* Lets Post and Media connect again (also after a failed test: unchecked teardown). */
 static void
 allow_login(void)
 {
-	superuser("ALTER ROLE quire_post LOGIN");
-	superuser("ALTER ROLE quire_media LOGIN");
+	db_number("postgres", "ALTER ROLE quire_post LOGIN", NULL);
+	db_number("postgres", "ALTER ROLE quire_media LOGIN", NULL);
 }
 
 START_TEST(program_reconnected_after_revocation)
@@ -507,10 +488,10 @@ START_TEST(program_reconnected_after_revocation)
 
 	assert_accepted(tok);
 	/* Post and Media lose their connections and cannot open new ones... */
-	superuser("ALTER ROLE quire_post NOLOGIN");
-	superuser("ALTER ROLE quire_media NOLOGIN");
-	superuser("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
-	    "WHERE usename IN ('quire_post', 'quire_media')");
+	db_number("postgres", "ALTER ROLE quire_post NOLOGIN", NULL);
+	db_number("postgres", "ALTER ROLE quire_media NOLOGIN", NULL);
+	db_number("postgres", "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity "
+	    "WHERE usename IN ('quire_post', 'quire_media')", NULL);
 	while (post_media_connections() > 0 && time_mono_usec() < deadline)
 		usleep(20000);
 	ck_assert_int_eq(post_media_connections(), 0);
@@ -530,10 +511,10 @@ wait_connections(long n)
 	long	 have = 0;
 
 	while (time_mono_usec() < deadline) {
-		have = superuser("SELECT least("
+		have = db_number("postgres", "SELECT least("
 		    "(SELECT count(*) FROM pg_stat_activity WHERE usename = 'quire_auth'), "
 		    "(SELECT count(*) FROM pg_stat_activity WHERE usename = 'quire_post'), "
-		    "(SELECT count(*) FROM pg_stat_activity WHERE usename = 'quire_media'))");
+		    "(SELECT count(*) FROM pg_stat_activity WHERE usename = 'quire_media'))", NULL);
 		if (have >= n)
 			return;
 		usleep(50000);

@@ -1434,20 +1434,6 @@ START_TEST(all_down)
 }
 END_TEST
 
-/* Runs sql as the cluster's superuser; asserts one row. Returns its first value as a number. */
-static long long
-superuser_number(PGconn *c, const char *sql)
-{
-	PGresult	*res = PQexec(c, sql);
-	long long	 v;
-
-	ck_assert_msg(PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1,
-	    "%s: %s", sql, PQresultErrorMessage(res));
-	v = strtoll(PQgetvalue(res, 0, 0), NULL, 10);
-	PQclear(res);
-	return v;
-}
-
 /*
  * No statement of a program is JIT-compiled: the test cluster compiles
  * every statement of a session that leaves JIT on (jit_above_cost 0), and
@@ -1462,18 +1448,16 @@ START_TEST(no_statement_is_jit_compiled)
 	static const char programs[] = "(SELECT oid FROM pg_roles WHERE rolname IN "
 	    "('quire_auth', 'quire_post', 'quire_media'))";
 	struct http_resp r;
-	PGconn		*c = PQconnectdb(stack_dsn(&test_stack, "postgres"));
 	const char	*token = admin_token();
 	char		 word[16], id[UUID_LEN + 1], slug[SLUG_MAX + 1], path[200], sql[400];
 	size_t		 i;
 
-	ck_assert_int_eq(PQstatus(c), CONNECTION_OK);
-	PQclear(PQexec(c, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements"));
-	ck_assert_int_eq(superuser_number(c, "SELECT pg_jit_available()::int"), 1);
-	superuser_number(c, "SELECT 1 FROM pg_stat_statements_reset()");
-	superuser_number(c, "SELECT sum(g) FROM generate_series(1, 10) g");
-	ck_assert_int_gt(superuser_number(c, "SELECT coalesce(sum(jit_functions), 0) FROM "
-	    "pg_stat_statements WHERE query LIKE '%generate_series%'"), 0);
+	db_number("postgres", "CREATE EXTENSION IF NOT EXISTS pg_stat_statements", NULL);
+	ck_assert_int_eq(db_number("postgres", "SELECT pg_jit_available()::int", NULL), 1);
+	db_number("postgres", "SELECT 1 FROM pg_stat_statements_reset()", NULL);
+	db_number("postgres", "SELECT sum(g) FROM generate_series(1, 10) g", NULL);
+	ck_assert_int_gt(db_number("postgres", "SELECT coalesce(sum(jit_functions), 0) FROM "
+	    "pg_stat_statements WHERE query LIKE '%generate_series%'", NULL), 0);
 
 	unique_word(word);
 	create(token, json_pack("{s:s, s:s, s:s, s:[s]}", "title", word, "body", word, "status",
@@ -1485,11 +1469,10 @@ START_TEST(no_statement_is_jit_compiled)
 	}
 	snprintf(sql, sizeof(sql), "SELECT count(*) FROM pg_stat_statements WHERE userid IN %s",
 	    programs);
-	ck_assert_int_gt(superuser_number(c, sql), 0);
+	ck_assert_int_gt(db_number("postgres", sql, NULL), 0);
 	snprintf(sql, sizeof(sql), "SELECT coalesce(sum(jit_functions), 0) FROM "
 	    "pg_stat_statements WHERE userid IN %s", programs);
-	ck_assert_int_eq(superuser_number(c, sql), 0);
-	PQfinish(c);
+	ck_assert_int_eq(db_number("postgres", sql, NULL), 0);
 }
 END_TEST
 

@@ -44,10 +44,11 @@ def check(path):
     return None
 
 
-def main():
+def main(check_one=check):
+    """Checks every file named on the command line with check_one."""
     bad = 0
     for path in sys.argv[1:]:
-        why = check(path)
+        why = check_one(path)
         if why:
             print("%s: %s" % (path, why))
             bad += 1
